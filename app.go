@@ -1,0 +1,44 @@
+// Command app synthesizes the order flow: `cdk synth` runs it (see cdk.json).
+//
+// Context: -c stage=dev|prod (default dev). Account and region come from
+// CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION when set (the CLI sets them from
+// your AWS profile); without them the stacks are environment-agnostic and
+// synth needs no credentials.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/example/orderflow/stacks"
+)
+
+func main() {
+	defer jsii.Close()
+	app := awscdk.NewApp(nil)
+	stage := stacks.StageDev
+	if v, ok := app.Node().TryGetContext(jsii.String("stage")).(string); ok && v != "" {
+		stage = v
+	}
+	cfg, err := stacks.ConfigFor(stage)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	var env *awscdk.Environment
+	if account, region := os.Getenv("CDK_DEFAULT_ACCOUNT"), os.Getenv("CDK_DEFAULT_REGION"); account != "" || region != "" {
+		env = &awscdk.Environment{Account: nonEmpty(account), Region: nonEmpty(region)}
+	}
+	stacks.NewApp(app, cfg, env)
+	app.Synth(nil)
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

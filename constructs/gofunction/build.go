@@ -1,0 +1,331 @@
+package gofunction
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// BuildFlags are the flags every function is built with: no RPC shim
+// (provided.al2023 speaks the Runtime API), reproducible paths, no VCS stamp,
+// stripped symbols. They are part of the asset hash.
+var BuildFlags = []string{"-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-ldflags", "-s -w"}
+
+// placeholder is what an asset's bootstrap holds between staging and the end
+// of its build. A bootstrap with this content is a build that never finished
+// (the process was killed): such an asset directory is removed at the next
+// synth so that it is built again.
+const placeholder = "gofunction: build in progress\n"
+
+// target is one Go main package to build for one platform.
+type target struct {
+	moduleDir string // absolute directory holding go.mod
+	pkg       string // package path relative to moduleDir, "./functions/api"
+	goarch    string // "arm64" or "amd64"
+}
+
+// sourceHash returns a hex SHA-256 over everything that decides the binary:
+// the Go version, the platform and flags, the files of every package of the
+// main module (or of a local replacement) that the entry imports, directly or
+// not, and the path@version of every other module it links. Paths are taken
+// relative to the module root, so two checkouts at different paths agree.
+func sourceHash(t target) (string, error) {
+	env := buildEnv(t.goarch)
+	goVersion, err := goOutput(t.moduleDir, env, "env", "GOVERSION")
+	if err != nil {
+		return "", err
+	}
+	out, err := goOutput(t.moduleDir, env, "list", "-deps", "-tags", "lambda.norpc",
+		"-json=ImportPath,Dir,Standard,Module,GoFiles,CgoFiles,SFiles,HFiles,SysoFiles,EmbedFiles,Error", t.pkg)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "go=%s\ngoos=linux\ngoarch=%s\ncgo=0\nflags=%q\ngoflags=%s\n",
+		strings.TrimSpace(goVersion), t.goarch, BuildFlags, os.Getenv("GOFLAGS"))
+	dec := json.NewDecoder(strings.NewReader(out))
+	for {
+		var p listedPackage
+		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return "", fmt.Errorf("read go list output for %s: %w", t.pkg, err)
+		}
+		if p.Error != nil {
+			return "", fmt.Errorf("package %s: %s", p.ImportPath, p.Error.Err)
+		}
+		if p.Standard {
+			continue // decided by the Go version
+		}
+		if p.Module == nil {
+			return "", fmt.Errorf("package %s is outside any module", p.ImportPath)
+		}
+		mod := p.Module
+		if mod.Replace != nil {
+			mod = mod.Replace
+		}
+		if mod.Version != "" {
+			fmt.Fprintf(h, "pkg %s %s@%s\n", p.ImportPath, mod.Path, mod.Version)
+			continue
+		}
+		// A package of the main module or of a local replacement: hash its files.
+		fmt.Fprintf(h, "pkg %s go=%s\n", p.ImportPath, mod.GoVersion)
+		files := append(append(append(append(append(append([]string{}, p.GoFiles...), p.CgoFiles...), p.SFiles...), p.HFiles...), p.SysoFiles...), p.EmbedFiles...)
+		sort.Strings(files)
+		for _, f := range files {
+			data, err := os.ReadFile(filepath.Join(p.Dir, f))
+			if err != nil {
+				return "", fmt.Errorf("hash %s: %w", p.ImportPath, err)
+			}
+			sum := sha256.Sum256(data)
+			fmt.Fprintf(h, "file %s %x\n", filepath.ToSlash(f), sum)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+type listedPackage struct {
+	ImportPath string
+	Dir        string
+	Standard   bool
+	Module     *listedModule
+	GoFiles    []string
+	CgoFiles   []string
+	SFiles     []string
+	HFiles     []string
+	SysoFiles  []string
+	EmbedFiles []string
+	Error      *struct{ Err string }
+}
+
+type listedModule struct {
+	Path      string
+	Version   string
+	GoVersion string
+	Replace   *listedModule
+}
+
+// buildEnv is the environment of go list and go build for a Lambda binary.
+func buildEnv(goarch string) []string {
+	return append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED=0")
+}
+
+func goOutput(dir string, env []string, args ...string) (string, error) {
+	cmd := exec.Command("go", args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("go %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return string(out), nil
+}
+
+// builder runs the builds of all functions staged in this process. Staging
+// (TryBundle) only registers a build; the first function whose build result
+// is needed (at synth, when the construct tree is validated) starts one
+// `go build` per module and architecture for every build registered so far.
+// One go command compiles shared packages once and builds the packages in
+// parallel, so five functions cost little more than one.
+type builder struct {
+	mu      sync.Mutex
+	pending map[batchKey][]*build
+	byAsset map[string]*build // by asset directory: the latest build registered for it
+}
+
+type batchKey struct{ moduleDir, goarch string }
+
+// build is one function's binary on its way into an asset directory.
+type build struct {
+	target
+	assetDir string // final asset directory; receives bootstrap
+	done     chan struct{}
+	err      error
+}
+
+var builds = &builder{pending: map[batchKey][]*build{}, byAsset: map[string]*build{}}
+
+// register queues a build whose binary goes to assetDir/bootstrap.
+func (b *builder) register(t target, assetDir string) *build {
+	bd := &build{target: t, assetDir: assetDir, done: make(chan struct{})}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	k := batchKey{t.moduleDir, t.goarch}
+	b.pending[k] = append(b.pending[k], bd)
+	b.byAsset[assetDir] = bd
+	return bd
+}
+
+// lookup returns the build registered for assetDir, or nil when none was:
+// the asset directory already existed, so CDK did not bundle it again.
+func (b *builder) lookup(assetDir string) *build {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.byAsset[assetDir]
+}
+
+// wait returns bd's result, starting the batch that holds bd if it has not
+// started yet. Safe for concurrent use.
+func (b *builder) wait(bd *build) error {
+	b.mu.Lock()
+	k := batchKey{bd.moduleDir, bd.goarch}
+	batch := b.pending[k]
+	queued := false
+	for _, x := range batch {
+		queued = queued || x == bd
+	}
+	if queued {
+		delete(b.pending, k)
+	}
+	b.mu.Unlock()
+	if queued {
+		runBatch(batch)
+	}
+	<-bd.done
+	return bd.err
+}
+
+// runBatch builds every target of one module and architecture with as few go
+// commands as possible: one per set of packages whose directory names differ
+// (go build -o DIR/ names each binary after its package directory).
+func runBatch(batch []*build) {
+	for len(batch) > 0 {
+		seen := map[string]bool{}
+		var now, later []*build
+		for _, bd := range batch {
+			if name := filepath.Base(bd.pkg); !seen[name] {
+				seen[name] = true
+				now = append(now, bd)
+			} else {
+				later = append(later, bd)
+			}
+		}
+		scratch, err := goBuild(now)
+		for _, bd := range now {
+			bd.err = err
+			if err == nil {
+				bd.err = install(filepath.Join(scratch, filepath.Base(bd.pkg)), bd.assetDir)
+			}
+			if bd.err != nil {
+				os.RemoveAll(bd.assetDir) // so that the next synth builds it again
+			}
+			close(bd.done)
+		}
+		if scratch != "" {
+			os.RemoveAll(scratch)
+		}
+		batch = later
+	}
+}
+
+// goBuild compiles the batch into a new scratch directory beside the first
+// asset directory (same file system, so install is a rename) and returns it.
+func goBuild(batch []*build) (string, error) {
+	scratch, err := os.MkdirTemp(filepath.Dir(batch[0].assetDir), ".gofunction-build-")
+	if err != nil {
+		return "", fmt.Errorf("create build directory: %w", err)
+	}
+	pkgs := make([]string, len(batch))
+	for i, bd := range batch {
+		pkgs[i] = bd.pkg
+	}
+	args := append(append([]string{"build", "-o", scratch + string(filepath.Separator)}, BuildFlags...), pkgs...)
+	cmd := exec.Command("go", args...)
+	cmd.Dir = batch[0].moduleDir
+	cmd.Env = buildEnv(batch[0].goarch)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		os.RemoveAll(scratch)
+		return "", fmt.Errorf("go build %s (GOOS=linux GOARCH=%s) in %s: %w\n%s",
+			strings.Join(pkgs, " "), batch[0].goarch, batch[0].moduleDir, err, strings.TrimSpace(string(out)))
+	}
+	return scratch, nil
+}
+
+// install moves a built binary into assetDir as an executable bootstrap,
+// replacing the placeholder atomically.
+func install(binary, assetDir string) error {
+	if err := os.Chmod(binary, 0o755); err != nil {
+		return fmt.Errorf("install %s: %w", binary, err)
+	}
+	if err := os.MkdirAll(assetDir, 0o755); err != nil {
+		return fmt.Errorf("install %s: %w", binary, err)
+	}
+	if err := os.Rename(binary, filepath.Join(assetDir, "bootstrap")); err != nil {
+		return fmt.Errorf("install %s: %w", binary, err)
+	}
+	return nil
+}
+
+// writePlaceholder marks dir as an asset whose build has not finished yet.
+func writePlaceholder(dir string) error {
+	return os.WriteFile(filepath.Join(dir, "bootstrap"), []byte(placeholder), 0o755)
+}
+
+var swept sync.Map // asset output directories already swept in this process
+
+// sweepUnfinished removes, once per process and directory, asset directories
+// of outdir whose bootstrap is still a placeholder: builds of an earlier synth
+// that was killed before they finished. CDK skips bundling when an asset's
+// directory exists, so a leftover placeholder would otherwise be deployed.
+func sweepUnfinished(outdir string) {
+	if _, loaded := swept.LoadOrStore(outdir, true); loaded {
+		return
+	}
+	matches, _ := filepath.Glob(filepath.Join(outdir, "asset.*", "bootstrap"))
+	for _, m := range matches {
+		if isPlaceholder(m) {
+			os.RemoveAll(filepath.Dir(m))
+		}
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(outdir, ".gofunction-build-*"))
+	for _, l := range leftovers {
+		os.RemoveAll(l)
+	}
+}
+
+// isPlaceholder reports whether the file at path is a placeholder bootstrap.
+func isPlaceholder(path string) bool {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Size() != int64(len(placeholder)) {
+		return false
+	}
+	data, err := os.ReadFile(path)
+	return err == nil && string(data) == placeholder
+}
+
+// absPath returns path made absolute and clean (path itself if that fails),
+// so that paths CDK hands over and paths computed here compare equal.
+func absPath(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return filepath.Clean(path)
+}
+
+// moduleRoot returns the absolute directory of the go.mod that holds dir.
+func moduleRoot(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("no go.mod in %s or any parent", abs)
+		}
+	}
+}

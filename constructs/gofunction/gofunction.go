@@ -1,0 +1,355 @@
+// Package gofunction provides a construct for a Go Lambda function built from
+// source during synth: runtime provided.al2023, an executable named bootstrap,
+// arm64 by default, its own execution role (no managed policies) and its own
+// log group with a retention, JSON logs and active tracing.
+//
+// The build runs on the synth machine (no Docker): GOOS=linux, GOARCH from the
+// architecture, CGO_ENABLED=0 and BuildFlags. Its asset hash is computed from
+// the sources the function links (see New), so a synth with nothing changed
+// builds nothing, a change to one function rebuilds that function only, and
+// two checkouts at different paths produce the same asset hashes. The builds
+// of all functions of an app run in one go command at synth time, in parallel.
+//
+//	fn := gofunction.New(stack, jsii.String("Api"), &gofunction.Props{
+//		Entry: jsii.String("functions/api"),
+//	})
+//	table.GrantReadData(fn.Function)
+package gofunction
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Lambda limits checked at synth (Lambda quotas,
+// https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+const (
+	MinMemoryMB           = 128    // smallest memory size, MB
+	MaxMemoryMB           = 10_240 // largest memory size, MB
+	MinTimeoutSeconds     = 1      // shortest timeout, seconds
+	MaxTimeoutSeconds     = 900    // longest timeout, seconds
+	MinEphemeralStorageMB = 512    // smallest /tmp size, MiB
+	MaxEphemeralStorageMB = 10_240 // largest /tmp size, MiB
+)
+
+// Defaults applied by New to nil props.
+const (
+	DefaultMemoryMB       = 256 // MB: Go handlers rarely need more, and CPU scales with memory
+	DefaultTimeoutSeconds = 10  // seconds
+)
+
+// Props configures a Function. Nil fields take the documented default.
+type Props struct {
+	// Entry is the directory of the function's main package, relative to the
+	// working directory of the app (the project root under `cdk synth`) or
+	// absolute, e.g. "functions/api". Its module is found by walking up to the
+	// nearest go.mod; the package may import anything that module can build.
+	// Required.
+	Entry *string
+	// Architecture is the instruction set; it also sets GOARCH (arm64 or amd64).
+	// Default: awslambda.Architecture_ARM_64().
+	Architecture awslambda.Architecture
+	// MemorySize in MB, 128-10,240 (Lambda quotas); out of range or fractional
+	// fails synth. Default: 256.
+	MemorySize *float64
+	// Timeout, 1-900 seconds in whole seconds (Lambda quotas); out of range or
+	// fractional fails synth. Default: 10 seconds.
+	Timeout awscdk.Duration
+	// EphemeralStorageSize of /tmp, 512-10,240 MiB (Lambda quotas); out of range
+	// fails synth. Default: 512 MiB (no extra charge).
+	EphemeralStorageSize awscdk.Size
+	// Environment variables of the function. Default: none.
+	Environment *map[string]*string
+	// Description of the function. Default: none.
+	Description *string
+	// ReservedConcurrentExecutions caps the function's concurrency.
+	// Default: none (the account's unreserved pool).
+	ReservedConcurrentExecutions *float64
+	// LogRetention of the function's own log group.
+	// Default: awslogs.RetentionDays_ONE_MONTH.
+	LogRetention awslogs.RetentionDays
+	// LogRemovalPolicy of the log group when the stack deletes it.
+	// Default: awscdk.RemovalPolicy_RETAIN (logs outlive the stack).
+	LogRemovalPolicy awscdk.RemovalPolicy
+	// ApplicationLogLevel is the level Lambda filters the handler's JSON logs at
+	// (the handler sees it as AWS_LAMBDA_LOG_LEVEL).
+	// Default: awslambda.ApplicationLogLevel_INFO.
+	ApplicationLogLevel awslambda.ApplicationLogLevel
+	// SystemLogLevel filters the Lambda platform's own log lines.
+	// Default: awslambda.SystemLogLevel_WARN.
+	SystemLogLevel awslambda.SystemLogLevel
+	// Tracing mode of X-Ray; ACTIVE grants the role xray:PutTraceSegments and
+	// xray:PutTelemetryRecords on "*" (X-Ray has no resource-level permissions).
+	// Default: awslambda.Tracing_ACTIVE.
+	Tracing awslambda.Tracing
+}
+
+// Function is what New built. Pass Function (not this struct) to CDK APIs
+// such as grants and event sources.
+type Function struct {
+	// Function is the Lambda function.
+	Function awslambda.Function
+	// Role is the function's own execution role. It starts with nothing but
+	// logs:CreateLogStream and logs:PutLogEvents on LogGroup; add permissions
+	// with the grant methods of the resources the code calls.
+	Role awsiam.Role
+	// LogGroup is the function's own log group.
+	LogGroup awslogs.LogGroup
+	// Asset is the code asset; its directory holds the executable bootstrap.
+	Asset awss3assets.Asset
+}
+
+// New defines a Go Lambda function built from props.Entry.
+//
+// Construct IDs below id: "Role", "LogGroup", "Code", "Function". Bad props
+// fail synth at once (New panics, as CDK constructs do for invalid props) with
+// every problem named by field and value: "gofunction: MemorySize 100 MB is
+// below the Lambda minimum of 128 MB (construct Service/Api)". A failed build
+// fails synth, at validation, with the compiler's output.
+//
+// The asset hash covers the Go version, GOARCH, BuildFlags, GOFLAGS, the files
+// of every package of the entry's module (or of a local replace) it imports,
+// and the path@version of every other module it links; `go list` computes the
+// set, so internal packages shared by functions are covered.
+func New(scope constructs.Construct, id *string, props *Props) *Function {
+	p := withDefaults(props)
+	c := constructs.NewConstruct(scope, id)
+	if problems := validate(props, p); len(problems) > 0 {
+		panic(fmt.Sprintf("%s (construct %s)", strings.Join(problems, "; "), *c.Node().Path()))
+	}
+
+	goarch := "arm64"
+	if *p.Architecture.Name() == *awslambda.Architecture_X86_64().Name() {
+		goarch = "amd64"
+	}
+
+	role := awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String(fmt.Sprintf("Execution role of %s", *c.Node().Path())),
+	})
+	logGroup := awslogs.NewLogGroup(c, jsii.String("LogGroup"), &awslogs.LogGroupProps{
+		Retention:     p.LogRetention,
+		RemovalPolicy: p.LogRemovalPolicy,
+	})
+	// Scoped to this function's log group: what AWSLambdaBasicExecutionRole
+	// grants on every log group in the account.
+	logGroup.GrantWrite(role)
+
+	outdir := *awscdk.Stage_Of(c).AssetOutdir()
+	sweepUnfinished(outdir)
+	b := &bundler{outdir: outdir}
+	hash, err := b.prepare(*p.Entry, goarch)
+	if err != nil {
+		panic(fmt.Sprintf("%v (construct %s)", err, *c.Node().Path()))
+	}
+	asset := awss3assets.NewAsset(c, jsii.String("Code"), &awss3assets.AssetProps{
+		Path:          p.Entry,
+		AssetHash:     jsii.String(hash),
+		AssetHashType: awscdk.AssetHashType_CUSTOM,
+		Bundling: &awscdk.BundlingOptions{
+			Local:      b,
+			OutputType: awscdk.BundlingOutput_NOT_ARCHIVED,
+			// Never used: the local build always answers. The type requires it.
+			Image: awscdk.DockerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/golang:1")),
+		},
+	})
+	b.asset = asset
+
+	fn := awslambda.NewFunction(c, jsii.String("Function"), &awslambda.FunctionProps{
+		Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
+		Handler:                      jsii.String("bootstrap"),
+		Architecture:                 p.Architecture,
+		Code:                         awslambda.Code_FromBucketV2(asset.Bucket(), asset.S3ObjectKey(), nil),
+		MemorySize:                   p.MemorySize,
+		Timeout:                      p.Timeout,
+		EphemeralStorageSize:         p.EphemeralStorageSize,
+		Environment:                  p.Environment,
+		Description:                  p.Description,
+		ReservedConcurrentExecutions: p.ReservedConcurrentExecutions,
+		Role:                         role,
+		LogGroup:                     logGroup,
+		LoggingFormat:                awslambda.LoggingFormat_JSON,
+		ApplicationLogLevelV2:        p.ApplicationLogLevel,
+		SystemLogLevelV2:             p.SystemLogLevel,
+		Tracing:                      p.Tracing,
+	})
+	// The object key is the asset's content hash: new code is a new key, so
+	// the function is updated without an object version.
+	awscdk.Annotations_Of(c).AcknowledgeWarning(jsii.String("@aws-cdk/aws-lambda:codeFromBucketObjectVersionNotSpecified"),
+		jsii.String("the S3 key of a gofunction asset is its content hash"))
+	// What awslambda.Code_FromAsset records: lets SAM and local tools find the
+	// asset directory of the function's code.
+	asset.AddResourceMetadata(fn.Node().DefaultChild().(awscdk.CfnResource), jsii.String("Code"))
+
+	c.Node().AddValidation(&validation{bundler: b})
+	return &Function{Function: fn, Role: role, LogGroup: logGroup, Asset: asset}
+}
+
+func withDefaults(props *Props) Props {
+	var p Props
+	if props != nil {
+		p = *props
+	}
+	if p.Architecture == nil {
+		p.Architecture = awslambda.Architecture_ARM_64()
+	}
+	if p.MemorySize == nil {
+		p.MemorySize = jsii.Number(DefaultMemoryMB)
+	}
+	if p.Timeout == nil {
+		p.Timeout = awscdk.Duration_Seconds(jsii.Number(DefaultTimeoutSeconds))
+	}
+	if p.EphemeralStorageSize == nil {
+		p.EphemeralStorageSize = awscdk.Size_Mebibytes(jsii.Number(MinEphemeralStorageMB))
+	}
+	if p.LogRetention == "" {
+		p.LogRetention = awslogs.RetentionDays_ONE_MONTH
+	}
+	if p.LogRemovalPolicy == "" {
+		p.LogRemovalPolicy = awscdk.RemovalPolicy_RETAIN
+	}
+	if p.ApplicationLogLevel == "" {
+		p.ApplicationLogLevel = awslambda.ApplicationLogLevel_INFO
+	}
+	if p.SystemLogLevel == "" {
+		p.SystemLogLevel = awslambda.SystemLogLevel_WARN
+	}
+	if p.Tracing == "" {
+		p.Tracing = awslambda.Tracing_ACTIVE
+	}
+	return p
+}
+
+// validate returns one message per bad prop of the caller's props.
+func validate(props *Props, p Props) []string {
+	var problems []string
+	if props == nil || props.Entry == nil || strings.TrimSpace(*props.Entry) == "" {
+		problems = append(problems, "gofunction: Entry is required (the directory of the function's main package, e.g. \"functions/api\")")
+	}
+	if props == nil {
+		return problems
+	}
+	if m := props.MemorySize; m != nil {
+		switch {
+		case *m < MinMemoryMB:
+			problems = append(problems, fmt.Sprintf("gofunction: MemorySize %v MB is below the Lambda minimum of %d MB", *m, MinMemoryMB))
+		case *m > MaxMemoryMB:
+			problems = append(problems, fmt.Sprintf("gofunction: MemorySize %v MB exceeds the Lambda maximum of %d MB", *m, MaxMemoryMB))
+		case *m != math.Trunc(*m):
+			problems = append(problems, fmt.Sprintf("gofunction: MemorySize %v MB is not a whole number of MB", *m))
+		}
+	}
+	if props.Timeout != nil {
+		if msg := problemTimeout(props.Timeout); msg != "" {
+			problems = append(problems, msg)
+		}
+	}
+	if props.EphemeralStorageSize != nil {
+		if msg := problemStorage(props.EphemeralStorageSize); msg != "" {
+			problems = append(problems, msg)
+		}
+	}
+	return problems
+}
+
+func problemTimeout(d awscdk.Duration) string {
+	ms := *d.ToMilliseconds(nil)
+	s := ms / 1000
+	switch {
+	case s < MinTimeoutSeconds:
+		return fmt.Sprintf("gofunction: Timeout %vs is below the Lambda minimum of %ds", s, MinTimeoutSeconds)
+	case s > MaxTimeoutSeconds:
+		return fmt.Sprintf("gofunction: Timeout %vs exceeds the Lambda maximum of %ds", s, MaxTimeoutSeconds)
+	case ms != math.Trunc(s)*1000:
+		return fmt.Sprintf("gofunction: Timeout %vs is not a whole number of seconds", s)
+	}
+	return ""
+}
+
+func problemStorage(sz awscdk.Size) string {
+	mib := *sz.ToMebibytes(&awscdk.SizeConversionOptions{Rounding: awscdk.SizeRoundingBehavior_NONE})
+	switch {
+	case mib < MinEphemeralStorageMB:
+		return fmt.Sprintf("gofunction: EphemeralStorageSize %v MiB is below the Lambda minimum of %d MiB", mib, MinEphemeralStorageMB)
+	case mib > MaxEphemeralStorageMB:
+		return fmt.Sprintf("gofunction: EphemeralStorageSize %v MiB exceeds the Lambda maximum of %d MiB", mib, MaxEphemeralStorageMB)
+	}
+	return ""
+}
+
+// bundler is the function's awscdk.ILocalBundling. CDK calls TryBundle only
+// when the asset directory for the hash does not exist yet.
+type bundler struct {
+	outdir string
+	target target
+	asset  awss3assets.Asset
+}
+
+// prepare resolves entry to its module and computes the asset hash.
+func (b *bundler) prepare(entry, goarch string) (string, error) {
+	if entry == "" {
+		return "", fmt.Errorf("gofunction: Entry is empty")
+	}
+	root, err := moduleRoot(entry)
+	if err != nil {
+		return "", fmt.Errorf("gofunction: Entry %q: %v", entry, err)
+	}
+	abs, _ := filepath.Abs(entry)
+	rel, err := filepath.Rel(root, abs)
+	if err != nil {
+		return "", fmt.Errorf("gofunction: Entry %q: %v", entry, err)
+	}
+	b.target = target{moduleDir: root, pkg: "./" + filepath.ToSlash(rel), goarch: goarch}
+	hash, err := sourceHash(b.target)
+	if err != nil {
+		return "", fmt.Errorf("gofunction: Entry %q: %v", entry, err)
+	}
+	return hash, nil
+}
+
+// TryBundle registers the build and leaves a placeholder bootstrap in
+// outputDir; the build itself runs when synth validates the construct tree,
+// together with every other function's. CDK moves outputDir to the asset
+// directory (outputDir without "-building") when TryBundle returns; where it
+// does not follow that convention, the build runs here and now.
+func (b *bundler) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
+	final, deferred := strings.CutSuffix(*outputDir, "-building")
+	if !deferred {
+		bd := builds.register(b.target, absPath(*outputDir))
+		return jsii.Bool(builds.wait(bd) == nil)
+	}
+	if err := writePlaceholder(*outputDir); err != nil {
+		return jsii.Bool(false)
+	}
+	builds.register(b.target, absPath(final))
+	return jsii.Bool(true)
+}
+
+// validation waits, at synth, for the function's build and reports its error.
+type validation struct{ bundler *bundler }
+
+// Validate implements constructs.IValidation.
+func (v *validation) Validate() *[]*string {
+	out := []*string{}
+	dir := absPath(filepath.Join(v.bundler.outdir, "asset."+*v.bundler.asset.AssetHash()))
+	if bd := builds.lookup(dir); bd != nil {
+		if err := builds.wait(bd); err != nil {
+			out = append(out, jsii.String(fmt.Sprintf("gofunction: build of %s failed: %v", v.bundler.target.pkg, err)))
+		}
+	} else if isPlaceholder(filepath.Join(dir, "bootstrap")) {
+		// Staged by this process, but not through TryBundle of this process's
+		// registry: never ship it.
+		out = append(out, jsii.String(fmt.Sprintf("gofunction: asset %s of %s holds no binary; delete it and synth again", dir, v.bundler.target.pkg)))
+	}
+	return &out
+}

@@ -1,0 +1,103 @@
+// Package scheduledfunction provides a construct that invokes a Lambda
+// function on an EventBridge schedule, with retries and a dead-letter queue,
+// so a failed run is retried and a run that never succeeds is kept.
+//
+//	scheduledfunction.New(stack, jsii.String("Sweeper"), &scheduledfunction.Props{
+//		Function: sweeper.Function,
+//		Schedule: awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(5))),
+//	})
+//
+// A schedule can fire late or twice (EventBridge delivers at least once):
+// the function must make a repeated run harmless.
+package scheduledfunction
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Props configures a ScheduledFunction. Nil fields take the documented default.
+type Props struct {
+	// Function to run. Required.
+	Function awslambda.IFunction
+	// Schedule: a rate or cron expression, in UTC. Required.
+	Schedule awsevents.Schedule
+	// Description of the rule. Default: none.
+	Description *string
+	// RetryAttempts of a failed run (asynchronous invocation), 0-2 (Lambda
+	// quotas). Default: 2.
+	RetryAttempts *float64
+	// MaxEventAge: a run older than this is not retried but sent to the
+	// dead-letter queue, 60 s-6 h. Keep it under the schedule's period so runs
+	// do not pile up. Default: 1 hour.
+	MaxEventAge awscdk.Duration
+	// DeadLetterRetentionPeriod of the dead-letter queue. Default: 14 days.
+	DeadLetterRetentionPeriod awscdk.Duration
+}
+
+// ScheduledFunction is what New built.
+type ScheduledFunction struct {
+	// Rule is the schedule.
+	Rule awsevents.Rule
+	// DeadLetterQueue receives runs that could not be delivered or still
+	// failed after their retries.
+	DeadLetterQueue awssqs.Queue
+}
+
+// New defines the schedule rule, its target and the dead-letter queue.
+// Construct IDs below id: "Rule", "DeadLetterQueue". The function's role gets
+// sqs:SendMessage, sqs:GetQueueAttributes, sqs:GetQueueUrl on the dead-letter
+// queue (on-failure destination).
+func New(scope constructs.Construct, id *string, props *Props) *ScheduledFunction {
+	c := constructs.NewConstruct(scope, id)
+	if props == nil || props.Function == nil || props.Schedule == nil {
+		panic(fmt.Sprintf("scheduledfunction: Function and Schedule are required (construct %s)", *c.Node().Path()))
+	}
+	p := *props
+	var problems []string
+	if p.RetryAttempts == nil {
+		p.RetryAttempts = jsii.Number(2)
+	} else if r := *p.RetryAttempts; r < 0 || r > 2 {
+		problems = append(problems, fmt.Sprintf("scheduledfunction: RetryAttempts %v is outside 0-2", r))
+	}
+	if p.MaxEventAge == nil {
+		p.MaxEventAge = awscdk.Duration_Hours(jsii.Number(1))
+	} else if a := *p.MaxEventAge.ToSeconds(nil); a < 60 || a > 6*3600 {
+		problems = append(problems, fmt.Sprintf("scheduledfunction: MaxEventAge %vs is outside 60-21600s", a))
+	}
+	if p.DeadLetterRetentionPeriod == nil {
+		p.DeadLetterRetentionPeriod = awscdk.Duration_Days(jsii.Number(14))
+	}
+	if len(problems) > 0 {
+		panic(fmt.Sprintf("%s (construct %s)", strings.Join(problems, "; "), *c.Node().Path()))
+	}
+	dlq := awssqs.NewQueue(c, jsii.String("DeadLetterQueue"), &awssqs.QueueProps{
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+		RetentionPeriod: p.DeadLetterRetentionPeriod,
+	})
+	rule := awsevents.NewRule(c, jsii.String("Rule"), &awsevents.RuleProps{
+		Schedule:    p.Schedule,
+		Description: p.Description,
+	})
+	rule.AddTarget(awseventstargets.NewLambdaFunction(p.Function, &awseventstargets.LambdaFunctionProps{
+		DeadLetterQueue: dlq,
+		RetryAttempts:   p.RetryAttempts,
+		MaxEventAge:     p.MaxEventAge,
+	}))
+	p.Function.ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{
+		RetryAttempts: p.RetryAttempts,
+		MaxEventAge:   p.MaxEventAge,
+		OnFailure:     awslambdadestinations.NewSqsDestination(dlq),
+	})
+	return &ScheduledFunction{Rule: rule, DeadLetterQueue: dlq}
+}

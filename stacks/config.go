@@ -1,0 +1,50 @@
+// Package stacks defines the order flow's two stacks: Stateful (the Orders
+// table and the Uploads bucket, protected and retained) and Service (the
+// functions, the API, the queues and the schedule), and the per-stage Config
+// that decides what differs between a dev and a prod deployment.
+package stacks
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+)
+
+// Stage names accepted by ConfigFor.
+const (
+	StageDev  = "dev"
+	StageProd = "prod"
+)
+
+// Config is what differs between stages. Build it with ConfigFor.
+type Config struct {
+	// Stage is "dev" or "prod"; it prefixes stack names so stages can share
+	// an account.
+	Stage string
+	// DeletionProtection on the Orders table (prod only). Stateful resources
+	// are RETAIN in every stage regardless.
+	DeletionProtection bool
+	// LogRetention of every function's and the API's log group.
+	LogRetention awslogs.RetentionDays
+	// StaleAfter: how long an order may stay PENDING before the sweeper
+	// sends it to the kitchen again.
+	StaleAfter time.Duration
+	// ApiRateLimit and ApiBurstLimit throttle the HTTP API stage (requests
+	// per second, and burst).
+	ApiRateLimit, ApiBurstLimit float64
+}
+
+// ConfigFor returns the configuration of a stage ("dev" or "prod"); any other
+// name is an error naming it.
+func ConfigFor(stage string) (Config, error) {
+	switch stage {
+	case StageDev:
+		return Config{Stage: stage, LogRetention: awslogs.RetentionDays_TWO_WEEKS,
+			StaleAfter: 15 * time.Minute, ApiRateLimit: 20, ApiBurstLimit: 40}, nil
+	case StageProd:
+		return Config{Stage: stage, DeletionProtection: true, LogRetention: awslogs.RetentionDays_THREE_MONTHS,
+			StaleAfter: 15 * time.Minute, ApiRateLimit: 200, ApiBurstLimit: 400}, nil
+	}
+	return Config{}, fmt.Errorf("stacks: stage %q is not one of %q, %q", stage, StageDev, StageProd)
+}

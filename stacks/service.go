@@ -1,0 +1,173 @@
+package stacks
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/example/orderflow/constructs/buckettrigger"
+	"github.com/example/orderflow/constructs/gofunction"
+	"github.com/example/orderflow/constructs/httpapi"
+	"github.com/example/orderflow/constructs/queueworker"
+	"github.com/example/orderflow/constructs/scheduledfunction"
+	"github.com/example/orderflow/constructs/streamconsumer"
+	"github.com/example/orderflow/internal/orders"
+)
+
+// Key prefixes of the Uploads bucket. Files dropped under IncomingPrefix are
+// imported; the importer writes its reports under ReportsPrefix, which never
+// triggers it.
+const (
+	IncomingPrefix = "incoming/"
+	ReportsPrefix  = "reports/"
+)
+
+// ServiceStackProps configures NewServiceStack.
+type ServiceStackProps struct {
+	awscdk.StackProps
+	// Config of the stage. Required.
+	Config Config
+	// Orders table (with its stream and StatusIndexName). Required.
+	Orders awsdynamodb.ITable
+	// Uploads bucket, with EventBridge notifications on. Required.
+	Uploads awss3.IBucket
+	// FunctionsDir holds one directory per function. Default: "functions".
+	FunctionsDir string
+}
+
+// ServiceStack holds the order flow's code and wiring.
+type ServiceStack struct {
+	Stack awscdk.Stack
+	// Api is the HTTP API: ANY /orders and ANY /orders/{id} go to the api
+	// function, which answers 405 for methods it does not serve.
+	Api *httpapi.HttpApi
+	// Functions by name: api, publisher, kitchen, importer, sweeper.
+	Functions map[string]*gofunction.Function
+	// Kitchen is the kitchen queue with its dead-letter queue.
+	Kitchen *queueworker.QueueWorker
+	// Publisher is the stream consumer of the Orders table.
+	Publisher *streamconsumer.StreamConsumer
+	// Importer is the bucket trigger for IncomingPrefix.
+	Importer *buckettrigger.BucketTrigger
+	// Sweeper is the schedule of the sweeper.
+	Sweeper *scheduledfunction.ScheduledFunction
+}
+
+// NewServiceStack defines the five functions and their wiring. Every role
+// gets exactly the actions its function's code calls (see each grant below),
+// on exactly the resources it touches.
+func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackProps) *ServiceStack {
+	stack := awscdk.NewStack(scope, &id, &props.StackProps)
+	cfg := props.Config
+	dir := props.FunctionsDir
+	if dir == "" {
+		dir = "functions"
+	}
+	table, bucket := props.Orders, props.Uploads
+	s := &ServiceStack{Stack: stack, Functions: map[string]*gofunction.Function{}}
+
+	fn := func(name string, timeoutSeconds float64, env map[string]*string) *gofunction.Function {
+		f := gofunction.New(stack, jsii.String(titled(name)), &gofunction.Props{
+			Entry:        jsii.String(dir + "/" + name),
+			Timeout:      awscdk.Duration_Seconds(jsii.Number(timeoutSeconds)),
+			Environment:  &env,
+			LogRetention: cfg.LogRetention,
+		})
+		s.Functions[name] = f
+		return f
+	}
+
+	// api: POST /orders (PutItem), GET /orders/{id} (GetItem).
+	api := fn("api", 10, map[string]*string{orders.EnvTableName: table.TableName()})
+	table.Grant(api.Function, jsii.String("dynamodb:PutItem"), jsii.String("dynamodb:GetItem"))
+	s.Api = httpapi.New(stack, jsii.String("Http"), &httpapi.Props{
+		Description:          jsii.String("Order API (" + cfg.Stage + ")"),
+		ThrottlingRateLimit:  jsii.Number(cfg.ApiRateLimit),
+		ThrottlingBurstLimit: jsii.Number(cfg.ApiBurstLimit),
+		AccessLogRetention:   cfg.LogRetention,
+	})
+	for _, path := range []string{"/orders", "/orders/{id}"} {
+		httpapi.NewRoute(stack, jsii.String("Route "+path), &httpapi.RouteProps{
+			Api:      s.Api.Api,
+			Path:     jsii.String(path),
+			Methods:  []awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_ANY},
+			Function: api.Function,
+		})
+	}
+
+	// kitchen: SQS consumer; UpdateItem only (conditional status moves).
+	kitchen := fn("kitchen", 10, map[string]*string{orders.EnvTableName: table.TableName()})
+	table.Grant(kitchen.Function, jsii.String("dynamodb:UpdateItem"))
+	s.Kitchen = queueworker.New(stack, jsii.String("KitchenQueue"), &queueworker.Props{Function: kitchen.Function})
+
+	// publisher: stream consumer of INSERTs; SendMessageBatch to the kitchen.
+	publisher := fn("publisher", 30, map[string]*string{orders.EnvKitchenQueueURL: s.Kitchen.Queue.QueueUrl()})
+	s.Kitchen.Queue.Grant(publisher.Function, jsii.String("sqs:SendMessage")) // SendMessageBatch is authorized as sqs:SendMessage
+	s.Publisher = streamconsumer.New(stack, jsii.String("OrdersStream"), &streamconsumer.Props{
+		Table:    table,
+		Function: publisher.Function,
+		Filters: &[]*map[string]interface{}{awslambda.FilterCriteria_Filter(&map[string]interface{}{
+			"eventName": awslambda.FilterRule_IsEqual(jsii.String("INSERT")),
+		})},
+	})
+
+	// importer: GetObject under incoming/, PutObject under reports/,
+	// BatchGetItem + BatchWriteItem on the table.
+	importer := fn("importer", 120, map[string]*string{
+		orders.EnvTableName:     table.TableName(),
+		orders.EnvUploadsBucket: bucket.BucketName(),
+	})
+	// Hand-written: Bucket.GrantRead/GrantPut also grant listing, tagging,
+	// ACL and retention actions this code never calls.
+	importer.Role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("s3:GetObject"),
+		Resources: jsii.Strings(*bucket.ArnForObjects(jsii.String(IncomingPrefix + "*"))),
+	}))
+	importer.Role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("s3:PutObject"),
+		Resources: jsii.Strings(*bucket.ArnForObjects(jsii.String(ReportsPrefix + "*"))),
+	}))
+	table.Grant(importer.Function, jsii.String("dynamodb:BatchGetItem"), jsii.String("dynamodb:BatchWriteItem"))
+	s.Importer = buckettrigger.New(stack, jsii.String("Incoming"), &buckettrigger.Props{
+		Bucket:   bucket,
+		Function: importer.Function,
+		Prefix:   jsii.String(IncomingPrefix),
+	})
+
+	// sweeper: Query on the status index, UpdateItem (claim), SendMessageBatch.
+	sweeper := fn("sweeper", 60, map[string]*string{
+		orders.EnvTableName:       table.TableName(),
+		orders.EnvStatusIndexName: jsii.String(StatusIndexName),
+		orders.EnvKitchenQueueURL: s.Kitchen.Queue.QueueUrl(),
+		orders.EnvStaleAfter:      jsii.String(cfg.StaleAfter.String()),
+	})
+	// Hand-written: Table.Grant would allow Query on the table itself too.
+	sweeper.Role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("dynamodb:Query"),
+		Resources: jsii.Strings(*table.TableArn() + "/index/" + StatusIndexName),
+	}))
+	table.Grant(sweeper.Function, jsii.String("dynamodb:UpdateItem"))
+	s.Kitchen.Queue.Grant(sweeper.Function, jsii.String("sqs:SendMessage"))
+	s.Sweeper = scheduledfunction.New(stack, jsii.String("SweepSchedule"), &scheduledfunction.Props{
+		Function:    sweeper.Function,
+		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(5))),
+		Description: jsii.String("Resend orders stuck in PENDING to the kitchen"),
+	})
+
+	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: s.Api.Api.ApiEndpoint()})
+	return s
+}
+
+// titled turns a function name into its construct ID: "api" -> "Api".
+func titled(name string) string {
+	if name == "" {
+		return name
+	}
+	return string(name[0]-'a'+'A') + name[1:]
+}

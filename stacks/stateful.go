@@ -1,0 +1,89 @@
+package stacks
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/example/orderflow/internal/orders"
+)
+
+// StatusIndexName is the Orders table's global secondary index keyed by
+// status (partition) and createdAt (sort), projecting keys only.
+const StatusIndexName = "byStatus"
+
+// Logical IDs of the stateful resources. They are pinned by a test: changing
+// one makes CloudFormation replace the resource, which for a table or bucket
+// means a new, empty one (the old one is retained, orphaned).
+const (
+	OrdersTableID   = "Orders"
+	UploadsBucketID = "Uploads"
+)
+
+// StatefulStackProps configures NewStatefulStack.
+type StatefulStackProps struct {
+	awscdk.StackProps
+	// Config of the stage. Required.
+	Config Config
+}
+
+// StatefulStack holds the resources that keep data. Deploy it apart from
+// the service so that code changes never touch them.
+type StatefulStack struct {
+	Stack awscdk.Stack
+	// Orders: on-demand table, key orderId, stream NEW_AND_OLD_IMAGES, index
+	// StatusIndexName, point-in-time recovery, encrypted with the AWS managed
+	// key, RETAIN (plus deletion protection in prod).
+	Orders awsdynamodb.Table
+	// Uploads: versioned, encrypted (SSE-S3), TLS-only, public access
+	// blocked, bucket owner enforced, EventBridge notifications on, RETAIN.
+	Uploads awss3.Bucket
+}
+
+// NewStatefulStack defines the Orders table and the Uploads bucket.
+func NewStatefulStack(scope constructs.Construct, id string, props *StatefulStackProps) *StatefulStack {
+	stack := awscdk.NewStack(scope, &id, &props.StackProps)
+	cfg := props.Config
+
+	table := awsdynamodb.NewTable(stack, jsii.String(OrdersTableID), &awsdynamodb.TableProps{
+		PartitionKey: &awsdynamodb.Attribute{Name: jsii.String(orders.AttrOrderID), Type: awsdynamodb.AttributeType_STRING},
+		BillingMode:  awsdynamodb.BillingMode_PAY_PER_REQUEST,
+		Stream:       awsdynamodb.StreamViewType_NEW_AND_OLD_IMAGES,
+		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
+			PointInTimeRecoveryEnabled: jsii.Bool(true),
+		},
+		Encryption:         awsdynamodb.TableEncryption_AWS_MANAGED,
+		DeletionProtection: jsii.Bool(cfg.DeletionProtection),
+		RemovalPolicy:      awscdk.RemovalPolicy_RETAIN,
+	})
+	table.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
+		IndexName:      jsii.String(StatusIndexName),
+		PartitionKey:   &awsdynamodb.Attribute{Name: jsii.String(orders.AttrStatus), Type: awsdynamodb.AttributeType_STRING},
+		SortKey:        &awsdynamodb.Attribute{Name: jsii.String(orders.AttrCreatedAt), Type: awsdynamodb.AttributeType_STRING},
+		ProjectionType: awsdynamodb.ProjectionType_KEYS_ONLY,
+	})
+
+	bucket := awss3.NewBucket(stack, jsii.String(UploadsBucketID), &awss3.BucketProps{
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		EnforceSSL:        jsii.Bool(true),
+		MinimumTLSVersion: jsii.Number(1.2),
+		Versioned:         jsii.Bool(true),
+		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Id:                                  jsii.String("TidyVersionsAndUploads"),
+			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(90)),
+			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
+		}},
+	})
+	// EventBridge notifications through the bucket's own CloudFormation
+	// property. BucketProps.EventBridgeEnabled would add a custom resource
+	// (a Lambda function with a broad role) to do the same thing.
+	bucket.Node().DefaultChild().(awss3.CfnBucket).AddPropertyOverride(
+		jsii.String("NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled"), jsii.Bool(true))
+
+	return &StatefulStack{Stack: stack, Orders: table, Uploads: bucket}
+}
