@@ -16,19 +16,27 @@ type App struct {
 // "OrderFlow-dev-Stateful" for example.
 func StackName(stage, part string) string { return "OrderFlow-" + stage + "-" + part }
 
-// NewApp defines both stacks of cfg's stage in scope. env may be nil
+// NewApp defines both stacks of cfg's stage in scope, with the functions
+// built from "functions/" under the working directory. env may be nil
 // (environment-agnostic stacks).
 func NewApp(scope constructs.Construct, cfg Config, env *awscdk.Environment) *App {
+	return NewAppIn(scope, cfg, env, "functions")
+}
+
+// NewAppIn is NewApp with the functions built from functionsDir (one
+// directory per function), for callers that do not run in the project root.
+func NewAppIn(scope constructs.Construct, cfg Config, env *awscdk.Environment, functionsDir string) *App {
 	stateful := NewStatefulStack(scope, StackName(cfg.Stage, "Stateful"), &StatefulStackProps{
 		StackProps: awscdk.StackProps{Env: env, Description: jsii.String("Order flow data: Orders table, Uploads bucket (" + cfg.Stage + ")"),
 			TerminationProtection: jsii.Bool(cfg.DeletionProtection)},
 		Config: cfg,
 	})
 	service := NewServiceStack(scope, StackName(cfg.Stage, "Service"), &ServiceStackProps{
-		StackProps: awscdk.StackProps{Env: env, Description: jsii.String("Order flow functions, API, queues and schedule (" + cfg.Stage + ")")},
-		Config:     cfg,
-		Orders:     stateful.Orders,
-		Uploads:    stateful.Uploads,
+		StackProps:   awscdk.StackProps{Env: env, Description: jsii.String("Order flow functions, API, queues and schedule (" + cfg.Stage + ")")},
+		Config:       cfg,
+		Orders:       stateful.Orders,
+		Uploads:      stateful.Uploads,
+		FunctionsDir: functionsDir,
 	})
 	return &App{Stateful: stateful, Service: service}
 }

@@ -125,8 +125,10 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 	})
 	// Hand-written: Bucket.GrantRead/GrantPut also grant listing, tagging,
 	// ACL and retention actions this code never calls.
+	// GetObject with a VersionId (the importer reads the version the event
+	// names) is authorized as s3:GetObjectVersion.
 	importer.Role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings("s3:GetObject"),
+		Actions:   jsii.Strings("s3:GetObject", "s3:GetObjectVersion"),
 		Resources: jsii.Strings(*bucket.ArnForObjects(jsii.String(IncomingPrefix + "*"))),
 	}))
 	importer.Role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{

@@ -124,7 +124,7 @@ type accessLogSettings struct {
 }
 
 func (s *accessLogSettings) Destination() awsapigatewayv2.IAccessLogDestination { return s.destination }
-func (s *accessLogSettings) Format() awsapigateway.AccessLogFormat             { return s.format }
+func (s *accessLogSettings) Format() awsapigateway.AccessLogFormat              { return s.format }
 
 // RouteProps configures a Route.
 type RouteProps struct {

@@ -77,6 +77,11 @@ type Order struct {
 	UpdatedAt  time.Time `json:"updatedAt" dynamodbav:"-"`
 	// Source says where the order came from: "api" or "import:<object key>".
 	Source string `json:"source,omitempty" dynamodbav:"source,omitempty"`
+	// RequestHash fingerprints the request that created the order (hex SHA-256
+	// of its normalized JSON, see NewOrder.Fingerprint), so a retry under the
+	// same Idempotency-Key can be told from a different request. Stored as
+	// attribute requestHash; never part of the API's JSON.
+	RequestHash string `json:"-" dynamodbav:"requestHash,omitempty"`
 }
 
 // KitchenMessage is the body of a message on the kitchen queue: JSON

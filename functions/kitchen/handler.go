@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/example/orderflow/internal/orders"
+)
+
+// DefaultDeadlineMargin is how much time must be left before the invocation
+// deadline to start a record: a record is two conditional UpdateItems (tens of
+// milliseconds, longer with SDK retries), so 2 s leaves room to finish the one
+// in progress instead of being cut off mid-write.
+const DefaultDeadlineMargin = 2 * time.Second
+
+// advancer moves an order one step of its life cycle (orders.Store.Advance):
+// false with a nil error when the order is already at or past to; errors wrap
+// orders.ErrNotFound or orders.ErrWrongState.
+type advancer interface {
+	Advance(ctx context.Context, id string, from, to orders.Status) (bool, error)
+}
+
+// steps are the kitchen's work on an order, in order. Each is a conditional
+// write that is a no-op once done, so redelivering a message changes nothing
+// and a crash between the two is finished by the redelivery.
+var steps = [...]struct{ from, to orders.Status }{
+	{orders.StatusPending, orders.StatusPreparing},
+	{orders.StatusPreparing, orders.StatusReady},
+}
+
+// Handler consumes the kitchen queue (body: orders.KitchenMessage JSON) and
+// moves each order PENDING -> PREPARING -> READY. It reports every message it
+// could not finish as a batch item failure (ReportBatchItemFailures), so SQS
+// redelivers only those and, after the queue's maxReceiveCount, moves them to
+// the dead-letter queue:
+//   - malformed body (not JSON, no valid orderId): can never succeed; it is
+//     still reported as a failure rather than dropped, so it ends in the DLQ
+//     where it can be inspected, instead of vanishing;
+//   - unknown order: may be a write not yet visible, so retried; an order that
+//     never appears ends in the DLQ;
+//   - order in a wrong or unknown state, or a DynamoDB error: retried, then DLQ;
+//   - records not started because less than Margin was left before the
+//     deadline: retried.
+//
+// Unknown fields in the body are ignored, so senders can add some.
+type Handler struct {
+	// Orders advances orders (orders.Store). Required.
+	Orders advancer
+	// Log receives a line per failed record and per order made READY. Required.
+	Log *slog.Logger
+	// Margin is the time before the deadline after which no record is
+	// started. Default: DefaultDeadlineMargin.
+	Margin time.Duration
+	// Now reads the clock for the deadline check. Default: time.Now.
+	Now func() time.Time
+}
+
+// Handle processes a batch of kitchen messages in order and returns the IDs
+// of the messages that failed. It never returns an error: a whole-batch error
+// would redeliver the messages that succeeded too.
+func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
+	fail := func(m events.SQSMessage) {
+		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+	}
+	// Outcome per order ID, so a duplicate in the same batch is not written
+	// again and shares the first copy's result.
+	done := make(map[string]bool)
+	deadline, hasDeadline := ctx.Deadline()
+	for i, m := range ev.Records {
+		if hasDeadline && deadline.Sub(h.now()) < h.margin() {
+			h.Log.WarnContext(ctx, "deadline near: leaving records for redelivery",
+				"unprocessed", len(ev.Records)-i, "margin", h.margin().String())
+			for _, m := range ev.Records[i:] {
+				fail(m)
+			}
+			break
+		}
+		msg, err := decode(m.Body)
+		if err != nil {
+			h.Log.ErrorContext(ctx, "malformed kitchen message: reported as failed so it reaches the DLQ",
+				"messageId", m.MessageId, "error", err.Error())
+			fail(m)
+			continue
+		}
+		ok, seen := done[msg.OrderID]
+		if !seen {
+			ok = h.prepare(ctx, msg.OrderID, m.MessageId)
+			done[msg.OrderID] = ok
+		}
+		if !ok {
+			fail(m)
+		}
+	}
+	return resp, nil
+}
+
+// decode parses a message body: a JSON object with an orderId that is
+// orders.ValidID.
+func decode(body string) (orders.KitchenMessage, error) {
+	var msg orders.KitchenMessage
+	if err := json.Unmarshal([]byte(body), &msg); err != nil {
+		return orders.KitchenMessage{}, fmt.Errorf("decode body: %w", err)
+	}
+	switch {
+	case len(msg.OrderID) > orders.MaxIDLen: // keep the log line short
+		return orders.KitchenMessage{}, fmt.Errorf("decode body: orderId longer than %d bytes", orders.MaxIDLen)
+	case !orders.ValidID(msg.OrderID):
+		return orders.KitchenMessage{}, fmt.Errorf("decode body: invalid orderId %q", msg.OrderID)
+	}
+	return msg, nil
+}
+
+// prepare runs the steps on one order and reports whether it is READY.
+func (h *Handler) prepare(ctx context.Context, id, messageID string) bool {
+	for _, s := range steps {
+		changed, err := h.Orders.Advance(ctx, id, s.from, s.to)
+		if err != nil {
+			level, why := slog.LevelError, "advance failed"
+			if errors.Is(err, orders.ErrNotFound) {
+				// Not an error yet: the message can outrun the order's write.
+				level, why = slog.LevelWarn, "order not found: will retry, then DLQ"
+			}
+			h.Log.Log(ctx, level, why, "orderId", id, "messageId", messageID,
+				"from", string(s.from), "to", string(s.to), "error", err.Error())
+			return false
+		}
+		if changed && s.to == orders.StatusReady {
+			h.Log.InfoContext(ctx, "order ready", "orderId", id, "messageId", messageID)
+		}
+	}
+	return true
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
+}
+
+func (h *Handler) margin() time.Duration {
+	if h.Margin > 0 {
+		return h.Margin
+	}
+	return DefaultDeadlineMargin
+}

@@ -1,0 +1,313 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/example/orderflow/internal/logging"
+	"github.com/example/orderflow/internal/orders"
+)
+
+// Order IDs and message IDs of the fixtures.
+const (
+	idA      = "ord_KJZG2YLUMVZXIX3PNRSGK4RAMI"
+	idB      = "ord_MFRGGZDFMZTWQ2LKNNWG23TPOA"
+	msgA     = "059f36b4-87a3-44ab-83d2-661975830a7d"
+	msgB     = "2e1424d4-f796-459a-8184-9c92662be6da"
+	msgJunk  = "7d1c2a8e-4b0f-4d55-9a7e-1f2b3c4d5e6f" // body "Message Body"
+	msgDupA  = "c2b1a0f9-8e7d-4c6b-a5f4-e3d2c1b0a9f8" // same order as msgA
+	msgGhost = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d" // an order not in the table
+	msgEmpty = "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9" // orderId ""
+)
+
+// fakeOrders models the table's conditional writes the way orders.Store.Advance
+// reports them. Unknown statuses are kept, as a real table would.
+type fakeOrders struct {
+	status  map[string]orders.Status
+	errs    map[string]error // returned for that order instead of writing
+	calls   int
+	onCall  func()
+	autoAdd bool // unknown orders start PENDING (fuzzing)
+}
+
+func (f *fakeOrders) Advance(_ context.Context, id string, from, to orders.Status) (bool, error) {
+	f.calls++
+	if f.onCall != nil {
+		f.onCall()
+	}
+	if err := f.errs[id]; err != nil {
+		return false, err
+	}
+	cur, ok := f.status[id]
+	if !ok && f.autoAdd {
+		cur, ok = orders.StatusPending, true
+	}
+	rank := map[orders.Status]int{orders.StatusPending: 1, orders.StatusPreparing: 2, orders.StatusReady: 3}
+	switch {
+	case !ok:
+		return false, fmt.Errorf("advance order %s: %w", id, orders.ErrNotFound)
+	case cur == from:
+		f.status[id] = to
+		return true, nil
+	case rank[cur] >= rank[to]:
+		return false, nil
+	}
+	return false, fmt.Errorf("advance order %s: status is %q: %w", id, cur, orders.ErrWrongState)
+}
+
+func loadEvent(t testing.TB, name string) events.SQSEvent {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev events.SQSEvent
+	if err := json.Unmarshal(b, &ev); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return ev
+}
+
+func lambdaCtx() context.Context {
+	return lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "req-9"})
+}
+
+func failedIDs(resp events.SQSEventResponse) []string {
+	ids := []string{}
+	for _, f := range resp.BatchItemFailures {
+		ids = append(ids, f.ItemIdentifier)
+	}
+	return ids
+}
+
+func TestHandle(t *testing.T) {
+	tests := []struct {
+		name         string
+		fixture      string
+		status       map[string]orders.Status
+		errs         map[string]error
+		wantFailed   []string
+		wantStatus   map[string]orders.Status
+		wantCalls    int
+		wantLog      []string
+		wantNotInLog string
+	}{
+		{name: "new orders made ready", fixture: "sqs-event.json",
+			status:     map[string]orders.Status{idA: "PENDING", idB: "PENDING"},
+			wantFailed: []string{}, wantStatus: map[string]orders.Status{idA: "READY", idB: "READY"}, wantCalls: 4,
+			wantLog: []string{`"msg":"order ready","orderId":"` + idA + `","messageId":"` + msgA + `","requestId":"req-9"`}},
+		{name: "redelivery changes nothing", fixture: "sqs-event.json",
+			status:     map[string]orders.Status{idA: "READY", idB: "READY"},
+			wantFailed: []string{}, wantStatus: map[string]orders.Status{idA: "READY", idB: "READY"}, wantCalls: 4,
+			wantNotInLog: "order ready"},
+		{name: "crash between the writes is finished", fixture: "sqs-event.json",
+			status:     map[string]orders.Status{idA: "PREPARING", idB: "PENDING"},
+			wantFailed: []string{}, wantStatus: map[string]orders.Status{idA: "READY", idB: "READY"}, wantCalls: 4},
+		{name: "order in an unknown state fails", fixture: "sqs-event.json",
+			status:     map[string]orders.Status{idA: "CANCELLED", idB: "PENDING"},
+			wantFailed: []string{msgA}, wantStatus: map[string]orders.Status{idA: "CANCELLED", idB: "READY"}, wantCalls: 3,
+			wantLog: []string{`"level":"ERROR","msg":"advance failed","orderId":"` + idA}},
+		{name: "store error fails only that record", fixture: "sqs-event.json",
+			status:     map[string]orders.Status{idA: "PENDING", idB: "PENDING"},
+			errs:       map[string]error{idA: errors.New("ProvisionedThroughputExceededException")},
+			wantFailed: []string{msgA}, wantStatus: map[string]orders.Status{idA: "PENDING", idB: "READY"}, wantCalls: 3,
+			wantLog: []string{`"error":"ProvisionedThroughputExceededException"`}},
+		{name: "mixed batch: malformed, duplicate, unknown order", fixture: "sqs-event-mixed.json",
+			status:     map[string]orders.Status{idA: "PENDING"},
+			wantFailed: []string{msgJunk, msgGhost, msgEmpty}, wantStatus: map[string]orders.Status{idA: "READY"},
+			wantCalls: 3, // idA twice, the unknown order once, the duplicate not at all
+			wantLog: []string{
+				`"level":"ERROR","msg":"malformed kitchen message: reported as failed so it reaches the DLQ","messageId":"` + msgJunk,
+				`"level":"WARN","msg":"order not found: will retry, then DLQ","orderId":"ord_NBSWY3DPEB3W64TMMQQQ2DLMN4"`,
+				`invalid orderId \"\"`,
+			}},
+		{name: "duplicate shares the first copy's failure", fixture: "sqs-event-mixed.json",
+			status:     map[string]orders.Status{},
+			wantFailed: []string{msgA, msgJunk, msgDupA, msgGhost, msgEmpty}, wantStatus: map[string]orders.Status{},
+			wantCalls: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var log bytes.Buffer
+			fake := &fakeOrders{status: tt.status, errs: tt.errs}
+			h := &Handler{Orders: fake, Log: logging.New(&log)}
+			ctx, cancel := context.WithTimeout(lambdaCtx(), time.Minute)
+			defer cancel()
+			resp, err := h.Handle(ctx, loadEvent(t, tt.fixture))
+			if err != nil {
+				t.Fatalf("got error %v, want nil", err)
+			}
+			if got := failedIDs(resp); !reflect.DeepEqual(got, tt.wantFailed) {
+				t.Errorf("got failures %v, want %v", got, tt.wantFailed)
+			}
+			if !reflect.DeepEqual(fake.status, tt.wantStatus) {
+				t.Errorf("got statuses %v, want %v", fake.status, tt.wantStatus)
+			}
+			if fake.calls != tt.wantCalls {
+				t.Errorf("got %d Advance calls, want %d", fake.calls, tt.wantCalls)
+			}
+			for _, want := range tt.wantLog {
+				if !strings.Contains(log.String(), want) {
+					t.Errorf("got log %s, want it to contain %s", log.String(), want)
+				}
+			}
+			if tt.wantNotInLog != "" && strings.Contains(log.String(), tt.wantNotInLog) {
+				t.Errorf("got log %s, want no %q", log.String(), tt.wantNotInLog)
+			}
+		})
+	}
+}
+
+func TestHandleDeadline(t *testing.T) {
+	t0 := time.Date(2026, 11, 30, 3, 0, 0, 0, time.UTC)
+	ev := events.SQSEvent{}
+	status := map[string]orders.Status{}
+	for i := range 4 {
+		id := fmt.Sprintf("ord_%d", i)
+		status[id] = orders.StatusPending
+		ev.Records = append(ev.Records, events.SQSMessage{MessageId: fmt.Sprintf("m%d", i), Body: `{"orderId":"` + id + `"}`})
+	}
+	tests := []struct {
+		name       string
+		deadline   time.Duration // after t0; 0: no deadline
+		wantFailed []string
+		wantCalls  int
+	}{
+		// Each Advance call takes 1 s of fake time; a record is two calls.
+		{name: "no deadline: all processed", wantFailed: []string{}, wantCalls: 8},
+		{name: "ample time: all processed", deadline: time.Hour, wantFailed: []string{}, wantCalls: 8},
+		{name: "records past the margin left for redelivery", deadline: 5 * time.Second,
+			wantFailed: []string{"m2", "m3"}, wantCalls: 4}, // m0 starts with 5 s left, m1 with 3 s, m2 would with 1 s
+		{name: "exactly the margin left: record started", deadline: 4 * time.Second,
+			wantFailed: []string{"m2", "m3"}, wantCalls: 4}, // m1 starts with 2 s left
+		{name: "just under the margin left: record not started", deadline: 4*time.Second - time.Millisecond,
+			wantFailed: []string{"m1", "m2", "m3"}, wantCalls: 2},
+		{name: "already inside the margin: nothing started", deadline: time.Second,
+			wantFailed: []string{"m0", "m1", "m2", "m3"}, wantCalls: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			now := t0
+			fake := &fakeOrders{status: maps.Clone(status), onCall: func() { now = now.Add(time.Second) }}
+			h := &Handler{Orders: fake, Log: slog.New(slog.DiscardHandler), Margin: 2 * time.Second,
+				Now: func() time.Time { return now }}
+			ctx := context.Background()
+			if tt.deadline > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithDeadline(ctx, t0.Add(tt.deadline))
+				defer cancel()
+			}
+			resp, _ := h.Handle(ctx, ev)
+			if got := failedIDs(resp); !reflect.DeepEqual(got, tt.wantFailed) {
+				t.Errorf("got failures %v, want %v", got, tt.wantFailed)
+			}
+			if fake.calls != tt.wantCalls {
+				t.Errorf("got %d Advance calls, want %d", fake.calls, tt.wantCalls)
+			}
+		})
+	}
+}
+
+func TestDefaultMargin(t *testing.T) {
+	h := &Handler{}
+	if got := h.margin(); got != DefaultDeadlineMargin {
+		t.Errorf("got margin %v, want %v", got, DefaultDeadlineMargin)
+	}
+}
+
+// FuzzHandle drives message bodies through decoding: every order exists, so a
+// record fails exactly when its body is malformed. The body is sent twice in
+// one batch to check that duplicates are safe. Seeds: the fixtures' bodies.
+func FuzzHandle(f *testing.F) {
+	for _, name := range []string{"sqs-event.json", "sqs-event-mixed.json"} {
+		for _, r := range loadEvent(f, name).Records {
+			f.Add(r.Body)
+		}
+	}
+	f.Add(`{"orderId":"ord_1","extra":[1,2]}`)
+	f.Add(`{"orderId":null}`)
+	f.Add(`{"ORDERID":"x"} `)
+	f.Fuzz(func(t *testing.T, body string) {
+		fake := &fakeOrders{status: map[string]orders.Status{}, autoAdd: true}
+		h := &Handler{Orders: fake, Log: slog.New(slog.DiscardHandler)}
+		ev := events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m1", Body: body}, {MessageId: "m2", Body: body}}}
+		resp, err := h.Handle(context.Background(), ev)
+		if err != nil {
+			t.Fatalf("got error %v, want nil", err)
+		}
+		switch got := failedIDs(resp); {
+		case len(got) == 2:
+			if fake.calls != 0 {
+				t.Fatalf("got %d Advance calls for malformed body %q, want 0", fake.calls, body)
+			}
+		case len(got) == 0:
+			if fake.calls != 2 || len(fake.status) != 1 {
+				t.Fatalf("got %d calls on %d orders for body %q, want 2 on 1 (duplicate skipped)", fake.calls, len(fake.status), body)
+			}
+			for id, st := range fake.status {
+				if !orders.ValidID(id) || st != orders.StatusReady {
+					t.Fatalf("got order %q %s for body %q, want a valid ID, READY", id, st, body)
+				}
+			}
+		default:
+			t.Fatalf("got failures %v for two copies of %q, want both or neither", got, body)
+		}
+	})
+}
+
+// readyOrders accepts every step, so benchmarks measure the handler.
+type readyOrders struct{}
+
+func (readyOrders) Advance(context.Context, string, orders.Status, orders.Status) (bool, error) {
+	return true, nil
+}
+
+// BenchmarkHandle: decode the fixture's event JSON and handle it (the full
+// per-invocation cost past the runtime). Compare with BenchmarkDecodeOnly.
+func BenchmarkHandle(b *testing.B) {
+	raw, err := os.ReadFile("testdata/sqs-event.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := &Handler{Orders: readyOrders{}, Log: slog.New(slog.DiscardHandler)}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		var ev events.SQSEvent
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			b.Fatal(err)
+		}
+		if resp, _ := h.Handle(ctx, ev); len(resp.BatchItemFailures) != 0 {
+			b.Fatalf("got failures %v, want none", resp.BatchItemFailures)
+		}
+	}
+}
+
+// BenchmarkDecodeOnly is the floor: decoding the same event JSON, no handling.
+func BenchmarkDecodeOnly(b *testing.B) {
+	raw, err := os.ReadFile("testdata/sqs-event.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		var ev events.SQSEvent
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

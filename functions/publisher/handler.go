@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/example/orderflow/internal/kitchenqueue"
+	"github.com/example/orderflow/internal/orders"
+)
+
+// DefaultMargin is how long before the invocation deadline the publisher
+// stops: no SendMessageBatch call starts after it, one in flight is
+// cancelled, and the records not yet sent are reported as failures for
+// Lambda to retry. One second leaves ample time to build the response.
+const DefaultMargin = time.Second
+
+// Handler publishes new orders from the Orders table's stream to the kitchen
+// queue.
+type Handler struct {
+	// Queue sends kitchen messages. Required.
+	Queue *kitchenqueue.Sender
+	// Log writes JSON lines; every line carries the requestId. Required.
+	Log *slog.Logger
+	// Margin is kept free before the deadline. Default (zero): DefaultMargin.
+	Margin time.Duration
+}
+
+// pendingSend is an INSERT waiting for its batch: the record's index in the
+// event and the message for it.
+type pendingSend struct {
+	index int
+	msg   orders.KitchenMessage
+}
+
+// Handle sends one kitchen message per INSERT of an order, in
+// SendMessageBatch calls of up to ten, in stream order. MODIFY and REMOVE
+// records (TTL deletes included) and records that are not orders or do not
+// decode are skipped with a log line: they are not failures, since retrying
+// them cannot change the outcome (a malformed PENDING order is still resent
+// by the sweeper). Records without a NewImage (KEYS_ONLY streams) are sent
+// by their key.
+//
+// Failures are reported by SequenceNumber. Stream order matters per shard,
+// so once a record fails (SQS rejected it, the call failed, or the deadline
+// margin was reached before it was sent), it and every later record of the
+// batch are reported and nothing after it is sent. Records before it that
+// were sent stay sent; Lambda resumes from the first failure, so a record
+// may reach the kitchen more than once (the kitchen is idempotent).
+// The error is always nil.
+func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+	margin := h.Margin
+	if margin == 0 {
+		margin = DefaultMargin
+	}
+	work := ctx
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		work, cancel = context.WithDeadline(ctx, deadline.Add(-margin))
+		defer cancel()
+	}
+
+	failedAt := len(ev.Records) // index of the first failed record
+	batch := make([]pendingSend, 0, kitchenqueue.MaxBatch)
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		msgs := make([]orders.KitchenMessage, len(batch))
+		for i, p := range batch {
+			msgs[i] = p.msg
+		}
+		for i, err := range h.Queue.Send(work, msgs) {
+			if err != nil {
+				h.Log.ErrorContext(ctx, "send to kitchen failed; reporting it and every later record",
+					"orderId", batch[i].msg.OrderID,
+					"sequenceNumber", ev.Records[batch[i].index].Change.SequenceNumber,
+					"error", err.Error())
+				failedAt = batch[i].index
+				break
+			}
+		}
+		batch = batch[:0]
+	}
+
+	for i := 0; i < len(ev.Records) && i < failedAt; i++ {
+		r := ev.Records[i]
+		if msg, ok := h.decide(ctx, r); ok {
+			batch = append(batch, pendingSend{index: i, msg: msg})
+			if len(batch) == kitchenqueue.MaxBatch {
+				flush()
+			}
+		}
+	}
+	flush()
+
+	resp := events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{}}
+	for _, r := range ev.Records[failedAt:] {
+		resp.BatchItemFailures = append(resp.BatchItemFailures,
+			events.DynamoDBBatchItemFailure{ItemIdentifier: r.Change.SequenceNumber})
+	}
+	if n := len(resp.BatchItemFailures); n > 0 {
+		h.Log.WarnContext(ctx, "reporting batch item failures",
+			"failures", n, "records", len(ev.Records),
+			"firstSequenceNumber", ev.Records[failedAt].Change.SequenceNumber)
+	}
+	return resp, nil
+}
+
+// decide decodes one record and says whether it is an order INSERT to send;
+// every other record is logged and skipped.
+func (h *Handler) decide(ctx context.Context, r events.DynamoDBEventRecord) (orders.KitchenMessage, bool) {
+	seq := r.Change.SequenceNumber
+	c, err := orders.DecodeStreamRecord(r)
+	switch {
+	case errors.Is(err, orders.ErrNotOrder):
+		h.Log.InfoContext(ctx, "skipped record: not an order",
+			"eventName", r.EventName, "sequenceNumber", seq, "reason", err.Error())
+		return orders.KitchenMessage{}, false
+	case err != nil:
+		h.Log.ErrorContext(ctx, "skipped record: does not decode",
+			"orderId", c.OrderID, "eventName", r.EventName, "sequenceNumber", seq, "error", err.Error())
+		return orders.KitchenMessage{}, false
+	case c.Op != events.DynamoDBOperationTypeInsert:
+		h.Log.InfoContext(ctx, "skipped record: not an insert",
+			"orderId", c.OrderID, "eventName", r.EventName, "ttlDelete", c.TTLExpired, "sequenceNumber", seq)
+		return orders.KitchenMessage{}, false
+	}
+	return orders.KitchenMessage{OrderID: c.OrderID}, true
+}

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/example/orderflow/internal/kitchenqueue"
+	"github.com/example/orderflow/internal/orders"
+)
+
+// Defaults of the Handler's optional fields.
+const (
+	// DefaultMaxOrders bounds the stale orders one run looks at (oldest
+	// first). At one UpdateItem per order plus one SendMessageBatch per ten,
+	// 500 fit well inside a minute; the rest wait for the next run, 5
+	// minutes later.
+	DefaultMaxOrders = 500
+	// DefaultMargin is how long before the invocation deadline the sweeper
+	// stops claiming and sending (a call in flight is cancelled). The time
+	// left is for undoing the claims of orders it could not send.
+	DefaultMargin = 2 * time.Second
+)
+
+// scheduledDetailType is the detail-type of an EventBridge schedule's event.
+const scheduledDetailType = "Scheduled Event"
+
+// Handler resends orders stuck in PENDING to the kitchen queue.
+type Handler struct {
+	// Stale finds and claims stale orders. Required.
+	Stale *orders.StaleOrders
+	// Queue sends kitchen messages. Required.
+	Queue *kitchenqueue.Sender
+	// Log writes JSON lines; every line carries the requestId. Required.
+	Log *slog.Logger
+	// MaxOrders bounds the stale orders one run looks at. Default (zero):
+	// DefaultMaxOrders.
+	MaxOrders int
+	// Margin is kept free before the deadline. Default (zero): DefaultMargin.
+	Margin time.Duration
+	// Now is the clock for the staleness cutoff and for claims. Default: time.Now.
+	Now func() time.Time
+}
+
+// sweepStats counts what one run did with the orders it found.
+type sweepStats struct {
+	found, sent, skipped, failed, notReached int
+}
+
+// Handle runs one sweep. The event is only checked: an event with a
+// detail-type other than "Scheduled Event" is rejected with an error and no
+// work (an empty one, as from a manual test invoke, is accepted). The clock
+// is the wall clock, never the event's time, so a late retry of an old event
+// cannot claim with a stale timestamp.
+//
+// The sweep finds up to MaxOrders orders created more than StaleAfter ago
+// and still PENDING (oldest first), claims each with a conditional
+// UpdateItem, and sends the claimed ones to the kitchen queue in batches of
+// ten. An order another run claimed within StaleAfter, or that left PENDING,
+// is skipped. An order whose send fails is unclaimed, so the next run (5
+// minutes later) retries it; if the unclaim fails too, its claim expires
+// and a run StaleAfter later resends it.
+//
+// Handle returns an error only when the run as a whole failed: the event is
+// not a scheduled one, the status index could not be read (after working on
+// any orders read before the failure), or something failed and nothing was
+// sent. The schedule's retry then runs again; claims keep the retry from
+// resending what this run sent. Running out of time is not an error: the
+// next run continues.
+func (h *Handler) Handle(ctx context.Context, ev events.EventBridgeEvent) error {
+	if ev.DetailType != "" && ev.DetailType != scheduledDetailType {
+		err := fmt.Errorf("sweep: event %s has detail-type %q, want %q", ev.ID, ev.DetailType, scheduledDetailType)
+		h.Log.ErrorContext(ctx, "rejected event", "error", err.Error(), "source", ev.Source)
+		return err
+	}
+	maxOrders := h.MaxOrders
+	if maxOrders <= 0 {
+		maxOrders = DefaultMaxOrders
+	}
+	margin := h.Margin
+	if margin <= 0 {
+		margin = DefaultMargin
+	}
+	work := ctx
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		work, cancel = context.WithDeadline(ctx, deadline.Add(-margin))
+		defer cancel()
+	}
+
+	ids, findErr := h.Stale.Find(work, h.now(), maxOrders)
+	if findErr != nil {
+		h.Log.ErrorContext(ctx, "reading stale orders failed", "error", findErr.Error(), "foundBeforeError", len(ids))
+		if len(ids) == 0 {
+			return fmt.Errorf("sweep: %w", findErr)
+		}
+	}
+	st := sweepStats{found: len(ids)}
+	for start := 0; start < len(ids); start += kitchenqueue.MaxBatch {
+		if work.Err() != nil {
+			st.notReached += len(ids) - start
+			break
+		}
+		h.sweepBatch(ctx, work, ids[start:min(start+kitchenqueue.MaxBatch, len(ids))], &st)
+	}
+
+	h.Log.InfoContext(ctx, "sweep done", "eventId", ev.ID, "staleAfter", h.Stale.After.String(),
+		"found", st.found, "sent", st.sent, "skipped", st.skipped, "failed", st.failed,
+		"notReached", st.notReached, "deadlineReached", work.Err() != nil)
+	switch {
+	case findErr != nil:
+		return fmt.Errorf("sweep: %w", findErr)
+	case st.failed > 0 && st.sent == 0:
+		return fmt.Errorf("sweep: all %d attempts failed, none sent", st.failed)
+	}
+	return nil
+}
+
+// sweepBatch claims up to kitchenqueue.MaxBatch orders and sends the claimed
+// ones in one batch. Claims and sends use work (which ends at the margin);
+// unclaims use ctx, whose remaining margin is reserved for them.
+func (h *Handler) sweepBatch(ctx, work context.Context, ids []string, st *sweepStats) {
+	msgs := make([]orders.KitchenMessage, 0, len(ids))
+	claimedAt := make([]time.Time, 0, len(ids))
+	for i, id := range ids {
+		if work.Err() != nil {
+			st.notReached += len(ids) - i
+			break
+		}
+		at := h.now()
+		err := h.Stale.Claim(work, id, at)
+		switch {
+		case errors.Is(err, orders.ErrWrongState):
+			st.skipped++
+			h.Log.DebugContext(ctx, "not claimed", "orderId", id, "reason", err.Error())
+		case err != nil:
+			st.failed++
+			h.Log.ErrorContext(ctx, "claim failed", "orderId", id, "error", err.Error())
+		default:
+			msgs = append(msgs, orders.KitchenMessage{OrderID: id})
+			claimedAt = append(claimedAt, at)
+		}
+	}
+	if len(msgs) == 0 {
+		return
+	}
+	for i, err := range h.Queue.Send(work, msgs) {
+		id := msgs[i].OrderID
+		if err == nil {
+			st.sent++
+			h.Log.InfoContext(ctx, "resent stale order", "orderId", id)
+			continue
+		}
+		st.failed++
+		h.Log.ErrorContext(ctx, "send to kitchen failed; undoing the claim", "orderId", id, "error", err.Error())
+		if err := h.Stale.Unclaim(ctx, id, claimedAt[i]); err != nil {
+			h.Log.WarnContext(ctx, "unclaim failed; the claim expires after staleAfter", "orderId", id, "error", err.Error())
+		}
+	}
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
+}
