@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -242,11 +243,11 @@ func validate(props *Props, p Props) []string {
 	if m := props.MemorySize; m != nil {
 		switch {
 		case *m < MinMemoryMB:
-			problems = append(problems, fmt.Sprintf("gofunction: MemorySize %v MB is below the Lambda minimum of %d MB", *m, MinMemoryMB))
+			problems = append(problems, fmt.Sprintf("gofunction: MemorySize %s MB is below the Lambda minimum of %d MB", num(*m), MinMemoryMB))
 		case *m > MaxMemoryMB:
-			problems = append(problems, fmt.Sprintf("gofunction: MemorySize %v MB exceeds the Lambda maximum of %d MB", *m, MaxMemoryMB))
+			problems = append(problems, fmt.Sprintf("gofunction: MemorySize %s MB exceeds the Lambda maximum of %d MB", num(*m), MaxMemoryMB))
 		case *m != math.Trunc(*m):
-			problems = append(problems, fmt.Sprintf("gofunction: MemorySize %v MB is not a whole number of MB", *m))
+			problems = append(problems, fmt.Sprintf("gofunction: MemorySize %s MB is not a whole number of MB", num(*m)))
 		}
 	}
 	if props.Timeout != nil {
@@ -267,11 +268,11 @@ func problemTimeout(d awscdk.Duration) string {
 	s := ms / 1000
 	switch {
 	case s < MinTimeoutSeconds:
-		return fmt.Sprintf("gofunction: Timeout %vs is below the Lambda minimum of %ds", s, MinTimeoutSeconds)
+		return fmt.Sprintf("gofunction: Timeout %ss is below the Lambda minimum of %ds", num(s), MinTimeoutSeconds)
 	case s > MaxTimeoutSeconds:
-		return fmt.Sprintf("gofunction: Timeout %vs exceeds the Lambda maximum of %ds", s, MaxTimeoutSeconds)
+		return fmt.Sprintf("gofunction: Timeout %ss exceeds the Lambda maximum of %ds", num(s), MaxTimeoutSeconds)
 	case ms != math.Trunc(s)*1000:
-		return fmt.Sprintf("gofunction: Timeout %vs is not a whole number of seconds", s)
+		return fmt.Sprintf("gofunction: Timeout %ss is not a whole number of seconds", num(s))
 	}
 	return ""
 }
@@ -280,9 +281,9 @@ func problemStorage(sz awscdk.Size) string {
 	mib := *sz.ToMebibytes(&awscdk.SizeConversionOptions{Rounding: awscdk.SizeRoundingBehavior_NONE})
 	switch {
 	case mib < MinEphemeralStorageMB:
-		return fmt.Sprintf("gofunction: EphemeralStorageSize %v MiB is below the Lambda minimum of %d MiB", mib, MinEphemeralStorageMB)
+		return fmt.Sprintf("gofunction: EphemeralStorageSize %s MiB is below the Lambda minimum of %d MiB", num(mib), MinEphemeralStorageMB)
 	case mib > MaxEphemeralStorageMB:
-		return fmt.Sprintf("gofunction: EphemeralStorageSize %v MiB exceeds the Lambda maximum of %d MiB", mib, MaxEphemeralStorageMB)
+		return fmt.Sprintf("gofunction: EphemeralStorageSize %s MiB exceeds the Lambda maximum of %d MiB", num(mib), MaxEphemeralStorageMB)
 	}
 	return ""
 }
@@ -353,3 +354,6 @@ func (v *validation) Validate() *[]*string {
 	}
 	return &out
 }
+
+// num formats a number as written, without exponent: 1209600, 1.5.
+func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

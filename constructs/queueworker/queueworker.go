@@ -14,6 +14,7 @@ package queueworker
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -108,7 +109,7 @@ func New(scope constructs.Construct, id *string, props *Props) *QueueWorker {
 	if p.VisibilityTimeout == nil {
 		p.VisibilityTimeout = awscdk.Duration_Seconds(jsii.Number(minVisibility))
 	} else if v := *p.VisibilityTimeout.ToSeconds(nil); v < minVisibility || v > MaxVisibilitySecs {
-		problems = append(problems, fmt.Sprintf("queueworker: VisibilityTimeout %vs must be at least 6 x the function timeout (%vs) + MaxBatchingWindow (%vs) = %vs, and at most %ds", v, fnTimeout, window, minVisibility, MaxVisibilitySecs))
+		problems = append(problems, fmt.Sprintf("queueworker: VisibilityTimeout %ss must be at least 6 x the function timeout (%ss) + MaxBatchingWindow (%ss) = %ss, and at most %ds", num(v), num(fnTimeout), num(window), num(minVisibility), MaxVisibilitySecs))
 	}
 	if p.RetentionPeriod == nil {
 		p.RetentionPeriod = awscdk.Duration_Days(jsii.Number(4))
@@ -118,17 +119,17 @@ func New(scope constructs.Construct, id *string, props *Props) *QueueWorker {
 	}
 	ret, dlqRet := *p.RetentionPeriod.ToSeconds(nil), *p.DeadLetterRetentionPeriod.ToSeconds(nil)
 	if ret < MinRetentionSeconds || ret > MaxRetentionSeconds {
-		problems = append(problems, fmt.Sprintf("queueworker: RetentionPeriod %vs is outside the SQS range %d-%ds", ret, MinRetentionSeconds, MaxRetentionSeconds))
+		problems = append(problems, fmt.Sprintf("queueworker: RetentionPeriod %ss is outside the SQS range %d-%ds", num(ret), MinRetentionSeconds, MaxRetentionSeconds))
 	}
 	if dlqRet > MaxRetentionSeconds {
-		problems = append(problems, fmt.Sprintf("queueworker: DeadLetterRetentionPeriod %vs exceeds the SQS maximum of %ds", dlqRet, MaxRetentionSeconds))
+		problems = append(problems, fmt.Sprintf("queueworker: DeadLetterRetentionPeriod %ss exceeds the SQS maximum of %ds", num(dlqRet), MaxRetentionSeconds))
 	} else if dlqRet <= ret {
-		problems = append(problems, fmt.Sprintf("queueworker: DeadLetterRetentionPeriod %vs must be longer than RetentionPeriod %vs, or messages expire from the dead-letter queue before anyone sees them", dlqRet, ret))
+		problems = append(problems, fmt.Sprintf("queueworker: DeadLetterRetentionPeriod %ss must be longer than RetentionPeriod %ss, or messages expire from the dead-letter queue before anyone sees them", num(dlqRet), num(ret)))
 	}
 	if p.MaxReceiveCount == nil {
 		p.MaxReceiveCount = jsii.Number(5)
 	} else if m := *p.MaxReceiveCount; m < MinMaxReceiveCount || m > MaxMaxReceiveCount {
-		problems = append(problems, fmt.Sprintf("queueworker: MaxReceiveCount %v is outside %d-%d", m, MinMaxReceiveCount, MaxMaxReceiveCount))
+		problems = append(problems, fmt.Sprintf("queueworker: MaxReceiveCount %s is outside %d-%d", num(m), MinMaxReceiveCount, MaxMaxReceiveCount))
 	}
 	maxBatch := float64(MaxBatchSize)
 	if window > 0 {
@@ -137,7 +138,7 @@ func New(scope constructs.Construct, id *string, props *Props) *QueueWorker {
 	if p.BatchSize == nil {
 		p.BatchSize = jsii.Number(10)
 	} else if b := *p.BatchSize; b < MinBatchSize || b > maxBatch {
-		problems = append(problems, fmt.Sprintf("queueworker: BatchSize %v is outside %d-%v (10,000 needs a MaxBatchingWindow)", b, MinBatchSize, maxBatch))
+		problems = append(problems, fmt.Sprintf("queueworker: BatchSize %s is outside %d-%s (10,000 needs a MaxBatchingWindow)", num(b), MinBatchSize, num(maxBatch)))
 	}
 	if p.Encryption == "" {
 		p.Encryption = awssqs.QueueEncryption_SQS_MANAGED
@@ -171,3 +172,6 @@ func New(scope constructs.Construct, id *string, props *Props) *QueueWorker {
 	p.Function.AddEventSource(src)
 	return &QueueWorker{Queue: queue, DeadLetterQueue: dlq, EventSource: src}
 }
+
+// num formats a number as written, without exponent: 1209600, 1.5.
+func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

@@ -13,6 +13,7 @@ package scheduledfunction
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -67,12 +68,12 @@ func New(scope constructs.Construct, id *string, props *Props) *ScheduledFunctio
 	if p.RetryAttempts == nil {
 		p.RetryAttempts = jsii.Number(2)
 	} else if r := *p.RetryAttempts; r < 0 || r > 2 {
-		problems = append(problems, fmt.Sprintf("scheduledfunction: RetryAttempts %v is outside 0-2", r))
+		problems = append(problems, fmt.Sprintf("scheduledfunction: RetryAttempts %s is outside 0-2", num(r)))
 	}
 	if p.MaxEventAge == nil {
 		p.MaxEventAge = awscdk.Duration_Hours(jsii.Number(1))
 	} else if a := *p.MaxEventAge.ToSeconds(nil); a < 60 || a > 6*3600 {
-		problems = append(problems, fmt.Sprintf("scheduledfunction: MaxEventAge %vs is outside 60-21600s", a))
+		problems = append(problems, fmt.Sprintf("scheduledfunction: MaxEventAge %ss is outside 60-21600s", num(a)))
 	}
 	if p.DeadLetterRetentionPeriod == nil {
 		p.DeadLetterRetentionPeriod = awscdk.Duration_Days(jsii.Number(14))
@@ -101,3 +102,6 @@ func New(scope constructs.Construct, id *string, props *Props) *ScheduledFunctio
 	})
 	return &ScheduledFunction{Rule: rule, DeadLetterQueue: dlq}
 }
+
+// num formats a number as written, without exponent: 1209600, 1.5.
+func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

@@ -16,6 +16,7 @@ package streamconsumer
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -95,22 +96,22 @@ func New(scope constructs.Construct, id *string, props *Props) *StreamConsumer {
 	if p.BatchSize == nil {
 		p.BatchSize = jsii.Number(100)
 	} else if b := *p.BatchSize; b < 1 || b > MaxBatchSize {
-		problems = append(problems, fmt.Sprintf("streamconsumer: BatchSize %v is outside 1-%d", b, MaxBatchSize))
+		problems = append(problems, fmt.Sprintf("streamconsumer: BatchSize %s is outside 1-%d", num(b), MaxBatchSize))
 	}
 	if p.RetryAttempts == nil {
 		p.RetryAttempts = jsii.Number(10)
 	} else if r := *p.RetryAttempts; r < 0 || r > MaxRetryAttempts {
-		problems = append(problems, fmt.Sprintf("streamconsumer: RetryAttempts %v is outside 0-%d", r, MaxRetryAttempts))
+		problems = append(problems, fmt.Sprintf("streamconsumer: RetryAttempts %s is outside 0-%d", num(r), MaxRetryAttempts))
 	}
 	if p.MaxRecordAge == nil {
 		p.MaxRecordAge = awscdk.Duration_Days(jsii.Number(1))
 	} else if a := *p.MaxRecordAge.ToSeconds(nil); a < MinRecordAgeSeconds || a > MaxRecordAgeSeconds {
-		problems = append(problems, fmt.Sprintf("streamconsumer: MaxRecordAge %vs is outside %d-%ds", a, MinRecordAgeSeconds, MaxRecordAgeSeconds))
+		problems = append(problems, fmt.Sprintf("streamconsumer: MaxRecordAge %ss is outside %d-%ds", num(a), MinRecordAgeSeconds, MaxRecordAgeSeconds))
 	}
 	if p.ParallelizationFactor == nil {
 		p.ParallelizationFactor = jsii.Number(1)
 	} else if f := *p.ParallelizationFactor; f < 1 || f > 10 {
-		problems = append(problems, fmt.Sprintf("streamconsumer: ParallelizationFactor %v is outside 1-10", f))
+		problems = append(problems, fmt.Sprintf("streamconsumer: ParallelizationFactor %s is outside 1-10", num(f)))
 	}
 	if p.DeadLetterRetentionPeriod == nil {
 		p.DeadLetterRetentionPeriod = awscdk.Duration_Days(jsii.Number(14))
@@ -138,3 +139,6 @@ func New(scope constructs.Construct, id *string, props *Props) *StreamConsumer {
 	p.Function.AddEventSource(src)
 	return &StreamConsumer{DeadLetterQueue: dlq, EventSource: src}
 }
+
+// num formats a number as written, without exponent: 1209600, 1.5.
+func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

@@ -1,0 +1,288 @@
+package gofunction
+
+import (
+	"debug/elf"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/jsii-runtime-go"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	jsii.Close()
+	os.Exit(code)
+}
+
+// copyModule copies testdata/mod into a new temp dir and returns its path.
+func copyModule(t *testing.T) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.WalkDir("testdata/mod", func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel("testdata/mod", path)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func newStack(t *testing.T, outdir string) awscdk.Stack {
+	t.Helper()
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir)})
+	return awscdk.NewStack(app, jsii.String("S"), nil)
+}
+
+// panicMessage runs f and returns what it panicked with, or "".
+func panicMessage(f func()) (msg string) {
+	defer func() {
+		if r := recover(); r != nil {
+			msg = strings.TrimSpace(strings.ReplaceAll(toString(r), "\n", " "))
+		}
+	}()
+	f()
+	return ""
+}
+
+func toString(v any) string {
+	if err, ok := v.(error); ok {
+		return err.Error()
+	}
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return "unexpected panic value"
+}
+
+func TestLimitViolationsFailSynthNamingFieldAndValue(t *testing.T) {
+	mod := copyModule(t)
+	entry := filepath.Join(mod, "fn", "b")
+	tests := []struct {
+		name  string
+		props Props
+		want  string
+	}{
+		{"no entry", Props{}, "gofunction: Entry is required"},
+		{"memory below", Props{Entry: &entry, MemorySize: jsii.Number(127)}, "gofunction: MemorySize 127 MB is below the Lambda minimum of 128 MB"},
+		{"memory above", Props{Entry: &entry, MemorySize: jsii.Number(10241)}, "gofunction: MemorySize 10241 MB exceeds the Lambda maximum of 10240 MB"},
+		{"memory fractional", Props{Entry: &entry, MemorySize: jsii.Number(256.5)}, "gofunction: MemorySize 256.5 MB is not a whole number of MB"},
+		{"timeout zero", Props{Entry: &entry, Timeout: awscdk.Duration_Seconds(jsii.Number(0))}, "gofunction: Timeout 0s is below the Lambda minimum of 1s"},
+		{"timeout above", Props{Entry: &entry, Timeout: awscdk.Duration_Seconds(jsii.Number(901))}, "gofunction: Timeout 901s exceeds the Lambda maximum of 900s"},
+		{"timeout 16 minutes", Props{Entry: &entry, Timeout: awscdk.Duration_Minutes(jsii.Number(16))}, "gofunction: Timeout 960s exceeds the Lambda maximum of 900s"},
+		{"timeout fractional", Props{Entry: &entry, Timeout: awscdk.Duration_Millis(jsii.Number(1500))}, "gofunction: Timeout 1.5s is not a whole number of seconds"},
+		{"storage below", Props{Entry: &entry, EphemeralStorageSize: awscdk.Size_Mebibytes(jsii.Number(511))}, "gofunction: EphemeralStorageSize 511 MiB is below the Lambda minimum of 512 MiB"},
+		{"storage above", Props{Entry: &entry, EphemeralStorageSize: awscdk.Size_Gibibytes(jsii.Number(11))}, "gofunction: EphemeralStorageSize 11264 MiB exceeds the Lambda maximum of 10240 MiB"},
+		{"entry without module", Props{Entry: jsii.String("/")}, `gofunction: Entry "/": no go.mod in / or any parent`},
+		{"entry not a package", Props{Entry: jsii.String(mod)}, `gofunction: Entry "` + mod + `"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stack := newStack(t, t.TempDir())
+			got := panicMessage(func() { New(stack, jsii.String("Fn"), &tt.props) })
+			if !strings.Contains(got, tt.want) {
+				t.Errorf("got panic %q, want it to contain %q", got, tt.want)
+			}
+			if got != "" && !strings.Contains(got, "(construct S/Fn)") {
+				t.Errorf("got panic %q, want it to name the construct S/Fn", got)
+			}
+		})
+	}
+}
+
+func TestBoundaryValuesAreAccepted(t *testing.T) {
+	mod := copyModule(t)
+	stack := newStack(t, t.TempDir())
+	New(stack, jsii.String("Small"), &Props{Entry: jsii.String(filepath.Join(mod, "fn", "b")),
+		MemorySize: jsii.Number(128), Timeout: awscdk.Duration_Seconds(jsii.Number(1)), EphemeralStorageSize: awscdk.Size_Mebibytes(jsii.Number(512))})
+	New(stack, jsii.String("Large"), &Props{Entry: jsii.String(filepath.Join(mod, "fn", "b")),
+		MemorySize: jsii.Number(10240), Timeout: awscdk.Duration_Minutes(jsii.Number(15)), EphemeralStorageSize: awscdk.Size_Mebibytes(jsii.Number(10240))})
+	tmpl := assertions.Template_FromStack(stack, nil)
+	tmpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), &map[string]any{
+		"MemorySize": 10240, "Timeout": 900, "EphemeralStorage": map[string]any{"Size": 10240},
+	})
+	tmpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), &map[string]any{
+		"MemorySize": 128, "Timeout": 1, "EphemeralStorage": map[string]any{"Size": 512},
+	})
+}
+
+func TestDefaults(t *testing.T) {
+	mod := copyModule(t)
+	stack := newStack(t, t.TempDir())
+	fn := New(stack, jsii.String("Fn"), &Props{Entry: jsii.String(filepath.Join(mod, "fn", "a"))})
+	tmpl := assertions.Template_FromStack(stack, nil)
+	tmpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), &map[string]any{
+		"Runtime":          "provided.al2023",
+		"Handler":          "bootstrap",
+		"Architectures":    []any{"arm64"},
+		"MemorySize":       DefaultMemoryMB,
+		"Timeout":          DefaultTimeoutSeconds,
+		"EphemeralStorage": map[string]any{"Size": 512},
+		"TracingConfig":    map[string]any{"Mode": "Active"},
+		"LoggingConfig": map[string]any{
+			"LogFormat":           "JSON",
+			"ApplicationLogLevel": "INFO",
+			"SystemLogLevel":      "WARN",
+			"LogGroup":            map[string]any{"Ref": *stack.GetLogicalId(fn.LogGroup.Node().DefaultChild().(awscdk.CfnElement))},
+		},
+	})
+	tmpl.HasResource(jsii.String("AWS::Logs::LogGroup"), &map[string]any{
+		"Properties":     map[string]any{"RetentionInDays": 30},
+		"DeletionPolicy": "Retain",
+	})
+	tmpl.ResourceCountIs(jsii.String("Custom::LogRetention"), jsii.Number(0))
+	tmpl.HasResourceProperties(jsii.String("AWS::IAM::Role"), &map[string]any{
+		"ManagedPolicyArns": assertions.Match_Absent(),
+	})
+	// Log writes are scoped to the function's own log group.
+	tmpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), &map[string]any{
+		"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{map[string]any{
+			"Action":   []any{"logs:CreateLogStream", "logs:PutLogEvents"},
+			"Effect":   "Allow",
+			"Resource": map[string]any{"Fn::GetAtt": []any{*stack.GetLogicalId(fn.LogGroup.Node().DefaultChild().(awscdk.CfnElement)), "Arn"}},
+		}})},
+	})
+}
+
+func TestBuildsAnExecutableBootstrapForTheArchitecture(t *testing.T) {
+	mod := copyModule(t)
+	outdir := t.TempDir()
+	stack := newStack(t, outdir)
+	arm := New(stack, jsii.String("Arm"), &Props{Entry: jsii.String(filepath.Join(mod, "fn", "a"))})
+	x86 := New(stack, jsii.String("X86"), &Props{Entry: jsii.String(filepath.Join(mod, "fn", "b")), Architecture: awslambda.Architecture_X86_64()})
+	assertions.Template_FromStack(stack, nil)
+	for _, tt := range []struct {
+		fn   *Function
+		want elf.Machine
+	}{{arm, elf.EM_AARCH64}, {x86, elf.EM_X86_64}} {
+		path := filepath.Join(outdir, "asset."+*tt.fn.Asset.AssetHash(), "bootstrap")
+		f, err := elf.Open(path)
+		if err != nil {
+			t.Fatalf("open %s: %v", path, err)
+		}
+		if f.Machine != tt.want {
+			t.Errorf("%s: got machine %v, want %v", path, f.Machine, tt.want)
+		}
+		f.Close()
+		if fi, _ := os.Stat(path); fi.Mode().Perm()&0o111 == 0 {
+			t.Errorf("%s: mode %v, want executable", path, fi.Mode())
+		}
+	}
+}
+
+func TestBuildFailureFailsSynthWithCompilerOutput(t *testing.T) {
+	mod := copyModule(t)
+	if err := os.WriteFile(filepath.Join(mod, "fn", "b", "broken.go"), []byte("package main\n\nvar x int = \"not an int\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	outdir := t.TempDir()
+	stack := newStack(t, outdir)
+	fn := New(stack, jsii.String("Fn"), &Props{Entry: jsii.String(filepath.Join(mod, "fn", "b"))})
+	got := panicMessage(func() { assertions.Template_FromStack(stack, nil) })
+	if !strings.Contains(got, "gofunction: build of ./fn/b failed") || !strings.Contains(got, "broken.go") {
+		t.Errorf("got %q, want the build failure with the compiler's message", got)
+	}
+	if _, err := os.Stat(filepath.Join(outdir, "asset."+*fn.Asset.AssetHash())); !os.IsNotExist(err) {
+		t.Errorf("asset directory of a failed build: got %v, want it removed so the next synth builds again", err)
+	}
+}
+
+func TestUnchangedFunctionIsNotRebuilt(t *testing.T) {
+	mod := copyModule(t)
+	outdir := t.TempDir()
+	synth := func() (a, b string) {
+		stack := newStack(t, outdir)
+		fa := New(stack, jsii.String("A"), &Props{Entry: jsii.String(filepath.Join(mod, "fn", "a"))})
+		fb := New(stack, jsii.String("B"), &Props{Entry: jsii.String(filepath.Join(mod, "fn", "b"))})
+		assertions.Template_FromStack(stack, nil)
+		return *fa.Asset.AssetHash(), *fb.Asset.AssetHash()
+	}
+	a1, b1 := synth()
+	stamp := func(hash string) int64 {
+		fi, err := os.Stat(filepath.Join(outdir, "asset."+hash, "bootstrap"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.ModTime().UnixNano()
+	}
+	ta, tb := stamp(a1), stamp(b1)
+
+	// Nothing changed: same hashes, same files.
+	a2, b2 := synth()
+	if a2 != a1 || b2 != b1 {
+		t.Fatalf("hashes changed without a change: got %s %s, want %s %s", a2, b2, a1, b1)
+	}
+	if stamp(a2) != ta || stamp(b2) != tb {
+		t.Errorf("an unchanged function was rebuilt")
+	}
+
+	// A change to lib (imported by a only) rebuilds a only.
+	if err := os.WriteFile(filepath.Join(mod, "lib", "lib.go"), []byte("package lib\n\nconst Greeting = \"changed\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a3, b3 := synth()
+	if a3 == a1 {
+		t.Errorf("a's hash did not change after its dependency changed")
+	}
+	if b3 != b1 || stamp(b3) != tb {
+		t.Errorf("b was rebuilt after a change it does not import")
+	}
+}
+
+func TestHashIsIndependentOfCheckoutPath(t *testing.T) {
+	h1, err := sourceHash(target{moduleDir: copyModule(t), pkg: "./fn/a", goarch: "arm64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h2, err := sourceHash(target{moduleDir: copyModule(t), pkg: "./fn/a", goarch: "arm64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h1 != h2 {
+		t.Errorf("got %s and %s for copies at different paths, want equal", h1, h2)
+	}
+	h3, err := sourceHash(target{moduleDir: copyModule(t), pkg: "./fn/a", goarch: "amd64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h3 == h1 {
+		t.Errorf("arm64 and amd64 hashes are equal, want different")
+	}
+}
+
+func TestInterruptedBuildIsRebuilt(t *testing.T) {
+	mod := copyModule(t)
+	outdir := t.TempDir()
+	stack := newStack(t, outdir)
+	fn := New(stack, jsii.String("Fn"), &Props{Entry: jsii.String(filepath.Join(mod, "fn", "b"))})
+	assertions.Template_FromStack(stack, nil)
+	// Simulate a synth killed after staging: the asset holds the placeholder.
+	bootstrap := filepath.Join(outdir, "asset."+*fn.Asset.AssetHash(), "bootstrap")
+	if err := os.WriteFile(bootstrap, []byte(placeholder), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// What a new process starts with: no sweep done, no staging cache.
+	swept.Delete(outdir)
+	awscdk.AssetStaging_ClearAssetHashCache()
+	stack2 := newStack(t, outdir)
+	New(stack2, jsii.String("Fn"), &Props{Entry: jsii.String(filepath.Join(mod, "fn", "b"))})
+	assertions.Template_FromStack(stack2, nil)
+	if _, err := elf.Open(bootstrap); err != nil {
+		t.Errorf("after an interrupted build: %v, want a rebuilt binary", err)
+	}
+}

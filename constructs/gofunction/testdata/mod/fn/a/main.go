@@ -1,0 +1,9 @@
+package main
+
+import (
+	"fmt"
+
+	"example.com/mod/lib"
+)
+
+func main() { fmt.Println(lib.Greeting) }
