@@ -33,6 +33,7 @@ func main() {
 		env = &awscdk.Environment{Account: nonEmpty(account), Region: nonEmpty(region)}
 	}
 	stacks.NewApp(app, cfg, env)
+	stacks.AddChecks(app)
 	app.Synth(nil)
 }
 

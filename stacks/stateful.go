@@ -18,8 +18,9 @@ const StatusIndexName = "byStatus"
 // one makes CloudFormation replace the resource, which for a table or bucket
 // means a new, empty one (the old one is retained, orphaned).
 const (
-	OrdersTableID   = "Orders"
-	UploadsBucketID = "Uploads"
+	OrdersTableID      = "Orders"
+	UploadsBucketID    = "Uploads"
+	AccessLogsBucketID = "AccessLogs"
 )
 
 // StatefulStackProps configures NewStatefulStack.
@@ -65,14 +66,31 @@ func NewStatefulStack(scope constructs.Construct, id string, props *StatefulStac
 		ProjectionType: awsdynamodb.ProjectionType_KEYS_ONLY,
 	})
 
-	bucket := awss3.NewBucket(stack, jsii.String(UploadsBucketID), &awss3.BucketProps{
+	// Server access logs of the Uploads bucket: who read or wrote which
+	// object. Access logs require SSE-S3 on the target bucket.
+	accessLogs := awss3.NewBucket(stack, jsii.String(AccessLogsBucketID), &awss3.BucketProps{
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
 		Encryption:        awss3.BucketEncryption_S3_MANAGED,
 		EnforceSSL:        jsii.Bool(true),
 		MinimumTLSVersion: jsii.Number(1.2),
-		Versioned:         jsii.Bool(true),
 		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
 		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Id:         jsii.String("ExpireAccessLogs"),
+			Expiration: awscdk.Duration_Days(jsii.Number(365)),
+		}},
+	})
+
+	bucket := awss3.NewBucket(stack, jsii.String(UploadsBucketID), &awss3.BucketProps{
+		ServerAccessLogsBucket: accessLogs,
+		ServerAccessLogsPrefix: jsii.String("uploads/"),
+		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
+		Encryption:             awss3.BucketEncryption_S3_MANAGED,
+		EnforceSSL:             jsii.Bool(true),
+		MinimumTLSVersion:      jsii.Number(1.2),
+		Versioned:              jsii.Bool(true),
+		ObjectOwnership:        awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		RemovalPolicy:          awscdk.RemovalPolicy_RETAIN,
 		LifecycleRules: &[]*awss3.LifecycleRule{{
 			Id:                                  jsii.String("TidyVersionsAndUploads"),
 			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(90)),

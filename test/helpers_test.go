@@ -44,12 +44,9 @@ func synth(t *testing.T, stage string) *synthed {
 		t.Fatal(err)
 	}
 	outdir := filepath.Join(os.TempDir(), "orderflow-test-cdk.out-"+stage)
-	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir)})
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := stacks.NewAppIn(app, cfg, nil, filepath.Join(root, "functions"))
+	app := newApp(t, outdir)
+	a := stacks.NewAppIn(app, cfg, nil, functionsDir(t))
+	stacks.AddChecks(app)
 	s := &synthed{
 		app:      a,
 		stateful: assertions.Template_FromStack(a.Stateful.Stack, nil),
@@ -58,6 +55,34 @@ func synth(t *testing.T, stage string) *synthed {
 	}
 	synths[stage] = s
 	return s
+}
+
+// newApp returns an app writing to outdir with the context of cdk.json
+// (the feature flags), as `cdk synth` would give it.
+func newApp(t *testing.T, outdir string) awscdk.App {
+	t.Helper()
+	data, err := os.ReadFile("../cdk.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cdkJSON struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(data, &cdkJSON); err != nil {
+		t.Fatalf("cdk.json: %v", err)
+	}
+	cdkJSON.Context["aws:cdk:enable-path-metadata"] = true // as the CLI does: tests read aws:cdk:path
+	return awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir), Context: &cdkJSON.Context})
+}
+
+// functionsDir is the absolute path of the project's functions/.
+func functionsDir(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(root, "functions")
 }
 
 // resources returns the template's resources of a type, by logical ID.

@@ -30,6 +30,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/example/orderflow/constructs/internal/nag"
 )
 
 // Props configures a BucketTrigger. Nil fields take the documented default.
@@ -103,11 +105,7 @@ func New(scope constructs.Construct, id *string, props *Props) *BucketTrigger {
 		panic(fmt.Sprintf("%s (construct %s)", strings.Join(problems, "; "), *c.Node().Path()))
 	}
 
-	dlq := awssqs.NewQueue(c, jsii.String("DeadLetterQueue"), &awssqs.QueueProps{
-		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
-		EnforceSSL:      jsii.Bool(true),
-		RetentionPeriod: p.DeadLetterRetentionPeriod,
-	})
+	dlq := nag.DeadLetterQueue(c, "DeadLetterQueue", p.DeadLetterRetentionPeriod, false)
 	detail := map[string]interface{}{
 		"bucket": map[string]interface{}{"name": []interface{}{p.Bucket.BucketName()}},
 	}
@@ -132,6 +130,7 @@ func New(scope constructs.Construct, id *string, props *Props) *BucketTrigger {
 		MaxEventAge:   p.MaxEventAge,
 		OnFailure:     awslambdadestinations.NewSqsDestination(dlq),
 	})
+	nag.AsyncFailureDestination(p.Function)
 	return &BucketTrigger{Rule: rule, DeadLetterQueue: dlq}
 }
 

@@ -30,6 +30,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/example/orderflow/constructs/internal/nag"
 )
 
 // Lambda limits checked at synth (Lambda quotas,
@@ -192,6 +194,9 @@ func New(scope constructs.Construct, id *string, props *Props) *Function {
 	// asset directory of the function's code.
 	asset.AddResourceMetadata(fn.Node().DefaultChild().(awscdk.CfnResource), jsii.String("Code"))
 
+	if p.Tracing == awslambda.Tracing_ACTIVE {
+		nag.Suppress(nag.DefaultPolicy(role), "AwsSolutions-IAM5", "xray:PutTraceSegments and xray:PutTelemetryRecords support no resource narrower than \"*\" (X-Ray has no resource-level permissions).", "Resource::*")
+	}
 	c.Node().AddValidation(&validation{bundler: b})
 	return &Function{Function: fn, Role: role, LogGroup: logGroup, Asset: asset}
 }

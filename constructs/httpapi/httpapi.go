@@ -24,6 +24,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/example/orderflow/constructs/internal/nag"
 )
 
 // AccessLogFormat is the JSON line written per request: request ID, caller
@@ -169,5 +171,6 @@ func NewRoute(scope constructs.Construct, id *string, props *RouteProps) *Route 
 		Integration: integration,
 		Authorizer:  props.Authorizer,
 	})
+	nag.NotAsyncInvoked(props.Function, "API Gateway invokes it synchronously and returns its errors to the caller")
 	return &Route{Integration: integration, Routes: *routes}
 }

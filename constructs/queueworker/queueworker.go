@@ -23,6 +23,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/example/orderflow/constructs/internal/nag"
 )
 
 // Limits checked at synth (SQS and Lambda event source mapping quotas).
@@ -153,6 +155,7 @@ func New(scope constructs.Construct, id *string, props *Props) *QueueWorker {
 		EnforceSSL:      jsii.Bool(true),
 		RetentionPeriod: p.DeadLetterRetentionPeriod,
 	})
+	nag.Suppress(dlq, "Serverless-SQSRedrivePolicy", "This queue is the dead-letter queue of the worker's queue; messages here are inspected and redriven by an operator.")
 	queue := awssqs.NewQueue(c, jsii.String("Queue"), &awssqs.QueueProps{
 		Encryption:        p.Encryption,
 		EnforceSSL:        jsii.Bool(true),
@@ -169,7 +172,14 @@ func New(scope constructs.Construct, id *string, props *Props) *QueueWorker {
 		MaxConcurrency:          p.MaxConcurrency,
 		ReportBatchItemFailures: jsii.Bool(true),
 	})
+	before := len(*p.Function.Node().Children())
 	p.Function.AddEventSource(src)
+	nag.NotAsyncInvoked(p.Function, "an SQS event source mapping polls the queue; the queue's redrive policy moves failed messages to its dead-letter queue")
+	// SQS event source mappings take no on-failure destination: the redrive
+	// policy above is the mechanism.
+	for _, child := range (*p.Function.Node().Children())[before:] { // the mapping AddEventSource created
+		nag.Suppress(child, "Serverless-LambdaEventSourceMappingDestination", "SQS event source mappings do not support on-failure destinations; the queue's redrive policy moves failed messages to its dead-letter queue.")
+	}
 	return &QueueWorker{Queue: queue, DeadLetterQueue: dlq, EventSource: src}
 }
 

@@ -24,6 +24,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/example/orderflow/constructs/internal/nag"
 )
 
 // Props configures a ScheduledFunction. Nil fields take the documented default.
@@ -81,11 +83,7 @@ func New(scope constructs.Construct, id *string, props *Props) *ScheduledFunctio
 	if len(problems) > 0 {
 		panic(fmt.Sprintf("%s (construct %s)", strings.Join(problems, "; "), *c.Node().Path()))
 	}
-	dlq := awssqs.NewQueue(c, jsii.String("DeadLetterQueue"), &awssqs.QueueProps{
-		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
-		EnforceSSL:      jsii.Bool(true),
-		RetentionPeriod: p.DeadLetterRetentionPeriod,
-	})
+	dlq := nag.DeadLetterQueue(c, "DeadLetterQueue", p.DeadLetterRetentionPeriod, false)
 	rule := awsevents.NewRule(c, jsii.String("Rule"), &awsevents.RuleProps{
 		Schedule:    p.Schedule,
 		Description: p.Description,
@@ -100,6 +98,7 @@ func New(scope constructs.Construct, id *string, props *Props) *ScheduledFunctio
 		MaxEventAge:   p.MaxEventAge,
 		OnFailure:     awslambdadestinations.NewSqsDestination(dlq),
 	})
+	nag.AsyncFailureDestination(p.Function)
 	return &ScheduledFunction{Rule: rule, DeadLetterQueue: dlq}
 }
 

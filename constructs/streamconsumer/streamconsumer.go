@@ -26,6 +26,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/example/orderflow/constructs/internal/nag"
 )
 
 // Limits checked at synth (Lambda event source mapping quotas for DynamoDB
@@ -119,11 +121,7 @@ func New(scope constructs.Construct, id *string, props *Props) *StreamConsumer {
 	if len(problems) > 0 {
 		panic(fmt.Sprintf("%s (construct %s)", strings.Join(problems, "; "), *c.Node().Path()))
 	}
-	dlq := awssqs.NewQueue(c, jsii.String("DeadLetterQueue"), &awssqs.QueueProps{
-		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
-		EnforceSSL:      jsii.Bool(true),
-		RetentionPeriod: p.DeadLetterRetentionPeriod,
-	})
+	dlq := nag.DeadLetterQueue(c, "DeadLetterQueue", p.DeadLetterRetentionPeriod, false)
 	src := awslambdaeventsources.NewDynamoEventSource(p.Table, &awslambdaeventsources.DynamoEventSourceProps{
 		StartingPosition:        p.StartingPosition,
 		BatchSize:               p.BatchSize,
@@ -137,6 +135,10 @@ func New(scope constructs.Construct, id *string, props *Props) *StreamConsumer {
 		OnFailure:               awslambdaeventsources.NewSqsDlq(dlq),
 	})
 	p.Function.AddEventSource(src)
+	if policy := nag.DefaultPolicy(p.Function.Role()); policy != nil {
+		nag.Suppress(policy, "AwsSolutions-IAM5", "dynamodb:ListStreams, which the event source mapping needs, supports no resource narrower than \"*\".", "Resource::*")
+	}
+	nag.NotAsyncInvoked(p.Function, "a DynamoDB stream event source mapping invokes it; records it gives up on go to the mapping's on-failure destination")
 	return &StreamConsumer{DeadLetterQueue: dlq, EventSource: src}
 }
 
