@@ -1,6 +1,8 @@
 // Command app synthesizes the order flow: `cdk synth` runs it (see cdk.json).
 //
-// Context: -c stage=dev|prod (default dev). Account and region come from
+// Context: -c stage=dev|prod|<throwaway name> (default dev) and, for
+// throwaway stages only, -c destroyData=true (the table and bucket go with
+// their stack instead of being retained). Account and region come from
 // CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION when set (the CLI sets them from
 // your AWS profile); without them the stacks are environment-agnostic and
 // synth needs no credentials.
@@ -23,7 +25,11 @@ func main() {
 	if v, ok := app.Node().TryGetContext(jsii.String("stage")).(string); ok && v != "" {
 		stage = v
 	}
-	cfg, err := stacks.ConfigFor(stage)
+	destroyData := ""
+	if v := app.Node().TryGetContext(jsii.String("destroyData")); v != nil {
+		destroyData = fmt.Sprint(v)
+	}
+	cfg, err := stacks.ConfigForContext(stage, destroyData)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)

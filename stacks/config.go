@@ -6,8 +6,10 @@ package stacks
 
 import (
 	"fmt"
+	"regexp"
 	"time"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 )
 
@@ -33,6 +35,47 @@ type Config struct {
 	// ApiRateLimit and ApiBurstLimit throttle the HTTP API stage (requests
 	// per second, and burst).
 	ApiRateLimit, ApiBurstLimit float64
+	// DestroyData makes the Orders table and the Uploads bucket go with their
+	// stack (removal policy DESTROY) instead of staying behind (RETAIN, the
+	// default in every stage). Only for throwaway stages; never prod.
+	DestroyData bool
+}
+
+// StatefulRemovalPolicy is RETAIN unless the stage opted in to DestroyData.
+func (c Config) StatefulRemovalPolicy() awscdk.RemovalPolicy {
+	if c.DestroyData {
+		return awscdk.RemovalPolicy_DESTROY
+	}
+	return awscdk.RemovalPolicy_RETAIN
+}
+
+var stageName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`)
+
+// ConfigForContext returns the configuration of a stage given the app's
+// context values: stage ("dev", "prod", or any other name of 1-20 lowercase
+// letters, digits and dashes for a throwaway stage configured like dev) and
+// destroyData ("true" to opt in to DestroyData; refused for prod).
+func ConfigForContext(stage, destroyData string) (Config, error) {
+	base := stage
+	if stage != StageProd && stage != StageDev && stageName.MatchString(stage) {
+		base = StageDev // a throwaway stage, e.g. "pr-42"
+	}
+	cfg, err := ConfigFor(base)
+	if err != nil {
+		return Config{}, err
+	}
+	cfg.Stage = stage
+	switch destroyData {
+	case "", "false":
+	case "true":
+		if stage == StageProd {
+			return Config{}, fmt.Errorf("stacks: destroyData=true is refused for stage %q: its data is retained", stage)
+		}
+		cfg.DestroyData = true
+	default:
+		return Config{}, fmt.Errorf("stacks: destroyData %q is not true or false", destroyData)
+	}
+	return cfg, nil
 }
 
 // ConfigFor returns the configuration of a stage ("dev" or "prod"); any other

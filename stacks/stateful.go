@@ -36,10 +36,12 @@ type StatefulStack struct {
 	Stack awscdk.Stack
 	// Orders: on-demand table, key orderId, stream NEW_AND_OLD_IMAGES, index
 	// StatusIndexName, point-in-time recovery, encrypted with the AWS managed
-	// key, RETAIN (plus deletion protection in prod).
+	// key, RETAIN unless Config.DestroyData (plus deletion protection in
+	// prod).
 	Orders awsdynamodb.Table
 	// Uploads: versioned, encrypted (SSE-S3), TLS-only, public access
-	// blocked, bucket owner enforced, EventBridge notifications on, RETAIN.
+	// blocked, bucket owner enforced, EventBridge notifications on, RETAIN
+	// unless Config.DestroyData.
 	Uploads awss3.Bucket
 }
 
@@ -57,7 +59,7 @@ func NewStatefulStack(scope constructs.Construct, id string, props *StatefulStac
 		},
 		Encryption:         awsdynamodb.TableEncryption_AWS_MANAGED,
 		DeletionProtection: jsii.Bool(cfg.DeletionProtection),
-		RemovalPolicy:      awscdk.RemovalPolicy_RETAIN,
+		RemovalPolicy:      cfg.StatefulRemovalPolicy(),
 	})
 	table.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
 		IndexName:      jsii.String(StatusIndexName),
@@ -74,7 +76,7 @@ func NewStatefulStack(scope constructs.Construct, id string, props *StatefulStac
 		EnforceSSL:        jsii.Bool(true),
 		MinimumTLSVersion: jsii.Number(1.2),
 		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+		RemovalPolicy:     cfg.StatefulRemovalPolicy(),
 		LifecycleRules: &[]*awss3.LifecycleRule{{
 			Id:         jsii.String("ExpireAccessLogs"),
 			Expiration: awscdk.Duration_Days(jsii.Number(365)),
@@ -90,7 +92,9 @@ func NewStatefulStack(scope constructs.Construct, id string, props *StatefulStac
 		MinimumTLSVersion:      jsii.Number(1.2),
 		Versioned:              jsii.Bool(true),
 		ObjectOwnership:        awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		RemovalPolicy:          awscdk.RemovalPolicy_RETAIN,
+		// DESTROY (throwaway stages only) deletes an empty bucket; a bucket
+		// with objects stays behind: empty it first.
+		RemovalPolicy: cfg.StatefulRemovalPolicy(),
 		LifecycleRules: &[]*awss3.LifecycleRule{{
 			Id:                                  jsii.String("TidyVersionsAndUploads"),
 			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(90)),

@@ -274,3 +274,27 @@ func TestStatefulLogicalIDsArePinned(t *testing.T) {
 		}
 	}
 }
+
+func TestThrowawayStageCanOptInToDestroyData(t *testing.T) {
+	for _, tt := range []struct {
+		destroyData string
+		want        string
+	}{{"", "Retain"}, {"true", "Delete"}} {
+		t.Run("destroyData="+tt.destroyData, func(t *testing.T) {
+			cfg, err := stacks.ConfigForContext("pr-42", tt.destroyData)
+			if err != nil {
+				t.Fatal(err)
+			}
+			app := newApp(t, t.TempDir())
+			s := stacks.NewStatefulStack(app, stacks.StackName(cfg.Stage, "Stateful"), &stacks.StatefulStackProps{Config: cfg})
+			tmpl := assertions.Template_FromStack(s.Stack, nil)
+			for _, typ := range []string{"AWS::DynamoDB::Table", "AWS::S3::Bucket"} {
+				for id, r := range resources(tmpl, typ) {
+					if got := r["DeletionPolicy"]; got != tt.want {
+						t.Errorf("%s %s DeletionPolicy: got %v, want %s", typ, id, got, tt.want)
+					}
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,50 @@
+package stacks
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+)
+
+func TestConfigForContext(t *testing.T) {
+	tests := []struct {
+		name, stage, destroyData string
+		wantProtection           bool
+		wantRemoval              awscdk.RemovalPolicy
+		wantErr                  string
+	}{
+		{name: "dev", stage: "dev", wantRemoval: awscdk.RemovalPolicy_RETAIN},
+		{name: "prod", stage: "prod", wantProtection: true, wantRemoval: awscdk.RemovalPolicy_RETAIN},
+		{name: "throwaway retains by default", stage: "pr-42", wantRemoval: awscdk.RemovalPolicy_RETAIN},
+		{name: "throwaway opts in", stage: "pr-42", destroyData: "true", wantRemoval: awscdk.RemovalPolicy_DESTROY},
+		{name: "dev opts out explicitly", stage: "dev", destroyData: "false", wantRemoval: awscdk.RemovalPolicy_RETAIN},
+		{name: "prod refuses destroy", stage: "prod", destroyData: "true", wantErr: `destroyData=true is refused for stage "prod"`},
+		{name: "bad destroy value", stage: "dev", destroyData: "yes", wantErr: `destroyData "yes" is not true or false`},
+		{name: "bad stage name", stage: "Prod!", wantErr: `stage "Prod!" is not one of "dev", "prod"`},
+		{name: "stage name too long", stage: strings.Repeat("a", 21), wantErr: "is not one of"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := ConfigForContext(tt.stage, tt.destroyData)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("got error %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Stage != tt.stage {
+				t.Errorf("Stage: got %q, want %q", cfg.Stage, tt.stage)
+			}
+			if cfg.DeletionProtection != tt.wantProtection {
+				t.Errorf("DeletionProtection: got %v, want %v", cfg.DeletionProtection, tt.wantProtection)
+			}
+			if got := cfg.StatefulRemovalPolicy(); got != tt.wantRemoval {
+				t.Errorf("StatefulRemovalPolicy: got %v, want %v", got, tt.wantRemoval)
+			}
+		})
+	}
+}
