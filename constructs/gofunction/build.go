@@ -41,7 +41,7 @@ type target struct {
 // relative to the module root, so two checkouts at different paths agree.
 func sourceHash(t target) (string, error) {
 	env := buildEnv(t.goarch)
-	goVersion, err := goOutput(t.moduleDir, env, "env", "GOVERSION")
+	goVersion, err := goVersionOf(t.moduleDir)
 	if err != nil {
 		return "", err
 	}
@@ -113,6 +113,21 @@ type listedModule struct {
 	Version   string
 	GoVersion string
 	Replace   *listedModule
+}
+
+var goVersions sync.Map // module directory -> GOVERSION (go.mod's toolchain line may choose it)
+
+// goVersionOf returns `go env GOVERSION` in dir, asked once per process.
+func goVersionOf(dir string) (string, error) {
+	if v, ok := goVersions.Load(dir); ok {
+		return v.(string), nil
+	}
+	v, err := goOutput(dir, os.Environ(), "env", "GOVERSION")
+	if err != nil {
+		return "", err
+	}
+	goVersions.Store(dir, v)
+	return v, nil
 }
 
 // buildEnv is the environment of go list and go build for a Lambda binary.
