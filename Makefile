@@ -16,7 +16,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 CDK := $(NODE_BIN)/cdk
 CDK_FLAGS := --no-version-reporting --no-notices --no-path-metadata
 
-.PHONY: synth test deps clean
+.PHONY: synth test deps clean invoke events api local-services localrun
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -32,6 +32,46 @@ synth: node_modules/.installed ## synthesize both stacks into cdk.out/ (STAGE=de
 test: node_modules/.installed ## run every test (stack, construct, handler, fuzz seeds)
 	go vet ./...
 	go test -count=1 ./...
+
+# Local runs (docs/local.md): the real functions, built for this machine, under
+# the Lambda Runtime Interface Emulator, against local DynamoDB and S3.
+# Pinned; equal to localrun.RIEVersion (a test checks).
+RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+RIE := bin/aws-lambda-rie
+RIE_STAMP := bin/.aws-lambda-rie-$(RIE_VERSION)
+LOCALRUN := bin/localrun
+TEMPLATE := cdk.out/OrderFlow-$(STAGE)-Service.template.json
+FN ?=
+EVENT ?= $(if $(FN),events/$(FN).json)
+PORT ?= 3000
+DYNAMODB_PORT ?= 0
+S3_PORT ?= 0
+
+$(RIE_STAMP):
+	GOBIN=$(CURDIR)/bin CGO_ENABLED=0 go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
+	@rm -f bin/.aws-lambda-rie-* && touch $@
+
+localrun:
+	@go build -o $(LOCALRUN) ./tools/localrun
+
+$(TEMPLATE):
+	$(MAKE) synth STAGE=$(STAGE)
+
+local-services: node_modules/.installed localrun $(TEMPLATE) ## run local DynamoDB + S3 with the templates' table and bucket (Ctrl-C stops)
+	$(LOCALRUN) services -stage $(STAGE) -dynamodb-port $(DYNAMODB_PORT) -s3-port $(S3_PORT)
+
+invoke: $(RIE_STAMP) localrun $(TEMPLATE) $(EVENT) ## run one function once: make invoke FN=api [EVENT=events/api.json]
+	@test -n "$(FN)" || { echo "usage: make invoke FN=api|publisher|kitchen|importer|sweeper [EVENT=events/<fn>.json]" >&2; exit 2; }
+	$(LOCALRUN) invoke -stage $(STAGE) -rie $(RIE) -fn $(FN) -event $(EVENT)
+
+events: localrun $(TEMPLATE) ## write a sample event per function into events/
+	$(LOCALRUN) events -stage $(STAGE) -out events
+
+events/%.json:
+	$(MAKE) events STAGE=$(STAGE)
+
+api: $(RIE_STAMP) localrun $(TEMPLATE) ## serve the HTTP API on 127.0.0.1:$(PORT) through the api function
+	$(LOCALRUN) api -stage $(STAGE) -rie $(RIE) -port $(PORT)
 
 clean:
 	rm -rf cdk.out bin

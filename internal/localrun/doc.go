@@ -1,0 +1,15 @@
+// Package localrun runs the order flow's Lambda functions on this machine: it
+// reads each function's configuration from the synthesized templates
+// (Assembly), builds the function for the host with the deployment's flags
+// (Build), runs it under the Lambda Runtime Interface Emulator (Emulator),
+// serves an HTTP API through it as API Gateway would (APIProxy), and provides
+// the local stand-ins it talks to: dynalite for DynamoDB (Dynalite), gofakes3
+// for S3 (NewFakeS3) and a recording fake for SQS (FakeSQS). It also makes
+// events in the shapes AWS sends (SampleEvents, StreamRecord, SQSMessages,
+// ObjectCreated, Scheduled).
+//
+// Everything listens on 127.0.0.1 and stops on Stop or Close; child
+// processes also die with this process (Linux). No function imports this
+// package: tools/localrun (the Makefile's invoke, events, api and
+// local-services targets) and test/integration do.
+package localrun

@@ -1,0 +1,133 @@
+package localrun
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os/exec"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// process is a child process (and its own children) whose output is kept.
+type process struct {
+	cmd  *exec.Cmd
+	out  *logBuffer
+	done chan struct{} // closed once the process has exited
+	err  error         // exit status, valid once done is closed
+}
+
+// startProcess starts name with args and exactly the environment env. The
+// process gets its own process group (so stop reaches its children too) and,
+// on Linux, is killed when this process dies.
+func startProcess(dir string, env []string, name string, args ...string) (*process, error) {
+	p := &process{out: &logBuffer{}, done: make(chan struct{})}
+	p.cmd = exec.Command(name, args...)
+	p.cmd.Dir = dir
+	p.cmd.Env = env
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	p.cmd.SysProcAttr = sysProcAttr()
+	if err := p.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	go func() {
+		p.err = p.cmd.Wait()
+		close(p.done)
+	}()
+	return p, nil
+}
+
+// waitListening waits until addr accepts TCP connections, the process exits
+// (an error carrying its output), or timeout passes.
+func (p *process) waitListening(ctx context.Context, addr string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var d net.Dialer
+	for {
+		conn, err := d.DialContext(ctx, "tcp", addr)
+		if err == nil {
+			return conn.Close()
+		}
+		select {
+		case <-p.done:
+			return fmt.Errorf("%s exited before listening on %s (%v); output:\n%s", p.cmd.Path, addr, p.err, p.out)
+		case <-ctx.Done():
+			return fmt.Errorf("%s not listening on %s after %s; output:\n%s", p.cmd.Path, addr, timeout, p.out)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// stop kills the process group and waits for the process to exit. It is
+// safe to call more than once.
+func (p *process) stop() {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	killGroup(p.cmd.Process)
+	select {
+	case <-p.done:
+	case <-time.After(5 * time.Second):
+	}
+}
+
+// logBuffer is an append-only output buffer safe for concurrent use.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns everything written so far.
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// Len returns the number of bytes written so far.
+func (b *logBuffer) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Len()
+}
+
+// since returns what was written after the first off bytes.
+func (b *logBuffer) since(off int) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return string(b.buf.Bytes()[min(off, b.buf.Len()):])
+}
+
+// freeAddrs returns n distinct free loopback TCP addresses. The ports are
+// free when chosen: another process may still take one before it is used.
+func freeAddrs(n int) ([]string, error) {
+	addrs := make([]string, n)
+	for i := range addrs {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("find a free port: %w", err)
+		}
+		defer ln.Close() // held until all are chosen, so they differ
+		addrs[i] = ln.Addr().String()
+	}
+	return addrs, nil
+}
+
+// listen listens on 127.0.0.1:port (port 0: a free one).
+func listen(port int) (net.Listener, error) {
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		return nil, fmt.Errorf("listen on 127.0.0.1:%d: %w", port, err)
+	}
+	return ln, nil
+}

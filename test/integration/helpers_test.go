@@ -1,0 +1,219 @@
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/example/orderflow/internal/localrun"
+	"github.com/example/orderflow/internal/orders"
+)
+
+const (
+	region      = "us-east-1"
+	table       = "Orders"
+	bucket      = "uploads"
+	statusIndex = "byStatus" // stacks.StatusIndexName
+)
+
+// ordersTable is the Orders table as the stateful stack defines it (keys
+// from the orders package; the stack tests pin the template).
+var ordersTable = localrun.TableProps{
+	AttributeDefinitions: []types.AttributeDefinition{
+		{AttributeName: aws.String(orders.AttrOrderID), AttributeType: types.ScalarAttributeTypeS},
+		{AttributeName: aws.String(orders.AttrStatus), AttributeType: types.ScalarAttributeTypeS},
+		{AttributeName: aws.String(orders.AttrCreatedAt), AttributeType: types.ScalarAttributeTypeS},
+	},
+	KeySchema: []types.KeySchemaElement{{AttributeName: aws.String(orders.AttrOrderID), KeyType: types.KeyTypeHash}},
+	GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{
+		IndexName: aws.String(statusIndex),
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String(orders.AttrStatus), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String(orders.AttrCreatedAt), KeyType: types.KeyTypeRange},
+		},
+		Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly},
+	}},
+}
+
+var (
+	root   string // module root
+	tmpDir string // builds and the emulator, removed after the tests
+
+	rieOnce sync.Once
+	rie     string
+	rieErr  error
+
+	buildMu sync.Mutex
+	builds  = map[string]string{} // function name -> bootstrap
+)
+
+func TestMain(m *testing.M) {
+	var err error
+	if root, err = localrun.ModuleRoot("."); err != nil {
+		panic(err)
+	}
+	if tmpDir, err = os.MkdirTemp("", "orderflow-integration-"); err != nil {
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(tmpDir)
+	os.Exit(code)
+}
+
+func testContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// startDynamo starts dynalite with the Orders table and returns a client of it.
+func startDynamo(t *testing.T) (*localrun.Dynalite, *dynamodb.Client) {
+	t.Helper()
+	ctx := testContext(t)
+	d, err := localrun.StartDynalite(ctx, root, 0)
+	if err != nil {
+		t.Fatal(err) // a missing node_modules/dynalite fails here, with the fix in the message
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("dynalite output:\n%s", d.Output())
+		}
+		d.Stop()
+	})
+	db := localrun.DynamoDBClient(region, d.Endpoint)
+	if err := localrun.CreateTable(ctx, db, table, ordersTable); err != nil {
+		t.Fatal(err)
+	}
+	return d, db
+}
+
+// startS3 starts an in-memory S3 with the versioned uploads bucket.
+func startS3(t *testing.T) (string, *s3.Client) {
+	t.Helper()
+	srv, err := localrun.Serve(0, localrun.NewFakeS3().Server())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	c := localrun.S3Client(region, srv.Endpoint)
+	if err := localrun.CreateBucket(testContext(t), c, localrun.Bucket{Name: bucket, Versioned: true}); err != nil {
+		t.Fatal(err)
+	}
+	return srv.Endpoint, c
+}
+
+// startSQS starts the recording fake SQS (there is no local SQS that speaks
+// the SDK's JSON protocol: sends are checked at the SDK boundary).
+func startSQS(t *testing.T) (*localrun.FakeSQS, string) {
+	t.Helper()
+	fake := &localrun.FakeSQS{}
+	srv, err := localrun.Serve(0, fake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return fake, srv.Endpoint
+}
+
+// startFunction builds function name for the host and runs it under its own
+// emulator with the environment vars and endpoints ep. The function's logs
+// are printed when the test fails.
+func startFunction(t *testing.T, name string, vars map[string]string, ep localrun.Endpoints) *localrun.Emulator {
+	t.Helper()
+	ctx := testContext(t)
+	rieOnce.Do(func() { rie, rieErr = localrun.FindRIE(ctx, root, tmpDir) })
+	if rieErr != nil {
+		t.Fatal(rieErr)
+	}
+	buildMu.Lock()
+	bootstrap, ok := builds[name]
+	if !ok {
+		dir := filepath.Join(tmpDir, name)
+		err := os.MkdirAll(dir, 0o755)
+		if err == nil {
+			bootstrap, err = localrun.Build(ctx, root, name, dir)
+		}
+		if err != nil {
+			buildMu.Unlock()
+			t.Fatal(err)
+		}
+		builds[name] = bootstrap
+	}
+	buildMu.Unlock()
+
+	fn := localrun.Function{Name: name, FunctionName: "orderflow-test-" + name, Timeout: 30, MemorySize: 256, LogLevel: "DEBUG", Environment: vars}
+	emu, err := localrun.StartEmulator(ctx, rie, bootstrap, fn.Env(region, ep))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("%s logs:\n%s", name, emu.Logs())
+		}
+		emu.Stop()
+	})
+	return emu
+}
+
+// invoke sends event to the function and returns its response, failing the
+// test on a function error.
+func invoke(t *testing.T, emu *localrun.Emulator, event any) []byte {
+	t.Helper()
+	payload, err := json.Marshal(event)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := emu.Invoke(testContext(t), "", payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.FunctionError() {
+		t.Fatalf("function error (emulator status %d): %s", inv.Status, inv.Body)
+	}
+	return inv.Body
+}
+
+// getItem reads an item of the Orders table, consistently.
+func getItem(t *testing.T, db *dynamodb.Client, id string) map[string]types.AttributeValue {
+	t.Helper()
+	out, err := db.GetItem(testContext(t), &dynamodb.GetItemInput{
+		TableName:      aws.String(table),
+		Key:            map[string]types.AttributeValue{orders.AttrOrderID: &types.AttributeValueMemberS{Value: id}},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.Item
+}
+
+// storeOrder stores a PENDING order created at created, through the
+// domain's own adapter.
+func storeOrder(t *testing.T, db *dynamodb.Client, id string, created time.Time) orders.Order {
+	t.Helper()
+	n := orders.NewOrder{CustomerID: "cust-1", Items: []orders.Item{{SKU: "TEA", Quantity: 2, UnitPriceCents: 300}}}
+	o, err := n.Build(id, "api", func() time.Time { return created })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := (&orders.Store{Client: db, Table: table}).Create(testContext(t), o); err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func stringAttr(item map[string]types.AttributeValue, name string) string {
+	if s, ok := item[name].(*types.AttributeValueMemberS); ok {
+		return s.Value
+	}
+	return ""
+}
