@@ -75,3 +75,40 @@ api: $(RIE_STAMP) localrun $(TEMPLATE) ## serve the HTTP API on 127.0.0.1:$(PORT
 
 clean:
 	rm -rf cdk.out bin
+
+# Architecture picture (docs/ci.md): docs/architecture.js draws the dev
+# stage's cdk.out/tree.json with cdk-dia into docs/architecture.dot, Graphviz's
+# dot renders that into docs/architecture.png. Commit both: test/diagram_test.go
+# regenerates the DOT from the app (Node only, no Graphviz) and fails when the
+# committed one is stale.
+DIAGRAM_DPI := 100
+
+.PHONY: diagram examples
+
+diagram: node_modules/.installed ## render docs/architecture.png (+ .dot) from the synthesized dev app; needs Graphviz
+	@command -v dot >/dev/null || { echo "diagram: Graphviz's dot is not on PATH. Install it: apt-get install graphviz (macOS: brew install graphviz)" >&2; exit 1; }
+	$(MAKE) synth STAGE=dev
+	$(NODE_BIN)/node docs/architecture.js cdk.out/tree.json docs/architecture.dot
+	dot -q -Tpng -Gdpi=$(DIAGRAM_DPI) docs/architecture.dot -o docs/architecture.png
+	@echo "diagram: wrote docs/architecture.dot and docs/architecture.png"
+
+# The example module (its own go.mod) that imports the constructs the way
+# another project would; `go test ./...` at the root does not enter it.
+examples: node_modules/.installed ## vet and test examples/queueconsumer (synthesizes its stack)
+	cd examples/queueconsumer && go vet ./... && go test -count=1 ./...
+
+test: examples
+
+# Benchmarks (docs/bench.md): prints one markdown table (synth of a fresh
+# clone, function sizes, cold starts and warm invocations under the
+# emulator, handler cost per event) and writes the raw samples, the table
+# and the cost section under .build/bench/. Works in throwaway clones of
+# HEAD in a temp dir; takes 15-25 minutes on 2 cores. Flags via BENCH_FLAGS,
+# e.g. BENCH_FLAGS="-worktree" (include uncommitted changes) or
+# BENCH_FLAGS="-runs 1 -sessions 3 -count 3" (a quick look).
+BENCH_FLAGS ?=
+
+.PHONY: bench
+
+bench: $(RIE_STAMP) ## benchmark synth, functions and handlers; one markdown table (docs/bench.md)
+	go run ./bench -rie $(RIE) $(BENCH_FLAGS)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 )
 
@@ -39,6 +40,10 @@ type Config struct {
 	// stack (removal policy DESTROY) instead of staying behind (RETAIN, the
 	// default in every stage). Only for throwaway stages; never prod.
 	DestroyData bool
+	// LogLevel of every function's application logs: Lambda filters at it
+	// and the handlers read it as AWS_LAMBDA_LOG_LEVEL. Keep it INFO or
+	// below: Lambda takes the business metrics' lines (EMF) as INFO.
+	LogLevel awslambda.ApplicationLogLevel
 }
 
 // StatefulRemovalPolicy is RETAIN unless the stage opted in to DestroyData.
@@ -84,10 +89,10 @@ func ConfigFor(stage string) (Config, error) {
 	switch stage {
 	case StageDev:
 		return Config{Stage: stage, LogRetention: awslogs.RetentionDays_TWO_WEEKS,
-			StaleAfter: 15 * time.Minute, ApiRateLimit: 20, ApiBurstLimit: 40}, nil
+			StaleAfter: 15 * time.Minute, ApiRateLimit: 20, ApiBurstLimit: 40, LogLevel: awslambda.ApplicationLogLevel_DEBUG}, nil
 	case StageProd:
 		return Config{Stage: stage, DeletionProtection: true, LogRetention: awslogs.RetentionDays_THREE_MONTHS,
-			StaleAfter: 15 * time.Minute, ApiRateLimit: 200, ApiBurstLimit: 400}, nil
+			StaleAfter: 15 * time.Minute, ApiRateLimit: 200, ApiBurstLimit: 400, LogLevel: awslambda.ApplicationLogLevel_INFO}, nil
 	}
 	return Config{}, fmt.Errorf("stacks: stage %q is not one of %q, %q", stage, StageDev, StageProd)
 }

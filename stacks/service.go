@@ -4,6 +4,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2authorizers"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -12,12 +13,14 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/example/orderflow/constructs/alarmtopic"
 	"github.com/example/orderflow/constructs/buckettrigger"
 	"github.com/example/orderflow/constructs/gofunction"
 	"github.com/example/orderflow/constructs/httpapi"
 	"github.com/example/orderflow/constructs/queueworker"
 	"github.com/example/orderflow/constructs/scheduledfunction"
 	"github.com/example/orderflow/constructs/streamconsumer"
+	"github.com/example/orderflow/internal/metrics"
 	"github.com/example/orderflow/internal/orders"
 )
 
@@ -58,11 +61,20 @@ type ServiceStack struct {
 	Importer *buckettrigger.BucketTrigger
 	// Sweeper is the schedule of the sweeper.
 	Sweeper *scheduledfunction.ScheduledFunction
+	// Alarms is the stage's alarm topic: every alarm of the constructs above
+	// notifies it on ALARM and OK. Subscribe to it (output AlarmTopicArn).
+	Alarms *alarmtopic.AlarmTopic
+	// Dashboard shows the flow: API, functions, queues, stream, business
+	// metrics and the state of every alarm (output DashboardName).
+	Dashboard awscloudwatch.Dashboard
 }
 
-// NewServiceStack defines the five functions and their wiring. Every role
-// gets exactly the actions its function's code calls (see each grant below),
-// on exactly the resources it touches.
+// NewServiceStack defines the five functions, their wiring, the alarm topic
+// and the dashboard. Every role gets exactly the actions its function's code
+// calls (see each grant below), on exactly the resources it touches. Every
+// function logs JSON at cfg.LogLevel, is traced (X-Ray, active), writes its
+// business metrics as EMF lines (Stage dimension from metrics.EnvStage), and
+// has alarms, as has every source that feeds it (see the constructs).
 func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackProps) *ServiceStack {
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
 	cfg := props.Config
@@ -72,13 +84,20 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 	}
 	table, bucket := props.Orders, props.Uploads
 	s := &ServiceStack{Stack: stack, Functions: map[string]*gofunction.Function{}}
+	s.Alarms = alarmtopic.New(stack, jsii.String("Alarms"), &alarmtopic.Props{
+		DisplayName: jsii.String("OrderFlow " + cfg.Stage + " alarms"),
+	})
+	action := s.Alarms.Action
 
 	fn := func(name string, timeoutSeconds float64, env map[string]*string) *gofunction.Function {
+		env[metrics.EnvStage] = jsii.String(cfg.Stage)
 		f := gofunction.New(stack, jsii.String(titled(name)), &gofunction.Props{
-			Entry:        jsii.String(dir + "/" + name),
-			Timeout:      awscdk.Duration_Seconds(jsii.Number(timeoutSeconds)),
-			Environment:  &env,
-			LogRetention: cfg.LogRetention,
+			Entry:               jsii.String(dir + "/" + name),
+			Timeout:             awscdk.Duration_Seconds(jsii.Number(timeoutSeconds)),
+			Environment:         &env,
+			LogRetention:        cfg.LogRetention,
+			ApplicationLogLevel: cfg.LogLevel,
+			AlarmAction:         action,
 		})
 		s.Functions[name] = f
 		return f
@@ -92,6 +111,7 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		ThrottlingRateLimit:  jsii.Number(cfg.ApiRateLimit),
 		ThrottlingBurstLimit: jsii.Number(cfg.ApiBurstLimit),
 		AccessLogRetention:   cfg.LogRetention,
+		AlarmAction:          action,
 	})
 	// Callers sign requests with SigV4 (IAM authorization): an order API is
 	// not for anonymous callers. Grant callers execute-api:Invoke on the API.
@@ -109,7 +129,7 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 	// kitchen: SQS consumer; UpdateItem only (conditional status moves).
 	kitchen := fn("kitchen", 10, map[string]*string{orders.EnvTableName: table.TableName()})
 	grantTable(kitchen, table, "dynamodb:UpdateItem")
-	s.Kitchen = queueworker.New(stack, jsii.String("KitchenQueue"), &queueworker.Props{Function: kitchen.Function})
+	s.Kitchen = queueworker.New(stack, jsii.String("KitchenQueue"), &queueworker.Props{Function: kitchen.Function, AlarmAction: action})
 
 	// publisher: stream consumer of INSERTs; SendMessageBatch to the kitchen.
 	publisher := fn("publisher", 30, map[string]*string{orders.EnvKitchenQueueURL: s.Kitchen.Queue.QueueUrl()})
@@ -120,6 +140,7 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		Filters: &[]*map[string]interface{}{awslambda.FilterCriteria_Filter(&map[string]interface{}{
 			"eventName": awslambda.FilterRule_IsEqual(jsii.String("INSERT")),
 		})},
+		AlarmAction: action,
 	})
 
 	// importer: GetObject under incoming/, PutObject under reports/,
@@ -146,9 +167,10 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 	suppress(importer.Role.Node().FindChild(jsii.String("DefaultPolicy")), "AwsSolutions-IAM5", "Object ARNs under the prefixes the importer reads (incoming/) and writes (reports/): object keys are not known in advance.",
 		regex(`^Resource::.*`+logicalIDOf(bucket)+`.*/`+IncomingPrefix+`\*$`), regex(`^Resource::.*`+logicalIDOf(bucket)+`.*/`+ReportsPrefix+`\*$`))
 	s.Importer = buckettrigger.New(stack, jsii.String("Incoming"), &buckettrigger.Props{
-		Bucket:   bucket,
-		Function: importer.Function,
-		Prefix:   jsii.String(IncomingPrefix),
+		Bucket:      bucket,
+		Function:    importer.Function,
+		Prefix:      jsii.String(IncomingPrefix),
+		AlarmAction: action,
 	})
 
 	// sweeper: Query on the status index, UpdateItem (claim), SendMessageBatch.
@@ -169,9 +191,16 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		Function:    sweeper.Function,
 		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(5))),
 		Description: jsii.String("Resend orders stuck in PENDING to the kitchen"),
+		AlarmAction: action,
 	})
 
+	s.Dashboard = newDashboard(stack, s, cfg.Stage)
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: s.Api.Api.ApiEndpoint()})
+	awscdk.NewCfnOutput(stack, jsii.String("AlarmTopicArn"), &awscdk.CfnOutputProps{
+		Value:       s.Alarms.Topic.TopicArn(),
+		Description: jsii.String("SNS topic of the stage's alarms: subscribe to it"),
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("DashboardName"), &awscdk.CfnOutputProps{Value: s.Dashboard.DashboardName()})
 	return s
 }
 

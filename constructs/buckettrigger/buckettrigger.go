@@ -13,7 +13,7 @@
 //
 // Failed events are not lost: EventBridge retries delivery and the function's
 // asynchronous invocation retries errors; what still fails lands in an
-// encrypted dead-letter queue.
+// encrypted dead-letter queue, whose alarm goes off at its first message.
 package buckettrigger
 
 import (
@@ -22,6 +22,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
@@ -31,6 +32,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/example/orderflow/constructs/internal/alarm"
 	"github.com/example/orderflow/constructs/internal/nag"
 )
 
@@ -60,6 +62,10 @@ type Props struct {
 	MaxEventAge awscdk.Duration
 	// DeadLetterRetentionPeriod of the dead-letter queue. Default: 14 days.
 	DeadLetterRetentionPeriod awscdk.Duration
+	// AlarmAction is told when DeadLetterQueueAlarm goes to ALARM and back
+	// to OK, e.g. awscloudwatchactions.NewSnsAction(topic).
+	// Default: alarms with no action.
+	AlarmAction awscloudwatch.IAlarmAction
 }
 
 // BucketTrigger is what New built.
@@ -70,13 +76,20 @@ type BucketTrigger struct {
 	// events the function still failed after its retries (Lambda on-failure
 	// destination, with the error in the record).
 	DeadLetterQueue awssqs.Queue
+	// DeadLetterQueueAlarm: the dead-letter queue holds messages
+	// (ApproximateNumberOfMessagesVisible Maximum > 0 in 5 minutes). Missing
+	// data keeps the state: SQS stops reporting a queue untouched for 6 hours.
+	DeadLetterQueueAlarm awscloudwatch.Alarm
+	// Alarms are DeadLetterQueueAlarm.
+	Alarms []awscloudwatch.Alarm
 }
 
-// New defines the rule, its target and the dead-letter queue. Construct IDs
-// below id: "Rule", "DeadLetterQueue". The function's role gets
-// sqs:SendMessage, sqs:GetQueueAttributes, sqs:GetQueueUrl on the dead-letter
-// queue (on-failure destination); EventBridge gets lambda:InvokeFunction on the
-// function and sqs:SendMessage on the queue through resource policies.
+// New defines the rule, its target, the dead-letter queue and its alarm.
+// Construct IDs below id: "Rule", "DeadLetterQueue", "DeadLetterQueueAlarm".
+// The function's role gets sqs:SendMessage, sqs:GetQueueAttributes,
+// sqs:GetQueueUrl on the dead-letter queue (on-failure destination);
+// EventBridge gets lambda:InvokeFunction on the function and sqs:SendMessage
+// on the queue through resource policies.
 func New(scope constructs.Construct, id *string, props *Props) *BucketTrigger {
 	c := constructs.NewConstruct(scope, id)
 	if props == nil || props.Bucket == nil || props.Function == nil {
@@ -131,7 +144,8 @@ func New(scope constructs.Construct, id *string, props *Props) *BucketTrigger {
 		OnFailure:     awslambdadestinations.NewSqsDestination(dlq),
 	})
 	nag.AsyncFailureDestination(p.Function)
-	return &BucketTrigger{Rule: rule, DeadLetterQueue: dlq}
+	dlqAlarm := alarm.DeadLetterQueue(c, dlq, p.AlarmAction)
+	return &BucketTrigger{Rule: rule, DeadLetterQueue: dlq, DeadLetterQueueAlarm: dlqAlarm, Alarms: []awscloudwatch.Alarm{dlqAlarm}}
 }
 
 // keyFilter returns the EventBridge content filter for a key prefix and/or

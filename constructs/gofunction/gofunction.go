@@ -1,7 +1,8 @@
 // Package gofunction provides a construct for a Go Lambda function built from
 // source during synth: runtime provided.al2023, an executable named bootstrap,
 // arm64 by default, its own execution role (no managed policies) and its own
-// log group with a retention, JSON logs and active tracing.
+// log group with a retention, JSON logs and active tracing, and alarms on
+// errors, throttles and a duration near the timeout.
 //
 // The build runs on the synth machine (no Docker): GOOS=linux, GOARCH from the
 // architecture, CGO_ENABLED=0 and BuildFlags. Its asset hash is computed from
@@ -24,6 +25,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -31,6 +33,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/example/orderflow/constructs/internal/alarm"
 	"github.com/example/orderflow/constructs/internal/nag"
 )
 
@@ -50,6 +53,11 @@ const (
 	DefaultMemoryMB       = 256 // MB: Go handlers rarely need more, and CPU scales with memory
 	DefaultTimeoutSeconds = 10  // seconds
 )
+
+// DurationAlarmPercent is the share of the timeout, in percent, that the p99
+// duration of a 5-minute period must exceed to raise DurationAlarm: a
+// function slowing towards its timeout alarms before invocations time out.
+const DurationAlarmPercent = 80
 
 // Props configures a Function. Nil fields take the documented default.
 type Props struct {
@@ -85,7 +93,9 @@ type Props struct {
 	// Default: awscdk.RemovalPolicy_RETAIN (logs outlive the stack).
 	LogRemovalPolicy awscdk.RemovalPolicy
 	// ApplicationLogLevel is the level Lambda filters the handler's JSON logs at
-	// (the handler sees it as AWS_LAMBDA_LOG_LEVEL).
+	// (the handler sees it as AWS_LAMBDA_LOG_LEVEL). Lambda reads a line's
+	// "level" key and takes a line without one, such as an embedded metric
+	// format line, as INFO: above INFO, such metrics are dropped.
 	// Default: awslambda.ApplicationLogLevel_INFO.
 	ApplicationLogLevel awslambda.ApplicationLogLevel
 	// SystemLogLevel filters the Lambda platform's own log lines.
@@ -95,6 +105,10 @@ type Props struct {
 	// xray:PutTelemetryRecords on "*" (X-Ray has no resource-level permissions).
 	// Default: awslambda.Tracing_ACTIVE.
 	Tracing awslambda.Tracing
+	// AlarmAction is told when an alarm of the function goes to ALARM and
+	// back to OK, e.g. awscloudwatchactions.NewSnsAction(topic).
+	// Default: alarms with no action.
+	AlarmAction awscloudwatch.IAlarmAction
 }
 
 // Function is what New built. Pass Function (not this struct) to CDK APIs
@@ -110,11 +124,24 @@ type Function struct {
 	LogGroup awslogs.LogGroup
 	// Asset is the code asset; its directory holds the executable bootstrap.
 	Asset awss3assets.Asset
+	// ErrorsAlarm: Errors (Sum) > 0 in 5 minutes: an invocation returned an
+	// error, panicked or timed out. Missing data (no invocation) is OK.
+	ErrorsAlarm awscloudwatch.Alarm
+	// ThrottlesAlarm: Throttles (Sum) > 0 in 5 minutes: an invocation was
+	// refused for lack of concurrency (the caller or event source retries,
+	// but latency grows). Missing data is OK.
+	ThrottlesAlarm awscloudwatch.Alarm
+	// DurationAlarm: Duration (p99) > DurationAlarmPercent % of Timeout, in
+	// milliseconds, in 5 minutes. Missing data is OK.
+	DurationAlarm awscloudwatch.Alarm
+	// Alarms are ErrorsAlarm, ThrottlesAlarm and DurationAlarm.
+	Alarms []awscloudwatch.Alarm
 }
 
 // New defines a Go Lambda function built from props.Entry.
 //
-// Construct IDs below id: "Role", "LogGroup", "Code", "Function". Bad props
+// Construct IDs below id: "Role", "LogGroup", "Code", "Function",
+// "ErrorsAlarm", "ThrottlesAlarm", "DurationAlarm". Bad props
 // fail synth at once (New panics, as CDK constructs do for invalid props) with
 // every problem named by field and value: "gofunction: MemorySize 100 MB is
 // below the Lambda minimum of 128 MB (construct Service/Api)". A failed build
@@ -198,7 +225,29 @@ func New(scope constructs.Construct, id *string, props *Props) *Function {
 		nag.Suppress(nag.DefaultPolicy(role), "AwsSolutions-IAM5", "xray:PutTraceSegments and xray:PutTelemetryRecords support no resource narrower than \"*\" (X-Ray has no resource-level permissions).", "Resource::*")
 	}
 	c.Node().AddValidation(&validation{bundler: b})
-	return &Function{Function: fn, Role: role, LogGroup: logGroup, Asset: asset}
+	f := &Function{Function: fn, Role: role, LogGroup: logGroup, Asset: asset}
+	f.addAlarms(c, *p.Timeout.ToMilliseconds(nil), p.AlarmAction)
+	return f
+}
+
+// addAlarms defines the function's alarms (see Function) in c.
+func (f *Function) addAlarms(c constructs.Construct, timeoutMs float64, action awscloudwatch.IAlarmAction) {
+	sum := &awscloudwatch.MetricOptions{Statistic: jsii.String("Sum")}
+	f.ErrorsAlarm = alarm.New(c, "ErrorsAlarm", alarm.Spec{
+		Metric:      f.Function.MetricErrors(sum),
+		Description: "invocations failed (returned an error, panicked or timed out). See the function's log group.",
+	}, action)
+	f.ThrottlesAlarm = alarm.New(c, "ThrottlesAlarm", alarm.Spec{
+		Metric:      f.Function.MetricThrottles(sum),
+		Description: "invocations were throttled (no concurrency left).",
+	}, action)
+	limit := timeoutMs * DurationAlarmPercent / 100 // whole: the timeout is whole seconds
+	f.DurationAlarm = alarm.New(c, "DurationAlarm", alarm.Spec{
+		Metric:      f.Function.MetricDuration(&awscloudwatch.MetricOptions{Statistic: jsii.String("p99")}),
+		Threshold:   limit,
+		Description: fmt.Sprintf("p99 duration above %s ms, %d%% of the %s ms timeout.", num(limit), DurationAlarmPercent, num(timeoutMs)),
+	}, action)
+	f.Alarms = []awscloudwatch.Alarm{f.ErrorsAlarm, f.ThrottlesAlarm, f.DurationAlarm}
 }
 
 func withDefaults(props *Props) Props {

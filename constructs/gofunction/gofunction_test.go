@@ -9,7 +9,9 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -285,4 +287,62 @@ func TestInterruptedBuildIsRebuilt(t *testing.T) {
 	if _, err := elf.Open(bootstrap); err != nil {
 		t.Errorf("after an interrupted build: %v, want a rebuilt binary", err)
 	}
+}
+
+func TestAlarms(t *testing.T) {
+	mod := copyModule(t)
+	stack := newStack(t, t.TempDir())
+	topic := awssns.NewTopic(stack, jsii.String("Topic"), nil)
+	fn := New(stack, jsii.String("Fn"), &Props{Entry: jsii.String(filepath.Join(mod, "fn", "a")),
+		Timeout: awscdk.Duration_Seconds(jsii.Number(30)), AlarmAction: awscloudwatchactions.NewSnsAction(topic)})
+	quiet := New(stack, jsii.String("Quiet"), &Props{Entry: jsii.String(filepath.Join(mod, "fn", "b"))})
+	tmpl := assertions.Template_FromStack(stack, nil)
+	fnID := *stack.GetLogicalId(fn.Function.Node().DefaultChild().(awscdk.CfnElement))
+	topicRef := []any{map[string]any{"Ref": *stack.GetLogicalId(topic.Node().DefaultChild().(awscdk.CfnElement))}}
+
+	if len(fn.Alarms) != 3 || fn.ErrorsAlarm == nil || fn.ThrottlesAlarm == nil || fn.DurationAlarm == nil {
+		t.Fatalf("got alarms %v, want ErrorsAlarm, ThrottlesAlarm, DurationAlarm", fn.Alarms)
+	}
+	tmpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(6))
+	for _, tt := range []struct {
+		metric    string
+		stat      map[string]any
+		threshold float64
+	}{
+		{"Errors", map[string]any{"Statistic": "Sum"}, 0},
+		{"Throttles", map[string]any{"Statistic": "Sum"}, 0},
+		{"Duration", map[string]any{"ExtendedStatistic": "p99"}, 24_000}, // 80% of 30 s, in ms
+	} {
+		want := map[string]any{
+			"Namespace":          "AWS/Lambda",
+			"MetricName":         tt.metric,
+			"Dimensions":         []any{map[string]any{"Name": "FunctionName", "Value": map[string]any{"Ref": fnID}}},
+			"Period":             300,
+			"EvaluationPeriods":  1,
+			"DatapointsToAlarm":  1,
+			"ComparisonOperator": "GreaterThanThreshold",
+			"Threshold":          tt.threshold,
+			"TreatMissingData":   "notBreaching",
+			"AlarmActions":       topicRef,
+			"OKActions":          topicRef,
+			"AlarmName":          assertions.Match_Absent(),
+		}
+		for k, v := range tt.stat {
+			want[k] = v
+		}
+		tmpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), &want)
+	}
+	// Without an AlarmAction the alarms exist and notify nobody; the
+	// duration threshold follows the default timeout.
+	quietID := *stack.GetLogicalId(quiet.Function.Node().DefaultChild().(awscdk.CfnElement))
+	tmpl.ResourcePropertiesCountIs(jsii.String("AWS::CloudWatch::Alarm"), &map[string]any{
+		"Dimensions":   []any{map[string]any{"Name": "FunctionName", "Value": map[string]any{"Ref": quietID}}},
+		"AlarmActions": assertions.Match_Absent(),
+		"OKActions":    assertions.Match_Absent(),
+	}, jsii.Number(3))
+	tmpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), &map[string]any{
+		"MetricName": "Duration",
+		"Dimensions": []any{map[string]any{"Name": "FunctionName", "Value": map[string]any{"Ref": quietID}}},
+		"Threshold":  DefaultTimeoutSeconds * 1000 * DurationAlarmPercent / 100,
+	})
 }

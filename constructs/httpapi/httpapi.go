@@ -1,7 +1,12 @@
 // Package httpapi provides an API Gateway HTTP API with secure, observable
 // defaults (stage throttling, JSON access logs in a log group with a
-// retention) and a route construct that wires routes to a Lambda function with
-// payload format version 2.0.
+// retention, alarms on 5xx answers and p99 latency) and a route construct
+// that wires routes to a Lambda function with payload format version 2.0.
+//
+// Tracing: API Gateway HTTP APIs (v2) do not support X-Ray; only REST APIs
+// (v1) do. A trace of a request starts at the Lambda function (active
+// tracing, see gofunction), not at the API; the access log's requestId and
+// the function's logs tie the two together. Nothing here pretends otherwise.
 //
 //	api := httpapi.New(stack, jsii.String("Http"), nil)
 //	httpapi.NewRoute(stack, jsii.String("Orders"), &httpapi.RouteProps{
@@ -20,11 +25,13 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/example/orderflow/constructs/internal/alarm"
 	"github.com/example/orderflow/constructs/internal/nag"
 )
 
@@ -55,6 +62,14 @@ type Props struct {
 	// CorsPreflight settings. Default: none (no CORS headers; same-origin
 	// browsers and non-browser clients only).
 	CorsPreflight *awsapigatewayv2.CorsPreflightOptions
+	// LatencyAlarmThreshold: LatencyAlarm goes off when the p99 of Latency
+	// (request received to response sent, integration included) over 5
+	// minutes exceeds it; at least 1 ms. Default: 1 second.
+	LatencyAlarmThreshold awscdk.Duration
+	// AlarmAction is told when an alarm of the API goes to ALARM and back to
+	// OK, e.g. awscloudwatchactions.NewSnsAction(topic).
+	// Default: alarms with no action.
+	AlarmAction awscloudwatch.IAlarmAction
 }
 
 // HttpApi is what New built.
@@ -65,10 +80,21 @@ type HttpApi struct {
 	Stage awsapigatewayv2.HttpStage
 	// AccessLogGroup receives one JSON line per request (AccessLogFormat).
 	AccessLogGroup awslogs.LogGroup
+	// ServerErrorsAlarm: 5xx (Sum) > 0 in 5 minutes: the API answered 5xx
+	// (the function failed, timed out, or answered 5xx itself). Missing data
+	// (no request) is OK.
+	ServerErrorsAlarm awscloudwatch.Alarm
+	// LatencyAlarm: Latency (p99) > LatencyAlarmThreshold, in milliseconds,
+	// in 5 minutes. Missing data is OK.
+	LatencyAlarm awscloudwatch.Alarm
+	// Alarms are ServerErrorsAlarm and LatencyAlarm.
+	Alarms []awscloudwatch.Alarm
 }
 
-// New defines the API, its $default stage and the access log group.
-// Construct IDs below id: "Api", "Stage", "AccessLogs".
+// New defines the API, its $default stage, the access log group and the
+// alarms. Construct IDs below id: "Api", "Stage", "AccessLogs",
+// "ServerErrorsAlarm", "LatencyAlarm". The alarms use the API's metrics
+// (dimension ApiId), which cover every stage.
 func New(scope constructs.Construct, id *string, props *Props) *HttpApi {
 	c := constructs.NewConstruct(scope, id)
 	var p Props
@@ -85,6 +111,11 @@ func New(scope constructs.Construct, id *string, props *Props) *HttpApi {
 		p.ThrottlingBurstLimit = jsii.Number(100)
 	} else if *p.ThrottlingBurstLimit <= 0 {
 		problems = append(problems, fmt.Sprintf("httpapi: ThrottlingBurstLimit %v must be positive", *p.ThrottlingBurstLimit))
+	}
+	if p.LatencyAlarmThreshold == nil {
+		p.LatencyAlarmThreshold = awscdk.Duration_Seconds(jsii.Number(1))
+	} else if ms := *p.LatencyAlarmThreshold.ToMilliseconds(nil); ms < 1 {
+		problems = append(problems, fmt.Sprintf("httpapi: LatencyAlarmThreshold %vms must be at least 1ms", ms))
 	}
 	if len(problems) > 0 {
 		panic(fmt.Sprintf("%s (construct %s)", strings.Join(problems, "; "), *c.Node().Path()))
@@ -117,7 +148,19 @@ func New(scope constructs.Construct, id *string, props *Props) *HttpApi {
 			format:      awsapigateway.AccessLogFormat_Custom(jsii.String(AccessLogFormat)),
 		},
 	})
-	return &HttpApi{Api: api, Stage: stage, AccessLogGroup: logs}
+	h := &HttpApi{Api: api, Stage: stage, AccessLogGroup: logs}
+	h.ServerErrorsAlarm = alarm.New(c, "ServerErrorsAlarm", alarm.Spec{
+		Metric:      api.MetricServerError(&awscloudwatch.MetricOptions{Statistic: jsii.String("Sum")}),
+		Description: "the API answered 5xx. See the access log (integrationError) and the function's log.",
+	}, p.AlarmAction)
+	limit := *p.LatencyAlarmThreshold.ToMilliseconds(nil)
+	h.LatencyAlarm = alarm.New(c, "LatencyAlarm", alarm.Spec{
+		Metric:      api.MetricLatency(&awscloudwatch.MetricOptions{Statistic: jsii.String("p99")}),
+		Threshold:   limit,
+		Description: fmt.Sprintf("p99 latency above %v ms.", limit),
+	}, p.AlarmAction)
+	h.Alarms = []awscloudwatch.Alarm{h.ServerErrorsAlarm, h.LatencyAlarm}
+	return h
 }
 
 type accessLogSettings struct {

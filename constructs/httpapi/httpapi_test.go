@@ -5,8 +5,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/example/orderflow/constructs/httpapi"
@@ -51,6 +54,52 @@ func TestBadPropsFail(t *testing.T) {
 		httpapi.NewRoute(stack, jsii.String("R"), &httpapi.RouteProps{Api: api.Api, Path: jsii.String("orders"),
 			Methods: []awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_GET}, Function: constructstest.Function(stack, "Fn", 3)})
 	}); !strings.Contains(got, `httpapi: Path "orders" must start with "/"`) {
+		t.Errorf("got %q", got)
+	}
+}
+
+func TestAlarms(t *testing.T) {
+	stack := constructstest.Stack()
+	topic := awssns.NewTopic(stack, jsii.String("Topic"), nil)
+	api := httpapi.New(stack, jsii.String("Http"), &httpapi.Props{
+		LatencyAlarmThreshold: awscdk.Duration_Millis(jsii.Number(1500)),
+		AlarmAction:           awscloudwatchactions.NewSnsAction(topic),
+	})
+	httpapi.New(stack, jsii.String("Quiet"), nil)
+	tmpl := assertions.Template_FromStack(stack, nil)
+	apiID := *stack.GetLogicalId(api.Api.Node().DefaultChild().(awscdk.CfnElement))
+	topicRef := []any{map[string]any{"Ref": *stack.GetLogicalId(topic.Node().DefaultChild().(awscdk.CfnElement))}}
+	if len(api.Alarms) != 2 || api.ServerErrorsAlarm == nil || api.LatencyAlarm == nil {
+		t.Fatalf("got alarms %v, want ServerErrorsAlarm and LatencyAlarm", api.Alarms)
+	}
+	tmpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(4))
+	for metric, want := range map[string]map[string]any{
+		"5xx":     {"Statistic": "Sum", "Threshold": 0},
+		"Latency": {"ExtendedStatistic": "p99", "Threshold": 1500},
+	} {
+		props := map[string]any{
+			"Namespace":          "AWS/ApiGateway",
+			"MetricName":         metric,
+			"Dimensions":         []any{map[string]any{"Name": "ApiId", "Value": map[string]any{"Ref": apiID}}},
+			"Period":             300,
+			"ComparisonOperator": "GreaterThanThreshold",
+			"TreatMissingData":   "notBreaching",
+			"AlarmActions":       topicRef,
+			"OKActions":          topicRef,
+			"AlarmName":          assertions.Match_Absent(),
+		}
+		for k, v := range want {
+			props[k] = v
+		}
+		tmpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), &props)
+	}
+	// Defaults: a 1 s latency threshold, no action.
+	tmpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), &map[string]any{
+		"MetricName": "Latency", "Threshold": 1000, "AlarmActions": assertions.Match_Absent(),
+	})
+	if got := constructstest.PanicMessage(func() {
+		httpapi.New(stack, jsii.String("Bad"), &httpapi.Props{LatencyAlarmThreshold: awscdk.Duration_Millis(jsii.Number(0))})
+	}); !strings.Contains(got, "httpapi: LatencyAlarmThreshold 0ms must be at least 1ms (construct S/Bad)") {
 		t.Errorf("got %q", got)
 	}
 }

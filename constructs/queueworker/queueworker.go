@@ -1,6 +1,7 @@
 // Package queueworker provides a construct that feeds an SQS queue to a Lambda
 // function: an encrypted, TLS-only queue with a dead-letter queue (redrive
-// policy) and an event source mapping that reports batch item failures.
+// policy), an event source mapping that reports batch item failures, and
+// alarms on the dead-letter queue and on the age of the oldest message.
 //
 // The handler must return events.SQSEventResponse with the message IDs that
 // failed: those messages become visible again after the visibility timeout
@@ -18,12 +19,14 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/example/orderflow/constructs/internal/alarm"
 	"github.com/example/orderflow/constructs/internal/nag"
 )
 
@@ -72,6 +75,15 @@ type Props struct {
 	// Encryption of both queues. Default: awssqs.QueueEncryption_SQS_MANAGED
 	// (SSE-SQS, no KMS key to manage or pay for).
 	Encryption awssqs.QueueEncryption
+	// MessageAgeAlarmThreshold: MessageAgeAlarm goes off when the oldest
+	// message of the queue (ApproximateAgeOfOldestMessage, Maximum over 5
+	// minutes) is older than this, at least 1 s: the consumer is stuck or
+	// falls behind. Default: 15 minutes.
+	MessageAgeAlarmThreshold awscdk.Duration
+	// AlarmAction is told when an alarm of the worker goes to ALARM and back
+	// to OK, e.g. awscloudwatchactions.NewSnsAction(topic).
+	// Default: alarms with no action.
+	AlarmAction awscloudwatch.IAlarmAction
 }
 
 // QueueWorker is what New built.
@@ -85,10 +97,20 @@ type QueueWorker struct {
 	// EventSource is the SQS event source mapping's source, with
 	// ReportBatchItemFailures on.
 	EventSource awslambdaeventsources.SqsEventSource
+	// DeadLetterQueueAlarm: the dead-letter queue holds messages
+	// (ApproximateNumberOfMessagesVisible Maximum > 0 in 5 minutes). Missing
+	// data keeps the state: SQS stops reporting a queue untouched for 6 hours.
+	DeadLetterQueueAlarm awscloudwatch.Alarm
+	// MessageAgeAlarm: ApproximateAgeOfOldestMessage (Maximum) >
+	// MessageAgeAlarmThreshold, in seconds, in 5 minutes. Missing data is OK.
+	MessageAgeAlarm awscloudwatch.Alarm
+	// Alarms are DeadLetterQueueAlarm and MessageAgeAlarm.
+	Alarms []awscloudwatch.Alarm
 }
 
-// New defines the queue, its dead-letter queue and the event source mapping.
-// Construct IDs below id: "Queue", "DeadLetterQueue". The event source
+// New defines the queue, its dead-letter queue, the event source mapping and
+// the alarms. Construct IDs below id: "Queue", "DeadLetterQueue",
+// "DeadLetterQueueAlarm", "MessageAgeAlarm". The event source
 // grants the function sqs:ReceiveMessage, sqs:ChangeMessageVisibility,
 // sqs:GetQueueUrl, sqs:DeleteMessage and sqs:GetQueueAttributes on Queue only.
 // Bad props fail synth with a message naming the field and value.
@@ -145,6 +167,11 @@ func New(scope constructs.Construct, id *string, props *Props) *QueueWorker {
 	if p.Encryption == "" {
 		p.Encryption = awssqs.QueueEncryption_SQS_MANAGED
 	}
+	if p.MessageAgeAlarmThreshold == nil {
+		p.MessageAgeAlarmThreshold = awscdk.Duration_Minutes(jsii.Number(15))
+	} else if ms := *p.MessageAgeAlarmThreshold.ToMilliseconds(nil); ms < 1000 {
+		problems = append(problems, fmt.Sprintf("queueworker: MessageAgeAlarmThreshold %ss must be at least 1s", num(ms/1000)))
+	}
 	if len(problems) > 0 {
 		// Fail before defining resources with values CDK itself would reject.
 		panic(fmt.Sprintf("%s (construct %s)", strings.Join(problems, "; "), *c.Node().Path()))
@@ -180,7 +207,16 @@ func New(scope constructs.Construct, id *string, props *Props) *QueueWorker {
 	for _, child := range (*p.Function.Node().Children())[before:] { // the mapping AddEventSource created
 		nag.Suppress(child, "Serverless-LambdaEventSourceMappingDestination", "SQS event source mappings do not support on-failure destinations; the queue's redrive policy moves failed messages to its dead-letter queue.")
 	}
-	return &QueueWorker{Queue: queue, DeadLetterQueue: dlq, EventSource: src}
+	w := &QueueWorker{Queue: queue, DeadLetterQueue: dlq, EventSource: src}
+	w.DeadLetterQueueAlarm = alarm.DeadLetterQueue(c, dlq, p.AlarmAction)
+	age := *p.MessageAgeAlarmThreshold.ToMilliseconds(nil) / 1000
+	w.MessageAgeAlarm = alarm.New(c, "MessageAgeAlarm", alarm.Spec{
+		Metric:      queue.MetricApproximateAgeOfOldestMessage(&awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum")}),
+		Threshold:   age,
+		Description: fmt.Sprintf("the oldest message of the queue is older than %ss: the consumer is stuck or falls behind.", num(age)),
+	}, p.AlarmAction)
+	w.Alarms = []awscloudwatch.Alarm{w.DeadLetterQueueAlarm, w.MessageAgeAlarm}
+	return w
 }
 
 // num formats a number as written, without exponent: 1209600, 1.5.

@@ -1,6 +1,7 @@
 // Package scheduledfunction provides a construct that invokes a Lambda
 // function on an EventBridge schedule, with retries and a dead-letter queue,
-// so a failed run is retried and a run that never succeeds is kept.
+// so a failed run is retried and a run that never succeeds is kept (and
+// alarmed on).
 //
 //	scheduledfunction.New(stack, jsii.String("Sweeper"), &scheduledfunction.Props{
 //		Function: sweeper.Function,
@@ -17,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
@@ -25,6 +27,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/example/orderflow/constructs/internal/alarm"
 	"github.com/example/orderflow/constructs/internal/nag"
 )
 
@@ -45,6 +48,10 @@ type Props struct {
 	MaxEventAge awscdk.Duration
 	// DeadLetterRetentionPeriod of the dead-letter queue. Default: 14 days.
 	DeadLetterRetentionPeriod awscdk.Duration
+	// AlarmAction is told when DeadLetterQueueAlarm goes to ALARM and back
+	// to OK, e.g. awscloudwatchactions.NewSnsAction(topic).
+	// Default: alarms with no action.
+	AlarmAction awscloudwatch.IAlarmAction
 }
 
 // ScheduledFunction is what New built.
@@ -54,12 +61,19 @@ type ScheduledFunction struct {
 	// DeadLetterQueue receives runs that could not be delivered or still
 	// failed after their retries.
 	DeadLetterQueue awssqs.Queue
+	// DeadLetterQueueAlarm: the dead-letter queue holds messages
+	// (ApproximateNumberOfMessagesVisible Maximum > 0 in 5 minutes). Missing
+	// data keeps the state: SQS stops reporting a queue untouched for 6 hours.
+	DeadLetterQueueAlarm awscloudwatch.Alarm
+	// Alarms are DeadLetterQueueAlarm.
+	Alarms []awscloudwatch.Alarm
 }
 
-// New defines the schedule rule, its target and the dead-letter queue.
-// Construct IDs below id: "Rule", "DeadLetterQueue". The function's role gets
-// sqs:SendMessage, sqs:GetQueueAttributes, sqs:GetQueueUrl on the dead-letter
-// queue (on-failure destination).
+// New defines the schedule rule, its target, the dead-letter queue and its
+// alarm. Construct IDs below id: "Rule", "DeadLetterQueue",
+// "DeadLetterQueueAlarm". The function's role gets sqs:SendMessage,
+// sqs:GetQueueAttributes, sqs:GetQueueUrl on the dead-letter queue
+// (on-failure destination).
 func New(scope constructs.Construct, id *string, props *Props) *ScheduledFunction {
 	c := constructs.NewConstruct(scope, id)
 	if props == nil || props.Function == nil || props.Schedule == nil {
@@ -99,7 +113,8 @@ func New(scope constructs.Construct, id *string, props *Props) *ScheduledFunctio
 		OnFailure:     awslambdadestinations.NewSqsDestination(dlq),
 	})
 	nag.AsyncFailureDestination(p.Function)
-	return &ScheduledFunction{Rule: rule, DeadLetterQueue: dlq}
+	dlqAlarm := alarm.DeadLetterQueue(c, dlq, p.AlarmAction)
+	return &ScheduledFunction{Rule: rule, DeadLetterQueue: dlq, DeadLetterQueueAlarm: dlqAlarm, Alarms: []awscloudwatch.Alarm{dlqAlarm}}
 }
 
 // num formats a number as written, without exponent: 1209600, 1.5.

@@ -1,7 +1,8 @@
 // Package streamconsumer provides a construct that feeds a DynamoDB table's
 // stream to a Lambda function: an event source mapping that reports batch item
-// failures, bisects failing batches, bounds retries and record age, and sends
-// the metadata of records it gives up on to an encrypted dead-letter queue.
+// failures, bisects failing batches, bounds retries and record age, sends
+// the metadata of records it gives up on to an encrypted dead-letter queue,
+// and alarms on that queue and on the iterator age.
 //
 // The handler must return events.DynamoDBEventResponse naming the sequence
 // number of the first record that failed; Lambda retries from there.
@@ -20,6 +21,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
@@ -27,6 +29,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/example/orderflow/constructs/internal/alarm"
 	"github.com/example/orderflow/constructs/internal/nag"
 )
 
@@ -68,6 +71,16 @@ type Props struct {
 	Filters *[]*map[string]interface{}
 	// DeadLetterRetentionPeriod of the dead-letter queue. Default: 14 days.
 	DeadLetterRetentionPeriod awscdk.Duration
+	// IteratorAgeAlarmThreshold: IteratorAgeAlarm goes off when the age of
+	// the last record of a batch the function received (IteratorAge,
+	// Maximum over 5 minutes) exceeds it, at least 1 s: the consumer falls
+	// behind the stream, and records near MaxRecordAge or the stream's 24 h
+	// retention are about to be given up on. Default: 5 minutes.
+	IteratorAgeAlarmThreshold awscdk.Duration
+	// AlarmAction is told when an alarm of the consumer goes to ALARM and
+	// back to OK, e.g. awscloudwatchactions.NewSnsAction(topic).
+	// Default: alarms with no action.
+	AlarmAction awscloudwatch.IAlarmAction
 }
 
 // StreamConsumer is what New built.
@@ -77,10 +90,21 @@ type StreamConsumer struct {
 	DeadLetterQueue awssqs.Queue
 	// EventSource is the DynamoDB event source with ReportBatchItemFailures on.
 	EventSource awslambdaeventsources.DynamoEventSource
+	// DeadLetterQueueAlarm: the dead-letter queue holds messages
+	// (ApproximateNumberOfMessagesVisible Maximum > 0 in 5 minutes). Missing
+	// data keeps the state: SQS stops reporting a queue untouched for 6 hours.
+	DeadLetterQueueAlarm awscloudwatch.Alarm
+	// IteratorAgeAlarm: the function's IteratorAge (Maximum) >
+	// IteratorAgeAlarmThreshold, in milliseconds, in 5 minutes. The metric
+	// is the function's, over all its stream sources. Missing data is OK.
+	IteratorAgeAlarm awscloudwatch.Alarm
+	// Alarms are DeadLetterQueueAlarm and IteratorAgeAlarm.
+	Alarms []awscloudwatch.Alarm
 }
 
-// New defines the event source mapping and its dead-letter queue. Construct
-// IDs below id: "DeadLetterQueue". The event source grants the function
+// New defines the event source mapping, its dead-letter queue and the
+// alarms. Construct IDs below id: "DeadLetterQueue", "DeadLetterQueueAlarm",
+// "IteratorAgeAlarm". The event source grants the function
 // dynamodb:DescribeStream, dynamodb:GetRecords and dynamodb:GetShardIterator on
 // the table's stream, dynamodb:ListStreams on "*" (it has no resource-level
 // permission), and sqs:SendMessage, sqs:GetQueueAttributes, sqs:GetQueueUrl on
@@ -118,6 +142,11 @@ func New(scope constructs.Construct, id *string, props *Props) *StreamConsumer {
 	if p.DeadLetterRetentionPeriod == nil {
 		p.DeadLetterRetentionPeriod = awscdk.Duration_Days(jsii.Number(14))
 	}
+	if p.IteratorAgeAlarmThreshold == nil {
+		p.IteratorAgeAlarmThreshold = awscdk.Duration_Minutes(jsii.Number(5))
+	} else if ms := *p.IteratorAgeAlarmThreshold.ToMilliseconds(nil); ms < 1000 {
+		problems = append(problems, fmt.Sprintf("streamconsumer: IteratorAgeAlarmThreshold %ss must be at least 1s", num(ms/1000)))
+	}
 	if len(problems) > 0 {
 		panic(fmt.Sprintf("%s (construct %s)", strings.Join(problems, "; "), *c.Node().Path()))
 	}
@@ -139,7 +168,16 @@ func New(scope constructs.Construct, id *string, props *Props) *StreamConsumer {
 		nag.Suppress(policy, "AwsSolutions-IAM5", "dynamodb:ListStreams, which the event source mapping needs, supports no resource narrower than \"*\".", "Resource::*")
 	}
 	nag.NotAsyncInvoked(p.Function, "a DynamoDB stream event source mapping invokes it; records it gives up on go to the mapping's on-failure destination")
-	return &StreamConsumer{DeadLetterQueue: dlq, EventSource: src}
+	sc := &StreamConsumer{DeadLetterQueue: dlq, EventSource: src}
+	sc.DeadLetterQueueAlarm = alarm.DeadLetterQueue(c, dlq, p.AlarmAction)
+	age := *p.IteratorAgeAlarmThreshold.ToMilliseconds(nil)
+	sc.IteratorAgeAlarm = alarm.New(c, "IteratorAgeAlarm", alarm.Spec{
+		Metric:      p.Function.Metric(jsii.String("IteratorAge"), &awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum")}),
+		Threshold:   age,
+		Description: fmt.Sprintf("iterator age above %s ms: the consumer falls behind the stream.", num(age)),
+	}, p.AlarmAction)
+	sc.Alarms = []awscloudwatch.Alarm{sc.DeadLetterQueueAlarm, sc.IteratorAgeAlarm}
+	return sc
 }
 
 // num formats a number as written, without exponent: 1209600, 1.5.

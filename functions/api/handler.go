@@ -21,6 +21,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/example/orderflow/internal/metrics"
 	"github.com/example/orderflow/internal/orders"
 )
 
@@ -76,8 +77,12 @@ type Handler struct {
 	Creator orderCreator
 	// Getter reads orders (orders.Store). Required.
 	Getter orderGetter
-	// Log receives one line per failed or created order. Required.
+	// Log receives one line per failed or created order, each with its
+	// orderId. Required.
 	Log *slog.Logger
+	// Metrics receives metrics.OrdersCreated (1 per order created; an
+	// idempotent replay creates none). Default (nil): no metrics.
+	Metrics *metrics.Emitter
 	// Now stamps new orders. Default: time.Now.
 	Now func() time.Time
 	// NewID mints IDs of orders posted without an Idempotency-Key. Default: orders.NewID.
@@ -212,6 +217,7 @@ func (h *Handler) create(ctx context.Context, req *events.APIGatewayV2HTTPReques
 	switch {
 	case err == nil:
 		h.Log.InfoContext(ctx, "order created", "orderId", id, "totalCents", o.TotalCents, "items", len(o.Items))
+		h.Metrics.Emit(ctx, metrics.Count{Name: metrics.OrdersCreated, Value: 1})
 		return jsonResponse(http.StatusCreated, o, map[string]string{"Location": location})
 	case !hasKey || !errors.Is(err, orders.ErrAlreadyExists):
 		return h.internalError(ctx, "create order", id, err)

@@ -21,6 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/example/orderflow/internal/logging"
+	"github.com/example/orderflow/internal/metrics"
+	"github.com/example/orderflow/internal/metrics/metricstest"
 	"github.com/example/orderflow/internal/orders"
 )
 
@@ -81,12 +83,15 @@ func (f *fakeStore) order(t testing.TB, id string) orders.Order {
 	return o
 }
 
-func newHandler(st *fakeStore, log *bytes.Buffer) *Handler {
+// newHandler returns a handler whose logs and metrics both go to out, as
+// both go to stdout in Lambda.
+func newHandler(st *fakeStore, out *bytes.Buffer) *Handler {
 	n := 0
 	return &Handler{
 		Creator: st,
 		Getter:  st,
-		Log:     logging.New(log),
+		Log:     logging.New(out),
+		Metrics: metrics.New(out, "api", "test"),
 		Now:     func() time.Time { return testNow },
 		NewID:   func() string { n++; return fmt.Sprintf("ord_TEST%022d", n) },
 	}
@@ -285,6 +290,14 @@ func TestHandle(t *testing.T) {
 			if !strings.Contains(log.String(), tt.wantLog) {
 				t.Errorf("got log %s, want it to contain %s", log.String(), tt.wantLog)
 			}
+			checkLogLines(t, log.Bytes())
+			wantCreated := int64(0)
+			if resp.StatusCode == 201 {
+				wantCreated = 1
+			}
+			if got := metricstest.Totals(t, log.Bytes())[metrics.OrdersCreated]; got != wantCreated {
+				t.Errorf("OrdersCreated: got %d, want %d", got, wantCreated)
+			}
 			if tt.wantNoStore && st.creates+st.gets > 0 {
 				t.Errorf("got %d creates and %d gets, want no store call", st.creates, st.gets)
 			}
@@ -422,7 +435,8 @@ func TestHandleIdempotency(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st := newFakeStore()
-			h := newHandler(st, &bytes.Buffer{})
+			var out bytes.Buffer
+			h := newHandler(st, &out)
 			var first string
 			for i, s := range tt.steps {
 				req := loadEvent(t, "post-order-idempotent.json")
@@ -456,7 +470,38 @@ func TestHandleIdempotency(t *testing.T) {
 			if got := len(st.items); got != tt.wantCount {
 				t.Errorf("got %d stored orders, want %d", got, tt.wantCount)
 			}
+			// A replay is not a new order.
+			if got := metricstest.Totals(t, out.Bytes())[metrics.OrdersCreated]; got != int64(tt.wantCount) {
+				t.Errorf("OrdersCreated: got %d, want %d (one per stored order)", got, tt.wantCount)
+			}
+			checkLogLines(t, out.Bytes())
 		})
+	}
+}
+
+// checkLogLines checks every log line of out (EMF lines aside): JSON with
+// the requestId, and an orderId on each line about an order, which is every
+// line but the one about a panic (whose order is unknown).
+func checkLogLines(t *testing.T, out []byte) {
+	t.Helper()
+	for _, line := range bytes.Split(bytes.TrimSpace(out), []byte("\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		var rec map[string]any
+		if err := json.Unmarshal(line, &rec); err != nil {
+			t.Errorf("log line %s is not JSON: %v", line, err)
+			continue
+		}
+		if rec["_aws"] != nil {
+			continue
+		}
+		if rec["requestId"] != "req-123" {
+			t.Errorf("log line %s: requestId %v, want req-123", line, rec["requestId"])
+		}
+		if id, _ := rec["orderId"].(string); id == "" && rec["msg"] != "panic handling request" {
+			t.Errorf("log line %s has no orderId", line)
+		}
 	}
 }
 

@@ -1,7 +1,8 @@
 // Command api is the orders HTTP API Lambda (API Gateway HTTP API, payload
 // format 2.0): POST /orders and GET /orders/{id}. See Handler.
 //
-// Environment: ORDERS_TABLE_NAME (orders.EnvTableName), required.
+// Environment: ORDERS_TABLE_NAME (orders.EnvTableName), required;
+// ORDERFLOW_STAGE (metrics.EnvStage), the Stage dimension of its metrics.
 // DynamoDB operations: PutItem and GetItem on that table.
 package main
 
@@ -14,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/example/orderflow/internal/logging"
+	"github.com/example/orderflow/internal/metrics"
 	"github.com/example/orderflow/internal/orders"
 )
 
@@ -30,6 +32,6 @@ func main() {
 		os.Exit(1)
 	}
 	store := &orders.Store{Client: dynamodb.NewFromConfig(cfg), Table: table}
-	h := &Handler{Creator: store, Getter: store, Log: log}
+	h := &Handler{Creator: store, Getter: store, Log: log, Metrics: metrics.New(os.Stdout, "api", os.Getenv(metrics.EnvStage))}
 	lambda.Start(h.Handle)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/example/orderflow/internal/bulkimport"
+	"github.com/example/orderflow/internal/metrics"
 	"github.com/example/orderflow/internal/orders"
 )
 
@@ -88,8 +89,16 @@ type Handler struct {
 	Bucket string
 	// MaxBytes is the largest file read, in bytes. Default: DefaultMaxImportBytes.
 	MaxBytes int64
-	// Log receives a line per file and per ignored event. Required.
+	// Log receives a line per file and per ignored event (with bucket and
+	// key), and at DEBUG one per order stored (with its orderId). Required.
 	Log *slog.Logger
+	// Metrics receives, per file imported, metrics.OrdersCreated (orders
+	// stored for the first time; also when storing or reporting failed
+	// part-way, so a retry, which finds them stored, does not miss them) and
+	// metrics.ImportRowsRejected (bad rows; once the report is written, so a
+	// retried file counts them once). A file rejected as a whole has no rows
+	// and emits nothing. Default (nil): no metrics.
+	Metrics *metrics.Emitter
 	// Now stamps new orders. Default: time.Now.
 	Now func() time.Time
 }
@@ -196,7 +205,9 @@ func (h *Handler) importObject(ctx context.Context, n notice) error {
 		list = append(list, o)
 	}
 	stored, err := h.Orders.PutNew(ctx, list)
+	created := metrics.Count{Name: metrics.OrdersCreated, Value: int64(len(stored.Stored))}
 	if err != nil {
+		h.Metrics.Emit(ctx, created)
 		return fmt.Errorf("store orders of s3://%s/%s: %w", n.Bucket, n.Key, err)
 	}
 	for _, id := range stored.Stored {
@@ -209,8 +220,10 @@ func (h *Handler) importObject(ctx context.Context, n notice) error {
 	sum.Rejected = rejected[:min(len(rejected), MaxReportedRejections)]
 	reportKey, err := h.report(ctx, sum)
 	if err != nil {
+		h.Metrics.Emit(ctx, created)
 		return err
 	}
+	h.Metrics.Emit(ctx, created, metrics.Count{Name: metrics.ImportRowsRejected, Value: int64(sum.RejectedRows)})
 	log.InfoContext(ctx, "file imported", "rows", sum.TotalRows, "stored", sum.Stored,
 		"duplicates", sum.Duplicates, "rejected", sum.RejectedRows, "report", reportKey)
 	return nil

@@ -24,6 +24,8 @@ import (
 
 	"github.com/example/orderflow/internal/bulkimport"
 	"github.com/example/orderflow/internal/logging"
+	"github.com/example/orderflow/internal/metrics"
+	"github.com/example/orderflow/internal/metrics/metricstest"
 	"github.com/example/orderflow/internal/orders"
 )
 
@@ -186,6 +188,8 @@ func (f *fakeDB) orders(t testing.TB) map[string]orders.Order {
 
 var testNow = time.Date(2030, 1, 2, 3, 4, 6, 0, time.UTC)
 
+// newHandler returns a handler whose logs and metrics both go to log, as
+// both go to stdout in Lambda.
 func newHandler(s *fakeS3, db *fakeDB, log io.Writer) *Handler {
 	if db.items == nil {
 		db.items = map[string]map[string]ddbtypes.AttributeValue{}
@@ -197,6 +201,7 @@ func newHandler(s *fakeS3, db *fakeDB, log io.Writer) *Handler {
 		Bucket:   testBucket,
 		MaxBytes: 1 << 20,
 		Log:      logging.New(log),
+		Metrics:  metrics.New(log, "importer", "test"),
 		Now:      func() time.Time { return testNow },
 	}
 }
@@ -382,6 +387,22 @@ func TestHandle(t *testing.T) {
 			if tt.wantRead == -1 && int64(s.bytesRead) > h.MaxBytes+1 {
 				t.Errorf("got %d bytes read, want at most the limit %d + 1", s.bytesRead, h.MaxBytes)
 			}
+			// One EMF line per file imported; none for a file rejected whole
+			// or an ignored event.
+			wantLines := 0
+			if tt.wantReport != "" && tt.wantSummary.Error == "" {
+				wantLines = 1
+			}
+			if got := len(metricstest.Lines(t, logs.Bytes())); got != wantLines {
+				t.Errorf("got %d EMF lines, want %d", got, wantLines)
+			}
+			totals := metricstest.Totals(t, logs.Bytes())
+			if got := totals[metrics.OrdersCreated]; got != int64(tt.wantOrders) {
+				t.Errorf("OrdersCreated: got %d, want %d", got, tt.wantOrders)
+			}
+			if got := totals[metrics.ImportRowsRejected]; got != int64(tt.wantSummary.RejectedRows) {
+				t.Errorf("ImportRowsRejected: got %d, want %d", got, tt.wantSummary.RejectedRows)
+			}
 		})
 	}
 }
@@ -451,8 +472,13 @@ func TestHandleRedelivery(t *testing.T) {
 				break
 			}
 			h.Now = func() time.Time { return testNow.Add(time.Hour) }
+			var out bytes.Buffer
+			h.Metrics = metrics.New(&out, "importer", "test")
 			if err := h.Handle(context.Background(), ev); err != nil {
 				t.Fatal(err)
+			}
+			if got := metricstest.Totals(t, out.Bytes())[metrics.OrdersCreated]; got != 0 {
+				t.Errorf("OrdersCreated on redelivery: got %d, want 0", got)
 			}
 			second := db.orders(t)
 			if len(second) != len(first) {
@@ -485,11 +511,17 @@ func TestHandleRetryableErrors(t *testing.T) {
 		s3         fakeS3
 		db         fakeDB
 		wantReport bool
+		wantMetric map[string]int64 // totals of the EMF lines
 	}{
-		{name: "GetObject fails", s3: fakeS3{getErr: apiErr}},
-		{name: "BatchWriteItem fails", s3: fakeS3{objects: map[string]fakeObject{s3EventKey: {body: body}}}, db: fakeDB{writeErr: apiErr}},
-		{name: "PutObject fails", s3: fakeS3{objects: map[string]fakeObject{s3EventKey: {body: body}}, putErr: apiErr}},
-		{name: "PutObject of a rejection fails", s3: fakeS3{objects: map[string]fakeObject{s3EventKey: {body: []byte("x")}}, putErr: apiErr}},
+		{name: "GetObject fails", s3: fakeS3{getErr: apiErr}, wantMetric: map[string]int64{}},
+		{name: "BatchWriteItem fails", s3: fakeS3{objects: map[string]fakeObject{s3EventKey: {body: body}}}, db: fakeDB{writeErr: apiErr},
+			wantMetric: map[string]int64{metrics.OrdersCreated: 0}},
+		// The orders are stored: counted now, since the retry finds them stored.
+		// The rejected rows are counted by the retry that writes the report.
+		{name: "PutObject fails", s3: fakeS3{objects: map[string]fakeObject{s3EventKey: {body: body}}, putErr: apiErr},
+			wantMetric: map[string]int64{metrics.OrdersCreated: 3}},
+		{name: "PutObject of a rejection fails", s3: fakeS3{objects: map[string]fakeObject{s3EventKey: {body: []byte("x")}}, putErr: apiErr},
+			wantMetric: map[string]int64{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -504,6 +536,9 @@ func TestHandleRetryableErrors(t *testing.T) {
 			}
 			if !strings.Contains(logs.String(), `"level":"ERROR"`) {
 				t.Errorf("got logs %s, want an ERROR line", logs.String())
+			}
+			if got := metricstest.Totals(t, logs.Bytes()); !reflect.DeepEqual(got, tt.wantMetric) {
+				t.Errorf("metrics: got %v, want %v", got, tt.wantMetric)
 			}
 		})
 	}
@@ -650,7 +685,10 @@ func TestDecodeEventFixtures(t *testing.T) {
 	}
 }
 
+// Every line carries the requestId (EMF lines too); each line about an
+// order (at DEBUG: one per order stored) carries its orderId.
 func TestHandleLogsRequestID(t *testing.T) {
+	t.Setenv("AWS_LAMBDA_LOG_LEVEL", "DEBUG")
 	s := &fakeS3{objects: map[string]fakeObject{s3EventKey: {body: readTestdata(t, "orders.csv")}}}
 	var logs bytes.Buffer
 	h := newHandler(s, &fakeDB{}, &logs)
@@ -662,6 +700,7 @@ func TestHandleLogsRequestID(t *testing.T) {
 	if len(lines) == 0 || lines[0] == "" {
 		t.Fatal("got no log lines, want a summary line")
 	}
+	imported := 0
 	for _, l := range lines {
 		var m map[string]any
 		if err := json.Unmarshal([]byte(l), &m); err != nil {
@@ -670,6 +709,15 @@ func TestHandleLogsRequestID(t *testing.T) {
 		if m["requestId"] != "req-123" {
 			t.Errorf("got log line %s, want requestId req-123", l)
 		}
+		if m["msg"] == "order imported" {
+			imported++
+			if id, _ := m["orderId"].(string); !orders.ValidID(id) {
+				t.Errorf("got log line %s, want an orderId", l)
+			}
+		}
+	}
+	if imported != 3 {
+		t.Errorf("got %d 'order imported' lines, want 3", imported)
 	}
 }
 

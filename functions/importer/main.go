@@ -5,7 +5,8 @@
 //
 // Environment: ORDERS_TABLE_NAME (orders.EnvTableName) and UPLOADS_BUCKET_NAME
 // (orders.EnvUploadsBucket), required; MAX_IMPORT_BYTES
-// (orders.EnvMaxImportBytes), optional, default 10 MiB.
+// (orders.EnvMaxImportBytes), optional, default 10 MiB; ORDERFLOW_STAGE
+// (metrics.EnvStage), the Stage dimension of its metrics.
 // S3 operations: GetObject on incoming/*, PutObject on reports/* of the
 // Uploads bucket. DynamoDB operations: BatchGetItem, BatchWriteItem on the
 // Orders table.
@@ -22,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/example/orderflow/internal/logging"
+	"github.com/example/orderflow/internal/metrics"
 	"github.com/example/orderflow/internal/orders"
 )
 
@@ -53,6 +55,7 @@ func main() {
 		Bucket:   bucket,
 		MaxBytes: maxBytes,
 		Log:      log,
+		Metrics:  metrics.New(os.Stdout, "importer", os.Getenv(metrics.EnvStage)),
 		Now:      time.Now,
 	}
 	lambda.Start(h.Handle)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/example/orderflow/internal/metrics"
 	"github.com/example/orderflow/internal/orders"
 )
 
@@ -52,8 +53,14 @@ var steps = [...]struct{ from, to orders.Status }{
 type Handler struct {
 	// Orders advances orders (orders.Store). Required.
 	Orders advancer
-	// Log receives a line per failed record and per order made READY. Required.
+	// Log receives a line per failed record and per order made READY; each
+	// line about an order carries its orderId and messageId. Required.
 	Log *slog.Logger
+	// Metrics receives one line per batch with metrics.OrdersPrepared: the
+	// orders this batch moved to READY (0 when none did; a redelivered
+	// message for an order already READY adds nothing). Default (nil): no
+	// metrics.
+	Metrics *metrics.Emitter
 	// Margin is the time before the deadline after which no record is
 	// started. Default: DefaultDeadlineMargin.
 	Margin time.Duration
@@ -72,6 +79,8 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 	// Outcome per order ID, so a duplicate in the same batch is not written
 	// again and shares the first copy's result.
 	done := make(map[string]bool)
+	var prepared int64
+	defer func() { h.Metrics.Emit(ctx, metrics.Count{Name: metrics.OrdersPrepared, Value: prepared}) }()
 	deadline, hasDeadline := ctx.Deadline()
 	for i, m := range ev.Records {
 		if hasDeadline && deadline.Sub(h.now()) < h.margin() {
@@ -91,8 +100,12 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 		}
 		ok, seen := done[msg.OrderID]
 		if !seen {
-			ok = h.prepare(ctx, msg.OrderID, m.MessageId)
+			var ready bool
+			ok, ready = h.prepare(ctx, h.Log.With("orderId", msg.OrderID, "messageId", m.MessageId), msg.OrderID)
 			done[msg.OrderID] = ok
+			if ready {
+				prepared++
+			}
 		}
 		if !ok {
 			fail(m)
@@ -117,8 +130,10 @@ func decode(body string) (orders.KitchenMessage, error) {
 	return msg, nil
 }
 
-// prepare runs the steps on one order and reports whether it is READY.
-func (h *Handler) prepare(ctx context.Context, id, messageID string) bool {
+// prepare runs the steps on one order and reports whether it is READY (ok)
+// and whether this call moved it there (ready). log carries the order's
+// orderId and messageId.
+func (h *Handler) prepare(ctx context.Context, log *slog.Logger, id string) (ok, ready bool) {
 	for _, s := range steps {
 		changed, err := h.Orders.Advance(ctx, id, s.from, s.to)
 		if err != nil {
@@ -127,15 +142,15 @@ func (h *Handler) prepare(ctx context.Context, id, messageID string) bool {
 				// Not an error yet: the message can outrun the order's write.
 				level, why = slog.LevelWarn, "order not found: will retry, then DLQ"
 			}
-			h.Log.Log(ctx, level, why, "orderId", id, "messageId", messageID,
-				"from", string(s.from), "to", string(s.to), "error", err.Error())
-			return false
+			log.Log(ctx, level, why, "from", string(s.from), "to", string(s.to), "error", err.Error())
+			return false, false
 		}
 		if changed && s.to == orders.StatusReady {
-			h.Log.InfoContext(ctx, "order ready", "orderId", id, "messageId", messageID)
+			log.InfoContext(ctx, "order ready")
+			ready = true
 		}
 	}
-	return true
+	return true, ready
 }
 
 func (h *Handler) now() time.Time {

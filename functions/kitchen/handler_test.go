@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/example/orderflow/internal/logging"
+	"github.com/example/orderflow/internal/metrics"
+	"github.com/example/orderflow/internal/metrics/metricstest"
 	"github.com/example/orderflow/internal/orders"
 )
 
@@ -103,12 +105,13 @@ func TestHandle(t *testing.T) {
 		wantFailed   []string
 		wantStatus   map[string]orders.Status
 		wantCalls    int
+		wantPrepared int64 // OrdersPrepared: orders this batch made READY
 		wantLog      []string
 		wantNotInLog string
 	}{
 		{name: "new orders made ready", fixture: "sqs-event.json",
 			status:     map[string]orders.Status{idA: "PENDING", idB: "PENDING"},
-			wantFailed: []string{}, wantStatus: map[string]orders.Status{idA: "READY", idB: "READY"}, wantCalls: 4,
+			wantFailed: []string{}, wantStatus: map[string]orders.Status{idA: "READY", idB: "READY"}, wantCalls: 4, wantPrepared: 2,
 			wantLog: []string{`"msg":"order ready","orderId":"` + idA + `","messageId":"` + msgA + `","requestId":"req-9"`}},
 		{name: "redelivery changes nothing", fixture: "sqs-event.json",
 			status:     map[string]orders.Status{idA: "READY", idB: "READY"},
@@ -116,20 +119,20 @@ func TestHandle(t *testing.T) {
 			wantNotInLog: "order ready"},
 		{name: "crash between the writes is finished", fixture: "sqs-event.json",
 			status:     map[string]orders.Status{idA: "PREPARING", idB: "PENDING"},
-			wantFailed: []string{}, wantStatus: map[string]orders.Status{idA: "READY", idB: "READY"}, wantCalls: 4},
+			wantFailed: []string{}, wantStatus: map[string]orders.Status{idA: "READY", idB: "READY"}, wantCalls: 4, wantPrepared: 2},
 		{name: "order in an unknown state fails", fixture: "sqs-event.json",
 			status:     map[string]orders.Status{idA: "CANCELLED", idB: "PENDING"},
-			wantFailed: []string{msgA}, wantStatus: map[string]orders.Status{idA: "CANCELLED", idB: "READY"}, wantCalls: 3,
+			wantFailed: []string{msgA}, wantStatus: map[string]orders.Status{idA: "CANCELLED", idB: "READY"}, wantCalls: 3, wantPrepared: 1,
 			wantLog: []string{`"level":"ERROR","msg":"advance failed","orderId":"` + idA}},
 		{name: "store error fails only that record", fixture: "sqs-event.json",
 			status:     map[string]orders.Status{idA: "PENDING", idB: "PENDING"},
 			errs:       map[string]error{idA: errors.New("ProvisionedThroughputExceededException")},
-			wantFailed: []string{msgA}, wantStatus: map[string]orders.Status{idA: "PENDING", idB: "READY"}, wantCalls: 3,
+			wantFailed: []string{msgA}, wantStatus: map[string]orders.Status{idA: "PENDING", idB: "READY"}, wantCalls: 3, wantPrepared: 1,
 			wantLog: []string{`"error":"ProvisionedThroughputExceededException"`}},
 		{name: "mixed batch: malformed, duplicate, unknown order", fixture: "sqs-event-mixed.json",
 			status:     map[string]orders.Status{idA: "PENDING"},
 			wantFailed: []string{msgJunk, msgGhost, msgEmpty}, wantStatus: map[string]orders.Status{idA: "READY"},
-			wantCalls: 3, // idA twice, the unknown order once, the duplicate not at all
+			wantCalls: 3, wantPrepared: 1, // idA twice, the unknown order once, the duplicate not at all
 			wantLog: []string{
 				`"level":"ERROR","msg":"malformed kitchen message: reported as failed so it reaches the DLQ","messageId":"` + msgJunk,
 				`"level":"WARN","msg":"order not found: will retry, then DLQ","orderId":"ord_NBSWY3DPEB3W64TMMQQQ2DLMN4"`,
@@ -144,7 +147,7 @@ func TestHandle(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var log bytes.Buffer
 			fake := &fakeOrders{status: tt.status, errs: tt.errs}
-			h := &Handler{Orders: fake, Log: logging.New(&log)}
+			h := &Handler{Orders: fake, Log: logging.New(&log), Metrics: metrics.New(&log, "kitchen", "test")}
 			ctx, cancel := context.WithTimeout(lambdaCtx(), time.Minute)
 			defer cancel()
 			resp, err := h.Handle(ctx, loadEvent(t, tt.fixture))
@@ -168,7 +171,46 @@ func TestHandle(t *testing.T) {
 			if tt.wantNotInLog != "" && strings.Contains(log.String(), tt.wantNotInLog) {
 				t.Errorf("got log %s, want no %q", log.String(), tt.wantNotInLog)
 			}
+			lines := metricstest.Lines(t, log.Bytes())
+			if len(lines) != 1 {
+				t.Fatalf("got %d EMF lines, want 1 per batch", len(lines))
+			}
+			if got, ok := lines[0].Values[metrics.OrdersPrepared]; !ok || got != tt.wantPrepared {
+				t.Errorf("OrdersPrepared: got %d (present %v), want %d", got, ok, tt.wantPrepared)
+			}
+			if lines[0].Dimensions[metrics.DimensionService] != "kitchen" || lines[0].Properties["requestId"] != "req-9" {
+				t.Errorf("EMF line: got %+v, want Service kitchen and requestId req-9", lines[0])
+			}
+			checkLogLines(t, log.Bytes())
 		})
+	}
+}
+
+// checkLogLines checks every log line of out (EMF lines aside): JSON with
+// the requestId, and an orderId and messageId on each line about an order:
+// every line but those about a malformed message (no valid orderId) and the
+// deadline (about the rest of the batch).
+func checkLogLines(t *testing.T, out []byte) {
+	t.Helper()
+	for _, line := range bytes.Split(bytes.TrimSpace(out), []byte("\n")) {
+		var rec map[string]any
+		if err := json.Unmarshal(line, &rec); err != nil {
+			t.Errorf("log line %s is not JSON: %v", line, err)
+			continue
+		}
+		if rec["_aws"] != nil {
+			continue
+		}
+		if rec["requestId"] != "req-9" {
+			t.Errorf("log line %s: requestId %v, want req-9", line, rec["requestId"])
+		}
+		msg, _ := rec["msg"].(string)
+		if strings.HasPrefix(msg, "malformed kitchen message") || strings.HasPrefix(msg, "deadline near") {
+			continue
+		}
+		if id, _ := rec["orderId"].(string); id == "" || rec["messageId"] == nil {
+			t.Errorf("log line %s: want an orderId and a messageId", line)
+		}
 	}
 }
 

@@ -272,6 +272,16 @@ func TestHandleLogs(t *testing.T) {
 		if line["ttlDelete"] == true && line["orderId"] != "o-3" {
 			t.Errorf("got ttlDelete for %v, want only o-3", line["orderId"])
 		}
+		// A line about an order names it (a record that does not decode
+		// names what it could read); records that are not orders and the
+		// batch summary have none.
+		switch msg := fmt.Sprint(line["msg"]); msg {
+		case "skipped record: not an order", "reporting batch item failures":
+		default:
+			if _, ok := line["orderId"]; !ok {
+				t.Errorf("log line %s has no orderId", sc.Text())
+			}
+		}
 	}
 	ev := loadEvent(t, "dynamodb-event.json")
 	want := []string{ev.Records[1].Change.SequenceNumber, ev.Records[3].Change.SequenceNumber,

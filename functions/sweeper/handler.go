@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/example/orderflow/internal/kitchenqueue"
+	"github.com/example/orderflow/internal/metrics"
 	"github.com/example/orderflow/internal/orders"
 )
 
@@ -35,8 +36,13 @@ type Handler struct {
 	Stale *orders.StaleOrders
 	// Queue sends kitchen messages. Required.
 	Queue *kitchenqueue.Sender
-	// Log writes JSON lines; every line carries the requestId. Required.
+	// Log writes JSON lines; every line carries the requestId, and each line
+	// about an order its orderId. Required.
 	Log *slog.Logger
+	// Metrics receives one line per run with metrics.StaleOrdersResent: the
+	// orders the run sent to the kitchen (0 when none). A rejected event
+	// emits nothing. Default (nil): no metrics.
+	Metrics *metrics.Emitter
 	// MaxOrders bounds the stale orders one run looks at. Default (zero):
 	// DefaultMaxOrders.
 	MaxOrders int
@@ -92,6 +98,8 @@ func (h *Handler) Handle(ctx context.Context, ev events.EventBridgeEvent) error 
 		defer cancel()
 	}
 
+	var st sweepStats
+	defer func() { h.Metrics.Emit(ctx, metrics.Count{Name: metrics.StaleOrdersResent, Value: int64(st.sent)}) }()
 	ids, findErr := h.Stale.Find(work, h.now(), maxOrders)
 	if findErr != nil {
 		h.Log.ErrorContext(ctx, "reading stale orders failed", "error", findErr.Error(), "foundBeforeError", len(ids))
@@ -99,7 +107,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.EventBridgeEvent) error 
 			return fmt.Errorf("sweep: %w", findErr)
 		}
 	}
-	st := sweepStats{found: len(ids)}
+	st.found = len(ids)
 	for start := 0; start < len(ids); start += kitchenqueue.MaxBatch {
 		if work.Err() != nil {
 			st.notReached += len(ids) - start

@@ -27,6 +27,8 @@ import (
 
 	"github.com/example/orderflow/internal/kitchenqueue"
 	"github.com/example/orderflow/internal/logging"
+	"github.com/example/orderflow/internal/metrics"
+	"github.com/example/orderflow/internal/metrics/metricstest"
 	"github.com/example/orderflow/internal/orders"
 )
 
@@ -307,16 +309,28 @@ func TestHandle(t *testing.T) {
 			wantErr: true,
 		},
 	}
+	t.Setenv("AWS_LAMBDA_LOG_LEVEL", "DEBUG") // every line, to check each carries its orderId
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ft := newTable(t, tt.rows...)
 			ft.failOn = tt.failOn
 			q := &fakeQueue{reject: tt.reject}
 			h := newHandler(ft, q, func() time.Time { return t0 })
+			var out bytes.Buffer // logs and metrics, as stdout in Lambda
+			h.Log, h.Metrics = logging.New(&out), metrics.New(&out, "sweeper", "test")
 			h.MaxOrders = tt.maxOrders
 			err := h.Handle(context.Background(), loadEvent(t, tt.event))
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("got error %v, want error %t", err, tt.wantErr)
+			}
+			checkLogLines(t, out.Bytes())
+			lines := metricstest.Lines(t, out.Bytes())
+			if tt.event != "scheduled-event.json" {
+				if len(lines) != 0 {
+					t.Errorf("got %d EMF lines for a rejected event, want none", len(lines))
+				}
+			} else if len(lines) != 1 || lines[0].Values[metrics.StaleOrdersResent] != int64(len(tt.wantSent)) {
+				t.Errorf("got EMF lines %+v, want one with StaleOrdersResent %d", lines, len(tt.wantSent))
 			}
 			if !slices.Equal(q.sent, tt.wantSent) {
 				t.Errorf("got sent %v, want %v", q.sent, tt.wantSent)
@@ -334,6 +348,26 @@ func TestHandle(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkLogLines checks that every log line of out (EMF lines aside) about an
+// order carries its orderId: all but the lines about the run as a whole.
+func checkLogLines(t *testing.T, out []byte) {
+	t.Helper()
+	run := map[string]bool{"rejected event": true, "reading stale orders failed": true, "sweep done": true}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		var line map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
+			t.Fatalf("got non-JSON log line %q", sc.Text())
+		}
+		if line["_aws"] != nil || run[fmt.Sprint(line["msg"])] {
+			continue
+		}
+		if id, _ := line["orderId"].(string); id == "" {
+			t.Errorf("log line %s has no orderId", sc.Text())
+		}
 	}
 }
 

@@ -5,7 +5,8 @@
 //
 // Environment (all read at cold start; a missing or bad value exits 1):
 // ORDERS_TABLE_NAME, ORDERS_STATUS_INDEX_NAME, KITCHEN_QUEUE_URL (required),
-// STALE_AFTER (Go duration in 1m..24h, default 15m).
+// STALE_AFTER (Go duration in 1m..24h, default 15m); ORDERFLOW_STAGE
+// (metrics.EnvStage), the Stage dimension of its metrics.
 // DynamoDB operations: Query on the status index, UpdateItem on the table
 // (conditional: set or remove resentAt). SQS operations: SendMessageBatch on
 // the kitchen queue.
@@ -22,6 +23,7 @@ import (
 
 	"github.com/example/orderflow/internal/kitchenqueue"
 	"github.com/example/orderflow/internal/logging"
+	"github.com/example/orderflow/internal/metrics"
 	"github.com/example/orderflow/internal/orders"
 )
 
@@ -46,8 +48,9 @@ func main() {
 			StatusIndex: c.StatusIndex,
 			After:       c.StaleAfter,
 		},
-		Queue: kitchenqueue.New(sqs.NewFromConfig(awsCfg), c.QueueURL),
-		Log:   log,
+		Queue:   kitchenqueue.New(sqs.NewFromConfig(awsCfg), c.QueueURL),
+		Log:     log,
+		Metrics: metrics.New(os.Stdout, "sweeper", os.Getenv(metrics.EnvStage)),
 	}
 	lambda.Start(h.Handle)
 }

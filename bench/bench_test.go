@@ -1,0 +1,207 @@
+//go:build linux
+
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+func TestMedian(t *testing.T) {
+	tests := []struct {
+		name string
+		xs   []float64
+		want float64
+	}{
+		{name: "odd", xs: []float64{5, 1, 3}, want: 3},
+		{name: "even", xs: []float64{4, 1, 3, 2}, want: 2.5},
+		{name: "one", xs: []float64{7}, want: 7},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := slices.Clone(tt.xs)
+			if got := median(tt.xs); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+			if !slices.Equal(in, tt.xs) {
+				t.Errorf("median reordered its input: got %v, want %v", tt.xs, in)
+			}
+		})
+	}
+	if got := median(nil); !math.IsNaN(got) {
+		t.Errorf("median of nothing: got %v, want NaN", got)
+	}
+}
+
+func TestParseBench(t *testing.T) {
+	out := `goos: linux
+goarch: amd64
+pkg: github.com/example/orderflow/functions/api
+cpu: AMD EPYC
+BenchmarkHandle-2       	    9850	    116514 ns/op	    7997 B/op	     126 allocs/op
+BenchmarkHandle-2       	   10000	    110000 ns/op	    7990 B/op	     126 allocs/op
+BenchmarkDecodeOnly-2   	   30075	     39822 ns/op	    2976 B/op	      60 allocs/op
+PASS
+ok  	github.com/example/orderflow/functions/api	3.1s
+pkg: github.com/example/orderflow/functions/kitchen
+BenchmarkHandle 	   28000	     42000 ns/op	    3339 B/op	      74 allocs/op
+`
+	got := parseBench(out)
+	api := got["github.com/example/orderflow/functions/api"]
+	if h := api["BenchmarkHandle"]; h == nil || !slices.Equal(h.NsOp, []float64{116514, 110000}) || !slices.Equal(h.AllocsOp, []float64{126, 126}) {
+		t.Errorf("api BenchmarkHandle: got %+v, want two samples of 116514 and 110000 ns/op, 126 allocs", h)
+	}
+	if d := api["BenchmarkDecodeOnly"]; d == nil || !slices.Equal(d.BOp, []float64{2976}) {
+		t.Errorf("api BenchmarkDecodeOnly: got %+v, want 2976 B/op", d)
+	}
+	if k := got["github.com/example/orderflow/functions/kitchen"]["BenchmarkHandle"]; k == nil || !slices.Equal(k.NsOp, []float64{42000}) {
+		t.Errorf("kitchen BenchmarkHandle without -P suffix: got %+v, want 42000 ns/op", k)
+	}
+}
+
+func TestParseStat(t *testing.T) {
+	// A command name with a space and a parenthesis, as /proc prints it.
+	line := "4242 (go (run) x) S 4200 4242 4200 0 -1 4194560 1 0 0 0 3 4 0 0 20 0 9 0 100 5000000 2560 18446744073709551615"
+	st, ok := parseStat(line)
+	if !ok || st.pid != 4242 || st.ppid != 4200 || st.rss != 2560*uint64(os.Getpagesize()) {
+		t.Errorf("got %+v, %t; want pid 4242, ppid 4200, rss 2560 pages", st, ok)
+	}
+	if _, ok := parseStat("garbage"); ok {
+		t.Error("parsed garbage")
+	}
+}
+
+func TestParseReports(t *testing.T) {
+	logs := "30 Nov 2026 03:34:39,413 [INFO] (rapid) INIT REPORT(durationMs: 13.266000)\n" +
+		"REPORT RequestId: a-1\tInit Duration: 0.13 ms\tDuration: 16.52 ms\tBilled Duration: 17 ms\tMemory Size: 256 MB\tMax Memory Used: 256 MB\t\n" +
+		"REPORT RequestId: a-2\tDuration: 1.47 ms\tBilled Duration: 2 ms\tMemory Size: 256 MB\tMax Memory Used: 256 MB\t\n"
+	reports, initMs := parseReports(logs)
+	if initMs != 13.266 || reports["a-1"] != 16.52 || reports["a-2"] != 1.47 || len(reports) != 2 {
+		t.Errorf("got %v, init %v; want a-1 16.52, a-2 1.47 (not Init Duration), init 13.266", reports, initMs)
+	}
+}
+
+func TestRebuiltNamesNewAndChangedAssets(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	before := assetSnap{
+		byFn:  map[string]string{"api": "asset.a", "kitchen": "asset.k"},
+		mtime: map[string]time.Time{"asset.a": t0, "asset.k": t0},
+	}
+	tests := []struct {
+		name  string
+		after assetSnap
+		want  []string
+	}{
+		{name: "nothing changed", after: before, want: nil},
+		{name: "new asset for kitchen", after: assetSnap{
+			byFn:  map[string]string{"api": "asset.a", "kitchen": "asset.k2"},
+			mtime: map[string]time.Time{"asset.a": t0, "asset.k": t0, "asset.k2": t0.Add(time.Hour)},
+		}, want: []string{"kitchen"}},
+		{name: "api rewritten in place", after: assetSnap{
+			byFn:  before.byFn,
+			mtime: map[string]time.Time{"asset.a": t0.Add(time.Second), "asset.k": t0},
+		}, want: []string{"api"}},
+		{name: "unreferenced new asset", after: assetSnap{
+			byFn:  before.byFn,
+			mtime: map[string]time.Time{"asset.a": t0, "asset.k": t0, "asset.x": t0},
+		}, want: []string{"asset.x"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := rebuilt(before, tt.after); !slices.Equal(got, tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestFnName(t *testing.T) {
+	for id, want := range map[string]string{"ApiFunction6BF808ED": "api", "KitchenFunctionC623ED9C": "kitchen", "Sweeper": "sweeper"} {
+		if got := fnName(id); got != want {
+			t.Errorf("fnName(%q): got %q, want %q", id, got, want)
+		}
+	}
+}
+
+func TestZipSizeIsAValidDeflatedZip(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "bootstrap")
+	content := bytes.Repeat([]byte("lambda bootstrap "), 10000)
+	if err := os.WriteFile(p, content, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	n, err := zipSize(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n <= 0 || n >= int64(len(content))/10 {
+		t.Errorf("got %d bytes, want a deflated zip far smaller than %d", n, len(content))
+	}
+	// The same writer into a buffer reads back as one executable bootstrap.
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	h := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate}
+	h.SetMode(0o755)
+	w, _ := zw.CreateHeader(h)
+	w.Write(content)
+	zw.Close()
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil || len(zr.File) != 1 || zr.File[0].Mode().Perm() != 0o755 {
+		t.Fatalf("zip: got %v, %v; want one 0755 file", zr, err)
+	}
+}
+
+func TestItemSize(t *testing.T) {
+	item := map[string]types.AttributeValue{
+		"orderId": &types.AttributeValueMemberS{Value: "ord_1"},                                                           // 7 + 5
+		"total":   &types.AttributeValueMemberN{Value: "1050"},                                                            // 5 + 3
+		"items":   &types.AttributeValueMemberL{Value: []types.AttributeValue{&types.AttributeValueMemberS{Value: "ab"}}}, // 5 + 3 + 1 + 2
+	}
+	if got, want := itemSize(item), 12+8+11; got != want {
+		t.Errorf("got %d bytes, want %d", got, want)
+	}
+}
+
+func TestCountPerOrder(t *testing.T) {
+	p := countPerOrder(1, map[string]int{"api": 300, "kitchen": 320})
+	if p.wru != 8 || p.sqsRequests != 3 || p.lambdaInvokes["kitchen"] != 1 {
+		t.Errorf("one order per batch: got %g WRU, %g SQS requests, %g kitchen invocations; want 8, 3, 1", p.wru, p.sqsRequests, p.lambdaInvokes["kitchen"])
+	}
+	big := countPerOrder(10, map[string]int{"api": 1500, "kitchen": 1500})
+	if big.wru != 2+1+2*(2+2) || math.Abs(big.sqsRequests-0.3) > 1e-9 {
+		t.Errorf("items over 1 KB, batches of 10: got %g WRU, %g SQS requests; want 11, 0.3", big.wru, big.sqsRequests)
+	}
+}
+
+func TestModelScalesOnlyTheCPUPart(t *testing.T) {
+	ms, billed := modelMs(10, 2*time.Millisecond, fullVCPUMemoryMB/2)
+	if math.Abs(ms-12) > 0.01 || billed != 13 {
+		t.Errorf("half a vCPU: got %v ms (billed %v), want 8 ms waiting + 2x2 ms CPU = 12.00 ms, billed 13 (rounded up)", ms, billed)
+	}
+	if ms, _ := modelMs(10, 2*time.Millisecond, 4096); ms != 10 {
+		t.Errorf("more than a vCPU: got %v ms, want 10 (one thread gains nothing)", ms)
+	}
+}
+
+func TestCleanEnvDropsTheCallersMakeState(t *testing.T) {
+	t.Setenv("MAKEFLAGS", "-j2")
+	t.Setenv("JSII_NODE", "/x/node_modules/.bin/node")
+	t.Setenv("PATH", "/x/node_modules/.bin"+string(filepath.ListSeparator)+"/usr/bin")
+	env := strings.Join(cleanEnv("EXTRA=1"), "\n")
+	for _, bad := range []string{"MAKEFLAGS=", "JSII_NODE=", "node_modules"} {
+		if strings.Contains(env, bad) {
+			t.Errorf("environment still holds %q", bad)
+		}
+	}
+	if !strings.Contains(env, "PATH=/usr/bin") || !strings.HasSuffix(env, "EXTRA=1") {
+		t.Errorf("got %s, want PATH=/usr/bin and EXTRA=1 last", env)
+	}
+}

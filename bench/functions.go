@@ -1,0 +1,687 @@
+//go:build linux
+
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"compress/flate"
+	"context"
+	"crypto/md5"
+	_ "embed"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/example/orderflow/internal/localrun"
+	"github.com/example/orderflow/internal/orders"
+)
+
+// helloName is the floor function: bench/hello, lambda.Start of a handler
+// that does nothing.
+const helloName = "hello"
+
+// fnRun is one emulator session of a function: a cold start, then warm
+// invocations.
+type fnRun struct {
+	Cold         time.Duration   `json:"coldNs"`       // first invocation, bootstrap not running yet: client-side
+	ColdInitMs   float64         `json:"coldInitMs"`   // RIE "INIT REPORT": process start until the runtime asks for work
+	ColdReportMs float64         `json:"coldReportMs"` // RIE REPORT Duration of the first invocation
+	Warm         []time.Duration `json:"warmNs"`       // later invocations: client-side
+	WarmReportMs []float64       `json:"warmReportMs"` // RIE REPORT Duration of each
+	CPUPerInvoke time.Duration   `json:"cpuPerInvokeNs"`
+	PeakRSS      uint64          `json:"peakRssBytes"` // VmHWM of the bootstrap after the session
+}
+
+// fnResult is everything measured of one function.
+type fnResult struct {
+	Name       string  `json:"name"`
+	MemoryMB   int     `json:"memoryMB"`
+	Binary     int64   `json:"binaryArm64Bytes"`
+	Zip        int64   `json:"zipArm64Bytes"`
+	HostBinary int64   `json:"binaryHostBytes"`
+	Runs       []fnRun `json:"runs"`
+}
+
+func (r fnResult) cold() time.Duration {
+	var ds []time.Duration
+	for _, x := range r.Runs {
+		ds = append(ds, x.Cold)
+	}
+	return medianDur(ds)
+}
+
+func (r fnResult) colds() []time.Duration {
+	var ds []time.Duration
+	for _, x := range r.Runs {
+		ds = append(ds, x.Cold)
+	}
+	return ds
+}
+
+func (r fnResult) initMs() float64 {
+	var xs []float64
+	for _, x := range r.Runs {
+		xs = append(xs, x.ColdInitMs)
+	}
+	return median(xs)
+}
+
+// warm is the median over sessions of each session's median warm invocation.
+func (r fnResult) warm() time.Duration {
+	var ds []time.Duration
+	for _, x := range r.Runs {
+		ds = append(ds, medianDur(x.Warm))
+	}
+	return medianDur(ds)
+}
+
+// warmReportMs is the same for the emulator's REPORT Duration.
+func (r fnResult) warmReportMs() float64 {
+	var xs []float64
+	for _, x := range r.Runs {
+		xs = append(xs, median(x.WarmReportMs))
+	}
+	return median(xs)
+}
+
+func (r fnResult) cpuPerInvoke() time.Duration {
+	var ds []time.Duration
+	for _, x := range r.Runs {
+		ds = append(ds, x.CPUPerInvoke)
+	}
+	return medianDur(ds)
+}
+
+func (r fnResult) peakRSS() uint64 {
+	var us []uint64
+	for _, x := range r.Runs {
+		us = append(us, x.PeakRSS)
+	}
+	return medianU(us)
+}
+
+// fnSpec is how to run one function under the emulator.
+type fnSpec struct {
+	name      string
+	bootstrap string
+	env       []string
+	// prepare sets up invocation i outside the timing (stores the order it
+	// works on, uploads the file it imports...); nil: nothing to do.
+	prepare func(ctx context.Context, i int) error
+	payload func(i int) []byte
+	// check reports what is wrong with a response; sent is how many
+	// messages the fake SQS received during the invocation.
+	check func(body []byte, sent int) error
+}
+
+// functionBench runs the functions of a synthesized clone under the
+// emulator against local services.
+type functionBench struct {
+	clone, tmp, rie string
+	invokes         int // warm invocations per session
+	log             func(format string, args ...any)
+
+	asm      *localrun.Assembly
+	db       *dynamodb.Client
+	s3c      *s3.Client
+	sqs      *localrun.FakeSQS
+	ep       localrun.Endpoints
+	closers  []func()
+	table    string
+	itemSize map[string]int // approximate DynamoDB item size of an order, by what wrote it last
+}
+
+func (b *functionBench) close() {
+	for _, c := range slices.Backward(b.closers) {
+		c()
+	}
+}
+
+// start starts dynalite, the in-memory S3 and the fake SQS with the tables
+// and buckets of the clone's templates and the sample data.
+func (b *functionBench) start(ctx context.Context) error {
+	var err error
+	if b.asm, err = localrun.LoadAssembly(filepath.Join(b.clone, "cdk.out")); err != nil {
+		return err
+	}
+	ddb, err := localrun.StartDynalite(ctx, b.clone, 0)
+	if err != nil {
+		return err
+	}
+	b.closers = append(b.closers, ddb.Stop)
+	s3srv, err := localrun.Serve(0, localrun.NewFakeS3().Server())
+	if err != nil {
+		return err
+	}
+	b.closers = append(b.closers, func() { s3srv.Close() })
+	b.sqs = &localrun.FakeSQS{}
+	sqsSrv, err := localrun.Serve(0, b.sqs)
+	if err != nil {
+		return err
+	}
+	b.closers = append(b.closers, func() { sqsSrv.Close() })
+	b.ep = localrun.Endpoints{DynamoDB: ddb.Endpoint, S3: s3srv.Endpoint, SQS: sqsSrv.Endpoint}
+	b.db = localrun.DynamoDBClient(b.asm.Region, ddb.Endpoint)
+	b.s3c = localrun.S3Client(b.asm.Region, s3srv.Endpoint)
+	tables, err := b.asm.Tables()
+	if err != nil {
+		return err
+	}
+	for _, t := range tables {
+		if err := localrun.CreateTable(ctx, b.db, t.Name, t.Props); err != nil {
+			return err
+		}
+	}
+	for _, bk := range b.asm.Buckets() {
+		if err := localrun.CreateBucket(ctx, b.s3c, bk); err != nil {
+			return err
+		}
+	}
+	imp, err := b.asm.Function(serviceStack, "importer", "")
+	if err != nil {
+		return err
+	}
+	b.table = imp.Environment[orders.EnvTableName]
+	b.itemSize = map[string]int{}
+	return localrun.Seed(ctx, b.db, b.s3c, b.table, imp.Environment[orders.EnvUploadsBucket])
+}
+
+// buildHost builds every function and the floor for this machine, with the
+// deployment's flags, and returns the bootstrap paths by name.
+func (b *functionBench) buildHost(ctx context.Context, names []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, n := range names {
+		dir := filepath.Join(b.tmp, "host", n)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		p, err := localrun.Build(ctx, b.clone, n, dir)
+		if err != nil {
+			return nil, err
+		}
+		out[n] = p
+	}
+	dir := filepath.Join(b.tmp, "host", helloName)
+	p, err := buildHello(ctx, b.clone, dir, "")
+	if err != nil {
+		return nil, err
+	}
+	out[helloName] = p
+	return out, nil
+}
+
+// helloSource is bench/hello, written into clones that lack it (a clone of
+// a commit before it existed).
+//
+//go:embed hello/main.go
+var helloSource []byte
+
+// buildHello builds bench/hello of the module at root with the functions'
+// flags for goarch ("" for this machine) into dir/bootstrap.
+func buildHello(ctx context.Context, root, dir, goarch string) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	src := filepath.Join(root, "bench", helloName, "main.go")
+	if _, err := os.Stat(src); err != nil {
+		if err := os.MkdirAll(filepath.Dir(src), 0o755); err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(src, helloSource, 0o644); err != nil {
+			return "", err
+		}
+	}
+	out := filepath.Join(dir, "bootstrap")
+	env := os.Environ()
+	env = append(env, "CGO_ENABLED=0")
+	if goarch != "" {
+		env = append(env, "GOOS=linux", "GOARCH="+goarch)
+	}
+	args := append(append([]string{"build"}, localrun.BuildFlags...), "-o", out, "./bench/"+helloName)
+	if _, err := output(ctx, root, env, "go", args...); err != nil {
+		return "", err
+	}
+	return out, nil
+}
+
+// specs returns how to drive each function: its sample event, with the
+// setup that makes every invocation do the same work as the first.
+func (b *functionBench) specs(ctx context.Context, bootstraps map[string]string, names []string) ([]fnSpec, map[string]int, error) {
+	samples, err := localrun.SampleEvents(b.asm, serviceStack)
+	if err != nil {
+		return nil, nil, err
+	}
+	mem := map[string]int{}
+	store := &orders.Store{Client: b.db, Table: b.table}
+	region := b.asm.Region
+	noError := func(body []byte, _ int) error {
+		if bytes.HasPrefix(body, []byte(`{"errorMessage"`)) || bytes.HasPrefix(body, []byte(`{"errorType"`)) {
+			return fmt.Errorf("function error: %s", body)
+		}
+		return nil
+	}
+	noFailures := func(body []byte, _ int) error {
+		if err := noError(body, 0); err != nil {
+			return err
+		}
+		var r struct{ BatchItemFailures []json.RawMessage }
+		if err := json.Unmarshal(body, &r); err != nil || len(r.BatchItemFailures) > 0 {
+			return fmt.Errorf("want no batch item failures, got %s", body)
+		}
+		return nil
+	}
+	sentOne := func(check func([]byte, int) error) func([]byte, int) error {
+		return func(body []byte, sent int) error {
+			if err := check(body, sent); err != nil {
+				return err
+			}
+			if sent != 1 {
+				return fmt.Errorf("want 1 message sent to the kitchen queue, got %d (response %s)", sent, body)
+			}
+			return nil
+		}
+	}
+	constant := func(p []byte) func(int) []byte { return func(int) []byte { return p } }
+
+	hello := localrun.Function{Name: helloName, FunctionName: "orderflow-bench-hello", Timeout: 10, MemorySize: 256}
+	specs := []fnSpec{{
+		name: helloName, bootstrap: bootstraps[helloName], env: hello.Env(region, localrun.Endpoints{}),
+		payload: constant([]byte(`{}`)),
+		check: func(body []byte, _ int) error {
+			if string(body) != `"hello"` {
+				return fmt.Errorf("want \"hello\", got %s", body)
+			}
+			return nil
+		},
+	}}
+	for _, n := range names {
+		f, err := b.asm.Function(serviceStack, n, b.ep.SQS)
+		if err != nil {
+			return nil, nil, err
+		}
+		mem[n] = f.MemorySize
+		s := fnSpec{name: n, bootstrap: bootstraps[n]}
+		switch n {
+		case "api": // POST /orders without Idempotency-Key: a new order (PutItem) each time
+			s.payload = constant(samples["api.json"])
+			s.check = func(body []byte, _ int) error {
+				var r struct {
+					StatusCode int
+					Body       string
+				}
+				if err := json.Unmarshal(body, &r); err != nil || r.StatusCode != http.StatusCreated {
+					return fmt.Errorf("want statusCode 201, got %s", body)
+				}
+				var o struct{ OrderID string }
+				if json.Unmarshal([]byte(r.Body), &o) == nil && o.OrderID != "" && b.itemSize["api"] == 0 {
+					b.itemSize["api"] = b.sizeOf(ctx, o.OrderID)
+				}
+				return nil
+			}
+		case "publisher": // one INSERT record: one SendMessageBatch
+			s.payload = constant(samples["publisher.json"])
+			s.check = sentOne(noFailures)
+		case "kitchen": // one message for a PENDING order: two UpdateItems
+			queueARN, err := b.asm.EventSourceARN(serviceStack, "kitchen")
+			if err != nil {
+				return nil, nil, err
+			}
+			ids := map[int]string{}
+			s.prepare = func(ctx context.Context, i int) error {
+				o, err := orders.NewOrder{CustomerID: "cust-bench", Items: []orders.Item{{SKU: "ESPRESSO", Quantity: 2, UnitPriceCents: 250}}}.
+					Build(orders.NewID(), "api", time.Now)
+				if err != nil {
+					return err
+				}
+				ids[i] = o.OrderID
+				return store.Create(ctx, o)
+			}
+			s.payload = func(i int) []byte {
+				body, _ := json.Marshal(orders.KitchenMessage{OrderID: ids[i]})
+				p, _ := json.Marshal(localrun.SQSMessages(region, queueARN, time.Now(), string(body)))
+				return p
+			}
+			s.check = func(body []byte, sent int) error {
+				if err := noFailures(body, sent); err != nil {
+					return err
+				}
+				if b.itemSize["kitchen"] == 0 {
+					for _, id := range ids {
+						b.itemSize["kitchen"] = b.sizeOf(ctx, id)
+						break
+					}
+				}
+				return nil
+			}
+		case "importer": // a new 4-row CSV each time: GetObject, BatchGetItem, BatchWriteItem, PutObject
+			bucket := f.Environment[orders.EnvUploadsBucket]
+			type upload struct{ key, etag, version string }
+			ups := map[int]upload{}
+			tag := strconv.FormatInt(time.Now().UnixNano(), 36)
+			s.prepare = func(ctx context.Context, i int) error {
+				key := fmt.Sprintf("incoming/bench-%s-%d.csv", tag, i)
+				out, err := b.s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader(localrun.SampleCSV)})
+				if err != nil {
+					return err
+				}
+				sum := md5.Sum([]byte(localrun.SampleCSV))
+				ups[i] = upload{key, hex.EncodeToString(sum[:]), aws.ToString(out.VersionId)}
+				return nil
+			}
+			s.payload = func(i int) []byte {
+				u := ups[i]
+				p, _ := json.Marshal(localrun.ObjectCreated(region, bucket, u.key, int64(len(localrun.SampleCSV)), u.etag, u.version, time.Now()))
+				return p
+			}
+			s.check = noError
+		case "sweeper": // one stale order each time: Query, UpdateItem (claim), SendMessageBatch
+			// STALE_AFTER at its maximum and orders two days old, so that only
+			// the order prepared for the invocation is stale, not the ones the
+			// other functions left PENDING while the benchmark ran.
+			f.Environment[orders.EnvStaleAfter] = orders.MaxStaleAfter.String()
+			s.payload = constant(samples["sweeper.json"])
+			prev := localrun.SampleOrderID
+			s.prepare = func(ctx context.Context, i int) error {
+				if _, err := b.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(b.table),
+					Key: map[string]types.AttributeValue{orders.AttrOrderID: &types.AttributeValueMemberS{Value: prev}}}); err != nil {
+					return err
+				}
+				o, err := orders.NewOrder{CustomerID: "cust-bench", Items: []orders.Item{{SKU: "TEA", Quantity: 1, UnitPriceCents: 200}}}.
+					Build(orders.NewID(), "api", func() time.Time { return time.Now().Add(-48 * time.Hour) })
+				if err != nil {
+					return err
+				}
+				prev = o.OrderID
+				return store.Create(ctx, o)
+			}
+			s.check = sentOne(noError)
+		default:
+			s.payload = func(int) []byte { return nil }
+			s.check = noError
+		}
+		s.env = f.Env(region, b.ep)
+		specs = append(specs, s)
+	}
+	return specs, mem, nil
+}
+
+// sizeOf returns the DynamoDB item size of order id (0 when unreadable).
+func (b *functionBench) sizeOf(ctx context.Context, id string) int {
+	out, err := b.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(b.table), ConsistentRead: aws.Bool(true),
+		Key: map[string]types.AttributeValue{orders.AttrOrderID: &types.AttributeValueMemberS{Value: id}}})
+	if err != nil || out.Item == nil {
+		return 0
+	}
+	return itemSize(out.Item)
+}
+
+// itemSize approximates DynamoDB's item size: attribute name lengths plus
+// value sizes (strings and binaries their length, numbers about one byte
+// per two digits plus one, 3 bytes of overhead per list or map and 1 per
+// element), per the DynamoDB developer guide's item size rules.
+func itemSize(item map[string]types.AttributeValue) int {
+	n := 0
+	for k, v := range item {
+		n += len(k) + valueSize(v)
+	}
+	return n
+}
+
+func valueSize(v types.AttributeValue) int {
+	switch v := v.(type) {
+	case *types.AttributeValueMemberS:
+		return len(v.Value)
+	case *types.AttributeValueMemberN:
+		return (len(strings.TrimLeft(v.Value, "-0"))+1)/2 + 1
+	case *types.AttributeValueMemberB:
+		return len(v.Value)
+	case *types.AttributeValueMemberBOOL, *types.AttributeValueMemberNULL:
+		return 1
+	case *types.AttributeValueMemberL:
+		n := 3
+		for _, e := range v.Value {
+			n += 1 + valueSize(e)
+		}
+		return n
+	case *types.AttributeValueMemberM:
+		n := 3
+		for k, e := range v.Value {
+			n += 1 + len(k) + valueSize(e)
+		}
+		return n
+	case *types.AttributeValueMemberSS:
+		n := 0
+		for _, s := range v.Value {
+			n += len(s)
+		}
+		return n
+	}
+	return 0
+}
+
+var (
+	reportRe = regexp.MustCompile(`(?m)^REPORT RequestId: (\S+)\t(?:[^\n]*?\t)?Duration: ([0-9.]+) ms`)
+	initRe   = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
+)
+
+// parseReports returns the REPORT Duration (ms) by request ID and the first
+// INIT REPORT duration (ms) in the emulator's output.
+func parseReports(logs string) (map[string]float64, float64) {
+	out := map[string]float64{}
+	for _, m := range reportRe.FindAllStringSubmatch(logs, -1) {
+		out[m[1]], _ = strconv.ParseFloat(m[2], 64)
+	}
+	var initMs float64
+	if m := initRe.FindStringSubmatch(logs); m != nil {
+		initMs, _ = strconv.ParseFloat(m[1], 64)
+	}
+	return out, initMs
+}
+
+var client = &http.Client{Timeout: 2 * time.Minute}
+
+// post sends one invocation to the emulator and times it on the client.
+func post(ctx context.Context, url, requestID string, payload []byte) (int, []byte, time.Duration, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(payload))
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Amzn-RequestId", requestID)
+	t0 := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	d := time.Since(t0)
+	resp.Body.Close()
+	return resp.StatusCode, body, d, err
+}
+
+// session starts s under its own emulator, measures a cold start and
+// b.invokes warm invocations, and stops it.
+func (b *functionBench) session(ctx context.Context, s fnSpec, run int) (fnRun, error) {
+	var r fnRun
+	emu, err := localrun.StartEmulator(ctx, b.rie, s.bootstrap, s.env)
+	if err != nil {
+		return r, err
+	}
+	defer emu.Stop()
+	fail := func(err error) (fnRun, error) {
+		return r, fmt.Errorf("%s: %w\nemulator output:\n%s", s.name, err, tail(emu.Logs(), 3000))
+	}
+	var ids []string
+	invoke := func(i int) (time.Duration, error) {
+		if s.prepare != nil {
+			if err := s.prepare(ctx, i); err != nil {
+				return 0, fmt.Errorf("prepare invocation %d: %w", i, err)
+			}
+		}
+		sent := len(b.sqs.Messages())
+		id := fmt.Sprintf("bench-%s-%d-%d-%d", s.name, run, i, time.Now().UnixNano())
+		status, body, d, err := post(ctx, emu.URL, id, s.payload(i))
+		if err != nil {
+			return 0, err
+		}
+		if status != http.StatusOK {
+			return 0, fmt.Errorf("invocation %d: emulator status %d: %s", i, status, body)
+		}
+		if err := s.check(body, len(b.sqs.Messages())-sent); err != nil {
+			return 0, fmt.Errorf("invocation %d: %w", i, err)
+		}
+		ids = append(ids, id)
+		return d, nil
+	}
+	if r.Cold, err = invoke(0); err != nil {
+		return fail(err)
+	}
+	abs, _ := filepath.Abs(s.bootstrap)
+	pid, havePid := pidOf(abs)
+	var cpu0 time.Duration
+	if havePid {
+		cpu0, havePid = cpuTime(pid)
+	}
+	for i := 1; i <= b.invokes; i++ {
+		d, err := invoke(i)
+		if err != nil {
+			return fail(err)
+		}
+		r.Warm = append(r.Warm, d)
+	}
+	if havePid {
+		if cpu1, ok := cpuTime(pid); ok {
+			r.CPUPerInvoke = (cpu1 - cpu0) / time.Duration(b.invokes)
+		}
+		r.PeakRSS, _ = peakRSS(pid)
+	}
+	// The REPORT lines reach the output through a pipe: wait for the last.
+	deadline := time.Now().Add(3 * time.Second)
+	var reports map[string]float64
+	for {
+		reports, r.ColdInitMs = parseReports(emu.Logs())
+		if _, ok := reports[ids[len(ids)-1]]; ok || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	r.ColdReportMs = reports[ids[0]]
+	for _, id := range ids[1:] {
+		if v, ok := reports[id]; ok {
+			r.WarmReportMs = append(r.WarmReportMs, v)
+		}
+	}
+	return r, nil
+}
+
+// zipSize returns the size of a zip holding file as "bootstrap" (mode
+// 0755), Deflate at the best compression: what cdk-assets uploads for a
+// directory asset (it zips with zlib level 9).
+func zipSize(file string) (int64, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	var cw countingWriter
+	zw := zip.NewWriter(&cw)
+	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(w, flate.BestCompression)
+	})
+	h := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate, Modified: time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)}
+	h.SetMode(0o755)
+	w, err := zw.CreateHeader(h)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := io.Copy(w, f); err != nil {
+		return 0, err
+	}
+	if err := zw.Close(); err != nil {
+		return 0, err
+	}
+	return cw.n, nil
+}
+
+type countingWriter struct{ n int64 }
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	c.n += int64(len(p))
+	return len(p), nil
+}
+
+// measureFunctions runs the function section: sizes of the arm64 assets in
+// the clone's cdk.out, then sessions rounds of one session per function
+// (the floor first), interleaved so that load changes hit all alike.
+func (b *functionBench) measureFunctions(ctx context.Context, snap assetSnap, sessions int) ([]fnResult, error) {
+	names := snap.functionNames()
+	if err := b.start(ctx); err != nil {
+		return nil, err
+	}
+	defer b.close()
+	b.log("functions: building %s and %s for this machine", strings.Join(names, ", "), helloName)
+	bootstraps, err := b.buildHost(ctx, names)
+	if err != nil {
+		return nil, err
+	}
+	specs, mem, err := b.specs(ctx, bootstraps, names)
+	if err != nil {
+		return nil, err
+	}
+	results := make([]fnResult, len(specs))
+	for i, s := range specs {
+		results[i].Name = s.name
+		results[i].MemoryMB = mem[s.name]
+		if fi, err := os.Stat(s.bootstrap); err == nil {
+			results[i].HostBinary = fi.Size()
+		}
+		var arm string
+		if s.name == helloName {
+			if arm, err = buildHello(ctx, b.clone, filepath.Join(b.tmp, "arm64", helloName), "arm64"); err != nil {
+				return nil, err
+			}
+			results[i].MemoryMB = 256
+		} else {
+			arm = filepath.Join(b.clone, "cdk.out", snap.byFn[s.name], "bootstrap")
+		}
+		fi, err := os.Stat(arm)
+		if err != nil {
+			return nil, err
+		}
+		results[i].Binary = fi.Size()
+		if results[i].Zip, err = zipSize(arm); err != nil {
+			return nil, err
+		}
+	}
+	for run := 0; run < sessions; run++ {
+		for i, s := range specs {
+			r, err := b.session(ctx, s, run)
+			if err != nil {
+				return nil, err
+			}
+			results[i].Runs = append(results[i].Runs, r)
+		}
+		var parts []string
+		for _, res := range results {
+			last := res.Runs[len(res.Runs)-1]
+			parts = append(parts, fmt.Sprintf("%s cold %s warm %s", res.Name, millis(last.Cold), millis(medianDur(last.Warm))))
+		}
+		b.log("functions: session %d/%d: %s", run+1, sessions, strings.Join(parts, "; "))
+	}
+	return results, nil
+}

@@ -1,0 +1,437 @@
+//go:build linux
+
+// Command bench measures the order flow (make bench, docs/bench.md): synth
+// times of a fresh clone, sizes, cold starts and warm invocations of the
+// functions under the Lambda Runtime Interface Emulator, and the per-event
+// cost of each handler from its Go benchmarks. It prints one markdown table
+// on standard output (progress goes to standard error) and writes the raw
+// samples, the table and the cost section under -out.
+//
+// It works in throwaway clones under a temp directory; it never changes the
+// repository it runs in. No function imports this package.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/example/orderflow/internal/localrun"
+)
+
+type options struct {
+	runs, pairs, sessions, invokes, count int
+	benchtime, sections, out, rie         string
+	worktree, coldCache, keep             bool
+}
+
+// results is everything measured, written to results.json.
+type results struct {
+	Machine   machine         `json:"machine"`
+	Options   map[string]any  `json:"options"`
+	Source    string          `json:"source"`
+	Synth     []synthRun      `json:"synth,omitempty"`
+	Functions []fnResult      `json:"functions,omitempty"`
+	Handlers  []handlerResult `json:"handlers,omitempty"`
+	ItemBytes map[string]int  `json:"itemBytes,omitempty"`
+}
+
+func main() {
+	var o options
+	flag.IntVar(&o.runs, "runs", 3, "synth runs, each in its own fresh clone")
+	flag.IntVar(&o.pairs, "pairs", 2, "(unchanged, reference) synth pairs per run")
+	flag.IntVar(&o.sessions, "sessions", 5, "emulator sessions per function: one cold start each")
+	flag.IntVar(&o.invokes, "invokes", 30, "warm invocations per session")
+	flag.IntVar(&o.count, "count", 5, "go test -count of the handler benchmarks")
+	flag.StringVar(&o.benchtime, "benchtime", "1s", "go test -benchtime of the handler benchmarks")
+	flag.StringVar(&o.sections, "sections", "synth,functions,handlers", "what to measure")
+	flag.StringVar(&o.out, "out", ".build/bench", "folder for results.json, table.md, cost.md, gotest.txt")
+	flag.StringVar(&o.rie, "rie", "bin/aws-lambda-rie", "aws-lambda-rie binary; installed into a temp dir when missing")
+	flag.BoolVar(&o.worktree, "worktree", false, "measure the working tree: copy its uncommitted changes over each clone of HEAD")
+	flag.BoolVar(&o.coldCache, "cold-cache", true, "fresh-clone synth starts with an empty Go build cache (the module cache stays warm)")
+	flag.BoolVar(&o.keep, "keep", false, "keep the temp directory with the clones")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := benchmark(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func benchmark(ctx context.Context, o options) error {
+	if o.runs < 1 || o.sessions < 1 || o.invokes < 1 || o.count < 1 {
+		return errors.New("-runs, -sessions, -invokes and -count must be at least 1")
+	}
+	m := describeMachine(ctx) // first: the load average before this program adds to it
+	t0 := time.Now()
+	logf := func(format string, args ...any) {
+		fmt.Fprintf(os.Stderr, "[%6.1fs] %s\n", time.Since(t0).Seconds(), fmt.Sprintf(format, args...))
+	}
+	logf("machine: %s; load average %s", m, m.LoadStart)
+	root, err := localrun.ModuleRoot(".")
+	if err != nil {
+		return err
+	}
+	module, err := modulePath(root)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "orderflow-bench-")
+	if err != nil {
+		return err
+	}
+	if o.keep {
+		logf("keeping %s", tmp)
+	} else {
+		defer os.RemoveAll(tmp)
+	}
+	want := map[string]bool{}
+	for _, s := range strings.Split(o.sections, ",") {
+		want[strings.TrimSpace(s)] = true
+	}
+	res := results{Machine: m, Options: map[string]any{
+		"runs": o.runs, "pairs": o.pairs, "sessions": o.sessions, "invokes": o.invokes,
+		"count": o.count, "benchtime": o.benchtime, "worktree": o.worktree, "coldCache": o.coldCache, "sections": o.sections,
+	}}
+
+	// Synth, leaving the last run's clone synthesized for what follows.
+	var clone string
+	if want["synth"] {
+		sb := &synthBench{root: root, tmp: tmp, worktree: o.worktree, coldCache: o.coldCache, pairs: o.pairs, log: logf}
+		for r := 1; r <= o.runs; r++ {
+			dir := filepath.Join(tmp, fmt.Sprintf("run-%d", r))
+			run, c, source, err := sb.runOnce(ctx, dir, r)
+			if err != nil {
+				return fmt.Errorf("synth run %d: %w", r, err)
+			}
+			res.Synth = append(res.Synth, run)
+			if res.Source != "" && !strings.Contains(res.Source, source) {
+				res.Source += "; then " + source // HEAD moved between runs
+			} else if res.Source == "" {
+				res.Source = source
+			}
+			if clone != "" && !o.keep {
+				os.RemoveAll(filepath.Dir(clone))
+			}
+			clone = c
+			if !o.keep {
+				os.RemoveAll(filepath.Join(dir, "gocache"))
+			}
+		}
+	} else if want["functions"] || want["handlers"] {
+		clone = filepath.Join(tmp, "prepared", "orderflow")
+		if res.Source, err = cloneRepo(ctx, root, clone, o.worktree); err != nil {
+			return err
+		}
+		logf("preparing %s: make synth (not measured)", clone)
+		if _, err := run(ctx, clone, cleanEnv(), "make", "synth"); err != nil {
+			return err
+		}
+	}
+
+	if want["functions"] {
+		snap, err := snapshot(clone)
+		if err != nil {
+			return err
+		}
+		rie := o.rie
+		if !filepath.IsAbs(rie) {
+			rie = filepath.Join(root, rie)
+		}
+		if _, err := os.Stat(rie); err != nil {
+			logf("installing %s@%s (not found at %s)", localrun.RIEPackage, localrun.RIEVersion, rie)
+			if rie, err = localrun.FindRIE(ctx, root, tmp); err != nil {
+				return err
+			}
+		}
+		fb := &functionBench{clone: clone, tmp: tmp, rie: rie, invokes: o.invokes, log: logf}
+		if res.Functions, err = fb.measureFunctions(ctx, snap, o.sessions); err != nil {
+			return err
+		}
+		res.ItemBytes = fb.itemSize
+	}
+
+	var gotest string
+	if want["handlers"] {
+		logf("handlers: go test -bench (count %d, benchtime %s)", o.count, o.benchtime)
+		if res.Handlers, gotest, err = measureHandlers(ctx, clone, module, o.count, o.benchtime); err != nil {
+			return err
+		}
+	}
+
+	res.Machine.LoadEnd, res.Machine.End = loadAvg(), time.Now().UTC()
+	table := renderTable(res, o)
+	fmt.Print(table)
+
+	if err := os.MkdirAll(o.out, 0o755); err != nil {
+		return err
+	}
+	b, _ := json.MarshalIndent(res, "", "  ")
+	files := map[string]string{"results.json": string(b) + "\n", "table.md": table, "gotest.txt": gotest}
+	if len(res.Functions) > 0 {
+		byName := map[string]fnResult{}
+		for _, f := range res.Functions {
+			byName[f.Name] = f
+		}
+		files["cost.md"] = costReport(byName, res.ItemBytes)
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(o.out, name), []byte(content), 0o644); err != nil {
+			return err
+		}
+	}
+	logf("wrote %s/{results.json,table.md,cost.md,gotest.txt}", o.out)
+	return nil
+}
+
+func modulePath(root string) (string, error) {
+	f, err := os.Open(filepath.Join(root, "go.mod"))
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if p, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "module "); ok {
+			return strings.Trim(strings.TrimSpace(p), `"`), nil
+		}
+	}
+	return "", errors.New("go.mod has no module line")
+}
+
+// verdict is PASS, or FAIL with how far the figure is from its limit.
+func verdict(ok bool, howFar string) string {
+	if ok {
+		return "PASS"
+	}
+	return "**FAIL**: " + howFar
+}
+
+// over says how far value is above limit: "4.1x against 3x (37% over)".
+func over(value, limit float64, unit string) string {
+	return fmt.Sprintf("%.2f%s against %g%s (%.0f%% over)", value, unit, limit, unit, 100*(value/limit-1))
+}
+
+func renderTable(res results, o options) string {
+	var sb strings.Builder
+	row := func(figure, value, target, result string) {
+		fmt.Fprintf(&sb, "| %s | %s | %s | %s |\n", figure, value, target, result)
+	}
+	sb.WriteString("| Figure | Median (runs) | Target | Result |\n|---|---|---|---|\n")
+	m := res.Machine
+	row("Machine", m.String(), "", "")
+	row("Date", m.Start.Format("2006-01-02 15:04 MST")+" ("+m.End.Sub(m.Start).Round(time.Second).String()+")", "", "")
+	row("Load average (1/5/15 min)", "at start "+m.LoadStart+"; at end "+m.LoadEnd, "", "")
+	row("Source", res.Source, "", "")
+	var runs []string
+	if len(res.Synth) > 0 {
+		runs = append(runs, fmt.Sprintf("synth: %d fresh clones, each also measuring %d interleaved (unchanged, reference) pairs", len(res.Synth), o.pairs))
+	}
+	if len(res.Functions) > 0 {
+		runs = append(runs, fmt.Sprintf("functions: %d emulator sessions each (1 cold start + %d warm invocations)", o.sessions, o.invokes))
+	}
+	if len(res.Handlers) > 0 {
+		runs = append(runs, fmt.Sprintf("handlers: go test -count %d -benchtime %s", o.count, o.benchtime))
+	}
+	row("Runs (medians over these)", strings.Join(runs, "; "), "", "")
+
+	if len(res.Synth) > 0 {
+		renderSynth(row, res.Synth, o)
+	}
+	if len(res.Functions) > 0 {
+		renderFunctions(row, res.Functions)
+	}
+	if len(res.Handlers) > 0 {
+		renderHandlers(row, res.Handlers)
+	}
+	return sb.String()
+}
+
+func collect(runs []synthRun, f func(synthRun) []measured) (walls []time.Duration, tree, single []uint64) {
+	for _, r := range runs {
+		for _, m := range f(r) {
+			walls = append(walls, m.Wall)
+			tree = append(tree, m.TreePeak)
+			single = append(single, m.MaxSingle)
+		}
+	}
+	return
+}
+
+func memNote(tree, single []uint64) string {
+	return fmt.Sprintf("; peak RSS: process tree %s (sampled every %s), largest process %s", gib(medianU(tree)), sampleEvery, gib(medianU(single)))
+}
+
+func renderSynth(row func(a, b, c, d string), runs []synthRun, o options) {
+	n := fmt.Sprintf(" (%d)", len(runs))
+	cache := "empty GOCACHE"
+	if !o.coldCache {
+		cache = "the user's warm GOCACHE"
+	}
+	sum := func(a, b measured) measured {
+		return measured{Wall: a.Wall + b.Wall, TreePeak: max(a.TreePeak, b.TreePeak), MaxSingle: max(a.MaxSingle, b.MaxSingle)}
+	}
+	fw, ft, fs := collect(runs, func(r synthRun) []measured { return []measured{sum(r.FreshNpm, r.FreshSynth)} })
+	npm, _, _ := collect(runs, func(r synthRun) []measured { return []measured{r.FreshNpm} })
+	syn, _, _ := collect(runs, func(r synthRun) []measured { return []measured{r.FreshSynth} })
+	fresh := medianDur(fw)
+	row("Synth: fresh clone, first `make synth` incl. `npm ci`; warm module cache, "+cache+n,
+		fmt.Sprintf("**%s** (npm ci %s + synth %s)%s%s", secs(fresh), secs(medianDur(npm)), secs(medianDur(syn)), spread(fw, secs), memNote(ft, fs)),
+		"< 90 s", verdict(fresh < 90*time.Second, over(fresh.Seconds(), 90, " s")))
+
+	ww, wt, ws := collect(runs, func(r synthRun) []measured { return []measured{sum(r.FreshWarmNpm, r.FreshWarmSynth)} })
+	wnpm, _, _ := collect(runs, func(r synthRun) []measured { return []measured{r.FreshWarmNpm} })
+	wsyn, _, _ := collect(runs, func(r synthRun) []measured { return []measured{r.FreshWarmSynth} })
+	row("Synth: same, clean checkout with a warm build cache"+n,
+		fmt.Sprintf("%s (npm ci %s + synth %s)%s%s", secs(medianDur(ww)), secs(medianDur(wnpm)), secs(medianDur(wsyn)), spread(ww, secs), memNote(wt, ws)), "", "")
+
+	uw, ut, us := collect(runs, func(r synthRun) []measured { return []measured{r.Unchanged} })
+	okNone := true
+	var rebuiltU []string
+	for _, r := range runs {
+		okNone = okNone && len(r.UnchangedRebuilt) == 0
+		rebuiltU = append(rebuiltU, r.UnchangedRebuilt...)
+	}
+	row("Synth: `make synth` again, nothing changed"+n,
+		fmt.Sprintf("**%s**%s%s; functions rebuilt: %s", secs(medianDur(uw)), spread(uw, secs), memNote(ut, us), listOr(rebuiltU, "none")),
+		"rebuilds no function", verdict(okNone, "rebuilt "+strings.Join(rebuiltU, ", ")))
+
+	pu, _, _ := collect(runs, func(r synthRun) []measured { return r.PairUnchanged })
+	pr, prt, prs := collect(runs, func(r synthRun) []measured { return r.PairReference })
+	if len(pr) > 0 {
+		same := true
+		var refRebuilt []string
+		for _, r := range runs {
+			same = same && r.ReferenceSameTemplate
+			refRebuilt = append(refRebuilt, r.ReferenceRebuilt...)
+		}
+		valid := same && len(refRebuilt) == 0
+		ratio := float64(medianDur(pu)) / float64(medianDur(pr))
+		row(fmt.Sprintf("Synth: same app, every asset already built, asset hashes given (reference; %d)", len(pr)),
+			fmt.Sprintf("%s%s%s; template identical to the unchanged synth's: %t; functions rebuilt: %s", secs(medianDur(pr)), spread(pr, secs), memNote(prt, prs), same, listOr(refRebuilt, "none")), "", "")
+		result := verdict(ratio <= 1.2, over(ratio, 1.2, "x"))
+		if !valid {
+			result = "**INVALID**: the reference did not synthesize the same app without building"
+		}
+		row(fmt.Sprintf("Ratio: unchanged synth / reference (%d interleaved pairs; unchanged %s)", len(pr), secs(medianDur(pu))),
+			fmt.Sprintf("**%.2fx**", ratio), "<= 1.2x", result)
+	} else {
+		for _, r := range runs {
+			if r.ReferenceNote != "" {
+				row("Synth: reference (every asset already built)", r.ReferenceNote, "", "")
+				break
+			}
+		}
+	}
+
+	ow, ot, os_ := collect(runs, func(r synthRun) []measured { return []measured{r.OneFunction} })
+	okOne := true
+	var got []string
+	for _, r := range runs {
+		okOne = okOne && slices.Equal(r.OneFunctionRebuilt, []string{touchedFn})
+		got = append(got, fmt.Sprintf("%d [%s]", len(r.OneFunctionRebuilt), strings.Join(r.OneFunctionRebuilt, ",")))
+	}
+	row("Synth: after appending a comment to functions/"+touchedFn+"/handler.go"+n,
+		fmt.Sprintf("%s%s%s; asset directories with a new or changed bootstrap, per run: %s", secs(medianDur(ow)), spread(ow, secs), memNote(ot, os_), strings.Join(got, " ")),
+		"rebuilds "+touchedFn+" only", verdict(okOne, "rebuilt "+strings.Join(got, " ")))
+
+	var names []string
+	for fn := range runs[0].GoList {
+		names = append(names, fn)
+	}
+	slices.Sort(names)
+	var parts []string
+	var total time.Duration
+	for _, fn := range names {
+		var ds []time.Duration
+		for _, r := range runs {
+			ds = append(ds, r.GoList[fn])
+		}
+		d := medianDur(ds)
+		total += d
+		parts = append(parts, fn+" "+millis(d))
+	}
+	row("Asset hash input: `go list -deps` per function, run one after another at synth"+n,
+		fmt.Sprintf("%s; total %s", strings.Join(parts, ", "), millis(total)), "", "")
+}
+
+func listOr(xs []string, none string) string {
+	if len(xs) == 0 {
+		return none
+	}
+	return strings.Join(xs, ", ")
+}
+
+func renderFunctions(row func(a, b, c, d string), fns []fnResult) {
+	var floor fnResult
+	for _, f := range fns {
+		if f.Name == helloName {
+			floor = f
+		}
+	}
+	const zipLimit = 4 << 20
+	for _, f := range fns {
+		isFloor := f.Name == helloName
+		label := f.Name
+		if isFloor {
+			label = "hello-world floor (bench/hello)"
+		}
+		sizeTarget, sizeResult := "zip < 4 MiB", verdict(f.Zip < zipLimit, fmt.Sprintf("%s, %.0f%% over", mib2(f.Zip), 100*(float64(f.Zip)/zipLimit-1)))
+		if isFloor {
+			sizeTarget, sizeResult = "", ""
+		}
+		row(label+": binary / zipped asset (linux/arm64, from cdk.out)",
+			fmt.Sprintf("%s / **%s** (linux/amd64 build for the emulator: %s)", mib2(f.Binary), mib2(f.Zip), mib2(f.HostBinary)), sizeTarget, sizeResult)
+		n := fmt.Sprintf(" (%d)", len(f.Runs))
+		cold := f.cold()
+		coldValue := fmt.Sprintf("**%s**%s; init phase (RIE INIT REPORT) %.1f ms", millis(cold), spread(f.colds(), millis), f.initMs())
+		coldTarget, coldResult := "", ""
+		if !isFloor && floor.Name != "" {
+			ratio := float64(cold) / float64(floor.cold())
+			coldValue += fmt.Sprintf("; %.2fx the floor", ratio)
+			coldTarget = "<= 3x floor"
+			coldResult = verdict(ratio <= 3, over(ratio, 3, "x"))
+		}
+		row(label+": cold start under RIE, process start to first response"+n, coldValue, coldTarget, coldResult)
+		row(label+fmt.Sprintf(": warm invoke (median of %d per session, median over sessions)", len(f.Runs[0].Warm)),
+			fmt.Sprintf("**%s** client-side; RIE Duration %.2f ms; CPU %s per invocation; peak RSS %s; memory setting %d MB",
+				millis(f.warm()), f.warmReportMs(), millis(f.cpuPerInvoke()), mib(f.peakRSS()), f.MemoryMB), "", "")
+	}
+}
+
+func renderHandlers(row func(a, b, c, d string), hs []handlerResult) {
+	for _, h := range hs {
+		hn, dn := median(h.Handle.NsOp), median(h.Decode.NsOp)
+		ratio := hn / dn
+		value := fmt.Sprintf("Handle %s, %.0f B, %.0f allocs / DecodeOnly %s, %.0f B, %.0f allocs: **%.2fx** ns/op (%.1fx B/op, %.1fx allocs/op)",
+			nanos(hn), median(h.Handle.BOp), median(h.Handle.AllocsOp), nanos(dn), median(h.Decode.BOp), median(h.Decode.AllocsOp),
+			ratio, median(h.Handle.BOp)/median(h.Decode.BOp), median(h.Handle.AllocsOp)/median(h.Decode.AllocsOp))
+		row(fmt.Sprintf("%s: per-event cost, BenchmarkHandle vs BenchmarkDecodeOnly (%d)", h.Function, len(h.Handle.NsOp)),
+			value, "<= 3x decode (ns/op)", verdict(ratio <= 3, over(ratio, 3, "x")))
+	}
+}
+
+// nanos formats ns/op: "812 ns", "12.3 µs".
+func nanos(ns float64) string {
+	switch {
+	case math.IsNaN(ns):
+		return "n/a"
+	case ns < 1000:
+		return fmt.Sprintf("%.0f ns", ns)
+	case ns < 1e6:
+		return fmt.Sprintf("%.1f µs", ns/1e3)
+	}
+	return fmt.Sprintf("%.2f ms", ns/1e6)
+}

@@ -1,0 +1,89 @@
+//go:build linux
+
+package main
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+)
+
+// median returns the median of xs (the mean of the two middle values for an
+// even count), or NaN for none.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// medianDur is median over durations.
+func medianDur(ds []time.Duration) time.Duration {
+	xs := make([]float64, len(ds))
+	for i, d := range ds {
+		xs[i] = float64(d)
+	}
+	m := median(xs)
+	if math.IsNaN(m) {
+		return 0
+	}
+	return time.Duration(m)
+}
+
+// medianU is median over byte counts.
+func medianU(us []uint64) uint64 {
+	xs := make([]float64, len(us))
+	for i, u := range us {
+		xs[i] = float64(u)
+	}
+	m := median(xs)
+	if math.IsNaN(m) {
+		return 0
+	}
+	return uint64(m)
+}
+
+// minMax returns the smallest and largest of ds.
+func minMax(ds []time.Duration) (lo, hi time.Duration) {
+	if len(ds) == 0 {
+		return 0, 0
+	}
+	return slices.Min(ds), slices.Max(ds)
+}
+
+// secs formats d in seconds with one decimal: "12.3 s".
+func secs(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
+
+// millis formats d in milliseconds: "12.3 ms", "0.42 ms".
+func millis(d time.Duration) string {
+	ms := float64(d) / float64(time.Millisecond)
+	if ms < 10 {
+		return fmt.Sprintf("%.2f ms", ms)
+	}
+	return fmt.Sprintf("%.1f ms", ms)
+}
+
+// mib formats a byte count in MiB: "10.4 MiB".
+func mib(b uint64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+
+// mib2 formats a byte count in MiB with two decimals: "3.71 MiB".
+func mib2(b int64) string { return fmt.Sprintf("%.2f MiB", float64(b)/(1<<20)) }
+
+// gib formats a byte count in GiB: "1.23 GiB".
+func gib(b uint64) string { return fmt.Sprintf("%.2f GiB", float64(b)/(1<<30)) }
+
+// spread formats the range of ds: "(min 1.2 s, max 1.5 s)".
+func spread(ds []time.Duration, f func(time.Duration) string) string {
+	if len(ds) < 2 {
+		return ""
+	}
+	lo, hi := minMax(ds)
+	return fmt.Sprintf(" (range %s-%s)", f(lo), f(hi))
+}
