@@ -129,8 +129,10 @@ func startSQS(t *testing.T) (*localrun.FakeSQS, string) {
 // are printed when the test fails.
 func startFunction(t *testing.T, name string, vars map[string]string, ep localrun.Endpoints) *localrun.Emulator {
 	t.Helper()
-	ctx := testContext(t)
-	rieOnce.Do(func() { rie, rieErr = localrun.FindRIE(ctx, root, tmpDir) })
+	// Building the emulator and the function is not bounded by the test's
+	// 3 minutes: with a cold build cache on a loaded machine it can take
+	// longer. go test's own -timeout still bounds it.
+	rieOnce.Do(func() { rie, rieErr = localrun.FindRIE(t.Context(), root, tmpDir) })
 	if rieErr != nil {
 		t.Fatal(rieErr)
 	}
@@ -140,7 +142,7 @@ func startFunction(t *testing.T, name string, vars map[string]string, ep localru
 		dir := filepath.Join(tmpDir, name)
 		err := os.MkdirAll(dir, 0o755)
 		if err == nil {
-			bootstrap, err = localrun.Build(ctx, root, name, dir)
+			bootstrap, err = localrun.Build(t.Context(), root, name, dir)
 		}
 		if err != nil {
 			buildMu.Unlock()
@@ -151,7 +153,7 @@ func startFunction(t *testing.T, name string, vars map[string]string, ep localru
 	buildMu.Unlock()
 
 	fn := localrun.Function{Name: name, FunctionName: "orderflow-test-" + name, Timeout: 30, MemorySize: 256, LogLevel: "DEBUG", Environment: vars}
-	emu, err := localrun.StartEmulator(ctx, rie, bootstrap, fn.Env(region, ep))
+	emu, err := localrun.StartEmulator(testContext(t), rie, bootstrap, fn.Env(region, ep))
 	if err != nil {
 		t.Fatal(err)
 	}
