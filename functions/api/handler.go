@@ -42,7 +42,7 @@ const Source = "api"
 // Error codes of the API's JSON error body.
 const (
 	CodeInvalidJSON        = "invalid_json"            // 400: body is not one JSON object
-	CodeUnknownField       = "unknown_field"           // 400: body has a field the API does not know
+	CodeUnknownField       = "unknown_field"           // 400: body has a field the API does not know (names are case-sensitive), or one twice
 	CodeValidationFailed   = "validation_failed"       // 400: fields lists each bad field
 	CodeInvalidKey         = "invalid_idempotency_key" // 400: Idempotency-Key header malformed
 	CodeNotFound           = "not_found"               // 404: no such route or order
@@ -200,7 +200,7 @@ func (h *Handler) create(ctx context.Context, req *events.APIGatewayV2HTTPReques
 
 	id := h.newID()
 	if hasKey {
-		id = orders.IDFromKey(key)
+		id = IDFromIdempotencyKey(key)
 	}
 	o, err := n.Build(id, Source, h.now)
 	var ve *orders.ValidationError
@@ -235,6 +235,15 @@ func (h *Handler) create(ctx context.Context, req *events.APIGatewayV2HTTPReques
 	}
 	h.Log.InfoContext(ctx, "order replayed", "orderId", id)
 	return jsonResponse(http.StatusCreated, stored, map[string]string{"Location": location, "Idempotent-Replayed": "true"})
+}
+
+// IDFromIdempotencyKey returns the ID of the order posted with
+// Idempotency-Key key: orders.IDFromKey("api:" + key). The prefix keeps the
+// IDs of the API's keys apart from those of imported orders
+// (bulkimport.OrderID hashes "import:..."), so that no caller can choose a
+// key that takes the ID a bulk import will give one of its orders.
+func IDFromIdempotencyKey(key string) string {
+	return orders.IDFromKey("api:" + key)
 }
 
 func (h *Handler) now() time.Time {
@@ -291,7 +300,8 @@ type createItem struct {
 }
 
 // decodeNewOrder parses and validates a POST /orders body: one JSON object
-// with no unknown fields and nothing after it. It returns the order request,
+// with no unknown fields (names match exactly, case included), no name
+// twice in one object, and nothing after it. It returns the order request,
 // or the 400 answer naming every bad field.
 func decodeNewOrder(body []byte) (orders.NewOrder, events.APIGatewayV2HTTPResponse, bool) {
 	invalid := func(code, msg string) (orders.NewOrder, events.APIGatewayV2HTTPResponse, bool) {
@@ -306,6 +316,13 @@ func decodeNewOrder(body []byte) (orders.NewOrder, events.APIGatewayV2HTTPRespon
 	err := dec.Decode(&b)
 	var syntaxErr *json.SyntaxError
 	var typeErr *json.UnmarshalTypeError
+	if err == nil || errors.As(err, &typeErr) {
+		// encoding/json matches names without regard to case and keeps the
+		// last of a repeated name; the API's names are exact and said once.
+		if ne := orders.CheckNewOrderNames(body); ne != nil {
+			return invalid(CodeUnknownField, nameMessage(ne))
+		}
+	}
 	switch {
 	case err == io.EOF:
 		return invalid(CodeInvalidJSON, "request body is empty")
@@ -356,6 +373,20 @@ func decodeNewOrder(body []byte) (orders.NewOrder, events.APIGatewayV2HTTPRespon
 		return orders.NewOrder{}, errorResponse(http.StatusBadRequest, CodeValidationFailed, "the order is invalid", errs), false
 	}
 	return n, events.APIGatewayV2HTTPResponse{}, true
+}
+
+// nameMessage words a NameError as the message of an unknown_field answer:
+// `unknown field "CustomerID" (names are case-sensitive: "customerId")`, or
+// `field "customerId" appears more than once`.
+func nameMessage(e *orders.NameError) string {
+	if e.Repeated {
+		return e.Error()
+	}
+	msg := "unknown field " + strconv.Quote(e.Field())
+	if e.Want != "" {
+		msg += " (names are case-sensitive: " + strconv.Quote(e.Want) + ")"
+	}
+	return msg
 }
 
 // stringField decodes a JSON string leaf, reporting a missing, null or

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/example/orderflow/internal/bulkimport"
 	"github.com/example/orderflow/internal/logging"
 	"github.com/example/orderflow/internal/metrics"
 	"github.com/example/orderflow/internal/metrics/metricstest"
@@ -152,6 +153,7 @@ func TestHandle(t *testing.T) {
 		store       func(*fakeStore)
 		wantStatus  int
 		wantCode    string              // for errors
+		wantMessage string              // for errors; "" means not checked
 		wantFields  []orders.FieldError // for validation_failed
 		wantHeaders map[string]string
 		wantLog     string // a substring of the log
@@ -195,6 +197,24 @@ func TestHandle(t *testing.T) {
 			edit: setBody(`{"customerId":"c1","coupon":"FREE","items":[{"sku":"s1","quantity":1,"unitPriceCents":100}]}`)},
 		{name: "unknown item field", fixture: "post-order.json", wantStatus: 400, wantCode: CodeUnknownField,
 			edit: setBody(`{"customerId":"c1","items":[{"sku":"s1","quantity":1,"unitPriceCents":100,"discount":5}]}`)},
+		// encoding/json matches names without regard to case and keeps the
+		// last of a repeated name: the API does neither.
+		{name: "field name in other case", fixture: "post-order.json", wantStatus: 400, wantCode: CodeUnknownField, wantNoStore: true,
+			edit:        setBody(`{"CustomerID":"c1","items":[{"sku":"s1","quantity":1,"unitPriceCents":100}]}`),
+			wantMessage: `unknown field "CustomerID" (names are case-sensitive: "customerId")`},
+		{name: "item field name in other case", fixture: "post-order.json", wantStatus: 400, wantCode: CodeUnknownField, wantNoStore: true,
+			edit:        setBody(`{"customerId":"c1","items":[{"sku":"s1","quantity":1,"unitPriceCents":100},{"SKU":"s1","quantity":1,"unitPriceCents":100}]}`),
+			wantMessage: `unknown field "items[1].SKU" (names are case-sensitive: "sku")`},
+		{name: "field name in other case, items of the wrong type", fixture: "post-order.json", wantStatus: 400, wantCode: CodeUnknownField,
+			edit: setBody(`{"customerId":"c1","ITEMS":{}}`), wantMessage: `unknown field "ITEMS" (names are case-sensitive: "items")`},
+		{name: "field said twice", fixture: "post-order.json", wantStatus: 400, wantCode: CodeUnknownField, wantNoStore: true,
+			edit:        setBody(`{"customerId":"evil","customerId":"c1","items":[{"sku":"s1","quantity":1,"unitPriceCents":100}]}`),
+			wantMessage: `field "customerId" appears more than once`},
+		{name: "item field said twice", fixture: "post-order.json", wantStatus: 400, wantCode: CodeUnknownField, wantNoStore: true,
+			edit:        setBody(`{"customerId":"c1","items":[{"sku":"s1","quantity":1,"unitPriceCents":100,"quantity":1000}]}`),
+			wantMessage: `field "items[0].quantity" appears more than once`},
+		{name: "exact name written with an escape", fixture: "post-order.json", wantStatus: 201,
+			edit: setBody(`{"customer\u0049d":"c1","items":[{"sku":"s1","quantity":1,"unitPriceCents":100}]}`)},
 		{name: "missing and out-of-range fields, each named", fixture: "post-order-invalid.json", wantStatus: 400, wantCode: CodeValidationFailed,
 			wantNoStore: true, wantFields: []orders.FieldError{
 				{Field: "customerId", Message: "is required"},
@@ -307,6 +327,9 @@ func TestHandle(t *testing.T) {
 				if b.Error.Code != tt.wantCode {
 					t.Errorf("got code %q (%s), want %q", b.Error.Code, b.Error.Message, tt.wantCode)
 				}
+				if tt.wantMessage != "" && b.Error.Message != tt.wantMessage {
+					t.Errorf("got message %q, want %q", b.Error.Message, tt.wantMessage)
+				}
 				if !reflect.DeepEqual(b.Error.Fields, tt.wantFields) {
 					t.Errorf("got fields %+v, want %+v", b.Error.Fields, tt.wantFields)
 				}
@@ -385,6 +408,52 @@ func TestHandleFixtureTotals(t *testing.T) {
 	}
 }
 
+// TestIdempotencyKeyCannotTakeImportIDs: imported orders' IDs are
+// orders.IDFromKey of a printable string (bulkimport.OrderID), which a caller
+// could send as an Idempotency-Key; the API's IDs live apart ("api:").
+func TestIdempotencyKeyCannotTakeImportIDs(t *testing.T) {
+	// The string bulkimport.OrderID hashes for line 2 of s3://uploads/incoming/a.csv, version v1.
+	preimage := "import:7:uploads:14:incoming/a.csv:2:v1:6:line:2"
+	importID := bulkimport.OrderID("uploads", "incoming/a.csv", "v1", "line:2")
+	if orders.IDFromKey(preimage) != importID {
+		t.Fatalf("test setup: %q is not the preimage of %s", preimage, importID)
+	}
+	imported := seededOrder()
+	imported.OrderID, imported.Source = importID, "import:incoming/a.csv"
+	tests := []struct {
+		name   string
+		stored []orders.Order // orders in the table before the request
+	}{
+		{name: "before the import: the import's ID stays free"},
+		{name: "after the import: a new order, not the imported one", stored: []orders.Order{imported}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := newFakeStore()
+			for _, o := range tt.stored {
+				item, _ := orders.MarshalItem(o)
+				st.items[o.OrderID] = item
+			}
+			req := loadEvent(t, "post-order-idempotent.json")
+			setHeader("idempotency-key", preimage)(&req)
+			resp, _ := newHandler(st, &bytes.Buffer{}).Handle(lambdaCtx(), req)
+			if resp.StatusCode != 201 || resp.Headers["Idempotent-Replayed"] != "" {
+				t.Fatalf("got status %d replayed %q (%s), want 201 not replayed", resp.StatusCode, resp.Headers["Idempotent-Replayed"], resp.Body)
+			}
+			o := checkCreated(t, st, resp)
+			if o.OrderID == importID {
+				t.Errorf("got order ID %s, want one other than the import's", o.OrderID)
+			}
+			if want := orders.IDFromKey("api:" + preimage); o.OrderID != want {
+				t.Errorf("got order ID %s, want %s", o.OrderID, want)
+			}
+			if got := len(st.items); got != len(tt.stored)+1 {
+				t.Errorf("got %d stored orders, want %d", got, len(tt.stored)+1)
+			}
+		})
+	}
+}
+
 func TestHandleIdempotency(t *testing.T) {
 	const key = "6f1c1c3e-8d0e-4b5a-9a55-3f6f0a9b2c11"
 	reformatted := `{ "items": [ {"unitPriceCents":1150, "quantity":2, "sku":"PIZZA-MARGHERITA"},
@@ -403,12 +472,12 @@ func TestHandleIdempotency(t *testing.T) {
 		wantCount int // orders stored at the end
 	}{
 		{name: "retry replays the first order", wantCount: 1, steps: []step{
-			{wantStatus: 201, wantOrderID: orders.IDFromKey(key)},
-			{wantStatus: 201, wantReplay: true, wantOrderID: orders.IDFromKey(key)},
+			{wantStatus: 201, wantOrderID: orders.IDFromKey("api:" + key)},
+			{wantStatus: 201, wantReplay: true, wantOrderID: orders.IDFromKey("api:" + key)},
 		}},
 		{name: "retry with reformatted JSON replays", wantCount: 1, steps: []step{
 			{wantStatus: 201},
-			{edit: setBody(reformatted), wantStatus: 201, wantReplay: true, wantOrderID: orders.IDFromKey(key)},
+			{edit: setBody(reformatted), wantStatus: 201, wantReplay: true, wantOrderID: orders.IDFromKey("api:" + key)},
 		}},
 		{name: "same key, different request: 422", wantCount: 1, steps: []step{
 			{wantStatus: 201},
@@ -416,7 +485,7 @@ func TestHandleIdempotency(t *testing.T) {
 		}},
 		{name: "different keys: two orders", wantCount: 2, steps: []step{
 			{wantStatus: 201},
-			{edit: setHeader("idempotency-key", "other"), wantStatus: 201, wantOrderID: orders.IDFromKey("other")},
+			{edit: setHeader("idempotency-key", "other"), wantStatus: 201, wantOrderID: orders.IDFromKey("api:other")},
 		}},
 		{name: "no key: two orders", wantCount: 2, steps: []step{
 			{edit: func(r *events.APIGatewayV2HTTPRequest) { delete(r.Headers, "idempotency-key") }, wantStatus: 201},
@@ -538,6 +607,8 @@ func FuzzHandle(f *testing.F) {
 	f.Add(validBody, false)
 	f.Add(`{"customerId":"c","items":[{"sku":"s","quantity":1e400,"unitPriceCents":-0}]}`, false)
 	f.Add(`{"items":[null,{},[],"x"]}`, true)
+	f.Add(`{"CustomerID":"c","items":[{"SKU":"s","quantity":1,"unitPriceCents":1,"sku":"t"}]}`, false)
+	f.Add(`{"customerId":"a","customerId":"c","items":[{"sku":"s","quantity":1,"unitPriceCents":1}]}`, false)
 	base := loadEvent(f, "post-order.json")
 	f.Fuzz(func(t *testing.T, body string, b64 bool) {
 		st := newFakeStore()

@@ -32,8 +32,22 @@ const (
 )
 
 // DefaultMaxImportBytes is the largest file imported when MAX_IMPORT_BYTES is
-// not set: 10 MiB.
-const DefaultMaxImportBytes = 10 << 20
+// not set: 1 MiB, so that the largest file finishes well inside the
+// importer's 120 s timeout and 256 MB of memory, and a larger one is
+// rejected with a "file too large" summary rather than timing out (which
+// ends, after Lambda's retries, in the dead-letter queue with no summary).
+//
+// The arithmetic, for the densest plausible CSV (rows of ~22 bytes such as
+// "c-1,ESPRESSO,2,250,"): 1 MiB is ~48,000 rows, stored with ~480
+// BatchGetItem calls (100 keys each) and ~1,920 BatchWriteItem calls (25
+// items each), ~2,400 sequential DynamoDB calls: ~24 s at 10 ms a call,
+// leaving room for throttling retries; measured with in-memory fakes, ~1 s
+// of CPU and ~47 MB of heap in use. 10 MiB, the former default, measured
+// 479,000 rows, ~24,000 calls (~240 s at 10 ms: twice the timeout) and
+// ~262 MB of heap (over the 256 MB of memory).
+// A deployment with a longer timeout and more memory may raise it with
+// MAX_IMPORT_BYTES in proportion.
+const DefaultMaxImportBytes = 1 << 20
 
 // MaxReportedRejections caps the rejected rows listed in one summary, so that
 // a file of nothing but bad rows still gives a report of bounded size;
@@ -70,7 +84,9 @@ type orderWriter interface {
 // Events for other buckets, keys outside IncomingPrefix, folder keys (ending
 // in "/") and events other than object-created are ignored with a log line.
 // An event that cannot be decoded is logged and dropped: retrying it cannot
-// help.
+// help. So is one record of an S3 notification that cannot be decoded; the
+// event's other records are imported. A key that does not URL-decode is used
+// as the event gives it (with a WARN line).
 //
 // Errors: Handle returns an error only when a retry can fix it (S3 or
 // DynamoDB failed), so Lambda's asynchronous retries and then its on-failure
@@ -112,6 +128,10 @@ func (h *Handler) Handle(ctx context.Context, event json.RawMessage) error {
 	}
 	var errs []error
 	for _, n := range notices {
+		if n.Err != nil {
+			h.Log.ErrorContext(ctx, "record dropped: not understood", "error", n.Err.Error(), "event", clip(event, 1024))
+			continue
+		}
 		if err := h.importObject(ctx, n); err != nil {
 			h.Log.ErrorContext(ctx, "import failed; to be retried", "bucket", n.Bucket, "key", n.Key, "error", err.Error())
 			errs = append(errs, err)
@@ -156,7 +176,26 @@ func (h *Handler) importObject(ctx context.Context, n notice) error {
 		// (IAM: s3:GetObjectVersion besides s3:GetObject.)
 		in.VersionId = aws.String(n.VersionID)
 	}
+	if n.KeyNotEncoded {
+		log.WarnContext(ctx, "object key does not URL-decode; using it as the event gives it")
+	}
 	out, err := h.Objects.GetObject(ctx, in)
+	if err != nil && n.KeyEncodingUncertain && n.RawKey != n.Key && notFound(err) &&
+		strings.HasPrefix(n.RawKey, IncomingPrefix) && !strings.HasSuffix(n.RawKey, "/") {
+		// The key was decoded, but nothing says EventBridge encodes keys:
+		// try once more with the key as it came.
+		rawIn := *in
+		rawIn.Key = aws.String(n.RawKey)
+		rawOut, rawErr := h.Objects.GetObject(ctx, &rawIn)
+		if rawErr == nil {
+			log.WarnContext(ctx, "object not found under its URL-decoded key; read under the key as the event gives it",
+				"rawKey", n.RawKey, "decodedKeyError", err.Error())
+			n.Key, sum.SourceKey, out, err = n.RawKey, n.RawKey, rawOut, nil
+			log = h.Log.With("bucket", n.Bucket, "key", n.Key, "event", n.Kind)
+		} else {
+			log.InfoContext(ctx, "object not found under the key as the event gives it either", "rawKey", n.RawKey, "error", rawErr.Error())
+		}
+	}
 	if err != nil {
 		var apiErr smithy.APIError
 		if errors.As(err, &apiErr) && (apiErr.ErrorCode() == "NoSuchKey" || apiErr.ErrorCode() == "NoSuchVersion") {
@@ -227,6 +266,27 @@ func (h *Handler) importObject(ctx context.Context, n notice) error {
 	log.InfoContext(ctx, "file imported", "rows", sum.TotalRows, "stored", sum.Stored,
 		"duplicates", sum.Duplicates, "rejected", sum.RejectedRows, "report", reportKey)
 	return nil
+}
+
+// notFound reports whether err from GetObject may mean the key does not
+// exist: NoSuchKey, NoSuchVersion, an HTTP 404, or a 403 (what S3 answers
+// for a missing key to a caller without s3:ListBucket, as the importer is).
+func notFound(err error) bool {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		switch apiErr.ErrorCode() {
+		case "NoSuchKey", "NoSuchVersion", "NotFound", "AccessDenied":
+			return true
+		}
+	}
+	var re interface{ HTTPStatusCode() int }
+	if errors.As(err, &re) {
+		switch re.HTTPStatusCode() {
+		case 403, 404:
+			return true
+		}
+	}
+	return false
 }
 
 // reject writes the summary of a file that is not imported at all.

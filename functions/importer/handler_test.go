@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -36,6 +37,9 @@ const (
 	s3EventKey = "incoming/Happy Face +1 café 100%.csv"
 	ebEventKey = "incoming/weekly orders (v2).jsonl"
 )
+
+// ebEventRawKey is the key of eventbridge-object-created.json as it is there.
+const ebEventRawKey = "incoming/weekly+orders+%28v2%29.jsonl"
 
 // Object versions in the testdata events.
 const (
@@ -79,6 +83,7 @@ type fakeS3 struct {
 	bytesRead int
 	getErr    error
 	putErr    error
+	missing   error // the error for a key not in objects; nil: NoSuchKey
 }
 
 func (f *fakeS3) GetObject(_ context.Context, in *s3.GetObjectInput, _ ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
@@ -91,6 +96,9 @@ func (f *fakeS3) GetObject(_ context.Context, in *s3.GetObjectInput, _ ...func(*
 		return nil, f.getErr
 	}
 	o, ok := f.objects[aws.ToString(in.Key)]
+	if !ok && f.missing != nil {
+		return nil, f.missing
+	}
 	if !ok {
 		return nil, &types.NoSuchKey{}
 	}
@@ -315,9 +323,9 @@ func TestHandle(t *testing.T) {
 			wantRead:    -1,
 		},
 		{
-			name:        "object gone before it was read",
+			name:        "object gone before it was read (EventBridge: the key as it came is tried too)",
 			event:       "eventbridge-object-created.json",
-			wantGets:    []string{ebEventKey},
+			wantGets:    []string{ebEventKey, ebEventRawKey},
 			wantReport:  "reports/weekly orders (v2).jsonl.summary.json",
 			wantSummary: bulkimport.Summary{SourceKey: ebEventKey, ETag: "b1946ac92492d2347c6235b4d2611184", VersionID: "IYV3p45BT0ac8hjHg1houSdS1a.Mro8e", Format: bulkimport.JSONL, Error: "file not found: deleted before it was imported"},
 		},
@@ -551,8 +559,6 @@ func TestHandleUndecodableEvent(t *testing.T) {
 	}{
 		{name: "not JSON", event: `{"Records":`},
 		{name: "unknown shape", event: `{"detail-type":"Scheduled Event","source":"aws.events","detail":{}}`},
-		{name: "key does not URL-decode", event: `{"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"orderflow-uploads"},"object":{"key":"incoming/%zz.csv"}}}]}`},
-		{name: "EventBridge key does not URL-decode", event: `{"source":"aws.s3","detail-type":"Object Created","detail":{"bucket":{"name":"orderflow-uploads"},"object":{"key":"incoming/%.csv"}}}`},
 		{name: "EventBridge detail not an object", event: `{"source":"aws.s3","detail-type":"Object Created","detail":[1]}`},
 	}
 	for _, tt := range tests {
@@ -614,12 +620,169 @@ func TestHandleIgnoredKeys(t *testing.T) {
 	}
 }
 
+// withKeys returns the testdata event file with its object key replaced by
+// rawKeys (as an event carries them, encoded or not): for an S3 notification
+// one record per key, a copy of the file's record; for EventBridge, one key.
+func withKeys(t *testing.T, file string, rawKeys ...string) []byte {
+	t.Helper()
+	var ev map[string]any
+	if err := json.Unmarshal(readTestdata(t, file), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if detail, ok := ev["detail"].(map[string]any); ok {
+		detail["object"].(map[string]any)["key"] = rawKeys[0]
+	} else {
+		proto, _ := json.Marshal(ev["Records"].([]any)[0])
+		var recs []any
+		for _, k := range rawKeys {
+			var r map[string]any
+			if err := json.Unmarshal(proto, &r); err != nil {
+				t.Fatal(err)
+			}
+			o := r["s3"].(map[string]any)["object"].(map[string]any)
+			o["key"] = k
+			delete(o, "versionId")
+			recs = append(recs, r)
+		}
+		ev["Records"] = recs
+	}
+	b, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestHandleEventKeys: a key that does not URL-decode is used as it came,
+// and costs no other record of the event; for EventBridge, whose encoding is
+// not documented, a key not found decoded is tried as it came.
+func TestHandleEventKeys(t *testing.T) {
+	const csv = "customerId,sku,quantity,unitPriceCents\nc-1,A,1,100\n"
+	accessDenied := &smithy.GenericAPIError{Code: "AccessDenied", Message: "Access Denied"}
+	tests := []struct {
+		name        string
+		event       []byte
+		objects     []string // keys in the bucket
+		missing     error    // what GetObject of a key not in the bucket returns; nil: NoSuchKey
+		wantGets    []string
+		wantReports map[string]string // report key -> its summary's SourceKey
+		wantError   string            // every summary's Error
+		wantOrders  int
+		wantLog     string // a line that must be logged
+	}{
+		{
+			name:     "EventBridge key that does not decode is read as it came",
+			event:    withKeys(t, "eventbridge-object-created.json", "incoming/100%.csv"),
+			objects:  []string{"incoming/100%.csv"},
+			wantGets: []string{"incoming/100%.csv"}, wantOrders: 1,
+			wantReports: map[string]string{"reports/100%.csv.summary.json": "incoming/100%.csv"},
+			wantLog:     "object key does not URL-decode",
+		},
+		{
+			name:     "S3 notification: an undecodable key costs no other record",
+			event:    withKeys(t, "s3-event.json", "incoming/a.csv", "incoming/b%zz.csv", "incoming/c+d.csv"),
+			objects:  []string{"incoming/a.csv", "incoming/b%zz.csv", "incoming/c d.csv"},
+			wantGets: []string{"incoming/a.csv", "incoming/b%zz.csv", "incoming/c d.csv"}, wantOrders: 3,
+			wantReports: map[string]string{
+				"reports/a.csv.summary.json": "incoming/a.csv", "reports/b%zz.csv.summary.json": "incoming/b%zz.csv", "reports/c d.csv.summary.json": "incoming/c d.csv",
+			},
+			wantLog: "object key does not URL-decode",
+		},
+		{
+			name: "S3 notification: a record that does not decode costs no other record",
+			event: []byte(`{"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"orderflow-uploads"},"object":{"key":"incoming/a.csv","size":"ten"}}},` +
+				`{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"orderflow-uploads"},"object":{"key":"incoming/b.csv","size":10}}}]}`),
+			objects:  []string{"incoming/a.csv", "incoming/b.csv"},
+			wantGets: []string{"incoming/b.csv"}, wantOrders: 1,
+			wantReports: map[string]string{"reports/b.csv.summary.json": "incoming/b.csv"},
+			wantLog:     "record dropped: not understood",
+		},
+		{
+			name:     "EventBridge key not found decoded is read as it came",
+			event:    withKeys(t, "eventbridge-object-created.json", "incoming/a+b.csv"),
+			objects:  []string{"incoming/a+b.csv"},
+			wantGets: []string{"incoming/a b.csv", "incoming/a+b.csv"}, wantOrders: 1,
+			wantReports: map[string]string{"reports/a+b.csv.summary.json": "incoming/a+b.csv"},
+			wantLog:     "object not found under its URL-decoded key",
+		},
+		{
+			name:     "EventBridge, missing key answered 403 (no s3:ListBucket): read as it came",
+			event:    withKeys(t, "eventbridge-object-created.json", "incoming/a+b.csv"),
+			objects:  []string{"incoming/a+b.csv"},
+			missing:  accessDenied,
+			wantGets: []string{"incoming/a b.csv", "incoming/a+b.csv"}, wantOrders: 1,
+			wantReports: map[string]string{"reports/a+b.csv.summary.json": "incoming/a+b.csv"},
+		},
+		{
+			name:     "EventBridge key found decoded is read once",
+			event:    withKeys(t, "eventbridge-object-created.json", "incoming/a+b.csv"),
+			objects:  []string{"incoming/a b.csv", "incoming/a+b.csv"},
+			wantGets: []string{"incoming/a b.csv"}, wantOrders: 1,
+			wantReports: map[string]string{"reports/a b.csv.summary.json": "incoming/a b.csv"},
+		},
+		{
+			name:        "EventBridge key found neither way: file not found, under the decoded key",
+			event:       withKeys(t, "eventbridge-object-created.json", "incoming/a+b.csv"),
+			wantGets:    []string{"incoming/a b.csv", "incoming/a+b.csv"},
+			wantReports: map[string]string{"reports/a b.csv.summary.json": "incoming/a b.csv"},
+			wantError:   "file not found: deleted before it was imported",
+		},
+		{
+			name:        "EventBridge plain key not found: no second read",
+			event:       withKeys(t, "eventbridge-object-created.json", "incoming/a.csv"),
+			wantGets:    []string{"incoming/a.csv"},
+			wantReports: map[string]string{"reports/a.csv.summary.json": "incoming/a.csv"},
+			wantError:   "file not found: deleted before it was imported",
+		},
+		{
+			name:        "S3 notification key not found decoded: no second read (S3 documents the encoding)",
+			event:       withKeys(t, "s3-event.json", "incoming/a+b.csv"),
+			objects:     []string{"incoming/a+b.csv"},
+			wantGets:    []string{"incoming/a b.csv"},
+			wantReports: map[string]string{"reports/a b.csv.summary.json": "incoming/a b.csv"},
+			wantError:   "file not found: deleted before it was imported",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &fakeS3{objects: map[string]fakeObject{}, missing: tt.missing}
+			for _, k := range tt.objects {
+				s.objects[k] = fakeObject{body: []byte(csv), etag: "e-" + k}
+			}
+			db := &fakeDB{}
+			var logs bytes.Buffer
+			h := newHandler(s, db, &logs)
+			if err := h.Handle(context.Background(), tt.event); err != nil {
+				t.Fatalf("got error %v, want nil", err)
+			}
+			if !slices.Equal(s.gets, tt.wantGets) {
+				t.Errorf("got GetObject keys %q, want %q", s.gets, tt.wantGets)
+			}
+			if len(s.puts) != len(tt.wantReports) {
+				t.Errorf("got reports %q, want %d", slices.Collect(mapKeys(s.puts)), len(tt.wantReports))
+			}
+			for key, source := range tt.wantReports {
+				sum := summaryOf(t, s, key)
+				if sum.SourceKey != source || sum.Error != tt.wantError {
+					t.Errorf("%s: got source %q error %q, want %q %q", key, sum.SourceKey, sum.Error, source, tt.wantError)
+				}
+			}
+			if got := len(db.items); got != tt.wantOrders {
+				t.Errorf("got %d orders stored, want %d", got, tt.wantOrders)
+			}
+			if tt.wantLog != "" && !strings.Contains(logs.String(), tt.wantLog) {
+				t.Errorf("got logs %s, want a line %q", logs.String(), tt.wantLog)
+			}
+		})
+	}
+}
+
 func TestDecodeEventKeys(t *testing.T) {
 	tests := []struct {
-		name    string
-		encoded string
-		want    string
-		wantErr bool
+		name           string
+		encoded        string
+		want           string
+		wantNotEncoded bool
 	}{
 		{name: "plain", encoded: "incoming/a.csv", want: "incoming/a.csv"},
 		{name: "plus is space", encoded: "incoming/a+b.csv", want: "incoming/a b.csv"},
@@ -628,8 +791,10 @@ func TestDecodeEventKeys(t *testing.T) {
 		{name: "unicode", encoded: "incoming/caf%C3%A9+%E6%B3%A8%E6%96%87.csv", want: "incoming/café 注文.csv"},
 		{name: "percent", encoded: "incoming/100%25.csv", want: "incoming/100%.csv"},
 		{name: "encoded slash", encoded: "incoming%2Fa.csv", want: "incoming/a.csv"},
-		{name: "bad escape", encoded: "incoming/100%.csv", wantErr: true},
-		{name: "short escape", encoded: "incoming/a%2", wantErr: true},
+		// S3 encodes '%' as %25: a key that does not decode was not encoded.
+		{name: "bad escape is kept as it came", encoded: "incoming/100%.csv", want: "incoming/100%.csv", wantNotEncoded: true},
+		{name: "short escape is kept as it came", encoded: "incoming/a%2", want: "incoming/a%2", wantNotEncoded: true},
+		{name: "bad escape keeps its plus", encoded: "incoming/a+b%zz.csv", want: "incoming/a+b%zz.csv", wantNotEncoded: true},
 	}
 	for _, tt := range tests {
 		for _, shape := range []string{"s3", "eventbridge"} {
@@ -639,18 +804,12 @@ func TestDecodeEventKeys(t *testing.T) {
 					ev = `{"version":"0","source":"aws.s3","detail-type":"Object Created","detail":{"bucket":{"name":"b"},"object":{"key":"` + tt.encoded + `","size":5}}}`
 				}
 				ns, err := decodeEvent([]byte(ev))
-				if tt.wantErr {
-					if err == nil {
-						t.Errorf("got key %q, want an error", ns[0].Key)
-					}
-					return
-				}
 				if err != nil {
 					t.Fatalf("got error %v, want nil", err)
 				}
-				want := []notice{{Created: true, Bucket: "b", Key: tt.want, Size: 5, Kind: "ObjectCreated:Put"}}
+				want := []notice{{Created: true, Bucket: "b", Key: tt.want, RawKey: tt.encoded, KeyNotEncoded: tt.wantNotEncoded, Size: 5, Kind: "ObjectCreated:Put"}}
 				if shape == "eventbridge" {
-					want[0].Kind = "Object Created"
+					want[0].Kind, want[0].KeyEncodingUncertain = "Object Created", true
 				}
 				if !reflect.DeepEqual(ns, want) {
 					t.Errorf("got %+v, want %+v", ns, want)
@@ -665,9 +824,11 @@ func TestDecodeEventFixtures(t *testing.T) {
 		file string
 		want []notice
 	}{
-		{file: "s3-event.json", want: []notice{{Kind: "ObjectCreated:Put", Created: true, Bucket: testBucket, Key: s3EventKey, Size: 286,
+		{file: "s3-event.json", want: []notice{{Kind: "ObjectCreated:Put", Created: true, Bucket: testBucket, Key: s3EventKey,
+			RawKey: "incoming/Happy+Face+%2B1+caf%C3%A9+100%25.csv", Size: 286,
 			ETag: "d41d8cd98f00b204e9800998ecf8427e", VersionID: "096fKKXTRTtl3on89fVO.nfljtsv6qko", Sequencer: "0055AED6DCD90281E5"}}},
-		{file: "eventbridge-object-created.json", want: []notice{{Kind: "Object Created", Created: true, Bucket: testBucket, Key: ebEventKey, Size: 457,
+		{file: "eventbridge-object-created.json", want: []notice{{Kind: "Object Created", Created: true, Bucket: testBucket, Key: ebEventKey,
+			RawKey: ebEventRawKey, KeyEncodingUncertain: true, Size: 457,
 			ETag: "b1946ac92492d2347c6235b4d2611184", VersionID: "IYV3p45BT0ac8hjHg1houSdS1a.Mro8e", Sequencer: "617f08299329d189"}}},
 		{file: "eventbridge-object-deleted.json", want: []notice{{Kind: "Object Deleted"}}},
 		{file: "s3-test-event.json", want: []notice{{Kind: "s3:TestEvent"}}},
@@ -721,6 +882,39 @@ func TestHandleLogsRequestID(t *testing.T) {
 	}
 }
 
+// TestHandleDefaultLimit: with MaxBytes unset, a file over 1 MiB (too much
+// for the timeout and memory; see DefaultMaxImportBytes) gets a "too large"
+// summary, unread.
+func TestHandleDefaultLimit(t *testing.T) {
+	tests := []struct {
+		name      string
+		size      int64
+		wantGet   bool
+		wantError string
+	}{
+		{name: "1 MiB is read", size: 1 << 20, wantGet: true},
+		{name: "1 MiB and a byte is too large", size: 1<<20 + 1, wantError: "file too large: 1048577 bytes, over the limit of 1048576 bytes"},
+		{name: "2 MiB is too large", size: 2 << 20, wantError: "file too large: 2097152 bytes, over the limit of 1048576 bytes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev := bytes.Replace(readTestdata(t, "s3-event.json"), []byte(`"size": 286`), []byte(fmt.Sprintf(`"size": %d`, tt.size)), 1)
+			s := &fakeS3{objects: map[string]fakeObject{s3EventKey: {body: []byte("customerId,sku,quantity,unitPriceCents\n")}}}
+			h := newHandler(s, &fakeDB{}, io.Discard)
+			h.MaxBytes = 0 // the default
+			if err := h.Handle(context.Background(), ev); err != nil {
+				t.Fatalf("got error %v, want nil", err)
+			}
+			if got := len(s.gets) > 0; got != tt.wantGet {
+				t.Errorf("got GetObject called %t, want %t", got, tt.wantGet)
+			}
+			if sum := summaryOf(t, s, "reports/Happy Face +1 café 100%.csv.summary.json"); sum.Error != tt.wantError {
+				t.Errorf("got summary error %q, want %q", sum.Error, tt.wantError)
+			}
+		})
+	}
+}
+
 func TestParseMaxBytes(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -728,8 +922,8 @@ func TestParseMaxBytes(t *testing.T) {
 		want    int64
 		wantErr bool
 	}{
-		{name: "unset is 10 MiB", in: "", want: 10 << 20},
-		{name: "set", in: "1048576", want: 1 << 20},
+		{name: "unset is 1 MiB", in: "", want: 1 << 20},
+		{name: "set", in: "10485760", want: 10 << 20},
 		{name: "zero", in: "0", wantErr: true},
 		{name: "negative", in: "-5", wantErr: true},
 		{name: "not a number", in: "10MiB", wantErr: true},

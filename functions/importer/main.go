@@ -5,8 +5,8 @@
 //
 // Environment: ORDERS_TABLE_NAME (orders.EnvTableName) and UPLOADS_BUCKET_NAME
 // (orders.EnvUploadsBucket), required; MAX_IMPORT_BYTES
-// (orders.EnvMaxImportBytes), optional, default 10 MiB; ORDERFLOW_STAGE
-// (metrics.EnvStage), the Stage dimension of its metrics.
+// (orders.EnvMaxImportBytes), optional, default 1 MiB (DefaultMaxImportBytes);
+// ORDERFLOW_STAGE (metrics.EnvStage), the Stage dimension of its metrics.
 // S3 operations: GetObject on incoming/*, PutObject on reports/* of the
 // Uploads bucket. DynamoDB operations: BatchGetItem, BatchWriteItem on the
 // Orders table.

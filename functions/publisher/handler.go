@@ -37,12 +37,15 @@ type pendingSend struct {
 }
 
 // Handle sends one kitchen message per INSERT of an order, in
-// SendMessageBatch calls of up to ten, in stream order. MODIFY and REMOVE
-// records (TTL deletes included) and records that are not orders or do not
-// decode are skipped with a log line: they are not failures, since retrying
-// them cannot change the outcome (a malformed PENDING order is still resent
-// by the sweeper). Records without a NewImage (KEYS_ONLY streams) are sent
-// by their key.
+// SendMessageBatch calls of up to ten, in stream order. The message holds
+// only the order's key, so an INSERT is sent by its key when it has no
+// NewImage (KEYS_ONLY streams) and also, with a WARN line, when its NewImage
+// does not decode (a number that is not an integer, a createdAt that is not
+// RFC 3339): the kitchen reads the order itself. MODIFY and REMOVE records
+// (TTL deletes included), records that are not orders (no string orderId
+// key, or a status of another kind of item) and non-INSERT records that do
+// not decode are skipped with a log line: they are not failures, since
+// retrying them cannot change the outcome.
 //
 // Failures are reported by SequenceNumber. Stream order matters per shard,
 // so once a record fails (SQS rejected it, the call failed, or the deadline
@@ -120,6 +123,13 @@ func (h *Handler) decide(ctx context.Context, r events.DynamoDBEventRecord) (ord
 		h.Log.InfoContext(ctx, "skipped record: not an order",
 			"eventName", r.EventName, "sequenceNumber", seq, "reason", err.Error())
 		return orders.KitchenMessage{}, false
+	case err != nil && c.Op == events.DynamoDBOperationTypeInsert && c.OrderID != "":
+		// The kitchen needs only the key, which decoded: send it, as for a
+		// KEYS_ONLY record, rather than leave the order to the sweeper
+		// (which never finds it either when its createdAt does not decode).
+		h.Log.WarnContext(ctx, "INSERT image does not decode; sending the order by its key",
+			"orderId", c.OrderID, "sequenceNumber", seq, "error", err.Error())
+		return orders.KitchenMessage{OrderID: c.OrderID}, true
 	case err != nil:
 		h.Log.ErrorContext(ctx, "skipped record: does not decode",
 			"orderId", c.OrderID, "eventName", r.EventName, "sequenceNumber", seq, "error", err.Error())

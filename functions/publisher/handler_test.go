@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -137,7 +138,8 @@ func TestHandleFixtures(t *testing.T) {
 	}{
 		{file: "dynamodb-event.json", wantSent: []string{"o-1", "o-2", "o-5"}},
 		{file: "dynamodb-event-keys-only.json", wantSent: []string{"o-6"}},
-		{file: "dynamodb-event-malformed.json", wantSent: []string{"o-9"}},
+		// o-7 and o-8 have images that do not decode: sent by their keys.
+		{file: "dynamodb-event-malformed.json", wantSent: []string{"o-7", "o-8", "o-9"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -155,6 +157,69 @@ func TestHandleFixtures(t *testing.T) {
 			}
 			if len(q.calls) != 1 {
 				t.Errorf("got %d calls, want 1", len(q.calls))
+			}
+		})
+	}
+}
+
+// TestHandleUndecodableImages: an INSERT whose image does not decode is sent
+// by its key (the kitchen reads the order itself), with a WARN line; a record
+// with no usable orderId key, another kind of item, or a MODIFY is skipped.
+func TestHandleUndecodableImages(t *testing.T) {
+	proto := loadEvent(t, "dynamodb-event.json").Records[0] // INSERT o-1
+	with := func(name, attr string, v events.DynamoDBAttributeValue) events.DynamoDBEventRecord {
+		r := proto
+		r.EventName = name
+		r.Change.NewImage = maps.Clone(proto.Change.NewImage)
+		r.Change.NewImage[attr] = v
+		return r
+	}
+	item := func(qty string) events.DynamoDBAttributeValue {
+		return events.NewListAttribute([]events.DynamoDBAttributeValue{events.NewMapAttribute(map[string]events.DynamoDBAttributeValue{
+			"sku": events.NewStringAttribute("TEA"), "quantity": events.NewNumberAttribute(qty), "unitPriceCents": events.NewNumberAttribute("300"),
+		})})
+	}
+	noKey := proto
+	noKey.Change.Keys = map[string]events.DynamoDBAttributeValue{"orderId": events.NewNumberAttribute("7")}
+	tests := []struct {
+		name     string
+		record   events.DynamoDBEventRecord
+		wantSent []string
+		wantLog  string // the record's log line: level and message
+	}{
+		{name: "quantity not an integer", record: with("INSERT", "items", item("1.5")),
+			wantSent: []string{"o-1"}, wantLog: "WARN INSERT image does not decode; sending the order by its key"},
+		{name: "createdAt not a time", record: with("INSERT", "createdAt", events.NewStringAttribute("yesterday")),
+			wantSent: []string{"o-1"}, wantLog: "WARN INSERT image does not decode; sending the order by its key"},
+		{name: "total out of range", record: with("INSERT", "totalCents", events.NewNumberAttribute("99999999999999999999")),
+			wantSent: []string{"o-1"}, wantLog: "WARN INSERT image does not decode; sending the order by its key"},
+		{name: "image orderId differs from its key: the key is sent", record: with("INSERT", "orderId", events.NewStringAttribute("o-other")),
+			wantSent: []string{"o-1"}, wantLog: "WARN INSERT image does not decode; sending the order by its key"},
+		{name: "orderId key not a string: skipped", record: noKey,
+			wantLog: "INFO skipped record: not an order"},
+		{name: "another kind of item: skipped", record: with("INSERT", "status", events.NewStringAttribute("ARCHIVED")),
+			wantLog: "INFO skipped record: not an order"},
+		{name: "MODIFY that does not decode: skipped", record: with("MODIFY", "createdAt", events.NewStringAttribute("yesterday")),
+			wantLog: "ERROR skipped record: does not decode"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			q := &fakeSQS{}
+			var buf bytes.Buffer
+			h := &Handler{Queue: kitchenqueue.New(q, "https://queue"), Log: logging.New(&buf)}
+			resp, err := h.Handle(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{tt.record}})
+			if err != nil || len(resp.BatchItemFailures) != 0 {
+				t.Fatalf("got (%v, %v), want no failures", resp.BatchItemFailures, err)
+			}
+			if got := q.sent(); !slices.Equal(got, tt.wantSent) {
+				t.Errorf("got sent %v, want %v", got, tt.wantSent)
+			}
+			var line struct{ Level, Msg string }
+			if err := json.Unmarshal(bytes.SplitN(buf.Bytes(), []byte("\n"), 2)[0], &line); err != nil {
+				t.Fatalf("got log %q: %v", buf.String(), err)
+			}
+			if got := line.Level + " " + line.Msg; got != tt.wantLog {
+				t.Errorf("got log line %q, want %q", got, tt.wantLog)
 			}
 		})
 	}
@@ -336,12 +401,17 @@ func FuzzHandle(f *testing.F) {
 		}
 		var want []string
 		for _, r := range ev.Records {
-			if c, err := orders.DecodeStreamRecord(r); err == nil && c.Op == events.DynamoDBOperationTypeInsert {
-				if c.OrderID == "" {
-					t.Fatalf("decoded an insert with no orderId from %s", data)
-				}
-				want = append(want, c.OrderID)
+			// Every INSERT of an order is sent by its key, whether or not
+			// its image decodes; a record without a string orderId key, or
+			// whose image says it is another kind of item, is not an order.
+			c, err := orders.DecodeStreamRecord(r)
+			if c.Op != events.DynamoDBOperationTypeInsert || errors.Is(err, orders.ErrNotOrder) {
+				continue
 			}
+			if c.OrderID == "" {
+				t.Fatalf("decoded an insert with no orderId (error %v) from %s", err, data)
+			}
+			want = append(want, c.OrderID)
 		}
 		q := &fakeSQS{}
 		h := &Handler{Queue: kitchenqueue.New(q, "https://queue"), Log: slog.New(slog.DiscardHandler)}

@@ -16,11 +16,21 @@ import (
 
 // Defaults of the Handler's optional fields.
 const (
-	// DefaultMaxOrders bounds the stale orders one run looks at (oldest
-	// first). At one UpdateItem per order plus one SendMessageBatch per ten,
-	// 500 fit well inside a minute; the rest wait for the next run, 5
-	// minutes later.
+	// DefaultMaxOrders bounds the orders one run claims, and so resends
+	// (oldest first). At one UpdateItem per claim plus one SendMessageBatch
+	// per ten, 500 fit well inside a minute; the rest wait for the next run,
+	// 5 minutes later.
 	DefaultMaxOrders = 500
+	// MaxReadFactor bounds the IDs one run reads from the status index:
+	// MaxReadFactor × MaxOrders (5,000 by default, 50 Query pages). The index
+	// cannot tell an order another run claimed a moment ago from one never
+	// resent, so every ID read costs a claim attempt (an UpdateItem that its
+	// condition turns away); claims turned away do not use up MaxOrders, so
+	// orders claimed recently but still PENDING cannot starve newer stale
+	// orders behind them unless there are more than 4,500 of them. At 5 to
+	// 10 ms per UpdateItem, 5,000 attempts take 25 to 50 s of the 60 s
+	// timeout; whatever the count, a run stops at the margin (DefaultMargin).
+	MaxReadFactor = 10
 	// DefaultMargin is how long before the invocation deadline the sweeper
 	// stops claiming and sending (a call in flight is cancelled). The time
 	// left is for undoing the claims of orders it could not send.
@@ -43,8 +53,8 @@ type Handler struct {
 	// orders the run sent to the kitchen (0 when none). A rejected event
 	// emits nothing. Default (nil): no metrics.
 	Metrics *metrics.Emitter
-	// MaxOrders bounds the stale orders one run looks at. Default (zero):
-	// DefaultMaxOrders.
+	// MaxOrders bounds the orders one run claims; a run reads at most
+	// MaxReadFactor times as many IDs. Default (zero): DefaultMaxOrders.
 	MaxOrders int
 	// Margin is kept free before the deadline. Default (zero): DefaultMargin.
 	Margin time.Duration
@@ -57,19 +67,28 @@ type sweepStats struct {
 	found, sent, skipped, failed, notReached int
 }
 
+// claims is what counts against MaxOrders: the claims that succeeded (sent,
+// or failed to send and undone) and those that failed otherwise than by
+// their condition. Claims the condition turned away (skipped) do not count.
+func (st *sweepStats) claims() int { return st.sent + st.failed }
+
 // Handle runs one sweep. The event is only checked: an event with a
 // detail-type other than "Scheduled Event" is rejected with an error and no
 // work (an empty one, as from a manual test invoke, is accepted). The clock
 // is the wall clock, never the event's time, so a late retry of an old event
 // cannot claim with a stale timestamp.
 //
-// The sweep finds up to MaxOrders orders created more than StaleAfter ago
-// and still PENDING (oldest first), claims each with a conditional
-// UpdateItem, and sends the claimed ones to the kitchen queue in batches of
-// ten. An order another run claimed within StaleAfter, or that left PENDING,
-// is skipped. An order whose send fails is unclaimed, so the next run (5
-// minutes later) retries it; if the unclaim fails too, its claim expires
-// and a run StaleAfter later resends it.
+// The sweep reads the orders created more than StaleAfter ago and still
+// PENDING (oldest first), claims each with a conditional UpdateItem, and
+// sends the claimed ones to the kitchen queue in batches of ten. An order
+// another run claimed within StaleAfter, or that left PENDING, is skipped.
+// An order whose send fails is unclaimed, so the next run (5 minutes later)
+// retries it; if the unclaim fails too, its claim expires and a run
+// StaleAfter later resends it.
+//
+// A run stops at whichever comes first: MaxOrders claims (skipped orders do
+// not count), MaxReadFactor × MaxOrders IDs read, the end of the index, or
+// Margin before the deadline.
 //
 // Handle returns an error only when the run as a whole failed: the event is
 // not a scheduled one, the status index could not be read (after working on
@@ -100,25 +119,42 @@ func (h *Handler) Handle(ctx context.Context, ev events.EventBridgeEvent) error 
 
 	var st sweepStats
 	defer func() { h.Metrics.Emit(ctx, metrics.Count{Name: metrics.StaleOrdersResent, Value: int64(st.sent)}) }()
-	ids, findErr := h.Stale.Find(work, h.now(), maxOrders)
-	if findErr != nil {
-		h.Log.ErrorContext(ctx, "reading stale orders failed", "error", findErr.Error(), "foundBeforeError", len(ids))
-		if len(ids) == 0 {
-			return fmt.Errorf("sweep: %w", findErr)
-		}
-	}
-	st.found = len(ids)
-	for start := 0; start < len(ids); start += kitchenqueue.MaxBatch {
-		if work.Err() != nil {
-			st.notReached += len(ids) - start
+	maxRead := MaxReadFactor * maxOrders
+	var findErr error
+	batch := make([]string, 0, kitchenqueue.MaxBatch)
+	for id, err := range h.Stale.Find(work, h.now()) {
+		if err != nil {
+			findErr = err
 			break
 		}
-		h.sweepBatch(ctx, work, ids[start:min(start+kitchenqueue.MaxBatch, len(ids))], &st)
+		st.found++
+		batch = append(batch, id)
+		// A batch holds no more IDs than claims are left, so a run never
+		// claims more than maxOrders.
+		if len(batch) < min(kitchenqueue.MaxBatch, maxOrders-st.claims()) && st.found < maxRead {
+			continue
+		}
+		h.sweepBatch(ctx, work, batch, &st)
+		batch = batch[:0]
+		if st.claims() >= maxOrders || st.found >= maxRead || work.Err() != nil {
+			break
+		}
+	}
+	h.sweepBatch(ctx, work, batch, &st) // the IDs read after the last full batch
+	if findErr != nil && work.Err() != nil && ctx.Err() == nil {
+		findErr = nil // the margin cut a Query short: out of time, the next run continues
+	}
+	if findErr != nil {
+		h.Log.ErrorContext(ctx, "reading stale orders failed", "error", findErr.Error(), "foundBeforeError", st.found)
+		if st.found == 0 {
+			return fmt.Errorf("sweep: %w", findErr)
+		}
 	}
 
 	h.Log.InfoContext(ctx, "sweep done", "eventId", ev.ID, "staleAfter", h.Stale.After.String(),
 		"found", st.found, "sent", st.sent, "skipped", st.skipped, "failed", st.failed,
-		"notReached", st.notReached, "deadlineReached", work.Err() != nil)
+		"notReached", st.notReached, "maxOrdersReached", st.claims() >= maxOrders,
+		"maxReadReached", st.found >= maxRead, "deadlineReached", work.Err() != nil)
 	switch {
 	case findErr != nil:
 		return fmt.Errorf("sweep: %w", findErr)
@@ -132,6 +168,9 @@ func (h *Handler) Handle(ctx context.Context, ev events.EventBridgeEvent) error 
 // ones in one batch. Claims and sends use work (which ends at the margin);
 // unclaims use ctx, whose remaining margin is reserved for them.
 func (h *Handler) sweepBatch(ctx, work context.Context, ids []string, st *sweepStats) {
+	if len(ids) == 0 {
+		return
+	}
 	msgs := make([]orders.KitchenMessage, 0, len(ids))
 	claimedAt := make([]time.Time, 0, len(ids))
 	for i, id := range ids {

@@ -250,6 +250,7 @@ func TestHandle(t *testing.T) {
 		wantSent    []string
 		wantClaimed []string // orders whose resentAt must be t0 afterwards
 		wantCleared []string // orders whose claim was undone: resentAt removed
+		wantFound   int      // IDs read from the index, as the "sweep done" line says; 0: not checked
 		wantErr     bool
 	}{
 		{
@@ -302,6 +303,26 @@ func TestHandle(t *testing.T) {
 			wantSent: ids(staleRows(25)), wantClaimed: ids(staleRows(25)),
 		},
 		{
+			name: "orders claimed recently do not use up MaxOrders", event: "scheduled-event.json", maxOrders: 2,
+			rows:     append(claimedRows(3, 5*time.Minute), staleRows(3)...),
+			wantSent: ids(staleRows(2)), wantClaimed: ids(staleRows(2)), wantFound: 5,
+		},
+		{
+			name: "MaxOrders counts claims across batches", event: "scheduled-event.json", maxOrders: 12,
+			rows:     append(claimedRows(25, time.Minute), staleRows(20)...),
+			wantSent: ids(staleRows(12)), wantClaimed: ids(staleRows(12)), wantFound: 37,
+		},
+		{
+			name: "reads stop at MaxReadFactor times MaxOrders", event: "scheduled-event.json", maxOrders: 2,
+			rows:      append(claimedRows(2*MaxReadFactor, time.Minute), staleRows(1)...),
+			wantFound: 2 * MaxReadFactor,
+		},
+		{
+			name: "a stale order just inside the read bound is sent", event: "scheduled-event.json", maxOrders: 2,
+			rows:     append(claimedRows(2*MaxReadFactor-1, time.Minute), staleRows(1)...),
+			wantSent: ids(staleRows(1)), wantClaimed: ids(staleRows(1)), wantFound: 2 * MaxReadFactor,
+		},
+		{
 			name: "nothing stale", rows: mixed[:1], event: "scheduled-event.json",
 		},
 		{
@@ -324,6 +345,11 @@ func TestHandle(t *testing.T) {
 				t.Fatalf("got error %v, want error %t", err, tt.wantErr)
 			}
 			checkLogLines(t, out.Bytes())
+			if tt.wantFound > 0 {
+				if got := doneLine(t, out.Bytes())["found"]; got != float64(tt.wantFound) {
+					t.Errorf("got found %v, want %d", got, tt.wantFound)
+				}
+			}
 			lines := metricstest.Lines(t, out.Bytes())
 			if tt.event != "scheduled-event.json" {
 				if len(lines) != 0 {
@@ -369,6 +395,30 @@ func checkLogLines(t *testing.T, out []byte) {
 			t.Errorf("log line %s has no orderId", sc.Text())
 		}
 	}
+}
+
+// claimedRows returns n PENDING orders "c-00".."c-(n-1)", created before
+// any of staleRows and claimed by another run claimedAgo before t0.
+func claimedRows(n int, claimedAgo time.Duration) []row {
+	rows := make([]row, n)
+	for i := range rows {
+		rows[i] = row{id: fmt.Sprintf("c-%02d", i), status: "PENDING", createdAt: ago(time.Hour + time.Duration(n-i)*time.Second), resentAt: ago(claimedAgo)}
+	}
+	return rows
+}
+
+// doneLine returns the "sweep done" log line of out.
+func doneLine(t *testing.T, out []byte) map[string]any {
+	t.Helper()
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		var line map[string]any
+		if json.Unmarshal(sc.Bytes(), &line) == nil && line["msg"] == "sweep done" {
+			return line
+		}
+	}
+	t.Fatalf("got no sweep done line in %s", out)
+	return nil
 }
 
 func ids(rows []row) []string {
@@ -458,6 +508,43 @@ func TestHandleDeadline(t *testing.T) {
 		if sent, claimed := slices.Contains(q.sent, r.id), ft.resentAt(r.id) != ""; sent != claimed {
 			t.Errorf("%s: got sent %t claimed %t, want a claim exactly on sent orders", r.id, sent, claimed)
 		}
+	}
+}
+
+// TestHandleMarginCutsRead: a run whose time runs out while it reads the
+// index has not failed (the next run continues); one whose read fails
+// otherwise has.
+func TestHandleMarginCutsRead(t *testing.T) {
+	tests := []struct {
+		name    string
+		timeout time.Duration // of the invocation; the margin is 2 s
+		failOn  func(op, id string) error
+		wantErr bool
+	}{
+		{name: "deadline already within the margin", timeout: time.Second},
+		{name: "index unreadable with time left", timeout: time.Minute, wantErr: true,
+			failOn: func(op, _ string) error {
+				if op == "Query" {
+					return errors.New("throttled")
+				}
+				return nil
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ft := newTable(t, staleRows(3)...)
+			ft.failOn = tt.failOn
+			q := &fakeQueue{}
+			h := newHandler(ft, q, func() time.Time { return t0 })
+			ctx, cancel := context.WithTimeout(context.Background(), tt.timeout)
+			defer cancel()
+			if err := h.Handle(ctx, loadEvent(t, "scheduled-event.json")); (err != nil) != tt.wantErr {
+				t.Errorf("got error %v, want error %t", err, tt.wantErr)
+			}
+			if len(q.sent) != 0 {
+				t.Errorf("got sent %v, want none", q.sent)
+			}
+		})
 	}
 }
 

@@ -29,16 +29,25 @@
 // number of fields than the header is rejected likewise. Blank lines are
 // skipped. Field names in errors are the column names.
 //
+// A quote left open (`c-2,"B,1,100`) makes one record of the lines after it,
+// up to the next quote or the end of the file. No field of an order may hold
+// a line break, so such a record is always rejected: its first line with a
+// message naming its last ("the record runs from line 3 to line 9, none of
+// which is imported"), and each later line it ran over on its own (field
+// "line"), so that every line of the file is stored, rejected or blank. The
+// orderRefs of those later lines cannot be read: they hold back no group.
+//
 // # JSON Lines (.jsonl, .ndjson)
 //
 // Every non-blank line is one JSON object shaped like orders.NewOrder:
 //
 //	{"customerId":"c-1","items":[{"sku":"ESPRESSO","quantity":2,"unitPriceCents":250}]}
 //
-// Unknown fields, a second value on the line, and JSON that is not an object
-// reject the line. Field names in errors are JSON paths: "items[0].quantity"
-// for a rule broken, "items.quantity" for a value of the wrong JSON type (the
-// decoder does not give the index).
+// Unknown fields, names in another case than these ("CustomerID"), a name
+// said twice in one object, a second value on the line, and JSON that is not
+// an object reject the line. Field names in errors are JSON paths:
+// "items[0].quantity" for a rule broken, "items.quantity" for a value of the
+// wrong JSON type (the decoder does not give the index).
 // Lines may end in "\n" or "\r\n"; a line longer than MaxLineBytes rejects the
 // whole file.
 package bulkimport
@@ -131,8 +140,9 @@ type Rejection struct {
 
 // Result is what Parse found in a file.
 type Result struct {
-	// Rows counts the data rows read: CSV records after the header, or
-	// non-blank JSON Lines lines.
+	// Rows counts the data rows read: CSV records after the header (plus,
+	// for a rejected record that runs over several lines, each line after
+	// its first), or non-blank JSON Lines lines.
 	Rows int
 	// Entries are the valid orders, in the order of their first line.
 	Entries []Entry
@@ -193,7 +203,16 @@ func decodeLine(b []byte) (orders.NewOrder, []orders.FieldError) {
 	var n orders.NewOrder
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&n); err != nil {
+	err := dec.Decode(&n)
+	var typeErr *json.UnmarshalTypeError
+	if err == nil || errors.As(err, &typeErr) {
+		// encoding/json matches names without regard to case and keeps the
+		// last of a repeated name; the names are exact and said once.
+		if ne := orders.CheckNewOrderNames(b); ne != nil {
+			return n, []orders.FieldError{{Field: ne.Field(), Message: ne.Message()}}
+		}
+	}
+	if err != nil {
 		return n, []orders.FieldError{jsonFieldError(err)}
 	}
 	if _, err := dec.Token(); err != io.EOF {
@@ -284,7 +303,12 @@ func parseCSV(r io.Reader) (Result, error) {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
 			res.Rows++
-			res.Rejected = append(res.Rejected, Rejection{Line: pe.StartLine, Errors: []orders.FieldError{{Field: FieldLine, Message: pe.Err.Error()}}})
+			msg := pe.Err.Error()
+			if pe.Line > pe.StartLine { // a quote left open ran on over later lines
+				msg += ": " + spanMessage(pe.StartLine, pe.Line)
+			}
+			res.Rejected = append(res.Rejected, Rejection{Line: pe.StartLine, Errors: []orders.FieldError{{Field: FieldLine, Message: msg}}})
+			res.rejectSpan(pe.StartLine, pe.Line)
 			continue
 		}
 		if err != nil {
@@ -292,9 +316,16 @@ func parseCSV(r io.Reader) (Result, error) {
 		}
 		res.Rows++
 		line, _ := cr.FieldPos(0)
+		end, _ := cr.FieldPos(len(rec) - 1)
+		end += strings.Count(rec[len(rec)-1], "\n") // a quoted last field may hold line breaks
+		var span []orders.FieldError
+		if end > line { // a quote left open until a later line
+			span = []orders.FieldError{{Field: FieldLine, Message: spanMessage(line, end) + " (a quoted field holds a line break)"}}
+			res.rejectSpan(line, end)
+		}
 		if len(rec) != nfields {
-			res.Rejected = append(res.Rejected, Rejection{Line: line, Errors: []orders.FieldError{{Field: FieldLine,
-				Message: fmt.Sprintf("has %d fields, want %d as in the header", len(rec), nfields)}}})
+			res.Rejected = append(res.Rejected, Rejection{Line: line, Errors: append([]orders.FieldError{{Field: FieldLine,
+				Message: fmt.Sprintf("has %d fields, want %d as in the header", len(rec), nfields)}}, span...)})
 			continue
 		}
 		field := func(col string) string {
@@ -305,6 +336,7 @@ func parseCSV(r io.Reader) (Result, error) {
 		}
 		ref := field(ColOrderRef)
 		item, errs := csvItem(field)
+		errs = append(errs, span...)
 		if msg := checkRef(ref); msg != "" {
 			errs = append(errs, orders.FieldError{Field: ColOrderRef, Message: msg})
 			ref = "" // keep a bad ref from joining or naming a group
@@ -354,6 +386,26 @@ func parseCSV(r io.Reader) (Result, error) {
 	}
 	slices.SortStableFunc(res.Rejected, func(a, b Rejection) int { return a.Line - b.Line })
 	return res, nil
+}
+
+// spanMessage says that a CSV record ran from line from to line to.
+func spanMessage(from, to int) string {
+	return fmt.Sprintf("the record runs from line %d to line %d, none of which is imported", from, to)
+}
+
+// rejectSpan lists each line after from up to to, the lines a rejected CSV
+// record ran over, as a rejected row of its own, so that the summary accounts
+// for every line.
+func (res *Result) rejectSpan(from, to int) {
+	if to <= from {
+		return
+	}
+	errs := []orders.FieldError{{Field: FieldLine, // shared by the lines of the span: read-only
+		Message: fmt.Sprintf("inside the record that starts on line %d (a quote there is not closed on its line): not imported", from)}}
+	for l := from + 1; l <= to; l++ {
+		res.Rows++
+		res.Rejected = append(res.Rejected, Rejection{Line: l, Errors: errs})
+	}
 }
 
 // columns maps the header's column names to their indexes.

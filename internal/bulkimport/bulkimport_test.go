@@ -2,8 +2,10 @@ package bulkimport
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -193,6 +195,87 @@ func TestParseCSVMessages(t *testing.T) {
 	}
 }
 
+// TestParseCSVQuoteSpans: a quote left open makes one record of the lines
+// after it; the summary lists every one of them.
+func TestParseCSVQuoteSpans(t *testing.T) {
+	const header = "customerId,sku,quantity,unitPriceCents,orderRef\r\n"
+	inside := func(from int) orders.FieldError {
+		return fe("line", fmt.Sprintf("inside the record that starts on line %d (a quote there is not closed on its line): not imported", from))
+	}
+	tests := []struct {
+		name         string
+		in           string
+		wantRows     int
+		wantEntries  []int // lines
+		wantRejected []Rejection
+	}{
+		{
+			name:        "quote never closed: every later line listed",
+			in:          header + "c1,A,1,100,\r\n" + "c2,\"B,1,100,\r\n" + "c3,C,1,100,\r\n" + "c4,D,1,100,\r\n",
+			wantRows:    4,
+			wantEntries: []int{2},
+			wantRejected: []Rejection{
+				{Line: 3, Errors: []orders.FieldError{fe("line", `extraneous or missing " in quoted-field: the record runs from line 3 to line 5, none of which is imported`)}},
+				{Line: 4, Errors: []orders.FieldError{inside(3)}},
+				{Line: 5, Errors: []orders.FieldError{inside(3)}},
+			},
+		},
+		{
+			name:        "quote closed lines later: the record and its lines listed, later rows kept",
+			in:          header + "c2,\"B,1,100,\n" + "c3,C,1,100,\n" + "c4\",D,1,100,\n" + "c5,E,1,100,\n",
+			wantRows:    4,
+			wantEntries: []int{5},
+			wantRejected: []Rejection{
+				{Line: 2, Errors: []orders.FieldError{fe("line", "has 6 fields, want 5 as in the header"),
+					fe("line", "the record runs from line 2 to line 4, none of which is imported (a quoted field holds a line break)")}},
+				{Line: 3, Errors: []orders.FieldError{inside(2)}},
+				{Line: 4, Errors: []orders.FieldError{inside(2)}},
+			},
+		},
+		{
+			name:        "quoted field with a line break and the right field count: rejected with its group",
+			in:          header + "c1,A,1,100,g\n" + "c1,\"B\n\",1,100,g\n" + "c2,C,1,100,\n",
+			wantRows:    4,
+			wantEntries: []int{5},
+			wantRejected: []Rejection{
+				{Line: 2, Errors: []orders.FieldError{fe("orderRef", `order "g" not imported: it has bad rows on lines 3`)}},
+				{Line: 3, Errors: []orders.FieldError{fe("line", "the record runs from line 3 to line 4, none of which is imported (a quoted field holds a line break)")}},
+				{Line: 4, Errors: []orders.FieldError{inside(3)}},
+			},
+		},
+		{
+			name:        "stray quote on one line: that line only",
+			in:          header + "c1,\"A\"x,1,100,\n" + "c2,B,1,100,\n",
+			wantRows:    2,
+			wantEntries: []int{3},
+			wantRejected: []Rejection{
+				{Line: 2, Errors: []orders.FieldError{fe("line", `extraneous or missing " in quoted-field`)}},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := Parse(strings.NewReader(tt.in), CSV)
+			if err != nil {
+				t.Fatalf("Parse: got error %v, want nil", err)
+			}
+			if res.Rows != tt.wantRows {
+				t.Errorf("got %d rows, want %d", res.Rows, tt.wantRows)
+			}
+			var entries []int
+			for _, e := range res.Entries {
+				entries = append(entries, e.Line)
+			}
+			if !slices.Equal(entries, tt.wantEntries) {
+				t.Errorf("got entries on lines %v, want %v", entries, tt.wantEntries)
+			}
+			if !reflect.DeepEqual(res.Rejected, tt.wantRejected) {
+				t.Errorf("got rejected\n%+v\nwant\n%+v", res.Rejected, tt.wantRejected)
+			}
+		})
+	}
+}
+
 func TestParseBadFile(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -285,6 +368,46 @@ func TestParseJSONL(t *testing.T) {
 	}
 }
 
+// TestParseJSONLNames: encoding/json matches names without regard to case
+// and keeps the last of a repeated name; a JSON Lines line may do neither.
+func TestParseJSONLNames(t *testing.T) {
+	tests := []struct {
+		name string
+		line string
+		want []orders.FieldError // nil: imported
+	}{
+		{name: "exact names", line: `{"customerId":"c-1","items":[{"sku":"A","quantity":1,"unitPriceCents":1}]}`},
+		{name: "exact name written with an escape", line: `{"customer\u0049d":"c-1","items":[{"sku":"A","quantity":1,"unitPriceCents":1}]}`},
+		{name: "order name in other case", line: `{"CustomerID":"c-1","items":[{"sku":"A","quantity":1,"unitPriceCents":1}]}`,
+			want: []orders.FieldError{fe("CustomerID", `is not a known field (names are case-sensitive: "customerId")`)}},
+		{name: "item name in other case", line: `{"customerId":"c-1","items":[{"sku":"A","quantity":1,"unitPriceCents":1},{"sku":"B","Quantity":1,"unitPriceCents":1}]}`,
+			want: []orders.FieldError{fe("items[1].Quantity", `is not a known field (names are case-sensitive: "quantity")`)}},
+		{name: "name in other case, value of the wrong type", line: `{"customerId":"c-1","ITEMS":"x"}`,
+			want: []orders.FieldError{fe("ITEMS", `is not a known field (names are case-sensitive: "items")`)}},
+		{name: "order name said twice", line: `{"customerId":"evil","customerId":"c-1","items":[{"sku":"A","quantity":1,"unitPriceCents":1}]}`,
+			want: []orders.FieldError{fe("customerId", "appears more than once")}},
+		{name: "item name said twice", line: `{"customerId":"c-1","items":[{"sku":"A","quantity":1,"unitPriceCents":1,"unitPriceCents":0}]}`,
+			want: []orders.FieldError{fe("items[0].unitPriceCents", "appears more than once")}},
+		{name: "items said twice", line: `{"customerId":"c-1","items":[],"items":[{"sku":"A","quantity":1,"unitPriceCents":1}]}`,
+			want: []orders.FieldError{fe("items", "appears more than once")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := Parse(strings.NewReader(tt.line+"\n"), JSONL)
+			if err != nil {
+				t.Fatalf("Parse: got error %v, want nil", err)
+			}
+			var got []orders.FieldError
+			if len(res.Rejected) > 0 {
+				got = res.Rejected[0].Errors
+			}
+			if !reflect.DeepEqual(got, tt.want) || len(res.Entries) != map[bool]int{true: 1, false: 0}[tt.want == nil] {
+				t.Errorf("got rejected %+v and %d entries, want rejected %+v", got, len(res.Entries), tt.want)
+			}
+		})
+	}
+}
+
 func TestOrderID(t *testing.T) {
 	base := OrderID("b", "incoming/a.csv", "v1", "line:2")
 	tests := []struct {
@@ -320,6 +443,7 @@ func FuzzParse(f *testing.F) {
 		"customerId,sku,quantity,unitPriceCents\nc 2,A,x,100\n\"a,b\n,,,\n",
 		"customerId,sku,quantity,unitPriceCents,orderRef\nc,A,1,1,\"g\"x\nc,A,1,1,g\n",
 		`{"customerId":"c-1","items":[{"sku":"A","quantity":2,"unitPriceCents":250}]}` + "\n[1]\nnull\n{\"x\":1}\n",
+		`{"CustomerID":"c-1","items":[{"sku":"A","SKU":"B","quantity":2,"unitPriceCents":250}],"customerId":"c"}` + "\n",
 		"",
 		"\n\n\r\n",
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -40,7 +41,7 @@ func ParseStaleAfter(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// stalePageSize is the Limit of each Query page FindStale reads.
+// stalePageSize is the Limit of each Query page Find reads.
 const stalePageSize = 100
 
 // StaleOrders finds orders stuck in PENDING and claims them for a resend, so
@@ -65,45 +66,51 @@ type StaleOrders struct {
 	After time.Duration
 }
 
-// Find returns the IDs of up to limit orders that were created before
-// now-After and are PENDING in the status index, oldest first. It pages with
-// dynamodb.NewQueryPaginator (pages of 100) and stops once it has limit IDs.
+// Find returns an iterator over the IDs of the orders that were created
+// before now-After and are PENDING in the status index, oldest first. It
+// pages with dynamodb.NewQueryPaginator (pages of 100) and reads a page only
+// when the loop has taken every ID of the one before, so a loop that breaks
+// reads no further.
 //
-// The index is eventually consistent and is not filtered on AttrResentAt (an
-// index may not project it): orders another run claimed recently, or that
-// moved on a moment ago, are returned too, and Claim turns them away.
+// The index is eventually consistent and is not filtered on AttrResentAt (a
+// KEYS_ONLY index does not project it): orders another run claimed recently,
+// or that moved on a moment ago, are yielded too, and Claim turns them away.
+// A caller that bounds its work must therefore count claims, not IDs.
 //
-// On a Query error it returns the IDs of the pages read so far with the
-// error, so a caller can still work on them.
-func (s *StaleOrders) Find(ctx context.Context, now time.Time, limit int) ([]string, error) {
-	p := dynamodb.NewQueryPaginator(s.Query, &dynamodb.QueryInput{
-		TableName:              aws.String(s.Table),
-		IndexName:              aws.String(s.StatusIndex),
-		KeyConditionExpression: aws.String("#status = :pending AND #createdAt < :cutoff"),
-		ProjectionExpression:   aws.String("#orderId"),
-		ExpressionAttributeNames: map[string]string{
-			"#status": AttrStatus, "#createdAt": AttrCreatedAt, "#orderId": AttrOrderID,
-		},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pending": &types.AttributeValueMemberS{Value: string(StatusPending)},
-			":cutoff":  &types.AttributeValueMemberS{Value: FormatTime(now.Add(-s.After))},
-		},
-		ScanIndexForward: aws.Bool(true),
-		Limit:            aws.Int32(stalePageSize),
-	})
-	var ids []string
-	for p.HasMorePages() && len(ids) < limit {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return ids, fmt.Errorf("find stale orders in %s: %w", s.StatusIndex, err)
-		}
-		for _, item := range page.Items {
-			if id, ok := item[AttrOrderID].(*types.AttributeValueMemberS); ok && id.Value != "" && len(ids) < limit {
-				ids = append(ids, id.Value)
+// On a Query error the iterator yields ("", err) once and stops, after the
+// IDs of the pages read before it, so a caller can still work on them.
+func (s *StaleOrders) Find(ctx context.Context, now time.Time) iter.Seq2[string, error] {
+	return func(yield func(string, error) bool) {
+		p := dynamodb.NewQueryPaginator(s.Query, &dynamodb.QueryInput{
+			TableName:              aws.String(s.Table),
+			IndexName:              aws.String(s.StatusIndex),
+			KeyConditionExpression: aws.String("#status = :pending AND #createdAt < :cutoff"),
+			ProjectionExpression:   aws.String("#orderId"),
+			ExpressionAttributeNames: map[string]string{
+				"#status": AttrStatus, "#createdAt": AttrCreatedAt, "#orderId": AttrOrderID,
+			},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":pending": &types.AttributeValueMemberS{Value: string(StatusPending)},
+				":cutoff":  &types.AttributeValueMemberS{Value: FormatTime(now.Add(-s.After))},
+			},
+			ScanIndexForward: aws.Bool(true),
+			Limit:            aws.Int32(stalePageSize),
+		})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				yield("", fmt.Errorf("find stale orders in %s: %w", s.StatusIndex, err))
+				return
+			}
+			for _, item := range page.Items {
+				if id, ok := item[AttrOrderID].(*types.AttributeValueMemberS); ok && id.Value != "" {
+					if !yield(id.Value, nil) {
+						return
+					}
+				}
 			}
 		}
 	}
-	return ids, nil
 }
 
 // Claim marks order id as being resent at now, with one UpdateItem that sets

@@ -111,7 +111,17 @@ func TestStaleOrdersFind(t *testing.T) {
 			var calls int
 			var inputs []*dynamodb.QueryInput
 			s := &StaleOrders{Query: pagedIndex(tt.n, tt.failAt, &calls, &inputs), Table: "Orders", StatusIndex: "byStatus", After: 15 * time.Minute}
-			ids, err := s.Find(context.Background(), now, tt.limit)
+			var ids []string
+			var err error
+			for id, e := range s.Find(context.Background(), now) {
+				if e != nil {
+					err = e
+					break
+				}
+				if ids = append(ids, id); len(ids) == tt.limit {
+					break // a loop that stops early reads no further page
+				}
+			}
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("got error %v, want error %t", err, tt.wantErr)
 			}

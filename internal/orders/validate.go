@@ -170,7 +170,9 @@ func NewID() string {
 
 // IDFromKey returns the order ID for an idempotency key: the same shape as
 // NewID, from the first 128 bits of SHA-256(key). The same key always gives
-// the same ID; different keys collide with negligible probability.
+// the same ID; different keys collide with negligible probability. Each
+// caller starts its keys with its own prefix ("api:", "import:"), so that
+// keys from one source can never name the orders of another.
 func IDFromKey(key string) string {
 	sum := sha256.Sum256([]byte(key))
 	return idPrefix + idEncoding.EncodeToString(sum[:16])
