@@ -103,7 +103,7 @@ test: examples
 # clone, function sizes, cold starts and warm invocations under the
 # emulator, handler cost per event) and writes the raw samples, the table
 # and the cost section under .build/bench/. Works in throwaway clones of
-# HEAD in a temp dir; takes 15-25 minutes on 2 cores. Flags via BENCH_FLAGS,
+# HEAD in a temp dir; takes 15-40 minutes on 2 cores. Flags via BENCH_FLAGS,
 # e.g. BENCH_FLAGS="-worktree" (include uncommitted changes) or
 # BENCH_FLAGS="-runs 1 -sessions 3 -count 3" (a quick look).
 BENCH_FLAGS ?=

@@ -205,3 +205,42 @@ func TestCleanEnvDropsTheCallersMakeState(t *testing.T) {
 		t.Errorf("got %s, want PATH=/usr/bin and EXTRA=1 last", env)
 	}
 }
+
+func TestRenderTableIsOneTableWithVerdicts(t *testing.T) {
+	s := func(sec float64) measured {
+		return measured{Wall: time.Duration(sec * float64(time.Second)), CPU: time.Duration(sec * 1.5 * float64(time.Second)), TreePeak: 1 << 30, MaxSingle: 1 << 29}
+	}
+	run := synthRun{
+		FreshNpm: s(20), FreshSynth: s(80), FreshWarmNpm: s(20), FreshWarmSynth: s(20),
+		Unchanged: s(10), OneFunction: s(12), OneFunctionRebuilt: []string{"kitchen"},
+		PairUnchanged: []measured{s(10)}, PairReference: []measured{s(9)}, ReferenceSameTemplate: true,
+		GoList: map[string]time.Duration{"api": 300 * time.Millisecond},
+	}
+	fn := func(name string, cold time.Duration, zip int64) fnResult {
+		return fnResult{Name: name, MemoryMB: 256, Binary: 10 << 20, Zip: zip, Runs: []fnRun{{Cold: cold, Warm: []time.Duration{time.Millisecond}, WarmReportMs: []float64{1}}}}
+	}
+	res := results{
+		Machine:   machine{CPU: "cpu", Cores: 2, Start: time.Now(), End: time.Now()},
+		Synth:     []synthRun{run, run, run},
+		Functions: []fnResult{fn(helloName, 10*time.Millisecond, 2<<20), fn("api", 40*time.Millisecond, 3<<20)},
+		Handlers:  []handlerResult{{Function: "api", Handle: benchSamples{NsOp: []float64{300}, BOp: []float64{1}, AllocsOp: []float64{1}}, Decode: benchSamples{NsOp: []float64{100}, BOp: []float64{1}, AllocsOp: []float64{1}}}},
+	}
+	table := renderTable(res, options{pairs: 1, sessions: 1, invokes: 1, count: 1, benchtime: "1s", coldCache: true})
+	lines := strings.Split(strings.TrimSpace(table), "\n")
+	for _, l := range lines[2:] {
+		if !strings.HasPrefix(l, "| ") || strings.Count(l, " | ") != 3 {
+			t.Errorf("not a 4-column table row: %q", l)
+		}
+	}
+	for _, want := range []string{
+		"**FAIL**: 100.00 s against 90 s (11% over)", // fresh clone 20 + 80 s
+		"**1.11x** (CPU time: 1.11x)",                // 10 s / 9 s
+		"1 [kitchen] 1 [kitchen] 1 [kitchen]",
+		"**FAIL**: 4.00x against 3x (33% over)", // api cold 40 ms, floor 10 ms
+		"**3.00x** ns/op",
+	} {
+		if !strings.Contains(table, want) {
+			t.Errorf("table lacks %q:\n%s", want, table)
+		}
+	}
+}

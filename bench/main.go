@@ -109,7 +109,7 @@ func benchmark(ctx context.Context, o options) error {
 	// Synth, leaving the last run's clone synthesized for what follows.
 	var clone string
 	if want["synth"] {
-		sb := &synthBench{root: root, tmp: tmp, worktree: o.worktree, coldCache: o.coldCache, pairs: o.pairs, log: logf}
+		sb := &synthBench{root: root, worktree: o.worktree, coldCache: o.coldCache, pairs: o.pairs, log: logf}
 		for r := 1; r <= o.runs; r++ {
 			dir := filepath.Join(tmp, fmt.Sprintf("run-%d", r))
 			run, c, source, err := sb.runOnce(ctx, dir, r)
@@ -248,7 +248,7 @@ func renderTable(res results, o options) string {
 	row("Runs (medians over these)", strings.Join(runs, "; "), "", "")
 
 	if len(res.Synth) > 0 {
-		renderSynth(row, res.Synth, o)
+		renderSynth(row, res.Synth, o, m.Cores)
 	}
 	if len(res.Functions) > 0 {
 		renderFunctions(row, res.Functions)
@@ -270,32 +270,50 @@ func collect(runs []synthRun, f func(synthRun) []measured) (walls []time.Duratio
 	return
 }
 
+func cpuOf(runs []synthRun, f func(synthRun) []measured) time.Duration {
+	var ds []time.Duration
+	for _, r := range runs {
+		for _, m := range f(r) {
+			ds = append(ds, m.CPU)
+		}
+	}
+	return medianDur(ds)
+}
+
 func memNote(tree, single []uint64) string {
 	return fmt.Sprintf("; peak RSS: process tree %s (sampled every %s), largest process %s", gib(medianU(tree)), sampleEvery, gib(medianU(single)))
 }
 
-func renderSynth(row func(a, b, c, d string), runs []synthRun, o options) {
+// cpuNote gives the CPU time of a figure and the wall time it needs at
+// least on an idle machine with cores cores (all of them busy throughout).
+func cpuNote(cpu time.Duration, cores int) string {
+	return fmt.Sprintf("; CPU (user+sys) %s, so >= %s on %d idle cores", secs(cpu), secs(cpu/time.Duration(cores)), cores)
+}
+
+func renderSynth(row func(a, b, c, d string), runs []synthRun, o options, cores int) {
 	n := fmt.Sprintf(" (%d)", len(runs))
 	cache := "empty GOCACHE"
 	if !o.coldCache {
 		cache = "the user's warm GOCACHE"
 	}
 	sum := func(a, b measured) measured {
-		return measured{Wall: a.Wall + b.Wall, TreePeak: max(a.TreePeak, b.TreePeak), MaxSingle: max(a.MaxSingle, b.MaxSingle)}
+		return measured{Wall: a.Wall + b.Wall, CPU: a.CPU + b.CPU, TreePeak: max(a.TreePeak, b.TreePeak), MaxSingle: max(a.MaxSingle, b.MaxSingle)}
 	}
 	fw, ft, fs := collect(runs, func(r synthRun) []measured { return []measured{sum(r.FreshNpm, r.FreshSynth)} })
 	npm, _, _ := collect(runs, func(r synthRun) []measured { return []measured{r.FreshNpm} })
 	syn, _, _ := collect(runs, func(r synthRun) []measured { return []measured{r.FreshSynth} })
 	fresh := medianDur(fw)
 	row("Synth: fresh clone, first `make synth` incl. `npm ci`; warm module cache, "+cache+n,
-		fmt.Sprintf("**%s** (npm ci %s + synth %s)%s%s", secs(fresh), secs(medianDur(npm)), secs(medianDur(syn)), spread(fw, secs), memNote(ft, fs)),
+		fmt.Sprintf("**%s** (npm ci %s + synth %s)%s%s%s", secs(fresh), secs(medianDur(npm)), secs(medianDur(syn)), spread(fw, secs),
+			cpuNote(cpuOf(runs, func(r synthRun) []measured { return []measured{sum(r.FreshNpm, r.FreshSynth)} }), cores), memNote(ft, fs)),
 		"< 90 s", verdict(fresh < 90*time.Second, over(fresh.Seconds(), 90, " s")))
 
 	ww, wt, ws := collect(runs, func(r synthRun) []measured { return []measured{sum(r.FreshWarmNpm, r.FreshWarmSynth)} })
 	wnpm, _, _ := collect(runs, func(r synthRun) []measured { return []measured{r.FreshWarmNpm} })
 	wsyn, _, _ := collect(runs, func(r synthRun) []measured { return []measured{r.FreshWarmSynth} })
 	row("Synth: same, clean checkout with a warm build cache"+n,
-		fmt.Sprintf("%s (npm ci %s + synth %s)%s%s", secs(medianDur(ww)), secs(medianDur(wnpm)), secs(medianDur(wsyn)), spread(ww, secs), memNote(wt, ws)), "", "")
+		fmt.Sprintf("%s (npm ci %s + synth %s)%s%s%s", secs(medianDur(ww)), secs(medianDur(wnpm)), secs(medianDur(wsyn)), spread(ww, secs),
+			cpuNote(cpuOf(runs, func(r synthRun) []measured { return []measured{sum(r.FreshWarmNpm, r.FreshWarmSynth)} }), cores), memNote(wt, ws)), "", "")
 
 	uw, ut, us := collect(runs, func(r synthRun) []measured { return []measured{r.Unchanged} })
 	okNone := true
@@ -305,7 +323,8 @@ func renderSynth(row func(a, b, c, d string), runs []synthRun, o options) {
 		rebuiltU = append(rebuiltU, r.UnchangedRebuilt...)
 	}
 	row("Synth: `make synth` again, nothing changed"+n,
-		fmt.Sprintf("**%s**%s%s; functions rebuilt: %s", secs(medianDur(uw)), spread(uw, secs), memNote(ut, us), listOr(rebuiltU, "none")),
+		fmt.Sprintf("**%s**%s%s%s; functions rebuilt: %s", secs(medianDur(uw)), spread(uw, secs),
+			cpuNote(cpuOf(runs, func(r synthRun) []measured { return []measured{r.Unchanged} }), cores), memNote(ut, us), listOr(rebuiltU, "none")),
 		"rebuilds no function", verdict(okNone, "rebuilt "+strings.Join(rebuiltU, ", ")))
 
 	pu, _, _ := collect(runs, func(r synthRun) []measured { return r.PairUnchanged })
@@ -319,14 +338,16 @@ func renderSynth(row func(a, b, c, d string), runs []synthRun, o options) {
 		}
 		valid := same && len(refRebuilt) == 0
 		ratio := float64(medianDur(pu)) / float64(medianDur(pr))
+		cpuRatio := float64(cpuOf(runs, func(r synthRun) []measured { return r.PairUnchanged })) / float64(cpuOf(runs, func(r synthRun) []measured { return r.PairReference }))
 		row(fmt.Sprintf("Synth: same app, every asset already built, asset hashes given (reference; %d)", len(pr)),
-			fmt.Sprintf("%s%s%s; template identical to the unchanged synth's: %t; functions rebuilt: %s", secs(medianDur(pr)), spread(pr, secs), memNote(prt, prs), same, listOr(refRebuilt, "none")), "", "")
+			fmt.Sprintf("%s%s%s%s; template identical to the unchanged synth's: %t; functions rebuilt: %s", secs(medianDur(pr)), spread(pr, secs),
+				cpuNote(cpuOf(runs, func(r synthRun) []measured { return r.PairReference }), cores), memNote(prt, prs), same, listOr(refRebuilt, "none")), "", "")
 		result := verdict(ratio <= 1.2, over(ratio, 1.2, "x"))
 		if !valid {
 			result = "**INVALID**: the reference did not synthesize the same app without building"
 		}
 		row(fmt.Sprintf("Ratio: unchanged synth / reference (%d interleaved pairs; unchanged %s)", len(pr), secs(medianDur(pu))),
-			fmt.Sprintf("**%.2fx**", ratio), "<= 1.2x", result)
+			fmt.Sprintf("**%.2fx** (CPU time: %.2fx)", ratio, cpuRatio), "<= 1.2x", result)
 	} else {
 		for _, r := range runs {
 			if r.ReferenceNote != "" {
@@ -344,7 +365,8 @@ func renderSynth(row func(a, b, c, d string), runs []synthRun, o options) {
 		got = append(got, fmt.Sprintf("%d [%s]", len(r.OneFunctionRebuilt), strings.Join(r.OneFunctionRebuilt, ",")))
 	}
 	row("Synth: after appending a comment to functions/"+touchedFn+"/handler.go"+n,
-		fmt.Sprintf("%s%s%s; asset directories with a new or changed bootstrap, per run: %s", secs(medianDur(ow)), spread(ow, secs), memNote(ot, os_), strings.Join(got, " ")),
+		fmt.Sprintf("%s%s%s%s; asset directories with a new or changed bootstrap, per run: %s", secs(medianDur(ow)), spread(ow, secs),
+			cpuNote(cpuOf(runs, func(r synthRun) []measured { return []measured{r.OneFunction} }), cores), memNote(ot, os_), strings.Join(got, " ")),
 		"rebuilds "+touchedFn+" only", verdict(okOne, "rebuilt "+strings.Join(got, " ")))
 
 	var names []string

@@ -25,13 +25,17 @@ type measured struct {
 	// MaxSingle is the largest resident set of any one process of the tree
 	// (ru_maxrss from wait4): what /usr/bin/time -v reports.
 	MaxSingle uint64
+	// CPU is the user+system time of the command and every descendant it
+	// waited for: the work done, which other processes on the machine slow
+	// down far less than the wall time.
+	CPU time.Duration
 }
 
 const sampleEvery = 100 * time.Millisecond
 
 // run runs name with args in dir with exactly env, measuring it. Its output
-// is kept and returned in the error when it fails; log, when not nil, gets a
-// line saying what runs.
+// is kept and returned in the error when it fails. The command gets its own
+// process group, killed when ctx is done.
 func run(ctx context.Context, dir string, env []string, name string, args ...string) (measured, error) {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir, cmd.Env = dir, env
@@ -63,6 +67,7 @@ func run(ctx context.Context, dir string, env []string, name string, args ...str
 	m := measured{Wall: time.Since(start)}
 	close(stop)
 	m.TreePeak = <-sampled
+	m.CPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		m.MaxSingle = uint64(ru.Maxrss) * 1024 // Linux reports KiB
 	}

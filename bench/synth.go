@@ -325,7 +325,6 @@ func recordedHashes(recorded, path string) (int, error) {
 // as synthRun describes.
 type synthBench struct {
 	root      string // the repository
-	tmp       string
 	worktree  bool
 	coldCache bool // fresh runs start with an empty GOCACHE
 	pairs     int  // (unchanged, reference) pairs per run
@@ -356,7 +355,7 @@ func (b *synthBench) runOnce(ctx context.Context, dir string, r int) (synthRun, 
 	mk := func(what string, args ...string) (measured, error) {
 		m, err := run(ctx, clone, env, "make", args...)
 		if err == nil {
-			b.log("run %d: %-44s %s (tree peak %s, largest process %s)", r, what, secs(m.Wall), mib(m.TreePeak), mib(m.MaxSingle))
+			b.log("run %d: %-44s %s, CPU %s (tree peak %s, largest process %s)", r, what, secs(m.Wall), secs(m.CPU), mib(m.TreePeak), mib(m.MaxSingle))
 		}
 		return m, err
 	}
@@ -467,7 +466,7 @@ func (b *synthBench) runOnce(ctx context.Context, dir string, r int) (synthRun, 
 		if err != nil {
 			return err
 		}
-		b.log("run %d: %-44s %s (tree peak %s, largest process %s)", r, "reference: every asset built, hashes given", secs(m.Wall), mib(m.TreePeak), mib(m.MaxSingle))
+		b.log("run %d: %-44s %s, CPU %s (tree peak %s, largest process %s)", r, "reference: every asset built, hashes given", secs(m.Wall), secs(m.CPU), mib(m.TreePeak), mib(m.MaxSingle))
 		res.PairReference = append(res.PairReference, m)
 		after, err := snapshot(clone)
 		if err != nil {
