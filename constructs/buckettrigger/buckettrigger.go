@@ -18,7 +18,6 @@ package buckettrigger
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -26,14 +25,12 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/example/orderflow/constructs/internal/alarm"
-	"github.com/example/orderflow/constructs/internal/nag"
+	"github.com/example/orderflow/constructs/internal/asyncinvoke"
 )
 
 // Props configures a BucketTrigger. Nil fields take the documented default.
@@ -101,24 +98,13 @@ func New(scope constructs.Construct, id *string, props *Props) *BucketTrigger {
 	if prefix == "" && suffix == "" && (p.AllKeys == nil || !*p.AllKeys) {
 		problems = append(problems, "buckettrigger: Prefix and Suffix are both empty; set AllKeys to trigger on every key")
 	}
-	if p.RetryAttempts == nil {
-		p.RetryAttempts = jsii.Number(2)
-	} else if r := *p.RetryAttempts; r < 0 || r > 2 {
-		problems = append(problems, fmt.Sprintf("buckettrigger: RetryAttempts %s is outside 0-2", num(r)))
-	}
-	if p.MaxEventAge == nil {
-		p.MaxEventAge = awscdk.Duration_Hours(jsii.Number(6))
-	} else if a := *p.MaxEventAge.ToSeconds(nil); a < 60 || a > 6*3600 {
-		problems = append(problems, fmt.Sprintf("buckettrigger: MaxEventAge %ss is outside 60-21600s", num(a)))
-	}
-	if p.DeadLetterRetentionPeriod == nil {
-		p.DeadLetterRetentionPeriod = awscdk.Duration_Days(jsii.Number(14))
-	}
+	retry := asyncinvoke.Retry{Attempts: p.RetryAttempts, MaxAge: p.MaxEventAge, Retention: p.DeadLetterRetentionPeriod}
+	problems = append(problems, asyncinvoke.Check("buckettrigger", &retry, awscdk.Duration_Hours(jsii.Number(6)))...)
 	if len(problems) > 0 {
 		panic(fmt.Sprintf("%s (construct %s)", strings.Join(problems, "; "), *c.Node().Path()))
 	}
 
-	dlq := nag.DeadLetterQueue(c, "DeadLetterQueue", p.DeadLetterRetentionPeriod, false)
+	dlq, dlqAlarm := asyncinvoke.DeadLetterQueue(c, p.Function, retry, p.AlarmAction)
 	detail := map[string]interface{}{
 		"bucket": map[string]interface{}{"name": []interface{}{p.Bucket.BucketName()}},
 	}
@@ -138,13 +124,6 @@ func New(scope constructs.Construct, id *string, props *Props) *BucketTrigger {
 		RetryAttempts:   jsii.Number(185), // EventBridge's maximum: delivery retries for up to a day
 		MaxEventAge:     awscdk.Duration_Hours(jsii.Number(24)),
 	}))
-	p.Function.ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{
-		RetryAttempts: p.RetryAttempts,
-		MaxEventAge:   p.MaxEventAge,
-		OnFailure:     awslambdadestinations.NewSqsDestination(dlq),
-	})
-	nag.AsyncFailureDestination(p.Function)
-	dlqAlarm := alarm.DeadLetterQueue(c, dlq, p.AlarmAction)
 	return &BucketTrigger{Rule: rule, DeadLetterQueue: dlq, DeadLetterQueueAlarm: dlqAlarm, Alarms: []awscloudwatch.Alarm{dlqAlarm}}
 }
 
@@ -170,6 +149,3 @@ func deref(s *string) string {
 	}
 	return *s
 }
-
-// num formats a number as written, without exponent: 1209600, 1.5.
-func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

@@ -14,7 +14,6 @@ package scheduledfunction
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -22,13 +21,11 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/example/orderflow/constructs/internal/alarm"
-	"github.com/example/orderflow/constructs/internal/nag"
+	"github.com/example/orderflow/constructs/internal/asyncinvoke"
 )
 
 // Props configures a ScheduledFunction. Nil fields take the documented default.
@@ -81,41 +78,20 @@ func New(scope constructs.Construct, id *string, props *Props) *ScheduledFunctio
 	}
 	p := *props
 	var problems []string
-	if p.RetryAttempts == nil {
-		p.RetryAttempts = jsii.Number(2)
-	} else if r := *p.RetryAttempts; r < 0 || r > 2 {
-		problems = append(problems, fmt.Sprintf("scheduledfunction: RetryAttempts %s is outside 0-2", num(r)))
-	}
-	if p.MaxEventAge == nil {
-		p.MaxEventAge = awscdk.Duration_Hours(jsii.Number(1))
-	} else if a := *p.MaxEventAge.ToSeconds(nil); a < 60 || a > 6*3600 {
-		problems = append(problems, fmt.Sprintf("scheduledfunction: MaxEventAge %ss is outside 60-21600s", num(a)))
-	}
-	if p.DeadLetterRetentionPeriod == nil {
-		p.DeadLetterRetentionPeriod = awscdk.Duration_Days(jsii.Number(14))
-	}
+	retry := asyncinvoke.Retry{Attempts: p.RetryAttempts, MaxAge: p.MaxEventAge, Retention: p.DeadLetterRetentionPeriod}
+	problems = append(problems, asyncinvoke.Check("scheduledfunction", &retry, awscdk.Duration_Hours(jsii.Number(1)))...)
 	if len(problems) > 0 {
 		panic(fmt.Sprintf("%s (construct %s)", strings.Join(problems, "; "), *c.Node().Path()))
 	}
-	dlq := nag.DeadLetterQueue(c, "DeadLetterQueue", p.DeadLetterRetentionPeriod, false)
+	dlq, dlqAlarm := asyncinvoke.DeadLetterQueue(c, p.Function, retry, p.AlarmAction)
 	rule := awsevents.NewRule(c, jsii.String("Rule"), &awsevents.RuleProps{
 		Schedule:    p.Schedule,
 		Description: p.Description,
 	})
 	rule.AddTarget(awseventstargets.NewLambdaFunction(p.Function, &awseventstargets.LambdaFunctionProps{
 		DeadLetterQueue: dlq,
-		RetryAttempts:   p.RetryAttempts,
-		MaxEventAge:     p.MaxEventAge,
+		RetryAttempts:   retry.Attempts,
+		MaxEventAge:     retry.MaxAge,
 	}))
-	p.Function.ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{
-		RetryAttempts: p.RetryAttempts,
-		MaxEventAge:   p.MaxEventAge,
-		OnFailure:     awslambdadestinations.NewSqsDestination(dlq),
-	})
-	nag.AsyncFailureDestination(p.Function)
-	dlqAlarm := alarm.DeadLetterQueue(c, dlq, p.AlarmAction)
 	return &ScheduledFunction{Rule: rule, DeadLetterQueue: dlq, DeadLetterQueueAlarm: dlqAlarm, Alarms: []awscloudwatch.Alarm{dlqAlarm}}
 }
-
-// num formats a number as written, without exponent: 1209600, 1.5.
-func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
