@@ -43,7 +43,7 @@ func synth(t *testing.T, stage string) *synthed {
 	if err != nil {
 		t.Fatal(err)
 	}
-	outdir := filepath.Join(os.TempDir(), "orderflow-test-cdk.out-"+stage)
+	outdir := filepath.Join(runDir, "cdk.out-"+stage)
 	app := newApp(t, outdir)
 	a := stacks.NewAppIn(app, cfg, nil, functionsDir(t))
 	stacks.AddChecks(app)
