@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/example/orderflow/internal/metrics"
+	"github.com/example/orderflow/internal/orderevents"
 	"github.com/example/orderflow/internal/orders"
 )
 
@@ -27,6 +28,13 @@ type advancer interface {
 	Advance(ctx context.Context, id string, from, to orders.Status) (bool, error)
 }
 
+// eventPublisher puts OrderReady events on the orders event bus
+// (ordersbus.Publisher.Publish): one error per event, aligned with evs, nil
+// for an event EventBridge accepted.
+type eventPublisher interface {
+	Publish(ctx context.Context, evs []orderevents.OrderReady) []error
+}
+
 // steps are the kitchen's work on an order, in order. Each is a conditional
 // write that is a no-op once done, so redelivering a message changes nothing
 // and a crash between the two is finished by the redelivery.
@@ -35,11 +43,19 @@ var steps = [...]struct{ from, to orders.Status }{
 	{orders.StatusPreparing, orders.StatusReady},
 }
 
-// Handler consumes the kitchen queue (body: orders.KitchenMessage JSON) and
-// moves each order PENDING -> PREPARING -> READY. It reports every message it
-// could not finish as a batch item failure (ReportBatchItemFailures), so SQS
-// redelivers only those and, after the queue's maxReceiveCount, moves them to
-// the dead-letter queue:
+// Handler consumes the kitchen queue (body: orders.KitchenMessage JSON),
+// moves each order PENDING -> PREPARING -> READY and then puts its
+// orderevents.OrderReady event on the orders event bus: every order of the
+// batch that is READY, whether this delivery made it so or an earlier one
+// did (a crash between the READY write and the event, or a failed put, must
+// not lose the event; a redelivery puts it again, the same detail, so
+// consumers deduplicate on its eventId). The events of a batch go out after
+// its writes, in PutEvents calls of up to 10, one per order however many of
+// its messages the batch holds.
+//
+// It reports every message it could not finish as a batch item failure
+// (ReportBatchItemFailures), so SQS redelivers only those and, after the
+// queue's maxReceiveCount, moves them to the dead-letter queue:
 //   - malformed body (not JSON, no valid orderId): can never succeed; it is
 //     still reported as a failure rather than dropped, so it ends in the DLQ
 //     where it can be inspected, instead of vanishing;
@@ -47,12 +63,18 @@ var steps = [...]struct{ from, to orders.Status }{
 //     never appears ends in the DLQ;
 //   - order in a wrong or unknown state, or a DynamoDB error: retried, then DLQ;
 //   - records not started because less than Margin was left before the
-//     deadline: retried.
+//     deadline: retried;
+//   - order READY but its event not put (PutEvents failed, or EventBridge
+//     rejected the entry: FailedEntryCount > 0): retried, which puts the
+//     event again.
 //
 // Unknown fields in the body are ignored, so senders can add some.
 type Handler struct {
 	// Orders advances orders (orders.Store). Required.
 	Orders advancer
+	// Events puts OrderReady events on the orders event bus
+	// (ordersbus.Publisher). Required.
+	Events eventPublisher
 	// Log receives a line per failed record and per order made READY; each
 	// line about an order carries its orderId and messageId. Required.
 	Log *slog.Logger
@@ -68,17 +90,19 @@ type Handler struct {
 	Now func() time.Time
 }
 
-// Handle processes a batch of kitchen messages in order and returns the IDs
-// of the messages that failed. It never returns an error: a whole-batch error
-// would redeliver the messages that succeeded too.
+// Handle processes a batch of kitchen messages in order, then puts the
+// OrderReady events of the orders that are READY, and returns the IDs of the
+// messages that failed, in batch order. It never returns an error: a
+// whole-batch error would redeliver the messages that succeeded too.
 func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
-	fail := func(m events.SQSMessage) {
-		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
-	}
+	failed := make([]bool, len(ev.Records))
 	// Outcome per order ID, so a duplicate in the same batch is not written
 	// again and shares the first copy's result.
 	done := make(map[string]bool)
+	// The READY orders in batch order, each with its messages: a duplicate
+	// shares its event's outcome.
+	var ready []*readyOrder
+	readyByID := make(map[string]*readyOrder)
 	var prepared int64
 	defer func() { h.Metrics.Emit(ctx, metrics.Count{Name: metrics.OrdersPrepared, Value: prepared}) }()
 	deadline, hasDeadline := ctx.Deadline()
@@ -86,8 +110,8 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 		if hasDeadline && deadline.Sub(h.now()) < h.margin() {
 			h.Log.WarnContext(ctx, "deadline near: leaving records for redelivery",
 				"unprocessed", len(ev.Records)-i, "margin", h.margin().String())
-			for _, m := range ev.Records[i:] {
-				fail(m)
+			for j := i; j < len(ev.Records); j++ {
+				failed[j] = true
 			}
 			break
 		}
@@ -95,23 +119,77 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 		if err != nil {
 			h.Log.ErrorContext(ctx, "malformed kitchen message: reported as failed so it reaches the DLQ",
 				"messageId", m.MessageId, "error", err.Error())
-			fail(m)
+			failed[i] = true
 			continue
 		}
 		ok, seen := done[msg.OrderID]
 		if !seen {
-			var ready bool
-			ok, ready = h.prepare(ctx, h.Log.With("orderId", msg.OrderID, "messageId", m.MessageId), msg.OrderID)
+			log := h.Log.With("orderId", msg.OrderID, "messageId", m.MessageId)
+			var madeReady bool
+			ok, madeReady = h.prepare(ctx, log, msg.OrderID)
 			done[msg.OrderID] = ok
-			if ready {
+			if madeReady {
 				prepared++
+			}
+			if ok {
+				r := &readyOrder{event: orderevents.NewOrderReady(msg.OrderID), log: log}
+				ready = append(ready, r)
+				readyByID[msg.OrderID] = r
 			}
 		}
 		if !ok {
-			fail(m)
+			failed[i] = true
+			continue
+		}
+		r := readyByID[msg.OrderID]
+		r.records = append(r.records, i)
+	}
+	h.publish(ctx, ev, ready, failed)
+
+	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
+	for i, f := range failed {
+		if f {
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: ev.Records[i].MessageId})
 		}
 	}
 	return resp, nil
+}
+
+// readyOrder is an order of the batch that is READY, whose event is to be put.
+type readyOrder struct {
+	event orderevents.OrderReady
+	// records are the indexes in the batch of the order's messages.
+	records []int
+	// log carries the order's orderId and its first messageId.
+	log *slog.Logger
+}
+
+// publish puts the events of the ready orders, in one Publish call, and
+// marks in failed every message of an order whose event was not put.
+func (h *Handler) publish(ctx context.Context, ev events.SQSEvent, ready []*readyOrder, failed []bool) {
+	if len(ready) == 0 {
+		return
+	}
+	evs := make([]orderevents.OrderReady, len(ready))
+	for i, r := range ready {
+		evs[i] = r.event
+	}
+	errs := h.Events.Publish(ctx, evs)
+	for i, r := range ready {
+		err := errors.New("publisher returned no result for the event")
+		if i < len(errs) {
+			err = errs[i]
+		}
+		if err == nil {
+			r.log.DebugContext(ctx, "OrderReady put", "eventId", r.event.EventID)
+			continue
+		}
+		for _, j := range r.records {
+			failed[j] = true
+			h.Log.ErrorContext(ctx, "OrderReady not put: message left for redelivery, then DLQ",
+				"orderId", r.event.OrderID, "messageId", ev.Records[j].MessageId, "eventId", r.event.EventID, "error", err.Error())
+		}
+	}
 }
 
 // decode parses a message body: a JSON object with an orderId that is

@@ -21,6 +21,7 @@ import (
 	"github.com/example/orderflow/internal/logging"
 	"github.com/example/orderflow/internal/metrics"
 	"github.com/example/orderflow/internal/metrics/metricstest"
+	"github.com/example/orderflow/internal/orderevents"
 	"github.com/example/orderflow/internal/orders"
 )
 
@@ -71,6 +72,42 @@ func (f *fakeOrders) Advance(_ context.Context, id string, from, to orders.Statu
 	return false, fmt.Errorf("advance order %s: status is %q: %w", id, cur, orders.ErrWrongState)
 }
 
+// fakeEvents records what the handler publishes, one slice per Publish
+// call, and fails the events of the orders in fail.
+type fakeEvents struct {
+	calls [][]orderevents.OrderReady
+	fail  map[string]error
+	short bool // answer with one result too few
+}
+
+func (f *fakeEvents) Publish(_ context.Context, evs []orderevents.OrderReady) []error {
+	f.calls = append(f.calls, append([]orderevents.OrderReady(nil), evs...))
+	errs := make([]error, len(evs))
+	for i, e := range evs {
+		errs[i] = f.fail[e.OrderID]
+	}
+	if f.short {
+		errs = errs[:len(errs)-1]
+	}
+	return errs
+}
+
+// published returns the order IDs of every event published, in order,
+// checking that each event is the order's one and only OrderReady.
+func (f *fakeEvents) published(t *testing.T) []string {
+	t.Helper()
+	ids := []string{}
+	for _, call := range f.calls {
+		for _, e := range call {
+			if e != orderevents.NewOrderReady(e.OrderID) {
+				t.Errorf("published %+v, want orderevents.NewOrderReady(%q)", e, e.OrderID)
+			}
+			ids = append(ids, e.OrderID)
+		}
+	}
+	return ids
+}
+
 func loadEvent(t testing.TB, name string) events.SQSEvent {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
@@ -106,33 +143,43 @@ func TestHandle(t *testing.T) {
 		wantStatus   map[string]orders.Status
 		wantCalls    int
 		wantPrepared int64 // OrdersPrepared: orders this batch made READY
+		failEvents   map[string]error
+		wantEvents   []string // order IDs of the OrderReady events published, in order
 		wantLog      []string
 		wantNotInLog string
 	}{
 		{name: "new orders made ready", fixture: "sqs-event.json",
 			status:     map[string]orders.Status{idA: "PENDING", idB: "PENDING"},
 			wantFailed: []string{}, wantStatus: map[string]orders.Status{idA: "READY", idB: "READY"}, wantCalls: 4, wantPrepared: 2,
+			wantEvents: []string{idA, idB},
 			wantLog: []string{`"msg":"order ready","orderId":"` + idA + `","messageId":"` + msgA + `","requestId":"req-9"`}},
-		{name: "redelivery changes nothing", fixture: "sqs-event.json",
+		// The events are put again: the first delivery may have crashed
+		// between the READY write and PutEvents.
+		{name: "redelivery changes nothing, puts the same events again", fixture: "sqs-event.json",
 			status:     map[string]orders.Status{idA: "READY", idB: "READY"},
 			wantFailed: []string{}, wantStatus: map[string]orders.Status{idA: "READY", idB: "READY"}, wantCalls: 4,
+			wantEvents: []string{idA, idB},
 			wantNotInLog: "order ready"},
 		{name: "crash between the writes is finished", fixture: "sqs-event.json",
 			status:     map[string]orders.Status{idA: "PREPARING", idB: "PENDING"},
-			wantFailed: []string{}, wantStatus: map[string]orders.Status{idA: "READY", idB: "READY"}, wantCalls: 4, wantPrepared: 2},
+			wantFailed: []string{}, wantStatus: map[string]orders.Status{idA: "READY", idB: "READY"}, wantCalls: 4, wantPrepared: 2,
+			wantEvents: []string{idA, idB}},
 		{name: "order in an unknown state fails", fixture: "sqs-event.json",
 			status:     map[string]orders.Status{idA: "CANCELLED", idB: "PENDING"},
 			wantFailed: []string{msgA}, wantStatus: map[string]orders.Status{idA: "CANCELLED", idB: "READY"}, wantCalls: 3, wantPrepared: 1,
+			wantEvents: []string{idB},
 			wantLog: []string{`"level":"ERROR","msg":"advance failed","orderId":"` + idA}},
 		{name: "store error fails only that record", fixture: "sqs-event.json",
 			status:     map[string]orders.Status{idA: "PENDING", idB: "PENDING"},
 			errs:       map[string]error{idA: errors.New("ProvisionedThroughputExceededException")},
 			wantFailed: []string{msgA}, wantStatus: map[string]orders.Status{idA: "PENDING", idB: "READY"}, wantCalls: 3, wantPrepared: 1,
+			wantEvents: []string{idB},
 			wantLog: []string{`"error":"ProvisionedThroughputExceededException"`}},
 		{name: "mixed batch: malformed, duplicate, unknown order", fixture: "sqs-event-mixed.json",
 			status:     map[string]orders.Status{idA: "PENDING"},
 			wantFailed: []string{msgJunk, msgGhost, msgEmpty}, wantStatus: map[string]orders.Status{idA: "READY"},
 			wantCalls: 3, wantPrepared: 1, // idA twice, the unknown order once, the duplicate not at all
+			wantEvents: []string{idA}, // once, for both of its messages
 			wantLog: []string{
 				`"level":"ERROR","msg":"malformed kitchen message: reported as failed so it reaches the DLQ","messageId":"` + msgJunk,
 				`"level":"WARN","msg":"order not found: will retry, then DLQ","orderId":"ord_NBSWY3DPEB3W64TMMQQQ2DLMN4"`,
@@ -141,13 +188,26 @@ func TestHandle(t *testing.T) {
 		{name: "duplicate shares the first copy's failure", fixture: "sqs-event-mixed.json",
 			status:     map[string]orders.Status{},
 			wantFailed: []string{msgA, msgJunk, msgDupA, msgGhost, msgEmpty}, wantStatus: map[string]orders.Status{},
-			wantCalls: 2},
+			wantCalls: 2, wantEvents: []string{}},
+		{name: "event not put: the order's messages fail, the write stays", fixture: "sqs-event.json",
+			status:     map[string]orders.Status{idA: "PENDING", idB: "PENDING"},
+			failEvents: map[string]error{idA: errors.New("eventbridge rejected entry: InternalFailure")},
+			wantFailed: []string{msgA}, wantStatus: map[string]orders.Status{idA: "READY", idB: "READY"}, wantCalls: 4, wantPrepared: 2,
+			wantEvents: []string{idA, idB},
+			wantLog: []string{`"level":"ERROR","msg":"OrderReady not put: message left for redelivery, then DLQ","orderId":"` + idA + `","messageId":"` + msgA +
+				`","eventId":"` + orderevents.EventID(idA) + `","error":"eventbridge rejected entry: InternalFailure"`}},
+		{name: "event not put: a duplicate's message fails too", fixture: "sqs-event-mixed.json",
+			status:     map[string]orders.Status{idA: "PENDING"},
+			failEvents: map[string]error{idA: errors.New("RequestTimeout")},
+			wantFailed: []string{msgA, msgJunk, msgDupA, msgGhost, msgEmpty}, wantStatus: map[string]orders.Status{idA: "READY"},
+			wantCalls: 3, wantPrepared: 1, wantEvents: []string{idA}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var log bytes.Buffer
 			fake := &fakeOrders{status: tt.status, errs: tt.errs}
-			h := &Handler{Orders: fake, Log: logging.New(&log), Metrics: metrics.New(&log, "kitchen", "test")}
+			evs := &fakeEvents{fail: tt.failEvents}
+			h := &Handler{Orders: fake, Events: evs, Log: logging.New(&log), Metrics: metrics.New(&log, "kitchen", "test")}
 			ctx, cancel := context.WithTimeout(lambdaCtx(), time.Minute)
 			defer cancel()
 			resp, err := h.Handle(ctx, loadEvent(t, tt.fixture))
@@ -162,6 +222,12 @@ func TestHandle(t *testing.T) {
 			}
 			if fake.calls != tt.wantCalls {
 				t.Errorf("got %d Advance calls, want %d", fake.calls, tt.wantCalls)
+			}
+			if got := evs.published(t); !reflect.DeepEqual(got, tt.wantEvents) {
+				t.Errorf("got OrderReady events of %v, want %v", got, tt.wantEvents)
+			}
+			if len(evs.calls) > 1 {
+				t.Errorf("got %d Publish calls, want at most 1 per batch", len(evs.calls))
 			}
 			for _, want := range tt.wantLog {
 				if !strings.Contains(log.String(), want) {
@@ -245,7 +311,8 @@ func TestHandleDeadline(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			now := t0
 			fake := &fakeOrders{status: maps.Clone(status), onCall: func() { now = now.Add(time.Second) }}
-			h := &Handler{Orders: fake, Log: slog.New(slog.DiscardHandler), Margin: 2 * time.Second,
+			evs := &fakeEvents{}
+			h := &Handler{Orders: fake, Events: evs, Log: slog.New(slog.DiscardHandler), Margin: 2 * time.Second,
 				Now: func() time.Time { return now }}
 			ctx := context.Background()
 			if tt.deadline > 0 {
@@ -260,7 +327,23 @@ func TestHandleDeadline(t *testing.T) {
 			if fake.calls != tt.wantCalls {
 				t.Errorf("got %d Advance calls, want %d", fake.calls, tt.wantCalls)
 			}
+			// The orders made READY before the deadline still get their
+			// events: the margin leaves time for one PutEvents call.
+			if got, want := len(evs.published(t)), tt.wantCalls/2; got != want {
+				t.Errorf("got %d events published, want %d (one per order made READY)", got, want)
+			}
 		})
+	}
+}
+
+// A publisher that answers with fewer results than events: the events it
+// said nothing about count as not put.
+func TestHandlePublisherShortAnswer(t *testing.T) {
+	fake := &fakeOrders{status: map[string]orders.Status{idA: "PENDING", idB: "PENDING"}}
+	h := &Handler{Orders: fake, Events: &fakeEvents{short: true}, Log: slog.New(slog.DiscardHandler)}
+	resp, _ := h.Handle(context.Background(), loadEvent(t, "sqs-event.json"))
+	if got, want := failedIDs(resp), []string{msgB}; !reflect.DeepEqual(got, want) {
+		t.Errorf("got failures %v, want %v", got, want)
 	}
 }
 
@@ -285,7 +368,8 @@ func FuzzHandle(f *testing.F) {
 	f.Add(`{"ORDERID":"x"} `)
 	f.Fuzz(func(t *testing.T, body string) {
 		fake := &fakeOrders{status: map[string]orders.Status{}, autoAdd: true}
-		h := &Handler{Orders: fake, Log: slog.New(slog.DiscardHandler)}
+		evs := &fakeEvents{}
+		h := &Handler{Orders: fake, Events: evs, Log: slog.New(slog.DiscardHandler)}
 		ev := events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m1", Body: body}, {MessageId: "m2", Body: body}}}
 		resp, err := h.Handle(context.Background(), ev)
 		if err != nil {
@@ -293,8 +377,8 @@ func FuzzHandle(f *testing.F) {
 		}
 		switch got := failedIDs(resp); {
 		case len(got) == 2:
-			if fake.calls != 0 {
-				t.Fatalf("got %d Advance calls for malformed body %q, want 0", fake.calls, body)
+			if fake.calls != 0 || len(evs.calls) != 0 {
+				t.Fatalf("got %d Advance calls and %d Publish calls for malformed body %q, want none", fake.calls, len(evs.calls), body)
 			}
 		case len(got) == 0:
 			if fake.calls != 2 || len(fake.status) != 1 {
@@ -304,6 +388,9 @@ func FuzzHandle(f *testing.F) {
 				if !orders.ValidID(id) || st != orders.StatusReady {
 					t.Fatalf("got order %q %s for body %q, want a valid ID, READY", id, st, body)
 				}
+				if got := evs.published(t); len(got) != 1 || got[0] != id {
+					t.Fatalf("got events of %q for body %q, want one, of %s", got, body, id)
+				}
 			}
 		default:
 			t.Fatalf("got failures %v for two copies of %q, want both or neither", got, body)
@@ -311,11 +398,19 @@ func FuzzHandle(f *testing.F) {
 	})
 }
 
-// readyOrders accepts every step, so benchmarks measure the handler.
-type readyOrders struct{}
+// readyOrders accepts every step and noEvents every event, so benchmarks
+// measure the handler.
+type (
+	readyOrders struct{}
+	noEvents    struct{}
+)
 
 func (readyOrders) Advance(context.Context, string, orders.Status, orders.Status) (bool, error) {
 	return true, nil
+}
+
+func (noEvents) Publish(_ context.Context, evs []orderevents.OrderReady) []error {
+	return make([]error, len(evs))
 }
 
 // BenchmarkHandle: decode the fixture's event JSON and handle it (the full
@@ -325,7 +420,7 @@ func BenchmarkHandle(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h := &Handler{Orders: readyOrders{}, Log: slog.New(slog.DiscardHandler)}
+	h := &Handler{Orders: readyOrders{}, Events: noEvents{}, Log: slog.New(slog.DiscardHandler)}
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
