@@ -12,7 +12,7 @@ import (
 
 // functionNames are the service's functions in the order of the flow, the
 // order in which the dashboard lists them.
-var functionNames = []string{"api", "publisher", "kitchen", "importer", "sweeper"}
+var functionNames = []string{"api", "publisher", "kitchen", "importer", "sweeper", "notifier"}
 
 // newDashboard defines the flow's dashboard (construct ID "Dashboard", no
 // physical name), one row per concern, every graph at 5-minute periods:
@@ -66,7 +66,7 @@ func newDashboard(stack awscdk.Stack, s *ServiceStack, stage string) awscloudwat
 			alarms = append(alarms, a)
 		}
 	}
-	for _, list := range [][]awscloudwatch.Alarm{s.Api.Alarms, s.Kitchen.Alarms, s.Publisher.Alarms, s.Importer.Alarms, s.Sweeper.Alarms} {
+	for _, list := range [][]awscloudwatch.Alarm{s.Api.Alarms, s.Kitchen.Alarms, s.Publisher.Alarms, s.Importer.Alarms, s.Sweeper.Alarms, s.Events.Alarms} {
 		for _, a := range list {
 			alarms = append(alarms, a)
 		}
@@ -91,7 +91,8 @@ func newDashboard(stack awscdk.Stack, s *ServiceStack, stage string) awscloudwat
 			graph("Kitchen queue oldest message (s)", 6, s.Kitchen.Queue.MetricApproximateAgeOfOldestMessage(opts("Maximum", "age"))),
 			graph("Dead-letter queue depths", 6,
 				dlqDepth(s.Kitchen.DeadLetterQueue, "kitchen"), dlqDepth(s.Publisher.DeadLetterQueue, "publisher"),
-				dlqDepth(s.Importer.DeadLetterQueue, "importer"), dlqDepth(s.Sweeper.DeadLetterQueue, "sweeper")),
+				dlqDepth(s.Importer.DeadLetterQueue, "importer"), dlqDepth(s.Sweeper.DeadLetterQueue, "sweeper"),
+				dlqDepth(s.Events.DeadLetterQueue, "notifier")),
 			graph("Stream iterator age (ms)", 6, fns["publisher"].Function.Metric(jsii.String("IteratorAge"), opts("Maximum", "publisher"))),
 		},
 		{

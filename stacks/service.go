@@ -61,6 +61,8 @@ type ServiceStack struct {
 	Importer *buckettrigger.BucketTrigger
 	// Sweeper is the schedule of the sweeper.
 	Sweeper *scheduledfunction.ScheduledFunction
+	// Events is the orders event bus, its rule to the notifier and the notifications topic.
+	Events *OrderEvents
 	// Alarms is the stage's alarm topic: every alarm of the constructs above
 	// notifies it on ALARM and OK. Subscribe to it (output AlarmTopicArn).
 	Alarms *alarmtopic.AlarmTopic
@@ -194,6 +196,7 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		AlarmAction: action,
 	})
 
+	s.Events = newOrderEvents(s, cfg.Stage, fn, action) // kitchen -> orders bus -> notifier -> notifications topic
 	s.Dashboard = newDashboard(stack, s, cfg.Stage)
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: s.Api.Api.ApiEndpoint()})
 	awscdk.NewCfnOutput(stack, jsii.String("AlarmTopicArn"), &awscdk.CfnOutputProps{

@@ -13,7 +13,10 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
 
@@ -34,6 +37,9 @@ const (
 	lpFixtureMissing = "./test/testdata/lpfixture_missing"
 	// lpFixtureUnused has a role granting dynamodb:PutItem, which it never calls.
 	lpFixtureUnused = "./test/testdata/lpfixture_unused"
+	// lpFixturePublisher publishes to an SNS topic: its key needs depend on
+	// the topic's encryption.
+	lpFixturePublisher = "./test/testdata/lpfixture_publisher"
 )
 
 var lpAnalysis struct {
@@ -47,7 +53,7 @@ var lpAnalysis struct {
 func lpCode(t *testing.T) map[string]*leastpriv.Code {
 	t.Helper()
 	lpAnalysis.once.Do(func() {
-		lpAnalysis.code, lpAnalysis.err = leastpriv.Analyze("..", "./functions/...", lpFixtureMissing, lpFixtureUnused)
+		lpAnalysis.code, lpAnalysis.err = leastpriv.Analyze("..", "./functions/...", lpFixtureMissing, lpFixtureUnused, lpFixturePublisher)
 	})
 	if lpAnalysis.err != nil {
 		t.Fatalf("analyze the functions' code: %v", lpAnalysis.err)
@@ -236,6 +242,78 @@ func TestLeastPrivilegeCheckCatchesBothDirections(t *testing.T) {
 			sort.Strings(tt.wantPlatform)
 			if !reflect.DeepEqual(platform, tt.wantPlatform) {
 				t.Errorf("platform grants: got %q, want %q", platform, tt.wantPlatform)
+			}
+		})
+	}
+}
+
+// A function that publishes to a topic encrypted with a customer managed key
+// needs that key too (kms:Decrypt, kms:GenerateDataKey): the check derives
+// it from the topic's KmsMasterKeyId, accepts the CDK's own grant
+// (Topic.GrantPublish: kms:GenerateDataKey* on the key) and reports a role
+// without it; a topic with the AWS managed key (alias/aws/sns, the
+// notifications topic's) needs no key grant.
+func TestLeastPrivilegeKeyOfAnEncryptedTopic(t *testing.T) {
+	code := lpCode(t)[lpModule+strings.TrimPrefix(lpFixturePublisher, ".")]
+	if code == nil {
+		t.Fatalf("no analysis of %s", lpFixturePublisher)
+	}
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+	stack := awscdk.NewStack(app, jsii.String("LeastPrivilegeKeys"), nil)
+	key := awskms.NewKey(stack, jsii.String("Key"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
+	cmkTopic := awssns.NewTopic(stack, jsii.String("CmkTopic"), &awssns.TopicProps{MasterKey: key})
+	managedTopic := awssns.NewTopic(stack, jsii.String("ManagedTopic"), &awssns.TopicProps{
+		MasterKey: awskms.Alias_FromAliasName(stack, jsii.String("SnsManaged"), jsii.String("alias/aws/sns")),
+	})
+	fixture := func(id string) *gofunction.Function {
+		return gofunction.New(stack, jsii.String(id), &gofunction.Props{Entry: jsii.String(filepath.Join(root, lpFixturePublisher))})
+	}
+	publish := func(f *gofunction.Function, topic awssns.Topic) {
+		awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+			Grantee: f.Function, Actions: jsii.Strings("sns:Publish"), ResourceArns: jsii.Strings(*topic.TopicArn()),
+		})
+	}
+	cdkGrant := fixture("CdkGrant")
+	cmkTopic.GrantPublish(cdkGrant.Function)
+	noKey := fixture("NoKeyGrant")
+	publish(noKey, cmkTopic)
+	managed := fixture("Managed")
+	publish(managed, managedTopic)
+	tmpl := *assertions.Template_FromStack(stack, nil).ToJSON()
+
+	tests := []struct {
+		name        string
+		fn          *gofunction.Function
+		wantNeeds   []string
+		wantMissing []string
+	}{
+		{name: "customer managed key, CDK grant", fn: cdkGrant, wantNeeds: []string{"kms:Decrypt", "kms:GenerateDataKey", "sns:Publish"}},
+		{name: "customer managed key, no key grant", fn: noKey, wantNeeds: []string{"kms:Decrypt", "kms:GenerateDataKey", "sns:Publish"},
+			wantMissing: []string{"kms:Decrypt", "kms:GenerateDataKey"}},
+		{name: "AWS managed key", fn: managed, wantNeeds: []string{"sns:Publish"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g, err := leastpriv.RoleGrants(tmpl,
+				logicalID(stack, tt.fn.Role.Node().DefaultChild()),
+				logicalID(stack, tt.fn.Function.Node().DefaultChild()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := leastpriv.Check(code, g)
+			t.Log("\n" + r.Report(code))
+			if got := lpSortedKeys(r.Needs); !reflect.DeepEqual(got, tt.wantNeeds) {
+				t.Errorf("needs: got %q, want %q", got, tt.wantNeeds)
+			}
+			if !reflect.DeepEqual(r.Missing, tt.wantMissing) {
+				t.Errorf("missing: got %q, want %q", r.Missing, tt.wantMissing)
+			}
+			if len(r.Unused) != 0 || len(r.Problems) != 0 {
+				t.Errorf("unused %q, problems %q: want none", r.Unused, r.Problems)
 			}
 		})
 	}

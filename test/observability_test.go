@@ -63,8 +63,8 @@ func TestEveryAlarmNotifiesTheAlarmTopic(t *testing.T) {
 	topic := logicalID(s.app.Service.Stack, s.app.Service.Alarms.Topic.Node().DefaultChild())
 	alarms := resources(s.service, "AWS::CloudWatch::Alarm")
 	// 3 per function, API 5xx and latency, kitchen queue age, iterator age,
-	// and one per dead-letter queue (4).
-	if got, want := len(alarms), 3*len(functionNames)+2+1+1+4; got != want {
+	// one per dead-letter queue (5), the OrderReady rule's FailedInvocations.
+	if got, want := len(alarms), 3*len(functionNames)+2+1+1+5+1; got != want {
 		t.Errorf("got %d alarms, want %d", got, want)
 	}
 	want := `[{"Ref":"` + topic + `"}]`
@@ -107,15 +107,15 @@ func TestEveryDeadLetterQueueHasAnAlarm(t *testing.T) {
 			t.Errorf("dead-letter queue %s has no alarm on its depth", id)
 		}
 	}
-	if dlqs != 4 {
-		t.Errorf("got %d dead-letter queues, want 4 (kitchen, publisher, importer, sweeper)", dlqs)
+	if dlqs != 5 {
+		t.Errorf("got %d dead-letter queues, want 5 (kitchen, publisher, importer, sweeper, notifier)", dlqs)
 	}
 }
 
 func TestServiceHasAlarmTopicAndDashboard(t *testing.T) {
 	s := synth(t, stacks.StageProd)
 	stack := s.app.Service.Stack
-	s.service.ResourceCountIs(jsii.String("AWS::SNS::Topic"), jsii.Number(1))
+	s.service.ResourceCountIs(jsii.String("AWS::SNS::Topic"), jsii.Number(2)) // alarms, notifications
 	topic := props(resources(s.service, "AWS::SNS::Topic")[logicalID(stack, s.app.Service.Alarms.Topic.Node().DefaultChild())])
 	if ref(topic["KmsMasterKeyId"]) != logicalID(stack, s.app.Service.Alarms.Key.Node().DefaultChild()) {
 		t.Errorf("alarm topic KmsMasterKeyId got %s, want the topic's own key", mustJSON(topic["KmsMasterKeyId"]))
@@ -151,6 +151,7 @@ func TestServiceHasAlarmTopicAndDashboard(t *testing.T) {
 			logicalID(stack, s.app.Service.Publisher.DeadLetterQueue.Node().DefaultChild()),
 			logicalID(stack, s.app.Service.Importer.DeadLetterQueue.Node().DefaultChild()),
 			logicalID(stack, s.app.Service.Sweeper.DeadLetterQueue.Node().DefaultChild()),
+			logicalID(stack, s.app.Service.Events.DeadLetterQueue.Node().DefaultChild()),
 		} {
 			if !strings.Contains(body, `"`+q+`","QueueName"`) {
 				t.Errorf("dashboard has no line for dead-letter queue %s", q)

@@ -14,7 +14,7 @@ import (
 	"github.com/example/orderflow/stacks"
 )
 
-var functionNames = []string{"api", "publisher", "kitchen", "importer", "sweeper"}
+var functionNames = []string{"api", "publisher", "kitchen", "importer", "sweeper", "notifier"}
 
 func TestFunctionsAreGoOnArm64WithAnExecutableBootstrap(t *testing.T) {
 	s := synth(t, stacks.StageDev)

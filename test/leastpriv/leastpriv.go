@@ -60,12 +60,35 @@ func (r *Result) OK() bool {
 // to its dead-letter queue does not thereby let its code send to the work
 // queue. Actions compare without regard to case; a wildcard grant (itself a
 // problem) allows the actions it matches.
+//
+// The code's needs include the key actions of g's KeyNeeds whose write the
+// code needs (publishing to a topic encrypted with a customer managed key
+// needs kms:Decrypt and kms:GenerateDataKey on it), each with the site
+// "key <key> of <resource> (<write>)".
 func Check(code *Code, g *Grants) Result {
 	r := Result{
 		Function: code.Package,
 		Needs:    code.Needs(),
 		Granted:  map[string][]string{},
 		Problems: append([]string(nil), g.Problems...),
+	}
+	for _, kn := range g.KeyNeeds {
+		if kn.Platform != "" {
+			continue
+		}
+		written := false
+		for need := range r.Needs {
+			written = written || strings.EqualFold(need, kn.For)
+		}
+		if !written {
+			continue
+		}
+		site := "key " + Render(kn.Key) + " of " + Render(kn.Resource) + " (" + kn.For + ")"
+		for _, a := range kn.Actions {
+			if !contains(r.Needs[a], site) {
+				r.Needs[a] = append(r.Needs[a], site)
+			}
+		}
 	}
 	for _, gr := range g.Grants {
 		if gr.Platform != "" {

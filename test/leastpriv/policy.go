@@ -33,6 +33,11 @@ type Grants struct {
 	// does: wildcard or Not* statements, managed policies, "Resource": "*"
 	// for an action that supports resource-level permissions.
 	Problems []string
+	// KeyNeeds are what the role's write grants imply on KMS keys: the
+	// customer managed key of each topic or queue it may write to (see
+	// KeyNeed). Check adds a code write's key actions to the code's needs; a
+	// platform write's key grants are the platform's.
+	KeyNeeds []KeyNeed
 }
 
 // platformRule is a grant the Lambda service needs, not the code.
@@ -69,6 +74,13 @@ type platformRule struct {
 //
 // The same action on another resource is the code's: sqs:SendMessage on the
 // dead-letter queue is the platform's, on the work queue the code's.
+//
+// A write granted on a topic or queue of the template encrypted with a
+// customer managed key (KmsMasterKeyId) gives a KeyNeed: kms:Decrypt and
+// kms:GenerateDataKey on that key. When the write is a platform grant, so
+// are the role's grants of those actions on that key. A wildcard action is
+// a problem, except kms:GenerateDataKey* on such a key (the form of the
+// SNS guide and of the CDK's key grants).
 func RoleGrants(template map[string]any, roleID, functionID string) (*Grants, error) {
 	res, _ := template["Resources"].(map[string]any)
 	typeOf := func(id string) string {
@@ -90,6 +102,7 @@ func RoleGrants(template map[string]any, roleID, functionID string) (*Grants, er
 	g := &Grants{Role: roleID, Function: functionID}
 
 	rules := platformRules(functionID, propsOf(functionID), res, typeOf)
+	var wild []wildcard
 
 	addDocument := func(policy string, doc any) {
 		d, _ := doc.(map[string]any)
@@ -107,7 +120,7 @@ func RoleGrants(template map[string]any, roleID, functionID string) (*Grants, er
 			for _, a := range asList(st["Action"]) {
 				action, _ := a.(string)
 				if strings.ContainsAny(action, "*?") {
-					g.Problems = append(g.Problems, fmt.Sprintf("%s allows the wildcard action %q: name each action", where, action))
+					wild = append(wild, wildcard{where: where, action: action, resources: asList(st["Resource"])})
 				}
 				for _, r := range asList(st["Resource"]) {
 					gr := Grant{Action: action, Resource: r, Policy: policy}
@@ -151,6 +164,8 @@ func RoleGrants(template map[string]any, roleID, functionID string) (*Grants, er
 			addDocument(id, p["PolicyDocument"])
 		}
 	}
+	g.KeyNeeds = keyNeeds(g.Grants, res, typeOf, propsOf)
+	keyPlatform(g, wild)
 	return g, nil
 }
 
