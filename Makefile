@@ -61,7 +61,7 @@ local-services: node_modules/.installed localrun $(TEMPLATE) ## run local Dynamo
 	$(LOCALRUN) services -stage $(STAGE) -dynamodb-port $(DYNAMODB_PORT) -s3-port $(S3_PORT)
 
 invoke: $(RIE_STAMP) localrun $(TEMPLATE) $(EVENT) ## run one function once: make invoke FN=api [EVENT=events/api.json]
-	@test -n "$(FN)" || { echo "usage: make invoke FN=api|publisher|kitchen|importer|sweeper [EVENT=events/<fn>.json]" >&2; exit 2; }
+	@test -n "$(FN)" || { echo "usage: make invoke FN=api|publisher|kitchen|importer|sweeper|notifier [EVENT=events/<fn>.json]" >&2; exit 2; }
 	$(LOCALRUN) invoke -stage $(STAGE) -rie $(RIE) -fn $(FN) -event $(EVENT)
 
 events: localrun $(TEMPLATE) ## write a sample event per function into events/

@@ -87,6 +87,8 @@ func isFile(p string) bool {
 // at (AWS_ENDPOINT_URL_<SERVICE>); an empty one is left unset.
 type Endpoints struct {
 	DynamoDB, S3, SQS string
+	// EventBridge and SNS: AWS_ENDPOINT_URL_EVENTBRIDGE, AWS_ENDPOINT_URL_SNS.
+	EventBridge, SNS string
 }
 
 // Env returns the complete environment of f under the emulator: PATH, f's
@@ -114,7 +116,7 @@ func (f Function) Env(region string, ep Endpoints) []string {
 	if f.LogFormat != "" {
 		env["AWS_LAMBDA_LOG_FORMAT"] = f.LogFormat
 	}
-	for k, v := range map[string]string{"DYNAMODB": ep.DynamoDB, "S3": ep.S3, "SQS": ep.SQS} {
+	for k, v := range map[string]string{"DYNAMODB": ep.DynamoDB, "S3": ep.S3, "SQS": ep.SQS, "EVENTBRIDGE": ep.EventBridge, "SNS": ep.SNS} {
 		if v != "" {
 			env["AWS_ENDPOINT_URL_"+k] = v
 		}

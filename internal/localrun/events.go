@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/example/orderflow/internal/orderevents"
 	"github.com/example/orderflow/internal/orders"
 )
 
@@ -209,6 +210,18 @@ func Scheduled(region, ruleARN string, at time.Time) events.EventBridgeEvent {
 	}
 }
 
+// OrderReady returns the event the OrderReady rule delivers to its target
+// after the kitchen put the OrderReady event of order orderID on the orders
+// bus: an EventBridge event from orderevents.Source with the kitchen's
+// detail, no resources, and EventBridge's own id and time.
+func OrderReady(region, orderID string, at time.Time) events.EventBridgeEvent {
+	return events.EventBridgeEvent{
+		Version: "0", ID: newUUID(), DetailType: orderevents.DetailTypeOrderReady, Source: orderevents.Source,
+		AccountID: AccountID, Time: at.UTC().Truncate(time.Second), Region: region,
+		Resources: []string{}, Detail: json.RawMessage(orderevents.NewOrderReady(orderID).Detail()),
+	}
+}
+
 // SampleEvents returns a sample event per function of the service stack, by
 // file name ("api.json", ...), in the shapes AWS sends, naming the local
 // resources of the assembly and the sample data of Seed.
@@ -297,6 +310,9 @@ func SampleEvents(a *Assembly, serviceStack string) (map[string][]byte, error) {
 		return nil, err
 	}
 	if err := add("sweeper.json", Scheduled(a.Region, ruleARN, now)); err != nil {
+		return nil, err
+	}
+	if err := add("notifier.json", OrderReady(a.Region, SampleOrderID, now)); err != nil {
 		return nil, err
 	}
 	return out, nil

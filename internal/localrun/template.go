@@ -24,6 +24,8 @@ const (
 	TypeBucket   = "AWS::S3::Bucket"
 	TypeQueue    = "AWS::SQS::Queue"
 	TypeFunction = "AWS::Lambda::Function"
+	TypeEventBus = "AWS::Events::EventBus"
+	TypeTopic    = "AWS::SNS::Topic"
 	typeRoute    = "AWS::ApiGatewayV2::Route"
 	typeIntegr   = "AWS::ApiGatewayV2::Integration"
 )
@@ -342,7 +344,8 @@ func (a *Assembly) Buckets() []Bucket {
 // the template sets one as a plain string, else its logical ID (lowercased
 // for a bucket, whose names must be lowercase).
 func localName(id string, r Resource) string {
-	prop := map[string]string{TypeTable: "TableName", TypeBucket: "BucketName", TypeQueue: "QueueName", TypeFunction: "FunctionName"}[r.Type]
+	prop := map[string]string{TypeTable: "TableName", TypeBucket: "BucketName", TypeQueue: "QueueName", TypeFunction: "FunctionName",
+		TypeEventBus: "Name", TypeTopic: "TopicName"}[r.Type]
 	if n, ok := r.Properties[prop].(string); ok && prop != "" {
 		return n
 	}
@@ -506,8 +509,11 @@ func (r *resolver) ref(st *Stack, id string) (string, error) {
 	}
 	r.uses[res.Type] = true
 	name := localName(id, res)
-	if res.Type == TypeQueue {
+	switch res.Type {
+	case TypeQueue:
 		return QueueURL(r.sqs, name), nil
+	case TypeTopic: // a topic's Ref is its ARN
+		return "arn:aws:sns:" + r.a.Region + ":" + AccountID + ":" + name, nil
 	}
 	return name, nil
 }
@@ -535,6 +541,14 @@ func (r *resolver) getAtt(st *Stack, id, attr string) (string, error) {
 		return name, nil
 	case res.Type == TypeQueue && attr == "QueueUrl":
 		return QueueURL(r.sqs, name), nil
+	case res.Type == TypeEventBus && attr == "Arn":
+		return arn("events", "event-bus/"+name), nil
+	case res.Type == TypeEventBus && attr == "Name":
+		return name, nil
+	case res.Type == TypeTopic && (attr == "TopicArn" || attr == "Arn"):
+		return arn("sns", name), nil
+	case res.Type == TypeTopic && attr == "TopicName":
+		return name, nil
 	case attr == "Arn":
 		service := strings.ToLower(strings.Split(res.Type, "::")[1])
 		return arn(service, name), nil

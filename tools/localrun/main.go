@@ -1,6 +1,7 @@
 // Command localrun runs the order flow's Lambda functions on this machine,
 // under the Lambda Runtime Interface Emulator (aws-lambda-rie), against local
-// stand-ins for DynamoDB (dynalite), S3 (gofakes3) and SQS (a recording fake).
+// stand-ins for DynamoDB (dynalite), S3 (gofakes3), and SQS, EventBridge and
+// SNS (recording fakes).
 // The Makefile drives it (see docs/local.md):
 //
 //	localrun services              start DynamoDB and S3 on loopback, create the
@@ -198,7 +199,9 @@ func services(ctx context.Context, args []string) error {
 type session struct {
 	fn       localrun.Function
 	emu      *localrun.Emulator
-	sqs      *localrun.FakeSQS // nil unless the function refers to a queue
+	sqs      *localrun.FakeSQS         // nil unless the function refers to a queue
+	events   *localrun.FakeEventBridge // nil unless it refers to an event bus
+	sns      *localrun.FakeSNS         // nil unless it refers to a topic
 	closers  []func()
 	services localrun.ServicesState
 }
@@ -226,6 +229,22 @@ func start(ctx context.Context, o *options, name string, log io.Writer) (_ *sess
 		return nil, err
 	}
 	s.closers = append(s.closers, func() { sqsSrv.Close() })
+	fakeEvents := &localrun.FakeEventBridge{OnPut: func(e localrun.PutEvent) {
+		fmt.Fprintf(log, "fake EventBridge: PutEvents to bus %s: %s %s %s\n", e.EventBusName, e.Source, e.DetailType, e.Detail)
+	}}
+	eventsSrv, err := localrun.Serve(0, fakeEvents)
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, func() { eventsSrv.Close() })
+	fakeSNS := &localrun.FakeSNS{OnPublish: func(m localrun.SNSMessage) {
+		fmt.Fprintf(log, "fake SNS: Publish to %s (attributes %v): %s\n", m.TopicARN, m.Attributes, m.Message)
+	}}
+	snsSrv, err := localrun.Serve(0, fakeSNS)
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, func() { snsSrv.Close() })
 	if s.fn, err = o.asm.Function(o.serviceStack(), name, sqsSrv.Endpoint); err != nil {
 		return nil, err
 	}
@@ -238,6 +257,10 @@ func start(ctx context.Context, o *options, name string, log io.Writer) (_ *sess
 		switch u {
 		case localrun.TypeQueue:
 			ep.SQS, s.sqs = sqsSrv.Endpoint, fake
+		case localrun.TypeEventBus:
+			ep.EventBridge, s.events = eventsSrv.Endpoint, fakeEvents
+		case localrun.TypeTopic:
+			ep.SNS, s.sns = snsSrv.Endpoint, fakeSNS
 		case localrun.TypeTable, localrun.TypeBucket:
 			needs = append(needs, u)
 		}
@@ -291,6 +314,12 @@ func start(ctx context.Context, o *options, name string, log io.Writer) (_ *sess
 	if ep.SQS != "" {
 		fmt.Fprintf(log, "  AWS_ENDPOINT_URL_SQS=%s  (a recording fake: it answers SendMessage/SendMessageBatch with success and queues nothing; no local SQS speaks the SDK's JSON protocol)\n", ep.SQS)
 	}
+	if ep.EventBridge != "" {
+		fmt.Fprintf(log, "  AWS_ENDPOINT_URL_EVENTBRIDGE=%s  (a recording fake: it answers PutEvents and routes nothing)\n", ep.EventBridge)
+	}
+	if ep.SNS != "" {
+		fmt.Fprintf(log, "  AWS_ENDPOINT_URL_SNS=%s  (a recording fake: it answers Publish and delivers nothing)\n", ep.SNS)
+	}
 	return s, nil
 }
 
@@ -298,7 +327,7 @@ func start(ctx context.Context, o *options, name string, log io.Writer) (_ *sess
 func invoke(ctx context.Context, args []string) error {
 	var o options
 	fs := newFlags("invoke", &o)
-	name := fs.String("fn", "", "function to run: api, publisher, kitchen, importer or sweeper (required)")
+	name := fs.String("fn", "", "function to run: api, publisher, kitchen, importer, sweeper or notifier (required)")
 	event := fs.String("event", "", "JSON event file (required; `make events` writes samples)")
 	fs.Var(&o.env, "env", "NAME=VALUE overriding the function's environment (repeatable)")
 	if err := o.load(fs, args); err != nil {
@@ -327,6 +356,12 @@ func invoke(ctx context.Context, args []string) error {
 	}
 	if s.sqs != nil {
 		fmt.Fprintf(os.Stderr, "--- fake SQS received %d message(s) ---\n", len(s.sqs.Messages()))
+	}
+	if s.events != nil {
+		fmt.Fprintf(os.Stderr, "--- fake EventBridge received %d event(s) ---\n", len(s.events.Events()))
+	}
+	if s.sns != nil {
+		fmt.Fprintf(os.Stderr, "--- fake SNS received %d message(s) ---\n", len(s.sns.Messages()))
 	}
 	fmt.Fprintf(os.Stderr, "--- response (emulator HTTP %d) ---\n", inv.Status)
 	var pretty strings.Builder
