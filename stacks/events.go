@@ -104,6 +104,10 @@ func newOrderEvents(s *ServiceStack, stage string, newFunction func(string, floa
 		EventPattern: &awsevents.EventPattern{Account: jsii.Strings(*s.Stack.Account())},
 		Retention:    awscdk.Duration_Days(jsii.Number(OrderEventsArchiveRetentionDays)),
 	})
+	// aws-cdk-lib writes KmsKeyIdentifier "" when no key is given, which
+	// some regions refuse (GeneralServiceException; aws/aws-cdk#37847):
+	// leave it out, as CloudFormation's default (an AWS owned key) means.
+	e.Archive.Node().DefaultChild().(awscdk.CfnResource).AddPropertyDeletionOverride(jsii.String("KmsKeyIdentifier"))
 	kitchen := s.Functions["kitchen"]
 	kitchen.Function.AddEnvironment(jsii.String(orderevents.EnvBusName), e.Bus.EventBusName(), nil)
 	e.Bus.GrantPutEventsTo(kitchen.Function, nil) // events:PutEvents on the bus ARN
