@@ -5,6 +5,9 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
 )
 
 // PutEvent is one event a FakeEventBridge accepted (an entry of PutEvents).
@@ -19,6 +22,22 @@ type PutEvent struct {
 	Resources []string
 	// EventID is the ID the fake answered with (EventBridge's envelope id).
 	EventID string
+}
+
+// Delivery returns the event a rule matching e delivers to its target:
+// EventBridge's envelope (version "0", e's EventID as id, the time e was
+// put, account AccountID) around e's source, detail-type, resources (an
+// empty list when none) and detail.
+func (e PutEvent) Delivery(region string, at time.Time) events.EventBridgeEvent {
+	resources := e.Resources
+	if resources == nil {
+		resources = []string{}
+	}
+	return events.EventBridgeEvent{
+		Version: "0", ID: e.EventID, DetailType: e.DetailType, Source: e.Source,
+		AccountID: AccountID, Time: at.UTC().Truncate(time.Second), Region: region,
+		Resources: resources, Detail: json.RawMessage(e.Detail),
+	}
 }
 
 // FakeEventBridge is a recording stand-in for EventBridge at the SDK

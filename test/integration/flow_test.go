@@ -19,6 +19,7 @@ import (
 
 	"github.com/example/orderflow/internal/bulkimport"
 	"github.com/example/orderflow/internal/localrun"
+	"github.com/example/orderflow/internal/orderevents"
 	"github.com/example/orderflow/internal/orders"
 )
 
@@ -176,7 +177,8 @@ func TestImporterStoresOrdersAndWritesSummary(t *testing.T) {
 // and the proxy's fix side by side.
 func TestKitchenMovesOrdersToReadyAndRedeliveryChangesNothing(t *testing.T) {
 	d, db := startDynamo(t)
-	emu := startFunction(t, "kitchen", map[string]string{orders.EnvTableName: table}, localrun.Endpoints{DynamoDB: d.Endpoint})
+	emu := startFunction(t, "kitchen", map[string]string{orders.EnvTableName: table, orderevents.EnvBusName: busName},
+		localrun.Endpoints{DynamoDB: d.Endpoint, EventBridge: startEventBridge(t, &localrun.FakeEventBridge{})}) // its events: events_test.go
 	now := time.Now()
 	storeOrder(t, db, "ord_K1", now)
 	storeOrder(t, db, "ord_K2", now)
