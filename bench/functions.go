@@ -176,6 +176,17 @@ func (b *functionBench) start(ctx context.Context) error {
 	}
 	b.closers = append(b.closers, func() { sqsSrv.Close() })
 	b.ep = localrun.Endpoints{DynamoDB: ddb.Endpoint, S3: s3srv.Endpoint, SQS: sqsSrv.Endpoint}
+	for _, fake := range []struct {
+		h  http.Handler
+		ep *string
+	}{{&localrun.FakeEventBridge{}, &b.ep.EventBridge}, {&localrun.FakeSNS{}, &b.ep.SNS}} { // kitchen's PutEvents, notifier's Publish
+		srv, err := localrun.Serve(0, fake.h)
+		if err != nil {
+			return err
+		}
+		b.closers = append(b.closers, func() { srv.Close() })
+		*fake.ep = srv.Endpoint
+	}
 	b.db = localrun.DynamoDBClient(b.asm.Region, ddb.Endpoint)
 	b.s3c = localrun.S3Client(b.asm.Region, s3srv.Endpoint)
 	tables, err := b.asm.Tables()
@@ -410,6 +421,9 @@ func (b *functionBench) specs(ctx context.Context, bootstraps map[string]string,
 				return store.Create(ctx, o)
 			}
 			s.check = sentOne(noError)
+		case "notifier": // one OrderReady event: one SNS Publish
+			s.payload = constant(samples["notifier.json"])
+			s.check = noError
 		default:
 			s.payload = func(int) []byte { return nil }
 			s.check = noError
