@@ -18,7 +18,9 @@ import (
 // DefaultDeadlineMargin is how much time must be left before the invocation
 // deadline to start a record: a record is two conditional UpdateItems (tens of
 // milliseconds, longer with SDK retries), so 2 s leaves room to finish the one
-// in progress instead of being cut off mid-write.
+// in progress instead of being cut off mid-write, and for the batch's
+// PutEvents call after it (an event not put in time fails its message, which
+// is redelivered and puts it then).
 const DefaultDeadlineMargin = 2 * time.Second
 
 // advancer moves an order one step of its life cycle (orders.Store.Advance):
