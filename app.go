@@ -34,6 +34,14 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	// -c legacyStatusIndex=true: the release that moves a deployment to the
+	// pending index (README, "Moving to the pending index").
+	if v := app.Node().TryGetContext(jsii.String("legacyStatusIndex")); v != nil {
+		if cfg.LegacyStatusIndex, err = stacks.ParseLegacyStatusIndex(fmt.Sprint(v)); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+	}
 	var env *awscdk.Environment
 	if account, region := os.Getenv("CDK_DEFAULT_ACCOUNT"), os.Getenv("CDK_DEFAULT_REGION"); account != "" || region != "" {
 		env = &awscdk.Environment{Account: nonEmpty(account), Region: nonEmpty(region)}

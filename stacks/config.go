@@ -44,6 +44,13 @@ type Config struct {
 	// and the handlers read it as AWS_LAMBDA_LOG_LEVEL. Keep it INFO or
 	// below: Lambda takes the business metrics' lines (EMF) as INFO.
 	LogLevel awslambda.ApplicationLogLevel
+	// LegacyStatusIndex keeps the Orders table's old status index
+	// (orders.LegacyStatusIndexName) next to the pending index: only for the
+	// one release that moves a deployment from one to the other
+	// (CloudFormation adds or deletes one index per update; README, "Moving
+	// to the pending index"). Context -c legacyStatusIndex=true. Default:
+	// false (the pending index only).
+	LegacyStatusIndex bool
 }
 
 // StatefulRemovalPolicy is RETAIN unless the stage opted in to DestroyData.
@@ -95,4 +102,16 @@ func ConfigFor(stage string) (Config, error) {
 			StaleAfter: 15 * time.Minute, ApiRateLimit: 200, ApiBurstLimit: 400, LogLevel: awslambda.ApplicationLogLevel_INFO}, nil
 	}
 	return Config{}, fmt.Errorf("stacks: stage %q is not one of %q, %q", stage, StageDev, StageProd)
+}
+
+// ParseLegacyStatusIndex reads the legacyStatusIndex context value: "" or
+// "false" (the pending index only) or "true" (Config.LegacyStatusIndex).
+func ParseLegacyStatusIndex(v string) (bool, error) {
+	switch v {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	}
+	return false, fmt.Errorf("stacks: legacyStatusIndex %q is not true or false", v)
 }

@@ -37,7 +37,7 @@ type ServiceStackProps struct {
 	awscdk.StackProps
 	// Config of the stage. Required.
 	Config Config
-	// Orders table (with its stream and StatusIndexName). Required.
+	// Orders table (with its stream and PendingIndexName). Required.
 	Orders awsdynamodb.ITable
 	// Uploads bucket, with EventBridge notifications on. Required.
 	Uploads awss3.IBucket
@@ -173,17 +173,17 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		AlarmAction: action,
 	})
 
-	// sweeper: Query on the status index, UpdateItem (claim), SendMessageBatch.
+	// sweeper: Query on the pending index (each shard), UpdateItem (claim), SendMessageBatch.
 	sweeper := fn("sweeper", 60, map[string]*string{
-		orders.EnvTableName:       table.TableName(),
-		orders.EnvStatusIndexName: jsii.String(StatusIndexName),
-		orders.EnvKitchenQueueURL: s.Kitchen.Queue.QueueUrl(),
-		orders.EnvStaleAfter:      jsii.String(cfg.StaleAfter.String()),
+		orders.EnvTableName:        table.TableName(),
+		orders.EnvPendingIndexName: jsii.String(PendingIndexName),
+		orders.EnvKitchenQueueURL:  s.Kitchen.Queue.QueueUrl(),
+		orders.EnvStaleAfter:       jsii.String(cfg.StaleAfter.String()),
 	})
 	// Hand-written: Table.Grant would allow Query on the table itself too.
 	sweeper.Role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("dynamodb:Query"),
-		Resources: jsii.Strings(*table.TableArn() + "/index/" + StatusIndexName),
+		Resources: jsii.Strings(*table.TableArn() + "/index/" + PendingIndexName),
 	}))
 	grantTable(sweeper, table, "dynamodb:UpdateItem")
 	s.Kitchen.Queue.Grant(sweeper.Function, jsii.String("sqs:SendMessage"))
