@@ -40,9 +40,13 @@ type Totals struct {
 	// PeakWrite and PeakRead are the partition-key values that took the most
 	// units in one second.
 	PeakWrite, PeakRead Usage
-	// Keys is the number of distinct partition-key values written.
+	// Keys is the number of distinct partition-key values written, counted
+	// up to MaxKeys (a table keyed by order ID has one per order).
 	Keys int
 }
+
+// MaxKeys bounds the distinct keys Totals.Keys counts per table or index.
+const MaxKeys = 10_000
 
 type slot struct{ target, key string }
 
@@ -96,9 +100,11 @@ func (r *Recorder) write(target, key, kind string, sec int64, units float64) {
 	t := r.total(target)
 	t.WriteUnits += units
 	t.Writes[kind]++
-	if _, ok := r.keys[target][key]; !ok {
-		r.keys[target][key] = struct{}{}
-		t.Keys++
+	if t.Keys < MaxKeys {
+		if _, ok := r.keys[target][key]; !ok {
+			r.keys[target][key] = struct{}{}
+			t.Keys++
+		}
 	}
 	r.add(r.writes, target, key, sec, units)
 }

@@ -256,7 +256,7 @@ func (ix *index) entry(t *table, item map[string]types.AttributeValue) map[strin
 		}
 	}
 	if ix.proj == types.ProjectionTypeAll {
-		return item
+		return maps.Clone(item) // the item may be updated in place
 	}
 	e := map[string]types.AttributeValue{}
 	for _, a := range []string{t.keys.hash, t.keys.rng, ix.keys.hash, ix.keys.rng} {
@@ -284,10 +284,16 @@ func (ix *index) drop(tableKey string, item map[string]types.AttributeValue) {
 }
 
 func sameValue(a, b types.AttributeValue) bool {
-	ta, okA := scalarText(a)
-	tb, okB := scalarText(b)
-	if okA && okB {
-		return ta == tb && fmt.Sprintf("%T", a) == fmt.Sprintf("%T", b)
+	if a == b {
+		return true
+	}
+	switch x := a.(type) {
+	case *types.AttributeValueMemberS:
+		y, ok := b.(*types.AttributeValueMemberS)
+		return ok && x.Value == y.Value
+	case *types.AttributeValueMemberN:
+		y, ok := b.(*types.AttributeValueMemberN)
+		return ok && x.Value == y.Value
 	}
 	return fmt.Sprint(a) == fmt.Sprint(b)
 }
@@ -306,13 +312,27 @@ func sameEntry(a, b map[string]types.AttributeValue) bool {
 }
 
 // apply replaces the item at k with next (nil: delete), charging the table
-// and every index, and returns nothing: the caller checked conditions.
+// and every index; the caller checked conditions.
 func (db *DB) apply(t *table, k string, old, next map[string]types.AttributeValue, kind string) {
-	sec := db.second()
-	size := 0
-	if old != nil {
-		size = ItemSize(old)
+	before := make([]map[string]types.AttributeValue, len(t.indexes))
+	for i, ix := range t.indexes {
+		before[i] = ix.entry(t, old)
 	}
+	oldSize := 0
+	if old != nil {
+		oldSize = ItemSize(old)
+	}
+	db.commit(t, k, old, before, oldSize, next, kind)
+}
+
+// commit stores next at k (nil: delete) and charges the write: the table
+// by the larger of oldSize and next's size, each index by the change from
+// its entry before (from the item as it was) to its entry for next. old may
+// be the same map as next (updated in place); before and oldSize were taken
+// ahead of the change.
+func (db *DB) commit(t *table, k string, old map[string]types.AttributeValue, before []map[string]types.AttributeValue, oldSize int, next map[string]types.AttributeValue, kind string) {
+	sec := db.second()
+	size := oldSize
 	if next != nil {
 		size = max(size, ItemSize(next))
 	}
@@ -321,23 +341,23 @@ func (db *DB) apply(t *table, k string, old, next map[string]types.AttributeValu
 		hash = t.hashText(next)
 	}
 	db.Rec.write(t.name, hash, kind, sec, WriteUnits(size))
-	for _, ix := range t.indexes {
-		before, after := ix.entry(t, old), ix.entry(t, next)
+	for i, ix := range t.indexes {
+		b, after := before[i], ix.entry(t, next)
 		switch {
-		case before == nil && after == nil:
-		case before == nil:
+		case b == nil && after == nil:
+		case b == nil:
 			db.indexWrite(ix, "put", after, sec)
 		case after == nil:
-			db.indexWrite(ix, "delete", before, sec)
-		case !sameValue(before[ix.keys.hash], after[ix.keys.hash]) || (ix.keys.rng != "" && !sameValue(before[ix.keys.rng], after[ix.keys.rng])):
-			db.indexWrite(ix, "delete", before, sec)
+			db.indexWrite(ix, "delete", b, sec)
+		case !sameValue(b[ix.keys.hash], after[ix.keys.hash]) || (ix.keys.rng != "" && !sameValue(b[ix.keys.rng], after[ix.keys.rng])):
+			db.indexWrite(ix, "delete", b, sec)
 			db.indexWrite(ix, "put", after, sec)
-		case !sameEntry(before, after):
+		case !sameEntry(b, after):
 			h, _ := scalarText(after[ix.keys.hash])
-			db.Rec.write(ix.target, h, "update", sec, WriteUnits(IndexItemOverheadBytes+max(ItemSize(before), ItemSize(after))))
+			db.Rec.write(ix.target, h, "update", sec, WriteUnits(IndexItemOverheadBytes+max(ItemSize(b), ItemSize(after))))
 		}
-		if before != nil {
-			ix.drop(k, old)
+		if b != nil {
+			ix.drop(k, b)
 		}
 		if after != nil {
 			h, _ := scalarText(after[ix.keys.hash])
@@ -411,7 +431,7 @@ func (db *DB) PutItem(_ context.Context, in *dynamodb.PutItemInput, _ ...func(*d
 		return nil, fmt.Errorf("dynamosim: PutItem: %w", err)
 	}
 	old := t.items[k]
-	next := maps.Clone(in.Item)
+	next := in.Item // kept as given: callers do not change an item they wrote
 	if err := db.check(t, in.ConditionExpression, env{in.ExpressionAttributeNames, in.ExpressionAttributeValues}, old, next, in.ReturnValuesOnConditionCheckFailure); err != nil {
 		return nil, err
 	}
@@ -465,12 +485,12 @@ func (db *DB) UpdateItem(_ context.Context, in *dynamodb.UpdateItemInput, _ ...f
 	}
 	e := env{in.ExpressionAttributeNames, in.ExpressionAttributeValues}
 	old := t.items[k]
-	var next map[string]types.AttributeValue
-	if old != nil {
-		next = maps.Clone(old)
-	} else {
-		next = maps.Clone(in.Key)
+	// Resolve every action before changing anything.
+	type change struct {
+		name  string
+		value types.AttributeValue // nil: remove
 	}
+	var changes []change
 	for _, a := range u.set {
 		n, err := e.attr(a.target)
 		if err != nil {
@@ -479,7 +499,7 @@ func (db *DB) UpdateItem(_ context.Context, in *dynamodb.UpdateItemInput, _ ...f
 		if n == t.keys.hash || n == t.keys.rng {
 			return nil, fmt.Errorf("dynamosim: UpdateItem: cannot update key attribute %s", n)
 		}
-		if _, exists := next[n]; a.ifNotExists && exists {
+		if _, exists := old[n]; a.ifNotExists && exists {
 			continue
 		}
 		v, err := e.resolve(a.value, old)
@@ -489,19 +509,36 @@ func (db *DB) UpdateItem(_ context.Context, in *dynamodb.UpdateItemInput, _ ...f
 		if v == nil {
 			return nil, fmt.Errorf("dynamosim: UpdateItem: SET %s to a missing value", n)
 		}
-		next[n] = v
+		changes = append(changes, change{n, v})
 	}
 	for _, o := range u.remove {
 		n, err := e.attr(o)
 		if err != nil {
 			return nil, err
 		}
-		delete(next, n)
+		changes = append(changes, change{n, nil})
 	}
-	if err := db.check(t, in.ConditionExpression, e, old, next, in.ReturnValuesOnConditionCheckFailure); err != nil {
+	if err := db.check(t, in.ConditionExpression, e, old, nil, in.ReturnValuesOnConditionCheckFailure); err != nil {
 		return nil, err
 	}
-	db.apply(t, k, old, next, "update")
+	before := make([]map[string]types.AttributeValue, len(t.indexes))
+	for i, ix := range t.indexes {
+		before[i] = ix.entry(t, old)
+	}
+	oldSize, next := 0, old
+	if old != nil {
+		oldSize = ItemSize(old)
+	} else {
+		next = maps.Clone(in.Key)
+	}
+	for _, c := range changes {
+		if c.value == nil {
+			delete(next, c.name)
+		} else {
+			next[c.name] = c.value
+		}
+	}
+	db.commit(t, k, old, before, oldSize, next, "update")
 	return &dynamodb.UpdateItemOutput{}, nil
 }
 
@@ -610,7 +647,7 @@ func (db *DB) BatchWriteItem(_ context.Context, in *dynamodb.BatchWriteItemInput
 				if err != nil {
 					return nil, fmt.Errorf("dynamosim: BatchWriteItem: %w", err)
 				}
-				db.apply(t, k, t.items[k], maps.Clone(r.PutRequest.Item), "put")
+				db.apply(t, k, t.items[k], r.PutRequest.Item, "put")
 			case r.DeleteRequest != nil:
 				k, err := t.key(r.DeleteRequest.Key)
 				if err != nil {
