@@ -98,7 +98,7 @@ type Params struct {
 	// StaleAfter, SweepEvery, SweepAt (the first sweep, from the start),
 	// MaxOrders and MaxReadFactor are the sweeper's settings.
 	StaleAfter, SweepEvery, SweepAt time.Duration
-	MaxOrders, MaxReadFactor       int
+	MaxOrders, MaxReadFactor        int
 	// Backlog is the number of stale PENDING orders stored, uncharged,
 	// before the window.
 	Backlog int
