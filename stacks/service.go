@@ -106,6 +106,9 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 	// api: POST /orders (PutItem), GET /orders/{id} (GetItem).
 	api := fn("api", 10, map[string]*string{orders.EnvTableName: table.TableName()})
 	grantTable(api, table, "dynamodb:PutItem", "dynamodb:GetItem")
+	if cfg.ApiReservedConcurrency > 0 { // Config.ApiReservedConcurrency says why
+		api.Function.Node().DefaultChild().(awslambda.CfnFunction).SetReservedConcurrentExecutions(jsii.Number(cfg.ApiReservedConcurrency))
+	}
 	s.Api = httpapi.New(stack, jsii.String("Http"), &httpapi.Props{
 		Description:          jsii.String("Order API (" + cfg.Stage + ")"),
 		ThrottlingRateLimit:  jsii.Number(cfg.ApiRateLimit),
@@ -129,7 +132,8 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 	// kitchen: SQS consumer; UpdateItem only (conditional status moves).
 	kitchen := fn("kitchen", 10, map[string]*string{orders.EnvTableName: table.TableName()})
 	grantTable(kitchen, table, "dynamodb:UpdateItem")
-	s.Kitchen = queueworker.New(stack, jsii.String("KitchenQueue"), &queueworker.Props{Function: kitchen.Function, AlarmAction: action})
+	s.Kitchen = queueworker.New(stack, jsii.String("KitchenQueue"), &queueworker.Props{Function: kitchen.Function, AlarmAction: action,
+		MaxConcurrency: nonZero(cfg.KitchenMaxConcurrency)}) // Config.KitchenMaxConcurrency says why
 
 	// publisher: stream consumer of INSERTs; SendMessageBatch to the kitchen.
 	publisher := fn("publisher", 30, map[string]*string{orders.EnvKitchenQueueURL: s.Kitchen.Queue.QueueUrl()})
@@ -140,7 +144,8 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		Filters: &[]*map[string]interface{}{awslambda.FilterCriteria_Filter(&map[string]interface{}{
 			"eventName": awslambda.FilterRule_IsEqual(jsii.String("INSERT")),
 		})},
-		AlarmAction: action,
+		AlarmAction:           action,
+		ParallelizationFactor: nonZero(cfg.PublisherParallelization), // Config.PublisherParallelization says why
 	})
 
 	// importer: GetObject under incoming/, PutObject under reports/,
@@ -218,6 +223,14 @@ func grantTable(f *gofunction.Function, table awsdynamodb.ITable, actions ...str
 // cdk-nag names it in finding IDs.
 func logicalIDOf(r constructs.IConstruct) string {
 	return *awscdk.Stack_Of(r).GetLogicalId(r.Node().DefaultChild().(awscdk.CfnElement))
+}
+
+// nonZero is v as a jsii number, or nil (the construct's default) for 0.
+func nonZero(v float64) *float64 {
+	if v == 0 {
+		return nil
+	}
+	return jsii.Number(v)
 }
 
 // titled turns a function name into its construct ID: "api" -> "Api".
