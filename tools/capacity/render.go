@@ -177,6 +177,12 @@ func render(in inputs) string {
 	w("| PublisherParallelization | %s | %s | concurrent batches per stream shard: keeps each shard's publisher under half busy at 10,000 orders per second (%s above). |\n\n",
 		num(in.dev.PublisherParallelization), num(in.prod.PublisherParallelization), pct(models[len(models)-1].pubUtil))
 
+	w("## Quotas and prices (us-east-1, checked %s)\n\n| what | value | source |\n|---|---|---|\n", checked)
+	for _, src := range sources() {
+		w("| %s | %s | %s |\n", src.what, src.value, src.url)
+	}
+	w("\nAWS's pricing pages render their figures in the browser, so the prices were checked against pages quoting them: BENCHMARKS.md's cost section lists those for Lambda, DynamoDB, SQS, the HTTP API and X-Ray; EventBridge custom events: https://cloudburn.io/blog/amazon-eventbridge-pricing ; SNS publishes (and the per-protocol delivery prices not counted here): https://www.factualminds.com/blog/amazon-sns-pricing-publishes-fanout-protocols/ .\n\n")
+
 	w("## Not modelled\n\n")
 	w("- The api's GET /orders/{id} (one strongly consistent read each; it shares the stage throttle and the account quota with the POSTs).\n")
 	w("- The notifier (issue 10) was not measured; the kitchen's single-message duration stands in for it.\n")
