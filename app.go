@@ -4,10 +4,9 @@
 // throwaway stages only, -c destroyData=true (the table and bucket go with
 // their stack instead of being retained); -c legacyStatusIndex=true keeps
 // the old status index for the move to the pending index (README). Account
-// and region come from
-// CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION when set (the CLI sets them from
-// your AWS profile); without them the stacks are environment-agnostic and
-// synth needs no credentials.
+// and region come from CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION when set
+// (the CLI sets them from your AWS profile); without them the stacks are
+// environment-agnostic and synth needs no credentials.
 package main
 
 import (
