@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -154,9 +155,9 @@ func TestFindMergesShardsOldestFirst(t *testing.T) {
 			want = append(want, o.OrderID)
 		}
 	}
-	queries := 0
+	var queries atomic.Int32 // Find queries shards concurrently
 	s := &StaleOrders{Query: queryFunc(func(in *dynamodb.QueryInput) (*dynamodb.QueryOutput, error) {
-		queries++
+		queries.Add(1)
 		return db.Query(ctx, in)
 	}), Table: "Orders", Index: PendingIndexName, After: 15 * time.Minute}
 	var got []string
@@ -169,8 +170,8 @@ func TestFindMergesShardsOldestFirst(t *testing.T) {
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("got %d IDs, want %d, oldest first:\ngot  %v\nwant %v", len(got), len(want), got, want)
 	}
-	if queries != PendingShards {
-		t.Errorf("got %d queries, want one per shard (%d): every shard holds fewer than a page", queries, PendingShards)
+	if queries.Load() != PendingShards {
+		t.Errorf("got %d queries, want one per shard (%d): every shard holds fewer than a page", queries.Load(), PendingShards)
 	}
 }
 
