@@ -631,16 +631,21 @@ func (db *DB) BatchGetItem(_ context.Context, in *dynamodb.BatchGetItemInput, _ 
 // BatchWriteItem implements the DynamoDB operation (puts and deletes, no
 // conditions); it never leaves items unprocessed.
 func (db *DB) BatchWriteItem(_ context.Context, in *dynamodb.BatchWriteItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
+	n := 0
+	for _, reqs := range in.RequestItems {
+		n += len(reqs)
+	}
+	if n > 25 {
+		return nil, fmt.Errorf("dynamosim: BatchWriteItem: %d requests, at most 25", n)
+	}
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	n := 0
 	for name, reqs := range in.RequestItems {
 		t, err := db.table(aws.String(name))
 		if err != nil {
 			return nil, err
 		}
 		for _, r := range reqs {
-			n++
 			switch {
 			case r.PutRequest != nil:
 				k, err := t.key(r.PutRequest.Item)
@@ -658,9 +663,6 @@ func (db *DB) BatchWriteItem(_ context.Context, in *dynamodb.BatchWriteItemInput
 				}
 			}
 		}
-	}
-	if n > 25 {
-		return nil, fmt.Errorf("dynamosim: BatchWriteItem: %d requests, at most 25", n)
 	}
 	return &dynamodb.BatchWriteItemOutput{}, nil
 }

@@ -169,7 +169,7 @@ func Run(ctx context.Context, p Params) (Result, error) {
 	due := map[int][]inFlight{} // second -> messages arriving at the kitchen
 	var backlog []inFlight      // messages waiting for the kitchen (outage)
 	imports := make([]int, len(p.Imports))
-	var ready [][]types.AttributeValue
+	var ready []string // orders made READY this second
 	n := 0
 	for s := range seconds {
 		if err := ctx.Err(); err != nil {
@@ -274,7 +274,7 @@ func Run(ctx context.Context, p Params) (Result, error) {
 					}
 					if changed && step[1] == orders.StatusReady {
 						res.Prepared++
-						ready = append(ready, []types.AttributeValue{&types.AttributeValueMemberS{Value: m.id}})
+						ready = append(ready, m.id)
 					}
 				}
 			}
@@ -282,8 +282,8 @@ func Run(ctx context.Context, p Params) (Result, error) {
 		backlog = backlog[take:]
 
 		// READY orders are never read again here: drop them.
-		for _, k := range ready {
-			db.Forget(Table, map[string]types.AttributeValue{orders.AttrOrderID: k[0]})
+		for _, id := range ready {
+			db.Forget(Table, map[string]types.AttributeValue{orders.AttrOrderID: &types.AttributeValueMemberS{Value: id}})
 		}
 		ready = ready[:0]
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +18,13 @@ const (
 	benchPath = "../../BENCHMARKS.md"
 	docPath   = "../../docs/capacity.md"
 )
+
+// TestMain trades memory for CPU: the simulations allocate many
+// short-lived maps (GOGC 300: ~25% less CPU, ~0.7 GB peak instead of 0.4).
+func TestMain(m *testing.M) {
+	debug.SetGCPercent(300)
+	os.Exit(m.Run())
+}
 
 var (
 	gatherOnce sync.Once

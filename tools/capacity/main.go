@@ -19,7 +19,7 @@ func main() {
 	benchPath := flag.String("bench", "BENCHMARKS.md", "benchmark results to read the measured durations from")
 	out := flag.String("out", "docs/capacity.md", "file to write")
 	flag.Parse()
-	debug.SetGCPercent(400) // the simulations allocate a lot of short-lived maps
+	debug.SetGCPercent(300) // the simulations allocate many short-lived maps
 	in, err := gather(context.Background(), *benchPath)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "capacity:", err)
