@@ -245,6 +245,8 @@ func (in inputs) model(rate int) rateModel {
 		{"EventBridge PutEvents (10,000/s, us-east-1)", m.putEvents, quotaPutEvents, lift("batch OrderReady events (10 per PutEvents request), or Service Quotas: EventBridge \"PutEvents throttle limit\" (L-9B653E91)")},
 		{"EventBridge rule invocations (18,750/s)", m.ebInvocations, quotaEBInvocations, lift("Service Quotas: EventBridge \"Invocations throttle limit\" (L-5540C5E3)")},
 		{"SNS Publish (30,000 messages/s, us-east-1)", m.snsPublish, quotaSNSPublish, lift("PublishBatch does not help (the quota counts messages): Service Quotas: SNS")},
+		{"sweeper resends (500 a run, every 5 minutes) vs orders stuck, if 0.1% get stuck as in the simulation", r / 1000, float64(flowsim.SweeperMaxOrders) / flowsim.SweepEvery.Seconds(),
+			lift("find what strands orders (the dead-letter queues' alarms); raise the sweeper's DefaultMaxOrders (functions/sweeper) or run it more often")},
 	}
 	if res, ok := in.sims[rate]; ok {
 		var peak dynamosim.Usage
