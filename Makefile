@@ -112,3 +112,14 @@ BENCH_FLAGS ?=
 
 bench: $(RIE_STAMP) ## benchmark synth, functions and handlers; one markdown table (docs/bench.md)
 	go run ./bench -rie $(RIE) $(BENCH_FLAGS)
+
+# Capacity model (docs/capacity.md): capacity, first limit and monthly cost at
+# 10, 100, 1,000 and 10,000 orders per second, from BENCHMARKS.md's measured
+# durations, item sizes from the code, the write-pattern simulation
+# (internal/flowsim) and the prod stage's settings. tools/capacity's
+# TestCapacityDocIsCurrent (part of make test) fails when the committed file
+# is stale: run this and commit the result.
+.PHONY: capacity
+
+capacity: ## regenerate docs/capacity.md
+	go run ./tools/capacity -bench BENCHMARKS.md -out docs/capacity.md

@@ -2,10 +2,11 @@
 //
 // Context: -c stage=dev|prod|<throwaway name> (default dev) and, for
 // throwaway stages only, -c destroyData=true (the table and bucket go with
-// their stack instead of being retained). Account and region come from
-// CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION when set (the CLI sets them from
-// your AWS profile); without them the stacks are environment-agnostic and
-// synth needs no credentials.
+// their stack instead of being retained); -c legacyStatusIndex=true keeps
+// the old status index for the move to the pending index (README). Account
+// and region come from CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION when set
+// (the CLI sets them from your AWS profile); without them the stacks are
+// environment-agnostic and synth needs no credentials.
 package main
 
 import (
@@ -33,6 +34,14 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
+	}
+	// -c legacyStatusIndex=true: the release that moves a deployment to the
+	// pending index (README, "Moving to the pending index").
+	if v := app.Node().TryGetContext(jsii.String("legacyStatusIndex")); v != nil {
+		if cfg.LegacyStatusIndex, err = stacks.ParseLegacyStatusIndex(fmt.Sprint(v)); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
 	}
 	var env *awscdk.Environment
 	if account, region := os.Getenv("CDK_DEFAULT_ACCOUNT"), os.Getenv("CDK_DEFAULT_REGION"); account != "" || region != "" {

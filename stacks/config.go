@@ -34,7 +34,9 @@ type Config struct {
 	// sends it to the kitchen again.
 	StaleAfter time.Duration
 	// ApiRateLimit and ApiBurstLimit throttle the HTTP API stage (requests
-	// per second, and burst).
+	// per second, and burst). Why these values: docs/capacity.md (the
+	// account's default for all its APIs in a Region is 10,000 per second
+	// with a burst of 5,000).
 	ApiRateLimit, ApiBurstLimit float64
 	// DestroyData makes the Orders table and the Uploads bucket go with their
 	// stack (removal policy DESTROY) instead of staying behind (RETAIN, the
@@ -44,6 +46,40 @@ type Config struct {
 	// and the handlers read it as AWS_LAMBDA_LOG_LEVEL. Keep it INFO or
 	// below: Lambda takes the business metrics' lines (EMF) as INFO.
 	LogLevel awslambda.ApplicationLogLevel
+	// LegacyStatusIndex keeps the Orders table's old status index
+	// (orders.LegacyStatusIndexName) next to the pending index: only for the
+	// one release that moves a deployment from one to the other
+	// (CloudFormation adds or deletes one index per update; README, "Moving
+	// to the pending index"). Context -c legacyStatusIndex=true. Default:
+	// false (the pending index only).
+	LegacyStatusIndex bool
+
+	// Capacity settings; docs/capacity.md (make capacity) derives what
+	// each allows from the measured durations, and its tests fail when a
+	// setting no longer fits the others.
+
+	// ApiReservedConcurrency reserves concurrency for the api function (0:
+	// none, the account's unreserved pool). The api answers callers
+	// synchronously: a reservation keeps its share when the queue and
+	// stream consumers scale out (a kitchen catching up), which would
+	// otherwise throttle POST /orders. It must cover ApiRateLimit x the
+	// api's duration with room for slower calls; it also caps the api.
+	ApiReservedConcurrency float64
+	// KitchenMaxConcurrency caps the concurrent invocations the kitchen
+	// queue's event source starts (2-1,000). It bounds how fast a kitchen
+	// catching up on a backlog writes: each order it prepares is two
+	// table writes and one delete on its pending-index shard, and both the
+	// table (40,000 write units per second by default) and each shard
+	// (1,000) have a ceiling. The simulation proves the shards safe up to
+	// flowsim.CatchUpFactor x the order rate; this cap keeps the kitchen
+	// under that at ApiRateLimit.
+	KitchenMaxConcurrency float64
+	// PublisherParallelization is the stream consumer's parallelization
+	// factor (1-10): concurrent batches per stream shard. At 10,000 orders
+	// per second each shard carries a few hundred new orders a second; 2
+	// keeps each shard's publisher under half busy, so the iterator age
+	// stays at the polling interval.
+	PublisherParallelization float64
 }
 
 // StatefulRemovalPolicy is RETAIN unless the stage opted in to DestroyData.
@@ -89,10 +125,28 @@ func ConfigFor(stage string) (Config, error) {
 	switch stage {
 	case StageDev:
 		return Config{Stage: stage, LogRetention: awslogs.RetentionDays_TWO_WEEKS,
-			StaleAfter: 15 * time.Minute, ApiRateLimit: 20, ApiBurstLimit: 40, LogLevel: awslambda.ApplicationLogLevel_DEBUG}, nil
+			StaleAfter: 15 * time.Minute, ApiRateLimit: 20, ApiBurstLimit: 40, LogLevel: awslambda.ApplicationLogLevel_DEBUG,
+			// dev: a cost guard on the API, no reservation (it would take from
+			// the account's pool); the same caps as prod downstream.
+			KitchenMaxConcurrency: 100, PublisherParallelization: 2}, nil
 	case StageProd:
 		return Config{Stage: stage, DeletionProtection: true, LogRetention: awslogs.RetentionDays_THREE_MONTHS,
-			StaleAfter: 15 * time.Minute, ApiRateLimit: 200, ApiBurstLimit: 400, LogLevel: awslambda.ApplicationLogLevel_INFO}, nil
+			// Half the account's regional API quota, which every API of the
+			// account shares; raise it with a quota increase (docs/capacity.md).
+			StaleAfter: 15 * time.Minute, ApiRateLimit: 5000, ApiBurstLimit: 2500, LogLevel: awslambda.ApplicationLogLevel_INFO,
+			ApiReservedConcurrency: 100, KitchenMaxConcurrency: 100, PublisherParallelization: 2}, nil
 	}
 	return Config{}, fmt.Errorf("stacks: stage %q is not one of %q, %q", stage, StageDev, StageProd)
+}
+
+// ParseLegacyStatusIndex reads the legacyStatusIndex context value: "" or
+// "false" (the pending index only) or "true" (Config.LegacyStatusIndex).
+func ParseLegacyStatusIndex(v string) (bool, error) {
+	switch v {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	}
+	return false, fmt.Errorf("stacks: legacyStatusIndex %q is not true or false", v)
 }

@@ -37,7 +37,7 @@ type ServiceStackProps struct {
 	awscdk.StackProps
 	// Config of the stage. Required.
 	Config Config
-	// Orders table (with its stream and StatusIndexName). Required.
+	// Orders table (with its stream and PendingIndexName). Required.
 	Orders awsdynamodb.ITable
 	// Uploads bucket, with EventBridge notifications on. Required.
 	Uploads awss3.IBucket
@@ -108,6 +108,9 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 	// api: POST /orders (PutItem), GET /orders/{id} (GetItem).
 	api := fn("api", 10, map[string]*string{orders.EnvTableName: table.TableName()})
 	grantTable(api, table, "dynamodb:PutItem", "dynamodb:GetItem")
+	if cfg.ApiReservedConcurrency > 0 { // Config.ApiReservedConcurrency says why
+		api.Function.Node().DefaultChild().(awslambda.CfnFunction).SetReservedConcurrentExecutions(jsii.Number(cfg.ApiReservedConcurrency))
+	}
 	s.Api = httpapi.New(stack, jsii.String("Http"), &httpapi.Props{
 		Description:          jsii.String("Order API (" + cfg.Stage + ")"),
 		ThrottlingRateLimit:  jsii.Number(cfg.ApiRateLimit),
@@ -131,7 +134,8 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 	// kitchen: SQS consumer; UpdateItem only (conditional status moves).
 	kitchen := fn("kitchen", 10, map[string]*string{orders.EnvTableName: table.TableName()})
 	grantTable(kitchen, table, "dynamodb:UpdateItem")
-	s.Kitchen = queueworker.New(stack, jsii.String("KitchenQueue"), &queueworker.Props{Function: kitchen.Function, AlarmAction: action})
+	s.Kitchen = queueworker.New(stack, jsii.String("KitchenQueue"), &queueworker.Props{Function: kitchen.Function, AlarmAction: action,
+		MaxConcurrency: nonZero(cfg.KitchenMaxConcurrency)}) // Config.KitchenMaxConcurrency says why
 
 	// publisher: stream consumer of INSERTs; SendMessageBatch to the kitchen.
 	publisher := fn("publisher", 30, map[string]*string{orders.EnvKitchenQueueURL: s.Kitchen.Queue.QueueUrl()})
@@ -142,7 +146,8 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		Filters: &[]*map[string]interface{}{awslambda.FilterCriteria_Filter(&map[string]interface{}{
 			"eventName": awslambda.FilterRule_IsEqual(jsii.String("INSERT")),
 		})},
-		AlarmAction: action,
+		AlarmAction:           action,
+		ParallelizationFactor: nonZero(cfg.PublisherParallelization), // Config.PublisherParallelization says why
 	})
 
 	// importer: GetObject under incoming/, PutObject under reports/,
@@ -175,17 +180,17 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		AlarmAction: action,
 	})
 
-	// sweeper: Query on the status index, UpdateItem (claim), SendMessageBatch.
+	// sweeper: Query on the pending index (each shard), UpdateItem (claim), SendMessageBatch.
 	sweeper := fn("sweeper", 60, map[string]*string{
-		orders.EnvTableName:       table.TableName(),
-		orders.EnvStatusIndexName: jsii.String(StatusIndexName),
-		orders.EnvKitchenQueueURL: s.Kitchen.Queue.QueueUrl(),
-		orders.EnvStaleAfter:      jsii.String(cfg.StaleAfter.String()),
+		orders.EnvTableName:        table.TableName(),
+		orders.EnvPendingIndexName: jsii.String(PendingIndexName),
+		orders.EnvKitchenQueueURL:  s.Kitchen.Queue.QueueUrl(),
+		orders.EnvStaleAfter:       jsii.String(cfg.StaleAfter.String()),
 	})
 	// Hand-written: Table.Grant would allow Query on the table itself too.
 	sweeper.Role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("dynamodb:Query"),
-		Resources: jsii.Strings(*table.TableArn() + "/index/" + StatusIndexName),
+		Resources: jsii.Strings(*table.TableArn() + "/index/" + PendingIndexName),
 	}))
 	grantTable(sweeper, table, "dynamodb:UpdateItem")
 	s.Kitchen.Queue.Grant(sweeper.Function, jsii.String("sqs:SendMessage"))
@@ -221,6 +226,14 @@ func grantTable(f *gofunction.Function, table awsdynamodb.ITable, actions ...str
 // cdk-nag names it in finding IDs.
 func logicalIDOf(r constructs.IConstruct) string {
 	return *awscdk.Stack_Of(r).GetLogicalId(r.Node().DefaultChild().(awscdk.CfnElement))
+}
+
+// nonZero is v as a jsii number, or nil (the construct's default) for 0.
+func nonZero(v float64) *float64 {
+	if v == 0 {
+		return nil
+	}
+	return jsii.Number(v)
 }
 
 // titled turns a function name into its construct ID: "api" -> "Api".

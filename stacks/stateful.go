@@ -10,9 +10,11 @@ import (
 	"github.com/example/orderflow/internal/orders"
 )
 
-// StatusIndexName is the Orders table's global secondary index keyed by
-// status (partition) and createdAt (sort), projecting keys only.
-const StatusIndexName = "byStatus"
+// PendingIndexName is the Orders table's pending index: a sparse global
+// secondary index of the PENDING orders only, partition key pendingShard
+// (one of orders.PendingShards numbers derived from the order ID), sort key
+// createdAt, keys only. See orders.PendingIndexName.
+const PendingIndexName = orders.PendingIndexName
 
 // Logical IDs of the stateful resources. They are pinned by a test: changing
 // one makes CloudFormation replace the resource, which for a table or bucket
@@ -35,7 +37,8 @@ type StatefulStackProps struct {
 type StatefulStack struct {
 	Stack awscdk.Stack
 	// Orders: on-demand table, key orderId, stream NEW_AND_OLD_IMAGES, index
-	// StatusIndexName, point-in-time recovery, encrypted with the AWS managed
+	// PendingIndexName (and the legacy status index while
+	// Config.LegacyStatusIndex), point-in-time recovery, encrypted with the AWS managed
 	// key, RETAIN unless Config.DestroyData (plus deletion protection in
 	// prod).
 	Orders awsdynamodb.Table
@@ -61,12 +64,11 @@ func NewStatefulStack(scope constructs.Construct, id string, props *StatefulStac
 		DeletionProtection: jsii.Bool(cfg.DeletionProtection),
 		RemovalPolicy:      cfg.StatefulRemovalPolicy(),
 	})
-	table.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
-		IndexName:      jsii.String(StatusIndexName),
-		PartitionKey:   &awsdynamodb.Attribute{Name: jsii.String(orders.AttrStatus), Type: awsdynamodb.AttributeType_STRING},
-		SortKey:        &awsdynamodb.Attribute{Name: jsii.String(orders.AttrCreatedAt), Type: awsdynamodb.AttributeType_STRING},
-		ProjectionType: awsdynamodb.ProjectionType_KEYS_ONLY,
-	})
+	// The indexes as orders.Design describes them (the simulation in
+	// internal/flowsim runs the same design): the pending index, and during
+	// the move from the status index (README, "Moving to the pending
+	// index") the status index too.
+	addIndexes(table, orders.Design(cfg.LegacyStatusIndex))
 
 	// Server access logs of the Uploads bucket: who read or wrote which
 	// object. Access logs require SSE-S3 on the target bucket.
@@ -108,4 +110,31 @@ func NewStatefulStack(scope constructs.Construct, id string, props *StatefulStac
 		jsii.String("NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled"), jsii.Bool(true))
 
 	return &StatefulStack{Stack: stack, Orders: table, Uploads: bucket}
+}
+
+// addIndexes adds the design's global secondary indexes (keys only) to table.
+func addIndexes(table awsdynamodb.Table, d orders.TableDesign) {
+	attrType := map[string]awsdynamodb.AttributeType{}
+	for _, a := range d.AttributeDefinitions {
+		switch a.AttributeType {
+		case "S":
+			attrType[*a.AttributeName] = awsdynamodb.AttributeType_STRING
+		case "N":
+			attrType[*a.AttributeName] = awsdynamodb.AttributeType_NUMBER
+		case "B":
+			attrType[*a.AttributeName] = awsdynamodb.AttributeType_BINARY
+		}
+	}
+	for _, g := range d.GlobalSecondaryIndexes {
+		p := &awsdynamodb.GlobalSecondaryIndexProps{IndexName: g.IndexName, ProjectionType: awsdynamodb.ProjectionType_KEYS_ONLY}
+		for _, k := range g.KeySchema {
+			a := &awsdynamodb.Attribute{Name: k.AttributeName, Type: attrType[*k.AttributeName]}
+			if k.KeyType == "HASH" {
+				p.PartitionKey = a
+			} else {
+				p.SortKey = a
+			}
+		}
+		table.AddGlobalSecondaryIndex(p)
+	}
 }

@@ -216,8 +216,8 @@ func TestSweeperRunsEveryFiveMinutes(t *testing.T) {
 		})}),
 	})
 	env := props(resourcesByName(s)["sweeper"])["Environment"].(map[string]any)["Variables"].(map[string]any)
-	if env["STALE_AFTER"] == nil || env["ORDERS_STATUS_INDEX_NAME"] != stacks.StatusIndexName {
-		t.Errorf("sweeper environment: got %v, want STALE_AFTER and the status index", env)
+	if env["STALE_AFTER"] == nil || env["ORDERS_PENDING_INDEX_NAME"] != stacks.PendingIndexName {
+		t.Errorf("sweeper environment: got %v, want STALE_AFTER and the pending index", env)
 	}
 }
 
@@ -236,8 +236,8 @@ func TestStatefulResourcesAreRetainedAndRecoverable(t *testing.T) {
 					"SSESpecification":                 assertions.Match_ObjectLike(&map[string]any{"SSEEnabled": true}),
 					"DeletionProtectionEnabled":        stage == stacks.StageProd,
 					"GlobalSecondaryIndexes": []any{map[string]any{
-						"IndexName":  stacks.StatusIndexName,
-						"KeySchema":  []any{map[string]any{"AttributeName": "status", "KeyType": "HASH"}, map[string]any{"AttributeName": "createdAt", "KeyType": "RANGE"}},
+						"IndexName":  stacks.PendingIndexName,
+						"KeySchema":  []any{map[string]any{"AttributeName": "pendingShard", "KeyType": "HASH"}, map[string]any{"AttributeName": "createdAt", "KeyType": "RANGE"}},
 						"Projection": map[string]any{"ProjectionType": "KEYS_ONLY"},
 					}},
 				}),

@@ -12,9 +12,9 @@ import (
 type Config struct {
 	// Table is the Orders table's name (ORDERS_TABLE_NAME). Required.
 	Table string
-	// StatusIndex is the GSI keyed by status and createdAt
-	// (ORDERS_STATUS_INDEX_NAME). Required.
-	StatusIndex string
+	// PendingIndex is the pending index: the sparse GSI keyed by
+	// pendingShard and createdAt (ORDERS_PENDING_INDEX_NAME). Required.
+	PendingIndex string
 	// QueueURL is the kitchen queue's URL (KITCHEN_QUEUE_URL). Required.
 	QueueURL string
 	// StaleAfter is how long an order may stay PENDING before it is resent,
@@ -28,14 +28,14 @@ type Config struct {
 // out of range.
 func LoadConfig(getenv func(string) string) (Config, error) {
 	c := Config{
-		Table:       getenv(orders.EnvTableName),
-		StatusIndex: getenv(orders.EnvStatusIndexName),
-		QueueURL:    getenv(orders.EnvKitchenQueueURL),
+		Table:        getenv(orders.EnvTableName),
+		PendingIndex: getenv(orders.EnvPendingIndexName),
+		QueueURL:     getenv(orders.EnvKitchenQueueURL),
 	}
 	var errs []error
 	for _, v := range []struct{ name, value string }{
 		{orders.EnvTableName, c.Table},
-		{orders.EnvStatusIndexName, c.StatusIndex},
+		{orders.EnvPendingIndexName, c.PendingIndex},
 		{orders.EnvKitchenQueueURL, c.QueueURL},
 	} {
 		if v.value == "" {

@@ -21,8 +21,9 @@ const (
 	// per ten, 500 fit well inside a minute; the rest wait for the next run,
 	// 5 minutes later.
 	DefaultMaxOrders = 500
-	// MaxReadFactor bounds the IDs one run reads from the status index:
-	// MaxReadFactor × MaxOrders (5,000 by default, 50 Query pages). The index
+	// MaxReadFactor bounds the IDs one run reads from the pending index:
+	// MaxReadFactor × MaxOrders (5,000 by default: the first page of each of
+	// its 64 shards, then further pages as the oldest are used up). The index
 	// cannot tell an order another run claimed a moment ago from one never
 	// resent, so every ID read costs a claim attempt (an UpdateItem that its
 	// condition turns away); claims turned away do not use up MaxOrders, so
@@ -91,8 +92,9 @@ func (st *sweepStats) claims() int { return st.sent + st.failed }
 // Margin before the deadline.
 //
 // Handle returns an error only when the run as a whole failed: the event is
-// not a scheduled one, the status index could not be read (after working on
-// any orders read before the failure), or something failed and nothing was
+// not a scheduled one, the pending index could not be read (after working on
+// any orders read before the failure; a shard that fails is left for the
+// next run while the others are worked on), or something failed and nothing was
 // sent. The schedule's retry then runs again; claims keep the retry from
 // resending what this run sent. Running out of time is not an error: the
 // next run continues.

@@ -37,7 +37,7 @@ const (
 	claimCond     = "#status = :pending AND (attribute_not_exists(#resentAt) OR #resentAt < :cutoff)"
 	unclaimUpdate = "REMOVE #resentAt"
 	unclaimCond   = "#resentAt = :claimedAt"
-	keyCond       = "#status = :pending AND #createdAt < :cutoff"
+	keyCond       = "#shard = :shard AND #createdAt < :cutoff"
 )
 
 // row is one order in fakeTable; times are TimeLayout strings.
@@ -45,7 +45,10 @@ type row struct {
 	id, status, createdAt, resentAt string
 }
 
-// fakeTable is an in-memory Orders table with its status index. It answers
+// fakeTable is an in-memory Orders table with its pending index, every
+// PENDING order under shard 0 (newHandler's StaleOrders queries one shard:
+// how orders spread over shards is the orders package's business, tested
+// there against dynamosim). It answers
 // exactly the Query, claim and unclaim requests StaleOrders makes, with
 // DynamoDB's semantics (conditions evaluated atomically), and fails the test
 // on any other request, so a change of expression shows up here.
@@ -77,7 +80,7 @@ func (ft *fakeTable) Query(ctx context.Context, in *dynamodb.QueryInput, _ ...fu
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if aws.ToString(in.KeyConditionExpression) != keyCond || aws.ToString(in.IndexName) != "byStatus" {
+	if aws.ToString(in.KeyConditionExpression) != keyCond || aws.ToString(in.IndexName) != orders.PendingIndexName {
 		ft.t.Errorf("fake: unexpected query %q on %q", aws.ToString(in.KeyConditionExpression), aws.ToString(in.IndexName))
 		return nil, errors.New("fake: unexpected query")
 	}
@@ -89,10 +92,11 @@ func (ft *fakeTable) Query(ctx context.Context, in *dynamodb.QueryInput, _ ...fu
 	ft.mu.Lock()
 	defer ft.mu.Unlock()
 	ft.queries++
-	pending, cutoff := str(in.ExpressionAttributeValues, ":pending"), str(in.ExpressionAttributeValues, ":cutoff")
+	shard, _ := in.ExpressionAttributeValues[":shard"].(*ddbtypes.AttributeValueMemberN)
+	cutoff := str(in.ExpressionAttributeValues, ":cutoff")
 	var match []*row
 	for _, r := range ft.rows {
-		if r.status == pending && r.createdAt < cutoff {
+		if shard != nil && shard.Value == "0" && r.status == string(orders.StatusPending) && r.createdAt < cutoff {
 			match = append(match, r)
 		}
 	}
@@ -113,7 +117,10 @@ func (ft *fakeTable) Query(ctx context.Context, in *dynamodb.QueryInput, _ ...fu
 			out.LastEvaluatedKey = last
 			break
 		}
-		out.Items = append(out.Items, map[string]ddbtypes.AttributeValue{orders.AttrOrderID: &ddbtypes.AttributeValueMemberS{Value: r.id}})
+		out.Items = append(out.Items, map[string]ddbtypes.AttributeValue{
+			orders.AttrOrderID:   &ddbtypes.AttributeValueMemberS{Value: r.id},
+			orders.AttrCreatedAt: &ddbtypes.AttributeValueMemberS{Value: r.createdAt},
+		})
 	}
 	return out, nil
 }
@@ -202,7 +209,7 @@ func ago(d time.Duration) string { return orders.FormatTime(t0.Add(-d)) }
 
 func newHandler(ft *fakeTable, q *fakeQueue, now func() time.Time) *Handler {
 	return &Handler{
-		Stale: &orders.StaleOrders{Query: ft, Update: ft, Table: "Orders", StatusIndex: "byStatus", After: 15 * time.Minute},
+		Stale: &orders.StaleOrders{Query: ft, Update: ft, Table: "Orders", Index: orders.PendingIndexName, Shards: 1, After: 15 * time.Minute},
 		Queue: kitchenqueue.New(q, "https://queue"),
 		Log:   logging.New(io.Discard),
 		Now:   now,
@@ -585,9 +592,9 @@ func TestHandleLogs(t *testing.T) {
 
 func TestLoadConfig(t *testing.T) {
 	full := map[string]string{
-		orders.EnvTableName:       "Orders",
-		orders.EnvStatusIndexName: "byStatus",
-		orders.EnvKitchenQueueURL: "https://queue",
+		orders.EnvTableName:        "Orders",
+		orders.EnvPendingIndexName: orders.PendingIndexName,
+		orders.EnvKitchenQueueURL:  "https://queue",
 	}
 	with := func(k, v string) map[string]string {
 		m := maps.Clone(full)
@@ -605,7 +612,7 @@ func TestLoadConfig(t *testing.T) {
 		{name: "stale after too short", env: with(orders.EnvStaleAfter, "30s"), wantErr: []string{`STALE_AFTER "30s"`}},
 		{name: "missing table", env: with(orders.EnvTableName, ""), wantErr: []string{orders.EnvTableName}},
 		{name: "nothing set", env: map[string]string{orders.EnvStaleAfter: "x"},
-			wantErr: []string{orders.EnvTableName, orders.EnvStatusIndexName, orders.EnvKitchenQueueURL, orders.EnvStaleAfter}},
+			wantErr: []string{orders.EnvTableName, orders.EnvPendingIndexName, orders.EnvKitchenQueueURL, orders.EnvStaleAfter}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -621,7 +628,7 @@ func TestLoadConfig(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || c.StaleAfter != tt.want || c.Table != "Orders" || c.StatusIndex != "byStatus" || c.QueueURL != "https://queue" {
+			if err != nil || c.StaleAfter != tt.want || c.Table != "Orders" || c.PendingIndex != orders.PendingIndexName || c.QueueURL != "https://queue" {
 				t.Errorf("got (%+v, %v), want stale after %v and the names set", c, err, tt.want)
 			}
 		})

@@ -4,10 +4,10 @@
 // STALE_AFTER. See Handler.
 //
 // Environment (all read at cold start; a missing or bad value exits 1):
-// ORDERS_TABLE_NAME, ORDERS_STATUS_INDEX_NAME, KITCHEN_QUEUE_URL (required),
+// ORDERS_TABLE_NAME, ORDERS_PENDING_INDEX_NAME, KITCHEN_QUEUE_URL (required),
 // STALE_AFTER (Go duration in 1m..24h, default 15m); ORDERFLOW_STAGE
 // (metrics.EnvStage), the Stage dimension of its metrics.
-// DynamoDB operations: Query on the status index, UpdateItem on the table
+// DynamoDB operations: Query on the pending index (every shard), UpdateItem on the table
 // (conditional: set or remove resentAt). SQS operations: SendMessageBatch on
 // the kitchen queue.
 package main
@@ -42,11 +42,11 @@ func main() {
 	db := dynamodb.NewFromConfig(awsCfg)
 	h := &Handler{
 		Stale: &orders.StaleOrders{
-			Query:       db,
-			Update:      db,
-			Table:       c.Table,
-			StatusIndex: c.StatusIndex,
-			After:       c.StaleAfter,
+			Query:  db,
+			Update: db,
+			Table:  c.Table,
+			Index:  c.PendingIndex,
+			After:  c.StaleAfter,
 		},
 		Queue:   kitchenqueue.New(sqs.NewFromConfig(awsCfg), c.QueueURL),
 		Log:     log,

@@ -14,7 +14,9 @@ const (
 )
 
 // MarshalItem turns an order into its DynamoDB item. Timestamps are written in
-// TimeLayout (UTC) so the status index sorts them as times.
+// TimeLayout (UTC) so the pending index sorts them as times. A PENDING order
+// also gets AttrPendingShard (PendingShard of its ID), which puts it in the
+// pending index; an order in any other status does not.
 func MarshalItem(o Order) (map[string]types.AttributeValue, error) {
 	item, err := attributevalue.MarshalMap(o)
 	if err != nil {
@@ -22,6 +24,9 @@ func MarshalItem(o Order) (map[string]types.AttributeValue, error) {
 	}
 	item[AttrCreatedAt] = &types.AttributeValueMemberS{Value: FormatTime(o.CreatedAt)}
 	item[AttrUpdatedAt] = &types.AttributeValueMemberS{Value: FormatTime(o.UpdatedAt)}
+	if o.Status == StatusPending {
+		item[AttrPendingShard] = pendingShardValue(o.OrderID)
+	}
 	return item, nil
 }
 

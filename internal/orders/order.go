@@ -22,9 +22,9 @@ const (
 )
 
 // Attribute names of an order item in the Orders table. The table's partition
-// key is AttrOrderID; the status index (IndexByStatus) has partition key
-// AttrStatus and sort key AttrCreatedAt (RFC 3339 UTC with fixed nanoseconds,
-// so strings sort as times).
+// key is AttrOrderID; the pending index (PendingIndexName) has partition key
+// AttrPendingShard and sort key AttrCreatedAt (RFC 3339 UTC with fixed
+// nanoseconds, so strings sort as times).
 const (
 	AttrOrderID   = "orderId"
 	AttrStatus    = "status"
@@ -34,12 +34,11 @@ const (
 // Environment variables the stack sets on functions and the handlers read at
 // cold start.
 const (
-	EnvTableName       = "ORDERS_TABLE_NAME"        // name of the Orders table
-	EnvStatusIndexName = "ORDERS_STATUS_INDEX_NAME" // name of the GSI keyed by status, createdAt
-	EnvKitchenQueueURL = "KITCHEN_QUEUE_URL"        // URL of the kitchen SQS queue
-	EnvUploadsBucket   = "UPLOADS_BUCKET_NAME"      // name of the Uploads bucket
-	EnvStaleAfter      = "STALE_AFTER"              // Go duration after which a PENDING order is stale, e.g. "15m"
-	EnvMaxImportBytes  = "MAX_IMPORT_BYTES"         // largest bulk file the importer reads, in bytes
+	EnvTableName       = "ORDERS_TABLE_NAME"   // name of the Orders table
+	EnvKitchenQueueURL = "KITCHEN_QUEUE_URL"   // URL of the kitchen SQS queue
+	EnvUploadsBucket   = "UPLOADS_BUCKET_NAME" // name of the Uploads bucket
+	EnvStaleAfter      = "STALE_AFTER"         // Go duration after which a PENDING order is stale, e.g. "15m"
+	EnvMaxImportBytes  = "MAX_IMPORT_BYTES"    // largest bulk file the importer reads, in bytes
 )
 
 // TimeLayout formats AttrCreatedAt and AttrUpdatedAt: RFC 3339 in UTC with a

@@ -110,7 +110,7 @@ func TestStaleOrdersFind(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var calls int
 			var inputs []*dynamodb.QueryInput
-			s := &StaleOrders{Query: pagedIndex(tt.n, tt.failAt, &calls, &inputs), Table: "Orders", StatusIndex: "byStatus", After: 15 * time.Minute}
+			s := &StaleOrders{Query: pagedIndex(tt.n, tt.failAt, &calls, &inputs), Table: "Orders", Index: "pendingByShard", Shards: 1, After: 15 * time.Minute}
 			var ids []string
 			var err error
 			for id, e := range s.Find(context.Background(), now) {
@@ -134,21 +134,21 @@ func TestStaleOrdersFind(t *testing.T) {
 				}
 			}
 			in := inputs[0]
-			if aws.ToString(in.IndexName) != "byStatus" || aws.ToString(in.TableName) != "Orders" || !aws.ToBool(in.ScanIndexForward) {
-				t.Errorf("got table %q index %q forward %t, want Orders byStatus true",
+			if aws.ToString(in.IndexName) != "pendingByShard" || aws.ToString(in.TableName) != "Orders" || !aws.ToBool(in.ScanIndexForward) {
+				t.Errorf("got table %q index %q forward %t, want Orders pendingByShard true",
 					aws.ToString(in.TableName), aws.ToString(in.IndexName), aws.ToBool(in.ScanIndexForward))
 			}
-			if got, want := aws.ToString(in.KeyConditionExpression), "#status = :pending AND #createdAt < :cutoff"; got != want {
+			if got, want := aws.ToString(in.KeyConditionExpression), "#shard = :shard AND #createdAt < :cutoff"; got != want {
 				t.Errorf("got key condition %q, want %q", got, want)
 			}
-			if got := in.ExpressionAttributeNames["#status"] + "," + in.ExpressionAttributeNames["#createdAt"]; got != "status,createdAt" {
-				t.Errorf("got names %q, want status,createdAt", got)
+			if got := in.ExpressionAttributeNames["#shard"] + "," + in.ExpressionAttributeNames["#createdAt"]; got != "pendingShard,createdAt" {
+				t.Errorf("got names %q, want pendingShard,createdAt", got)
 			}
 			if got, want := in.ExpressionAttributeValues[":cutoff"], "2024-05-01T09:45:00.000000000Z"; got.(*types.AttributeValueMemberS).Value != want {
 				t.Errorf("got cutoff %v, want %s", got, want)
 			}
-			if got := in.ExpressionAttributeValues[":pending"].(*types.AttributeValueMemberS).Value; got != "PENDING" {
-				t.Errorf("got :pending %q, want PENDING", got)
+			if got := in.ExpressionAttributeValues[":shard"].(*types.AttributeValueMemberN).Value; got != "0" {
+				t.Errorf("got :shard %q, want 0", got)
 			}
 		})
 	}

@@ -93,7 +93,10 @@ func (s *Store) Get(ctx context.Context, id string) (Order, error) {
 
 // Advance moves order id from status from to status to (a forward step of
 // the life cycle) with one UpdateItem conditional on the status being from;
-// it also sets updatedAt. It reports whether this call made the change.
+// it also sets updatedAt and removes AttrPendingShard, so the order leaves
+// the pending index as it leaves PENDING (removing an attribute the item no
+// longer has writes nothing to the index). It reports whether this call made
+// the change.
 //
 // When the condition fails, the old item DynamoDB returns with it
 // (ReturnValuesOnConditionCheckFailure ALL_OLD, no extra read) says why:
@@ -115,9 +118,9 @@ func (s *Store) Advance(ctx context.Context, id string, from, to Status) (bool, 
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                aws.String(s.Table),
 		Key:                      orderKey(id),
-		UpdateExpression:         aws.String("SET #status = :to, #updatedAt = :now"),
+		UpdateExpression:         aws.String("SET #status = :to, #updatedAt = :now REMOVE #pendingShard"),
 		ConditionExpression:      aws.String("#status = :from"),
-		ExpressionAttributeNames: map[string]string{"#status": AttrStatus, "#updatedAt": AttrUpdatedAt},
+		ExpressionAttributeNames: map[string]string{"#status": AttrStatus, "#updatedAt": AttrUpdatedAt, "#pendingShard": AttrPendingShard},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":from": &types.AttributeValueMemberS{Value: string(from)},
 			":to":   &types.AttributeValueMemberS{Value: string(to)},

@@ -191,8 +191,8 @@ func checkUpdate(t *testing.T, in *dynamodb.UpdateItemInput, from, to Status) {
 	if got := *in.ConditionExpression; got != "#status = :from" {
 		t.Errorf("got condition %q, want #status = :from", got)
 	}
-	if got := *in.UpdateExpression; got != "SET #status = :to, #updatedAt = :now" {
-		t.Errorf("got update %q, want SET #status = :to, #updatedAt = :now", got)
+	if got := *in.UpdateExpression; got != "SET #status = :to, #updatedAt = :now REMOVE #pendingShard" {
+		t.Errorf("got update %q, want SET #status = :to, #updatedAt = :now REMOVE #pendingShard", got)
 	}
 	if in.ExpressionAttributeNames["#status"] != "status" || in.ExpressionAttributeNames["#updatedAt"] != "updatedAt" {
 		t.Errorf("got names %v, want #status=status, #updatedAt=updatedAt", in.ExpressionAttributeNames)

@@ -298,20 +298,29 @@ func TestPublisherSendsNewOrderToKitchenQueue(t *testing.T) {
 	}
 }
 
-// TestSweeperResendsStaleOrderOnce stores a stale and a fresh PENDING order,
-// runs the sweeper twice on its schedule event, and checks the stale one was
-// sent (to the recording fake SQS) exactly once.
+// TestSweeperResendsStaleOrderOnce stores a stale and a fresh PENDING order
+// (each in the pending index, under its own shard) and a stale one that
+// already moved on (out of the index), runs the sweeper twice on its
+// schedule event, and checks the stale PENDING one was found through the
+// pending index and sent (to the recording fake SQS) exactly once.
 func TestSweeperResendsStaleOrderOnce(t *testing.T) {
 	d, db := startDynamo(t)
 	fake, sqsURL := startSQS(t)
 	queueURL := localrun.QueueURL(sqsURL, "kitchen")
 	emu := startFunction(t, "sweeper", map[string]string{
-		orders.EnvTableName: table, orders.EnvStatusIndexName: statusIndex,
+		orders.EnvTableName: table, orders.EnvPendingIndexName: pendingIndex,
 		orders.EnvKitchenQueueURL: queueURL, orders.EnvStaleAfter: "15m",
 	}, localrun.Endpoints{DynamoDB: d.Endpoint, SQS: sqsURL})
 	now := time.Now()
 	storeOrder(t, db, "ord_STALE", now.Add(-time.Hour))
 	storeOrder(t, db, "ord_FRESH", now.Add(-time.Minute))
+	storeOrder(t, db, "ord_DONE", now.Add(-time.Hour))
+	if _, err := (&orders.Store{Client: db, Table: table}).Advance(testContext(t), "ord_DONE", orders.StatusPending, orders.StatusPreparing); err != nil {
+		t.Fatal(err)
+	}
+	if got := getItem(t, db, "ord_DONE")[orders.AttrPendingShard]; got != nil {
+		t.Fatalf("ord_DONE: %s still set after leaving PENDING", orders.AttrPendingShard)
+	}
 
 	ev := localrun.Scheduled(region, "arn:aws:events:"+region+":"+localrun.AccountID+":rule/sweep", now)
 	for range 2 {

@@ -19,30 +19,18 @@ import (
 )
 
 const (
-	region      = "us-east-1"
-	table       = "Orders"
-	bucket      = "uploads"
-	statusIndex = "byStatus" // stacks.StatusIndexName
+	region       = "us-east-1"
+	table        = "Orders"
+	bucket       = "uploads"
+	pendingIndex = orders.PendingIndexName // stacks.PendingIndexName
 )
 
-// ordersTable is the Orders table as the stateful stack defines it (keys
-// from the orders package; the stack tests pin the template).
-var ordersTable = localrun.TableProps{
-	AttributeDefinitions: []types.AttributeDefinition{
-		{AttributeName: aws.String(orders.AttrOrderID), AttributeType: types.ScalarAttributeTypeS},
-		{AttributeName: aws.String(orders.AttrStatus), AttributeType: types.ScalarAttributeTypeS},
-		{AttributeName: aws.String(orders.AttrCreatedAt), AttributeType: types.ScalarAttributeTypeS},
-	},
-	KeySchema: []types.KeySchemaElement{{AttributeName: aws.String(orders.AttrOrderID), KeyType: types.KeyTypeHash}},
-	GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{
-		IndexName: aws.String(statusIndex),
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String(orders.AttrStatus), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String(orders.AttrCreatedAt), KeyType: types.KeyTypeRange},
-		},
-		Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly},
-	}},
-}
+// ordersTable is the Orders table as the stateful stack defines it
+// (orders.Design; the stack tests pin the template to it).
+var ordersTable = func() localrun.TableProps {
+	d := orders.Design(false)
+	return localrun.TableProps{AttributeDefinitions: d.AttributeDefinitions, KeySchema: d.KeySchema, GlobalSecondaryIndexes: d.GlobalSecondaryIndexes}
+}()
 
 var (
 	root   string // module root

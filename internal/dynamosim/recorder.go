@@ -1,0 +1,224 @@
+package dynamosim
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+)
+
+// Usage is the capacity one partition-key value of a table or index took in
+// one second.
+type Usage struct {
+	// Target is the table's name, or "<table>/index/<index>".
+	Target string
+	// Key is the partition-key value (a string, or a number's text).
+	Key string
+	// Second is the Unix second of the simulated clock.
+	Second int64
+	// Units taken: write units, or read units when Read.
+	Units float64
+	// Read is true for read units.
+	Read bool
+}
+
+func (u Usage) String() string {
+	kind := "write"
+	if u.Read {
+		kind = "read"
+	}
+	return fmt.Sprintf("%s key %q: %g %s units in second %d", u.Target, u.Key, u.Units, kind, u.Second)
+}
+
+// Totals sums what one table or index took.
+type Totals struct {
+	// WriteUnits and ReadUnits over the whole run.
+	WriteUnits, ReadUnits float64
+	// Writes counts write operations by kind: "put", "update", "delete"
+	// (index items; a table update is an "update", a table put a "put"),
+	// "condition-failed" (table writes turned away by their condition).
+	Writes map[string]int
+	// PeakWrite and PeakRead are the partition-key values that took the most
+	// units in one second.
+	PeakWrite, PeakRead Usage
+	// Keys is the number of distinct partition-key values written, counted
+	// up to MaxKeys (a table keyed by order ID has one per order).
+	Keys int
+}
+
+// MaxKeys bounds the distinct keys Totals.Keys counts per table or index.
+const MaxKeys = 10_000
+
+type slot struct{ target, key string }
+
+// Recorder accumulates the capacity every partition-key value of every
+// table and index takes, per second of simulated time, and keeps the
+// peaks, the totals and every key-second over a limit. Seconds are folded
+// into the summaries once a write two seconds later arrives, or at Flush.
+// Safe for concurrent use.
+type Recorder struct {
+	// WriteLimit and ReadLimit: key-seconds above them are kept in Over.
+	// Default (zero): PartitionWriteUnits and PartitionReadUnits.
+	WriteLimit, ReadLimit float64
+	// MaxOver bounds the entries kept in Over (the count is OverCount).
+	// Default (zero): 100.
+	MaxOver int
+
+	mu        sync.Mutex
+	writes    map[int64]map[slot]float64
+	reads     map[int64]map[slot]float64
+	latest    int64
+	totals    map[string]*Totals
+	keys      map[string]map[string]struct{}
+	over      []Usage
+	overCount int
+}
+
+// NewRecorder returns an empty recorder with the default limits.
+func NewRecorder() *Recorder {
+	return &Recorder{
+		writes: map[int64]map[slot]float64{},
+		reads:  map[int64]map[slot]float64{},
+		totals: map[string]*Totals{},
+		keys:   map[string]map[string]struct{}{},
+	}
+}
+
+func (r *Recorder) total(target string) *Totals {
+	t := r.totals[target]
+	if t == nil {
+		t = &Totals{Writes: map[string]int{}}
+		r.totals[target] = t
+		r.keys[target] = map[string]struct{}{}
+	}
+	return t
+}
+
+// write records units written to key of target in second sec.
+func (r *Recorder) write(target, key, kind string, sec int64, units float64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t := r.total(target)
+	t.WriteUnits += units
+	t.Writes[kind]++
+	if t.Keys < MaxKeys {
+		if _, ok := r.keys[target][key]; !ok {
+			r.keys[target][key] = struct{}{}
+			t.Keys++
+		}
+	}
+	r.add(r.writes, target, key, sec, units)
+}
+
+// read records units read from key of target in second sec.
+func (r *Recorder) read(target, key string, sec int64, units float64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.total(target).ReadUnits += units
+	r.add(r.reads, target, key, sec, units)
+}
+
+func (r *Recorder) add(m map[int64]map[slot]float64, target, key string, sec int64, units float64) {
+	if sec > r.latest {
+		r.latest = sec
+		r.fold(sec - 1)
+	}
+	s := m[sec]
+	if s == nil {
+		s = map[slot]float64{}
+		m[sec] = s
+	}
+	s[slot{target, key}] += units
+}
+
+// fold moves every second before the given one into the summaries.
+func (r *Recorder) fold(before int64) {
+	wl, rl, maxOver := r.WriteLimit, r.ReadLimit, r.MaxOver
+	if wl == 0 {
+		wl = PartitionWriteUnits
+	}
+	if rl == 0 {
+		rl = PartitionReadUnits
+	}
+	if maxOver == 0 {
+		maxOver = 100
+	}
+	for _, kind := range []bool{true, false} {
+		m := r.writes
+		if !kind {
+			m = r.reads
+		}
+		for sec, slots := range m {
+			if sec >= before {
+				continue
+			}
+			for sl, units := range slots {
+				u := Usage{Target: sl.target, Key: sl.key, Second: sec, Units: units, Read: !kind}
+				t := r.total(sl.target)
+				peak, limit := &t.PeakWrite, wl
+				if !kind {
+					peak, limit = &t.PeakRead, rl
+				}
+				if units > peak.Units || (units == peak.Units && (sec < peak.Second || (sec == peak.Second && sl.key < peak.Key))) {
+					*peak = u
+				}
+				if units > limit {
+					r.overCount++
+					if len(r.over) < maxOver {
+						r.over = append(r.over, u)
+					}
+				}
+			}
+			delete(m, sec)
+		}
+	}
+}
+
+// Flush folds every second recorded so far into the summaries.
+func (r *Recorder) Flush() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.fold(r.latest + 1)
+}
+
+// Totals returns the totals per table and index, after a Flush.
+func (r *Recorder) Totals() map[string]Totals {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]Totals, len(r.totals))
+	for k, v := range r.totals {
+		c := *v
+		c.Writes = map[string]int{}
+		for kk, vv := range v.Writes {
+			c.Writes[kk] = vv
+		}
+		out[k] = c
+	}
+	return out
+}
+
+// Over returns the key-seconds above the limits (at most MaxOver, sorted by
+// second, target and key) and how many there were in all, after a Flush.
+func (r *Recorder) Over() ([]Usage, int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := slices.Clone(r.over)
+	slices.SortFunc(out, func(a, b Usage) int {
+		if a.Second != b.Second {
+			return int(a.Second - b.Second)
+		}
+		if a.Target != b.Target {
+			if a.Target < b.Target {
+				return -1
+			}
+			return 1
+		}
+		if a.Key < b.Key {
+			return -1
+		}
+		if a.Key > b.Key {
+			return 1
+		}
+		return 0
+	})
+	return out, r.overCount
+}
