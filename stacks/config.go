@@ -28,7 +28,8 @@ type Config struct {
 	// DeletionProtection on the Orders table (prod only). Stateful resources
 	// are RETAIN in every stage regardless.
 	DeletionProtection bool
-	// LogRetention of every function's and the API's log group.
+	// LogRetention of every function's and the API's log group: 2 weeks in
+	// dev, 1 year in prod (at least 365 days, a common audit baseline).
 	LogRetention awslogs.RetentionDays
 	// StaleAfter: how long an order may stay PENDING before the sweeper
 	// sends it to the kitchen again.
@@ -91,7 +92,7 @@ func ConfigFor(stage string) (Config, error) {
 		return Config{Stage: stage, LogRetention: awslogs.RetentionDays_TWO_WEEKS,
 			StaleAfter: 15 * time.Minute, ApiRateLimit: 20, ApiBurstLimit: 40, LogLevel: awslambda.ApplicationLogLevel_DEBUG}, nil
 	case StageProd:
-		return Config{Stage: stage, DeletionProtection: true, LogRetention: awslogs.RetentionDays_THREE_MONTHS,
+		return Config{Stage: stage, DeletionProtection: true, LogRetention: awslogs.RetentionDays_ONE_YEAR,
 			StaleAfter: 15 * time.Minute, ApiRateLimit: 200, ApiBurstLimit: 400, LogLevel: awslambda.ApplicationLogLevel_INFO}, nil
 	}
 	return Config{}, fmt.Errorf("stacks: stage %q is not one of %q, %q", stage, StageDev, StageProd)
