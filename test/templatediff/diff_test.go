@@ -121,8 +121,7 @@ func TestRenderIntrinsic(t *testing.T) {
 		{`{"Fn::If": ["C", "a", "b"]}`, `{"Fn::If":["C","a","b"]}`},
 	}
 	for _, tt := range tests {
-		var v any
-		v = tmpl(t, `{"v": `+tt.in+`}`)["v"]
+		v := tmpl(t, `{"v": `+tt.in+`}`)["v"]
 		if got := renderIntrinsic(v); got != tt.want {
 			t.Errorf("renderIntrinsic(%s): got %q, want %q", tt.in, got, tt.want)
 		}
