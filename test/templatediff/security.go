@@ -2,7 +2,9 @@ package templatediff
 
 import (
 	"encoding/json"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -12,7 +14,7 @@ type Class string
 // Classes of findings, in the order they are listed.
 const (
 	// ClassStateful: a stateful resource deleted or replaced, or its
-	// deletion policy or deletion protection weakened.
+	// deletion policy, deletion protection or retention weakened.
 	ClassStateful Class = "stateful"
 	// ClassIAM: identity policy statements (roles', users', groups'
 	// policies) and managed policy attachments.
@@ -715,6 +717,14 @@ func statefulFindings(id string, o, n, newResources, oldResources map[string]any
 		}
 	}
 	op, np := propsOf(o), propsOf(n)
+	if r, ok := retentionProps[typ]; ok {
+		before, bok := retentionOf(op[r.prop], r.unset)
+		after, aok := retentionOf(np[r.prop], r.unset)
+		if bok && aok && after < before {
+			out = append(out, Finding{Class: ClassStateful, LogicalIDs: []string{id}, Broadening: true,
+				Message: typ + " " + id + " " + r.prop + ": " + renderValue(op[r.prop]) + " -> " + renderValue(np[r.prop]) + " (retention shortened: older data is deleted)"})
+		}
+	}
 	for _, name := range unionKeys(op, np) {
 		if !strings.HasPrefix(name, "DeletionProtection") {
 			continue
@@ -725,6 +735,37 @@ func statefulFindings(id string, o, n, newResources, oldResources map[string]any
 		}
 	}
 	return out
+}
+
+// retentionProps are the properties that say how long a stateful resource
+// keeps its data, with the value that applies when one is unset (0: kept
+// forever).
+var retentionProps = map[string]struct {
+	prop  string
+	unset float64
+}{
+	"AWS::Logs::LogGroup":  {"RetentionInDays", 0},             // unset: never expire
+	"AWS::SQS::Queue":      {"MessageRetentionPeriod", 345600}, // unset: 4 days
+	"AWS::Kinesis::Stream": {"RetentionPeriodHours", 24},       // unset: 24 hours
+}
+
+// retentionOf returns a retention as a number, math.Inf for "forever"; ok
+// is false for a value that is not a number (an intrinsic).
+func retentionOf(v any, unset float64) (float64, bool) {
+	if v == nil {
+		v = unset
+	}
+	switch x := v.(type) {
+	case float64:
+		if x == 0 {
+			return math.Inf(1), true
+		}
+		return x, true
+	case string:
+		f, err := strconv.ParseFloat(x, 64)
+		return f, err == nil
+	}
+	return 0, false
 }
 
 func protects(v any) bool {

@@ -257,6 +257,19 @@ func TestFindings(t *testing.T) {
 			},
 		},
 		{
+			name: "retention shortened; lengthened or removed (kept forever) is no finding",
+			old: resources(`"LG": {"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Retain", "Properties": {"RetentionInDays": 365}}`,
+				`"LG2": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 14}}`, `"LG3": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 14}}`,
+				`"Q": {"Type": "AWS::SQS::Queue", "Properties": {}}`),
+			new: resources(`"LG": {"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Retain", "Properties": {"RetentionInDays": 90}}`,
+				`"LG2": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 365}}`, `"LG3": {"Type": "AWS::Logs::LogGroup", "Properties": {}}`,
+				`"Q": {"Type": "AWS::SQS::Queue", "Properties": {"MessageRetentionPeriod": 3600}}`),
+			want: []string{
+				"[stateful] + AWS::Logs::LogGroup LG RetentionInDays: 365 -> 90 (retention shortened: older data is deleted)",
+				"[stateful] + AWS::SQS::Queue Q MessageRetentionPeriod: (absent) -> 3600 (retention shortened: older data is deleted)",
+			},
+		},
+		{
 			name: "table gains an index: no finding",
 			old:  resources(ordersTable),
 			new:  resources(strings.Replace(ordersTable, `"BillingMode"`, `"GlobalSecondaryIndexes": [{"IndexName": "byStatus", "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"}], "Projection": {"ProjectionType": "KEYS_ONLY"}}], "BillingMode"`, 1)),

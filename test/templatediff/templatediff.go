@@ -13,8 +13,8 @@
 //     for any principal without a condition, an API route or function URL
 //     without authorization;
 //   - stateful resources (tables, buckets, queues, keys, log groups, ...)
-//     deleted or replaced, and their protection (deletion policy, deletion
-//     protection) weakened;
+//     deleted or replaced, and their protection weakened (deletion policy,
+//     deletion protection, a retention shortened);
 //   - cdk-nag rules newly suppressed.
 //
 // The IAM, resource policy and security group classes and the list of
