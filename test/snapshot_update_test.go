@@ -93,7 +93,7 @@ func TestCompareSnapshots(t *testing.T) {
 			want: snapshotsWritten, wantFiles: rekeyed()},
 		{name: "stack removed, -update alone refuses", got: statefulGone(), update: true, want: snapshotsRefused,
 			wantReport: []string{"=== S-Stateful (0 added, 1 removed, 0 changed)", "[stateful] ! AWS::DynamoDB::Table Orders is removed from the template"},
-			wantFiles: base()},
+			wantFiles:  base()},
 		{name: "stack removed, accepted: its snapshot goes", got: statefulGone(), update: true, accept: true,
 			want: snapshotsWritten, wantFiles: statefulGone()},
 	}
