@@ -117,6 +117,10 @@ func TestRenderIntrinsic(t *testing.T) {
 		{`{"Fn::Join": ["", [{"Fn::GetAtt": ["B", "Arn"]}, "/incoming/*"]]}`, "${B.Arn}/incoming/*"},
 		{`{"Fn::Sub": "arn:${AWS::Partition}:s3:::x"}`, "arn:${AWS::Partition}:s3:::x"},
 		{`{"Fn::GetStackOutput": {"StackName": "S", "OutputName": "O", "Region": "r"}}`, "${S.O}"},
+		{`{"Fn::GetStackOutput": {"StackName": "S", "OutputName": "PublishOutputFnGetAttOrdersA9B65338Arn4AEF841C"}}`, "${S.OrdersA9B65338.Arn}"},
+		{`{"Fn::GetStackOutput": {"StackName": "S", "OutputName": "PublishOutputFnGetAttOrdersA9B65338StreamArn0F1D1643"}}`, "${S.OrdersA9B65338.StreamArn}"},
+		{`{"Fn::GetStackOutput": {"StackName": "S", "OutputName": "PublishOutputRefOrdersA9B65338CCA8F2B7"}}`, "${S.OrdersA9B65338}"},
+		{`{"Fn::GetStackOutput": {"StackName": "S", "OutputName": "PublishOutputRefOrders"}}`, "${S.PublishOutputRefOrders}"},
 		{`{"Fn::ImportValue": "Exp"}`, "${Import:Exp}"},
 		{`{"Fn::If": ["C", "a", "b"]}`, `{"Fn::If":["C","a","b"]}`},
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -132,12 +133,35 @@ func renderIntrinsic(v any) string {
 				return "${Import:" + renderIntrinsic(arg) + "}"
 			case "Fn::GetStackOutput":
 				if m, ok := arg.(map[string]any); ok {
-					return "${" + renderIntrinsic(m["StackName"]) + "." + renderIntrinsic(m["OutputName"]) + "}"
+					return "${" + renderIntrinsic(m["StackName"]) + "." + renderOutputName(renderIntrinsic(m["OutputName"])) + "}"
 				}
 			}
 		}
 	}
 	return compactJSON(v)
+}
+
+// The names of the outputs the CDK creates for a reference across stacks:
+// "PublishOutputFnGetAtt" + logical ID + attribute + hash, or
+// "PublishOutputRef" + logical ID + hash (logical IDs of CDK resources end
+// with 8 hex digits, as does the hash).
+var (
+	getAttOutput = regexp.MustCompile(`^PublishOutputFnGetAtt([A-Za-z0-9]+?[0-9A-F]{8})([A-Z][A-Za-z]*)[0-9A-F]{8}$`)
+	refOutput    = regexp.MustCompile(`^PublishOutputRef([A-Za-z0-9]+[0-9A-F]{8})[0-9A-F]{8}$`)
+)
+
+// renderOutputName renders a cross-stack reference output as the value it
+// carries: "OrdersA9B65338.Arn" for PublishOutputFnGetAttOrdersA9B65338Arn4AEF841C,
+// "OrdersA9B65338" for PublishOutputRefOrdersA9B65338CCA8F2B7; other names
+// as they are.
+func renderOutputName(name string) string {
+	if m := getAttOutput.FindStringSubmatch(name); m != nil {
+		return m[1] + "." + m[2]
+	}
+	if m := refOutput.FindStringSubmatch(name); m != nil {
+		return m[1]
+	}
+	return name
 }
 
 // list returns v as a list: a JSON array's elements, or v alone; nothing
