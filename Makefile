@@ -123,3 +123,37 @@ bench: $(RIE_STAMP) ## benchmark synth, functions and handlers; one markdown tab
 
 capacity: ## regenerate docs/capacity.md
 	go run ./tools/capacity -bench BENCHMARKS.md -out docs/capacity.md
+
+# Linters beside `go vet` (docs/ci.md): staticcheck on both modules and
+# actionlint on the workflow, each pinned and run with `go run pkg@version`
+# (the module and build caches keep them; nothing enters go.mod, so the
+# construct library's users do not inherit them). actionlint runs shellcheck
+# on the workflow's scripts when shellcheck is on PATH (GitHub's runners
+# have it). Bump the versions by hand: Dependabot does not see these pins.
+STATICCHECK_VERSION := v0.8.2
+ACTIONLINT_VERSION := v1.7.12
+STATICCHECK := go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+ACTIONLINT := go run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
+
+.PHONY: lint
+
+lint: ## staticcheck (both modules) and actionlint, pinned; 0 findings
+	$(STATICCHECK) ./...
+	cd examples/queueconsumer && $(STATICCHECK) ./...
+	$(ACTIONLINT)
+
+test: lint
+
+# Template snapshots (README "Template snapshots"): the normalized templates
+# of the dev and prod stages in test/testdata/snapshots/<stage>/. TestSnapshot
+# (in make test) fails when the app's templates differ and prints the diff and
+# its security-relevant part. After reviewing a change, refresh and commit
+# them. A change that deletes or replaces a stateful resource (table, bucket,
+# queue, ...) is refused unless ACCEPT_REPLACEMENT=1.
+ACCEPT_REPLACEMENT ?=
+
+.PHONY: snapshots
+
+snapshots: node_modules/.installed ## refresh the template snapshots (ACCEPT_REPLACEMENT=1: also a stateful replacement)
+	go test -count=1 ./test -run '^TestSnapshot$$' -v -update $(if $(filter 1 true yes,$(ACCEPT_REPLACEMENT)),-accept-replacement) 2>&1 \
+		| grep -v '^Bundling asset'

@@ -28,7 +28,8 @@ type Config struct {
 	// DeletionProtection on the Orders table (prod only). Stateful resources
 	// are RETAIN in every stage regardless.
 	DeletionProtection bool
-	// LogRetention of every function's and the API's log group.
+	// LogRetention of every function's and the API's log group: 2 weeks in
+	// dev, 1 year in prod (at least 365 days, a common audit baseline).
 	LogRetention awslogs.RetentionDays
 	// StaleAfter: how long an order may stay PENDING before the sweeper
 	// sends it to the kitchen again.
@@ -130,7 +131,7 @@ func ConfigFor(stage string) (Config, error) {
 			// the account's pool); the same caps as prod downstream.
 			KitchenMaxConcurrency: 100, PublisherParallelization: 2}, nil
 	case StageProd:
-		return Config{Stage: stage, DeletionProtection: true, LogRetention: awslogs.RetentionDays_THREE_MONTHS,
+		return Config{Stage: stage, DeletionProtection: true, LogRetention: awslogs.RetentionDays_ONE_YEAR,
 			// Half the account's regional API quota, which every API of the
 			// account shares; raise it with a quota increase (docs/capacity.md).
 			StaleAfter: 15 * time.Minute, ApiRateLimit: 5000, ApiBurstLimit: 2500, LogLevel: awslambda.ApplicationLogLevel_INFO,

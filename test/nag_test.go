@@ -12,25 +12,29 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
-	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
-	"github.com/aws/jsii-runtime-go"
+	"github.com/aws/constructs-go/constructs/v10"
 
 	"github.com/example/orderflow/stacks"
 )
 
 // findings returns the cdk-nag errors and warnings of a stack as
-// "<construct path> <rule>[<finding>]" lines.
+// "/<construct path> <rule>[<finding>]" lines. It reads the annotations from
+// the construct tree (metadata entries aws:cdk:error and aws:cdk:warning),
+// which is what assertions.Annotations_FromStack reads too, without that
+// API's deprecated cxapi.SynthesisMessage type.
 func findings(stack awscdk.Stack) []string {
-	a := assertions.Annotations_FromStack(stack)
+	awscdk.Stage_Of(stack).Synth(nil) // runs the aspects (cdk-nag) once; later calls return the same assembly
 	var out []string
-	for _, list := range []*[]*cxapi.SynthesisMessage{
-		a.FindError(jsii.String("*"), assertions.Match_AnyValue()),
-		a.FindWarning(jsii.String("*"), assertions.Match_AnyValue()),
-	} {
-		for _, m := range *list {
-			msg := fmt.Sprint(m.Entry.Data)
-			rule, _, _ := strings.Cut(msg, ":")
-			out = append(out, *m.Id+" "+rule)
+	for _, c := range *stack.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		if *awscdk.Stack_Of(c).Node().Path() != *stack.Node().Path() {
+			continue // a nested stack's construct
+		}
+		for _, e := range *c.Node().Metadata() {
+			if t := *e.Type; t != "aws:cdk:error" && t != "aws:cdk:warning" {
+				continue
+			}
+			rule, _, _ := strings.Cut(fmt.Sprint(e.Data), ":")
+			out = append(out, "/"+*c.Node().Path()+" "+rule)
 		}
 	}
 	sort.Strings(out)

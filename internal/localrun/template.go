@@ -505,7 +505,7 @@ func (r *resolver) ref(st *Stack, id string) (string, error) {
 	}
 	res, ok := st.Resources[id]
 	if !ok {
-		return "", fmt.Errorf("Ref to %q: no such resource in %s", id, st.Name)
+		return "", fmt.Errorf("ref to %q: no such resource in %s", id, st.Name)
 	}
 	r.uses[res.Type] = true
 	name := localName(id, res)

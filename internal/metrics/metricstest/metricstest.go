@@ -75,17 +75,17 @@ func decode(doc map[string]json.RawMessage) (Line, error) {
 		return Line{}, fmt.Errorf("_aws: %v", err)
 	}
 	if meta.Timestamp == nil || *meta.Timestamp < 1e12 {
-		return Line{}, fmt.Errorf("Timestamp %v: want milliseconds since the epoch", meta.Timestamp)
+		return Line{}, fmt.Errorf("_aws.Timestamp %v: want milliseconds since the epoch", meta.Timestamp)
 	}
 	if len(meta.CloudWatchMetrics) != 1 {
 		return Line{}, fmt.Errorf("got %d metric directives, want 1", len(meta.CloudWatchMetrics))
 	}
 	d := meta.CloudWatchMetrics[0]
 	if d.Namespace != metrics.Namespace {
-		return Line{}, fmt.Errorf("Namespace %q, want %q", d.Namespace, metrics.Namespace)
+		return Line{}, fmt.Errorf("_aws.CloudWatchMetrics[0].Namespace %q, want %q", d.Namespace, metrics.Namespace)
 	}
 	if len(d.Dimensions) != 1 || len(d.Dimensions[0]) != 2 || d.Dimensions[0][0] != metrics.DimensionService || d.Dimensions[0][1] != metrics.DimensionStage {
-		return Line{}, fmt.Errorf("Dimensions %q, want [[Service Stage]]", d.Dimensions)
+		return Line{}, fmt.Errorf("_aws.CloudWatchMetrics[0].Dimensions %q, want [[Service Stage]]", d.Dimensions)
 	}
 	l := Line{Values: map[string]int64{}, Dimensions: map[string]string{}, Properties: map[string]string{}}
 	for _, name := range d.Dimensions[0] {

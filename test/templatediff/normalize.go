@@ -1,0 +1,81 @@
+package templatediff
+
+import (
+	"regexp"
+	"strings"
+)
+
+// AssetHash is what Normalize puts in place of an asset hash.
+const AssetHash = "[asset hash]"
+
+// assetHash matches the SHA-256 asset hashes the CDK writes into templates
+// (S3 keys "<hash>.zip" of Lambda code, nested stack template URLs,
+// container image tags).
+var assetHash = regexp.MustCompile(`\b[0-9a-f]{64}\b`)
+
+// Normalize returns a copy of a synthesized template without what differs
+// between two synths of the same app on different machines, checkouts, CDK
+// CLI runs or builds, so that only a change to the app changes it:
+//
+//   - asset hashes (64 hex digits) in any string become AssetHash: they
+//     follow the functions' code, which the templates do not show;
+//   - resource metadata the CDK adds for tools: aws:cdk:path (construct
+//     paths; the CLI omits them with --no-path-metadata) and aws:asset:*
+//     (where the CLI staged an asset); other metadata, such as cdk-nag
+//     suppressions, stays;
+//   - the AWS::CDK::Metadata resource (version reporting: a compressed
+//     list of the CDK versions and constructs used) and its
+//     CDKMetadataAvailable condition.
+//
+// The bootstrap version parameter and rule stay: they change only with the
+// CDK library and say which bootstrap version a deploy needs.
+func Normalize(tmpl map[string]any) map[string]any {
+	out, _ := normalizeValue(tmpl).(map[string]any)
+	if res, ok := out["Resources"].(map[string]any); ok {
+		for id, r := range res {
+			rm, _ := r.(map[string]any)
+			if typeOf(rm) == "AWS::CDK::Metadata" {
+				delete(res, id)
+				continue
+			}
+			if meta, ok := rm["Metadata"].(map[string]any); ok {
+				for k := range meta {
+					if k == "aws:cdk:path" || strings.HasPrefix(k, "aws:asset:") {
+						delete(meta, k)
+					}
+				}
+				if len(meta) == 0 {
+					delete(rm, "Metadata")
+				}
+			}
+		}
+	}
+	if conds, ok := out["Conditions"].(map[string]any); ok {
+		delete(conds, "CDKMetadataAvailable")
+		if len(conds) == 0 {
+			delete(out, "Conditions")
+		}
+	}
+	return out
+}
+
+// normalizeValue deep-copies v, replacing asset hashes in strings.
+func normalizeValue(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = normalizeValue(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = normalizeValue(e)
+		}
+		return out
+	case string:
+		return assetHash.ReplaceAllString(x, AssetHash)
+	}
+	return v
+}
