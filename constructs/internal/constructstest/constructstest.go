@@ -1,10 +1,13 @@
 // Package constructstest has helpers for the construct packages' tests: a
-// stack, a stand-in function that needs no build, and panic capture.
+// stack, a stand-in function that needs no build, and the problems a synth
+// fails with.
 package constructstest
 
 import (
-	"fmt"
+	"errors"
+	"sort"
 	"strings"
+	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
@@ -12,6 +15,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/example/orderflow/constructs/cdkapp"
 )
 
 // Stack returns a new stack "S" in a new app.
@@ -30,16 +35,33 @@ func Function(stack awscdk.Stack, id string, timeoutSeconds float64) awslambda.F
 	})
 }
 
-// PanicMessage runs f and returns what it panicked with on one line, or ""
-// when it did not panic.
-func PanicMessage(f func()) (msg string) {
-	defer func() {
-		if r := recover(); r != nil {
-			msg = strings.Join(strings.Fields(fmt.Sprint(r)), " ")
-		}
-	}()
-	f()
-	return ""
+// Problems synthesizes the app of stack and returns the problems that
+// failed synth, one per entry ("[S/Worker] queueworker: ..."), or nil when
+// synth succeeded. Any other synth failure fails the test.
+func Problems(t testing.TB, stack awscdk.Stack) []string {
+	t.Helper()
+	_, err := cdkapp.Synth(awscdk.Stage_Of(stack))
+	if err == nil {
+		return nil
+	}
+	var e *cdkapp.Error
+	if !errors.As(err, &e) || len(e.Problems) == 0 {
+		t.Fatalf("synth failed without problems: %v", err)
+	}
+	return e.Problems
+}
+
+// WantProblems checks that synthesizing stack's app fails with exactly the
+// problems want, in any order.
+func WantProblems(t testing.TB, stack awscdk.Stack, want ...string) {
+	t.Helper()
+	got := Problems(t, stack)
+	g, w := append([]string(nil), got...), append([]string(nil), want...)
+	sort.Strings(g)
+	sort.Strings(w)
+	if strings.Join(g, "\n") != strings.Join(w, "\n") {
+		t.Errorf("got problems:\n  %s\nwant:\n  %s", strings.Join(g, "\n  "), strings.Join(w, "\n  "))
+	}
 }
 
 // LogicalID returns the logical ID of c's L1 resource (c itself or its
