@@ -3,6 +3,7 @@ package gofunction
 import (
 	"debug/elf"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -124,8 +125,19 @@ func TestEveryProblemOfAFunctionIsReportedAtOnce(t *testing.T) {
 }
 
 func TestGivenRole(t *testing.T) {
+	// The imported role's policy is "Policy", or "Policy<unique ID>" with
+	// this flag (the project's cdk.json sets it).
+	for _, flag := range []bool{false, true} {
+		t.Run(fmt.Sprintf("stack-safe policy name %v", flag), func(t *testing.T) { testGivenRole(t, flag) })
+	}
+}
+
+func testGivenRole(t *testing.T, stackSafePolicyName bool) {
 	mod := copyModule(t)
-	stack := newStack(t, t.TempDir())
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir()), Context: &map[string]any{
+		"@aws-cdk/aws-iam:importedRoleStackSafeDefaultPolicyName": stackSafePolicyName,
+	}})
+	stack := awscdk.NewStack(app, jsii.String("S"), nil)
 	role := awsiam.Role_FromRoleArn(stack, jsii.String("Platform"), jsii.String("arn:aws:iam::123456789012:role/platform-lambda"),
 		&awsiam.FromRoleArnOptions{Mutable: jsii.Bool(true)})
 	fn := New(stack, jsii.String("Fn"), &Props{Entry: jsii.String(filepath.Join(mod, "fn", "a")), Role: role})

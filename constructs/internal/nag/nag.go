@@ -5,6 +5,8 @@
 package nag
 
 import (
+	"strings"
+
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -32,8 +34,10 @@ func Suppress(scope constructs.IConstruct, rule, reason string, appliesTo ...str
 }
 
 // DefaultPolicy returns the policy of role where grants land: an
-// awsiam.Role's "DefaultPolicy", an imported mutable role's "Policy" (in
-// this stack). Nil when role is nil or has none yet.
+// awsiam.Role's "DefaultPolicy", or an imported mutable role's policy in
+// this stack ("Policy", or "Policy<unique ID>" with the feature flag
+// @aws-cdk/aws-iam:importedRoleStackSafeDefaultPolicyName). Nil when role is
+// nil or has none yet.
 func DefaultPolicy(role constructs.IConstruct) constructs.IConstruct {
 	if role == nil {
 		return nil
@@ -41,7 +45,12 @@ func DefaultPolicy(role constructs.IConstruct) constructs.IConstruct {
 	if p := role.Node().TryFindChild(jsii.String("DefaultPolicy")); p != nil {
 		return p
 	}
-	return role.Node().TryFindChild(jsii.String("Policy"))
+	for _, child := range *role.Node().Children() {
+		if strings.HasPrefix(*child.Node().Id(), "Policy") {
+			return child
+		}
+	}
+	return nil
 }
 
 // NotAsyncInvoked records that a function is never invoked asynchronously
