@@ -11,6 +11,10 @@
 //		Function: kitchen.Function,
 //	})
 //	w.Queue.GrantSendMessages(publisher.Function)
+//
+// With Props.Queue it consumes a queue you already have instead (and alarms
+// on its dead-letter queue, Props.DeadLetterQueue): its owner keeps its
+// visibility timeout and redrive policy.
 package queueworker
 
 import (
