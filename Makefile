@@ -92,10 +92,11 @@ diagram: node_modules/.installed ## render docs/architecture.png (+ .dot) from t
 	dot -q -Tpng -Gdpi=$(DIAGRAM_DPI) docs/architecture.dot -o docs/architecture.png
 	@echo "diagram: wrote docs/architecture.dot and docs/architecture.png"
 
-# The example module (its own go.mod) that imports the constructs the way
-# another project would; `go test ./...` at the root does not enter it.
-examples: node_modules/.installed ## vet and test examples/queueconsumer (synthesizes its stack)
+# The example modules (each its own go.mod) that import the constructs the
+# way another project would; `go test ./...` at the root does not enter them.
+examples: node_modules/.installed ## vet and test examples/queueconsumer and examples/allconstructs (synthesize their stacks)
 	cd examples/queueconsumer && go vet ./... && go test -count=1 ./...
+	cd examples/allconstructs && go vet ./... && go test -count=1 ./...
 
 test: examples
 

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/example/orderflow/constructs/cdkapp"
 	"github.com/example/orderflow/stacks"
 )
 
@@ -47,9 +48,20 @@ func main() {
 	if account, region := os.Getenv("CDK_DEFAULT_ACCOUNT"), os.Getenv("CDK_DEFAULT_REGION"); account != "" || region != "" {
 		env = &awscdk.Environment{Account: nonEmpty(account), Region: nonEmpty(region)}
 	}
-	stacks.NewApp(app, cfg, env)
-	stacks.AddChecks(app)
-	app.Synth(nil)
+	// A construct's bad props, or any other error CDK raises, fail synth
+	// with one line per problem on stderr and exit status 1, not a panic.
+	err = cdkapp.Catch(func() {
+		stacks.NewApp(app, cfg, env)
+		stacks.AddChecks(app)
+	})
+	if err == nil {
+		_, err = cdkapp.Synth(app)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		jsii.Close() // os.Exit skips the deferred Close
+		os.Exit(1)
+	}
 }
 
 func nonEmpty(s string) *string {

@@ -160,11 +160,11 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 	// ACL and retention actions this code never calls.
 	// GetObject with a VersionId (the importer reads the version the event
 	// names) is authorized as s3:GetObjectVersion.
-	importer.Role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	importer.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("s3:GetObject", "s3:GetObjectVersion"),
 		Resources: jsii.Strings(*bucket.ArnForObjects(jsii.String(IncomingPrefix + "*"))),
 	}))
-	importer.Role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	importer.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("s3:PutObject"),
 		Resources: jsii.Strings(*bucket.ArnForObjects(jsii.String(ReportsPrefix + "*"))),
 	}))
@@ -188,7 +188,7 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		orders.EnvStaleAfter:       jsii.String(cfg.StaleAfter.String()),
 	})
 	// Hand-written: Table.Grant would allow Query on the table itself too.
-	sweeper.Role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	sweeper.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("dynamodb:Query"),
 		Resources: jsii.Strings(*table.TableArn() + "/index/" + PendingIndexName),
 	}))

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/example/orderflow/constructs/buckettrigger"
 	"github.com/example/orderflow/internal/orders"
 )
 
@@ -106,8 +107,7 @@ func NewStatefulStack(scope constructs.Construct, id string, props *StatefulStac
 	// EventBridge notifications through the bucket's own CloudFormation
 	// property. BucketProps.EventBridgeEnabled would add a custom resource
 	// (a Lambda function with a broad role) to do the same thing.
-	bucket.Node().DefaultChild().(awss3.CfnBucket).AddPropertyOverride(
-		jsii.String("NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled"), jsii.Bool(true))
+	buckettrigger.EnableEventBridge(bucket)
 
 	return &StatefulStack{Stack: stack, Orders: table, Uploads: bucket}
 }

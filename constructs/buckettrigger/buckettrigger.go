@@ -2,14 +2,32 @@
 // asynchronously, for objects created in an S3 bucket under a key prefix
 // and/or with a key suffix.
 //
-// It uses the bucket's EventBridge notifications (the bucket must have them
-// on: awss3.BucketProps.EventBridgeEnabled, or the CloudFormation property
-// NotificationConfiguration.EventBridgeConfiguration) and an EventBridge rule
-// in the caller's stack. Unlike S3 event notifications this needs no custom
-// resource, leaves the bucket's notification configuration alone, and lets a
-// bucket in a stateful stack trigger a function in another stack without a
-// dependency cycle. The function receives an EventBridge "Object Created"
-// event (source "aws.s3").
+// It uses the bucket's EventBridge notifications and an EventBridge rule in
+// the caller's stack. The bucket must have them on: for a bucket of the app,
+// call EnableEventBridge(bucket), which sets the bucket's own CloudFormation
+// property NotificationConfiguration.EventBridgeConfiguration (no custom
+// resource); a bucket of the app without it fails synth, naming that fix.
+// An imported bucket (awss3.Bucket_FromBucketName) cannot be checked: its
+// owner must have turned them on (S3 console: Properties, Amazon EventBridge;
+// or aws s3api put-bucket-notification-configuration with
+// EventBridgeConfiguration), or the rule never fires.
+//
+// Unlike S3 event notifications this needs no custom resource, leaves the
+// bucket's other notifications alone, and lets a bucket in a stateful stack
+// trigger a function in another stack without a dependency cycle. (Do not
+// use awss3.BucketProps.EventBridgeEnabled: it turns notifications on
+// through the Custom::S3BucketNotifications custom resource, a Lambda
+// function with a broad role, and this construct does not recognise it.)
+// The function receives an EventBridge "Object Created" event (source
+// "aws.s3").
+//
+//	uploads := awss3.NewBucket(stack, jsii.String("Uploads"), &awss3.BucketProps{...})
+//	buckettrigger.EnableEventBridge(uploads)
+//	buckettrigger.New(stack, jsii.String("Incoming"), &buckettrigger.Props{
+//		Bucket:   uploads,
+//		Function: importer.Function,
+//		Prefix:   jsii.String("incoming/"),
+//	})
 //
 // Failed events are not lost: EventBridge retries delivery and the function's
 // asynchronous invocation retries errors; what still fails lands in an
@@ -30,15 +48,19 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/example/orderflow/constructs/internal/asyncinvoke"
+	"github.com/example/orderflow/constructs/eventsource"
 )
 
 // Props configures a BucketTrigger. Nil fields take the documented default.
 type Props struct {
-	// Bucket whose object creations trigger the function; EventBridge
-	// notifications must be on. Required.
+	// Bucket whose object creations trigger the function, with EventBridge
+	// notifications on (see the package doc): a bucket of the app after
+	// EnableEventBridge, or an imported one whose owner turned them on.
+	// Required.
 	Bucket awss3.IBucket
-	// Function to invoke. Required.
+	// Function to invoke: an awslambda.Function of the app, or an imported
+	// one with its role (awslambda.Function_FromFunctionAttributes with Role:
+	// its on-failure destination needs sqs:SendMessage). Required.
 	Function awslambda.IFunction
 	// Prefix the object key must start with, e.g. "incoming/". Keep the
 	// function's own output outside it, or it triggers itself.
@@ -52,7 +74,10 @@ type Props struct {
 	// Default: false.
 	AllKeys *bool
 	// RetryAttempts of the asynchronous invocation after a function error,
-	// 0-2 (Lambda quotas). Default: 2.
+	// 0-2 (Lambda quotas). Default: 2. A function invoked by several
+	// asynchronous sources has one asynchronous-invoke configuration: give
+	// them the same RetryAttempts and MaxEventAge (see
+	// eventsource.ConfigureAsyncInvoke).
 	RetryAttempts *float64
 	// MaxEventAge: how long Lambda keeps retrying an event, 60 s-6 h.
 	// Default: 6 hours.
@@ -71,7 +96,8 @@ type BucketTrigger struct {
 	Rule awsevents.Rule
 	// DeadLetterQueue receives events EventBridge could not deliver and
 	// events the function still failed after its retries (Lambda on-failure
-	// destination, with the error in the record).
+	// destination, with the error in the record; when another source
+	// configured the function first, that source's queue gets those).
 	DeadLetterQueue awssqs.Queue
 	// DeadLetterQueueAlarm: the dead-letter queue holds messages
 	// (ApproximateNumberOfMessagesVisible Maximum > 0 in 5 minutes). Missing
@@ -86,27 +112,31 @@ type BucketTrigger struct {
 // The function's role gets sqs:SendMessage, sqs:GetQueueAttributes,
 // sqs:GetQueueUrl on the dead-letter queue (on-failure destination);
 // EventBridge gets lambda:InvokeFunction on the function and sqs:SendMessage
-// on the queue through resource policies.
+// on the queue through resource policies. Bad props fail synth (see
+// eventsource.Problems), each named with its value and allowed range; New
+// still builds what it can.
 func New(scope constructs.Construct, id *string, props *Props) *BucketTrigger {
 	c := constructs.NewConstruct(scope, id)
-	if props == nil || props.Bucket == nil || props.Function == nil {
-		panic(fmt.Sprintf("buckettrigger: Bucket and Function are required (construct %s)", *c.Node().Path()))
+	problems := eventsource.NewProblems(c, "buckettrigger")
+	var p Props
+	if props != nil {
+		p = *props
 	}
-	p := *props
+	problems.Required("Bucket", p.Bucket != nil, "the bucket whose object creations trigger the function")
+	problems.Required("Function", p.Function != nil, "the function to invoke")
 	prefix, suffix := deref(p.Prefix), deref(p.Suffix)
-	var problems []string
 	if prefix == "" && suffix == "" && (p.AllKeys == nil || !*p.AllKeys) {
-		problems = append(problems, "buckettrigger: Prefix and Suffix are both empty; set AllKeys to trigger on every key")
+		problems.Addf("Prefix and Suffix are both empty; set AllKeys to trigger on every key")
 	}
-	retry := asyncinvoke.Retry{Attempts: p.RetryAttempts, MaxAge: p.MaxEventAge, Retention: p.DeadLetterRetentionPeriod}
-	problems = append(problems, asyncinvoke.Check("buckettrigger", &retry, awscdk.Duration_Hours(jsii.Number(6)))...)
-	if len(problems) > 0 {
-		panic(fmt.Sprintf("%s (construct %s)", strings.Join(problems, "; "), *c.Node().Path()))
-	}
+	retry := problems.AsyncInvoke(eventsource.AsyncInvoke{RetryAttempts: p.RetryAttempts, MaxEventAge: p.MaxEventAge}, awscdk.Duration_Hours(jsii.Number(6)))
+	retention := problems.Duration("DeadLetterRetentionPeriod", p.DeadLetterRetentionPeriod, nil, eventsource.MinRetentionSeconds, eventsource.MaxRetentionSeconds, true, "SQS quotas")
 
-	dlq, dlqAlarm := asyncinvoke.DeadLetterQueue(c, p.Function, retry, p.AlarmAction)
-	detail := map[string]interface{}{
-		"bucket": map[string]interface{}{"name": []interface{}{p.Bucket.BucketName()}},
+	dlq := eventsource.NewDeadLetterQueue(c, "DeadLetterQueue", &eventsource.DeadLetterQueueProps{RetentionPeriod: retention})
+	dlqAlarm := eventsource.NewDeadLetterQueueAlarm(c, dlq, p.AlarmAction)
+	detail := map[string]interface{}{}
+	if p.Bucket != nil {
+		detail["bucket"] = map[string]interface{}{"name": []interface{}{p.Bucket.BucketName()}}
+		c.Node().AddValidation(&eventBridgeCheck{bucket: p.Bucket})
 	}
 	if f := keyFilter(prefix, suffix); f != nil {
 		detail["object"] = map[string]interface{}{"key": []interface{}{f}}
@@ -119,12 +149,57 @@ func New(scope constructs.Construct, id *string, props *Props) *BucketTrigger {
 			Detail:     &detail,
 		},
 	})
-	rule.AddTarget(awseventstargets.NewLambdaFunction(p.Function, &awseventstargets.LambdaFunctionProps{
-		DeadLetterQueue: dlq,
-		RetryAttempts:   jsii.Number(185), // EventBridge's maximum: delivery retries for up to a day
-		MaxEventAge:     awscdk.Duration_Hours(jsii.Number(24)),
-	}))
+	if p.Function != nil {
+		eventsource.ConfigureAsyncInvoke(problems, p.Function, retry, dlq)
+		rule.AddTarget(awseventstargets.NewLambdaFunction(p.Function, &awseventstargets.LambdaFunctionProps{
+			DeadLetterQueue: dlq,
+			RetryAttempts:   jsii.Number(185), // EventBridge's maximum: delivery retries for up to a day
+			MaxEventAge:     awscdk.Duration_Hours(jsii.Number(24)),
+		}))
+	}
 	return &BucketTrigger{Rule: rule, DeadLetterQueue: dlq, DeadLetterQueueAlarm: dlqAlarm, Alarms: []awscloudwatch.Alarm{dlqAlarm}}
+}
+
+// EnableEventBridge turns on the EventBridge notifications of a bucket of
+// the app by setting its CloudFormation property
+// NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled,
+// keeping what else the property holds. Unlike
+// awss3.BucketProps.EventBridgeEnabled it adds no custom resource. S3 then
+// sends every object-level event of the bucket to the account's default
+// event bus (no charge for AWS service events; rules pick what they need).
+func EnableEventBridge(bucket awss3.Bucket) {
+	cfn := bucket.Node().DefaultChild().(awss3.CfnBucket)
+	config := &awss3.CfnBucket_NotificationConfigurationProperty{}
+	if existing, ok := cfn.NotificationConfiguration().(*awss3.CfnBucket_NotificationConfigurationProperty); ok && existing != nil {
+		copied := *existing
+		config = &copied
+	}
+	config.EventBridgeConfiguration = &awss3.CfnBucket_EventBridgeConfigurationProperty{EventBridgeEnabled: jsii.Bool(true)}
+	cfn.SetNotificationConfiguration(config)
+}
+
+// eventBridgeCheck fails synth when the bucket is one of the app without
+// EventBridge notifications. It runs at synth, so EnableEventBridge may be
+// called after New.
+type eventBridgeCheck struct{ bucket awss3.IBucket }
+
+// Validate implements constructs.IValidation.
+func (v *eventBridgeCheck) Validate() *[]*string {
+	cfn, ok := v.bucket.Node().DefaultChild().(awss3.CfnBucket)
+	if !ok || cfn == nil {
+		return &[]*string{} // imported: its owner must have them on (see the package doc)
+	}
+	var enabled bool
+	if config := cfn.NotificationConfiguration(); config != nil {
+		resolved, _ := awscdk.Stack_Of(cfn).Resolve(config).(map[string]interface{})
+		eb, present := resolved["eventBridgeConfiguration"].(map[string]interface{})
+		enabled = present && eb["eventBridgeEnabled"] != false
+	}
+	if enabled {
+		return &[]*string{}
+	}
+	return jsii.Strings(fmt.Sprintf("buckettrigger: Bucket %s has EventBridge notifications off, so the rule would never fire: call buckettrigger.EnableEventBridge(bucket), which sets NotificationConfiguration.EventBridgeConfiguration on the bucket (no custom resource)",
+		eventsource.Path(v.bucket)))
 }
 
 // keyFilter returns the EventBridge content filter for a key prefix and/or

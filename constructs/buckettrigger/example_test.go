@@ -22,8 +22,7 @@ func ExampleNew() {
 	uploads := awss3.NewBucket(stack, jsii.String("Uploads"), &awss3.BucketProps{EnforceSSL: jsii.Bool(true)})
 	// EventBridge notifications through the bucket's own CloudFormation property
 	// (BucketProps.EventBridgeEnabled would add a custom resource to do the same).
-	uploads.Node().DefaultChild().(awss3.CfnBucket).AddPropertyOverride(
-		jsii.String("NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled"), jsii.Bool(true))
+	buckettrigger.EnableEventBridge(uploads)
 	// Any awslambda.Function; gofunction.New builds one from a Go main package.
 	importer := awslambda.NewFunction(stack, jsii.String("Importer"), &awslambda.FunctionProps{
 		Runtime: awslambda.Runtime_PROVIDED_AL2023(),

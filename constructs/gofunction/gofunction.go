@@ -19,7 +19,6 @@ package gofunction
 
 import (
 	"fmt"
-	"math"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -29,11 +28,12 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/example/orderflow/constructs/internal/alarm"
+	"github.com/example/orderflow/constructs/eventsource"
 	"github.com/example/orderflow/constructs/internal/nag"
 )
 
@@ -101,6 +101,14 @@ type Props struct {
 	// SystemLogLevel filters the Lambda platform's own log lines.
 	// Default: awslambda.SystemLogLevel_WARN.
 	SystemLogLevel awslambda.SystemLogLevel
+	// Role is the execution role to run with instead of a new one, e.g. one
+	// your platform provides: an awsiam.Role of the app, or an imported one
+	// (awsiam.Role_FromRoleArn with Mutable true, so that grants land on it;
+	// grants to an immutable imported role are dropped, by design). It must
+	// trust lambda.amazonaws.com. The construct grants it logs:CreateLogStream
+	// and logs:PutLogEvents on LogGroup and, with tracing, the X-Ray writes.
+	// Default: a new role of the function's own, with no managed policy.
+	Role awsiam.IRole
 	// Tracing mode of X-Ray; ACTIVE grants the role xray:PutTraceSegments and
 	// xray:PutTelemetryRecords on "*" (X-Ray has no resource-level permissions).
 	// Default: awslambda.Tracing_ACTIVE.
@@ -116,13 +124,16 @@ type Props struct {
 type Function struct {
 	// Function is the Lambda function.
 	Function awslambda.Function
-	// Role is the function's own execution role. It starts with nothing but
-	// logs:CreateLogStream and logs:PutLogEvents on LogGroup; add permissions
-	// with the grant methods of the resources the code calls.
-	Role awsiam.Role
+	// Role is the function's execution role: its own new one (an awsiam.Role),
+	// which starts with nothing but logs:CreateLogStream and logs:PutLogEvents
+	// on LogGroup, or Props.Role. Add permissions with the grant methods of
+	// the resources the code calls, or Function.AddToRolePolicy.
+	Role awsiam.IRole
 	// LogGroup is the function's own log group.
 	LogGroup awslogs.LogGroup
 	// Asset is the code asset; its directory holds the executable bootstrap.
+	// Nil when Entry is missing or not a buildable package (synth fails
+	// then, saying so).
 	Asset awss3assets.Asset
 	// ErrorsAlarm: Errors (Sum) > 0 in 5 minutes: an invocation returned an
 	// error, panicked or timed out. Missing data (no invocation) is OK.
@@ -140,33 +151,37 @@ type Function struct {
 
 // New defines a Go Lambda function built from props.Entry.
 //
-// Construct IDs below id: "Role", "LogGroup", "Code", "Function",
-// "ErrorsAlarm", "ThrottlesAlarm", "DurationAlarm". Bad props
-// fail synth at once (New panics, as CDK constructs do for invalid props) with
-// every problem named by field and value: "gofunction: MemorySize 100 MB is
-// below the Lambda minimum of 128 MB (construct Service/Api)". A failed build
-// fails synth, at validation, with the compiler's output.
+// Construct IDs below id: "Role" (unless Props.Role), "LogGroup", "Code",
+// "Function", "ErrorsAlarm", "ThrottlesAlarm", "DurationAlarm". Bad props
+// fail synth, never New (see eventsource.Problems), each named by field,
+// value and allowed range: "[Service/Api] gofunction: MemorySize 100 MB is
+// outside 128-10240 MB (Lambda quotas)". New still returns a usable
+// Function: a bad value is replaced by its default, and a missing or
+// unbuildable Entry gives a function without code (Asset nil), which synth
+// never emits. A failed build fails synth, at validation, with the
+// compiler's output.
 //
 // The asset hash covers the Go version, GOARCH, BuildFlags, GOFLAGS, the files
 // of every package of the entry's module (or of a local replace) it imports,
 // and the path@version of every other module it links; `go list` computes the
 // set, so internal packages shared by functions are covered.
 func New(scope constructs.Construct, id *string, props *Props) *Function {
-	p := withDefaults(props)
 	c := constructs.NewConstruct(scope, id)
-	if problems := validate(props, p); len(problems) > 0 {
-		panic(fmt.Sprintf("%s (construct %s)", strings.Join(problems, "; "), *c.Node().Path()))
-	}
+	problems := eventsource.NewProblems(c, "gofunction")
+	p := withDefaults(problems, props)
 
 	goarch := "arm64"
 	if *p.Architecture.Name() == *awslambda.Architecture_X86_64().Name() {
 		goarch = "amd64"
 	}
 
-	role := awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
-		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-		Description: jsii.String(fmt.Sprintf("Execution role of %s", *c.Node().Path())),
-	})
+	role := p.Role
+	if role == nil {
+		role = awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
+			AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+			Description: jsii.String(fmt.Sprintf("Execution role of %s", *c.Node().Path())),
+		})
+	}
 	logGroup := awslogs.NewLogGroup(c, jsii.String("LogGroup"), &awslogs.LogGroupProps{
 		Retention:     p.LogRetention,
 		RemovalPolicy: p.LogRemovalPolicy,
@@ -178,28 +193,40 @@ func New(scope constructs.Construct, id *string, props *Props) *Function {
 	outdir := *awscdk.Stage_Of(c).AssetOutdir()
 	sweepUnfinished(outdir)
 	b := &bundler{outdir: outdir}
-	hash, err := b.prepare(*p.Entry, goarch)
-	if err != nil {
-		panic(fmt.Sprintf("%v (construct %s)", err, *c.Node().Path()))
+	hash, err := "", error(nil)
+	if p.Entry != nil {
+		hash, err = b.prepare(*p.Entry, goarch)
 	}
-	asset := awss3assets.NewAsset(c, jsii.String("Code"), &awss3assets.AssetProps{
-		Path:          p.Entry,
-		AssetHash:     jsii.String(hash),
-		AssetHashType: awscdk.AssetHashType_CUSTOM,
-		Bundling: &awscdk.BundlingOptions{
-			Local:      b,
-			OutputType: awscdk.BundlingOutput_NOT_ARCHIVED,
-			// Never used: the local build always answers. The type requires it.
-			Image: awscdk.DockerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/golang:1")),
-		},
-	})
-	b.asset = asset
+	var asset awss3assets.Asset
+	var code awslambda.Code
+	if err != nil {
+		problems.Addf("%s", strings.TrimPrefix(err.Error(), "gofunction: "))
+	} else if p.Entry != nil {
+		asset = awss3assets.NewAsset(c, jsii.String("Code"), &awss3assets.AssetProps{
+			Path:          p.Entry,
+			AssetHash:     jsii.String(hash),
+			AssetHashType: awscdk.AssetHashType_CUSTOM,
+			Bundling: &awscdk.BundlingOptions{
+				Local:      b,
+				OutputType: awscdk.BundlingOutput_NOT_ARCHIVED,
+				// Never used: the local build always answers. The type requires it.
+				Image: awscdk.DockerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/golang:1")),
+			},
+		})
+		b.asset = asset
+		code = awslambda.Code_FromBucketV2(asset.Bucket(), asset.S3ObjectKey(), nil)
+	}
+	if code == nil {
+		// No buildable entry, no asset: the function gets code that is never
+		// deployed, since the problem fails synth.
+		code = awslambda.Code_FromBucketV2(awss3.Bucket_FromBucketName(c, jsii.String("NoCode"), jsii.String("gofunction-no-code")), jsii.String("bootstrap.zip"), nil)
+	}
 
 	fn := awslambda.NewFunction(c, jsii.String("Function"), &awslambda.FunctionProps{
 		Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
 		Handler:                      jsii.String("bootstrap"),
 		Architecture:                 p.Architecture,
-		Code:                         awslambda.Code_FromBucketV2(asset.Bucket(), asset.S3ObjectKey(), nil),
+		Code:                         code,
 		MemorySize:                   p.MemorySize,
 		Timeout:                      p.Timeout,
 		EphemeralStorageSize:         p.EphemeralStorageSize,
@@ -217,32 +244,34 @@ func New(scope constructs.Construct, id *string, props *Props) *Function {
 	// the function is updated without an object version.
 	awscdk.Annotations_Of(c).AcknowledgeWarning(jsii.String("@aws-cdk/aws-lambda:codeFromBucketObjectVersionNotSpecified"),
 		jsii.String("the S3 key of a gofunction asset is its content hash"))
-	// What awslambda.Code_FromAsset records: lets SAM and local tools find the
-	// asset directory of the function's code.
-	asset.AddResourceMetadata(fn.Node().DefaultChild().(awscdk.CfnResource), jsii.String("Code"))
-
-	if p.Tracing == awslambda.Tracing_ACTIVE {
-		nag.Suppress(nag.DefaultPolicy(role), "AwsSolutions-IAM5", "xray:PutTraceSegments and xray:PutTelemetryRecords support no resource narrower than \"*\" (X-Ray has no resource-level permissions).", "Resource::*")
+	if asset != nil {
+		// What awslambda.Code_FromAsset records: lets SAM and local tools find the
+		// asset directory of the function's code.
+		asset.AddResourceMetadata(fn.Node().DefaultChild().(awscdk.CfnResource), jsii.String("Code"))
+		c.Node().AddValidation(&validation{bundler: b})
 	}
-	c.Node().AddValidation(&validation{bundler: b})
+
+	if policy := nag.DefaultPolicy(role); p.Tracing == awslambda.Tracing_ACTIVE && policy != nil {
+		nag.Suppress(policy, "AwsSolutions-IAM5", "xray:PutTraceSegments and xray:PutTelemetryRecords support no resource narrower than \"*\" (X-Ray has no resource-level permissions).", "Resource::*")
+	}
 	f := &Function{Function: fn, Role: role, LogGroup: logGroup, Asset: asset}
-	f.addAlarms(c, *p.Timeout.ToMilliseconds(nil), p.AlarmAction)
+	f.addAlarms(c, eventsource.Seconds(p.Timeout)*1000, p.AlarmAction)
 	return f
 }
 
 // addAlarms defines the function's alarms (see Function) in c.
 func (f *Function) addAlarms(c constructs.Construct, timeoutMs float64, action awscloudwatch.IAlarmAction) {
 	sum := &awscloudwatch.MetricOptions{Statistic: jsii.String("Sum")}
-	f.ErrorsAlarm = alarm.New(c, "ErrorsAlarm", alarm.Spec{
+	f.ErrorsAlarm = eventsource.NewAlarm(c, "ErrorsAlarm", eventsource.AlarmSpec{
 		Metric:      f.Function.MetricErrors(sum),
 		Description: "invocations failed (returned an error, panicked or timed out). See the function's log group.",
 	}, action)
-	f.ThrottlesAlarm = alarm.New(c, "ThrottlesAlarm", alarm.Spec{
+	f.ThrottlesAlarm = eventsource.NewAlarm(c, "ThrottlesAlarm", eventsource.AlarmSpec{
 		Metric:      f.Function.MetricThrottles(sum),
 		Description: "invocations were throttled (no concurrency left).",
 	}, action)
 	limit := timeoutMs * DurationAlarmPercent / 100 // whole: the timeout is whole seconds
-	f.DurationAlarm = alarm.New(c, "DurationAlarm", alarm.Spec{
+	f.DurationAlarm = eventsource.NewAlarm(c, "DurationAlarm", eventsource.AlarmSpec{
 		Metric:      f.Function.MetricDuration(&awscloudwatch.MetricOptions{Statistic: jsii.String("p99")}),
 		Threshold:   limit,
 		Description: fmt.Sprintf("p99 duration above %s ms, %d%% of the %s ms timeout.", num(limit), DurationAlarmPercent, num(timeoutMs)),
@@ -250,22 +279,29 @@ func (f *Function) addAlarms(c constructs.Construct, timeoutMs float64, action a
 	f.Alarms = []awscloudwatch.Alarm{f.ErrorsAlarm, f.ThrottlesAlarm, f.DurationAlarm}
 }
 
-func withDefaults(props *Props) Props {
+// withDefaults checks the caller's props, reporting each bad one to
+// problems, and returns them with defaults in place of nil and bad values.
+func withDefaults(problems *eventsource.Problems, props *Props) Props {
 	var p Props
 	if props != nil {
 		p = *props
 	}
+	if p.Entry != nil && strings.TrimSpace(*p.Entry) == "" {
+		p.Entry = nil
+	}
+	problems.Required("Entry", p.Entry != nil, `the directory of the function's main package, e.g. "functions/api"`)
 	if p.Architecture == nil {
 		p.Architecture = awslambda.Architecture_ARM_64()
 	}
-	if p.MemorySize == nil {
-		p.MemorySize = jsii.Number(DefaultMemoryMB)
-	}
-	if p.Timeout == nil {
-		p.Timeout = awscdk.Duration_Seconds(jsii.Number(DefaultTimeoutSeconds))
-	}
+	p.MemorySize = problems.Count("MemorySize", p.MemorySize, DefaultMemoryMB, MinMemoryMB, MaxMemoryMB, " MB", "Lambda quotas")
+	p.Timeout = problems.Duration("Timeout", p.Timeout, awscdk.Duration_Seconds(jsii.Number(DefaultTimeoutSeconds)),
+		MinTimeoutSeconds, MaxTimeoutSeconds, true, "Lambda quotas")
+	minStorage := awscdk.Size_Mebibytes(jsii.Number(MinEphemeralStorageMB))
 	if p.EphemeralStorageSize == nil {
-		p.EphemeralStorageSize = awscdk.Size_Mebibytes(jsii.Number(MinEphemeralStorageMB))
+		p.EphemeralStorageSize = minStorage
+	} else if mib := *p.EphemeralStorageSize.ToMebibytes(&awscdk.SizeConversionOptions{Rounding: awscdk.SizeRoundingBehavior_NONE}); mib < MinEphemeralStorageMB || mib > MaxEphemeralStorageMB {
+		problems.Addf("EphemeralStorageSize %s MiB is outside %d-%d MiB (Lambda quotas)", num(mib), MinEphemeralStorageMB, MaxEphemeralStorageMB)
+		p.EphemeralStorageSize = minStorage
 	}
 	if p.LogRetention == "" {
 		p.LogRetention = awslogs.RetentionDays_ONE_MONTH
@@ -283,63 +319,6 @@ func withDefaults(props *Props) Props {
 		p.Tracing = awslambda.Tracing_ACTIVE
 	}
 	return p
-}
-
-// validate returns one message per bad prop of the caller's props.
-func validate(props *Props, p Props) []string {
-	var problems []string
-	if props == nil || props.Entry == nil || strings.TrimSpace(*props.Entry) == "" {
-		problems = append(problems, "gofunction: Entry is required (the directory of the function's main package, e.g. \"functions/api\")")
-	}
-	if props == nil {
-		return problems
-	}
-	if m := props.MemorySize; m != nil {
-		switch {
-		case *m < MinMemoryMB:
-			problems = append(problems, fmt.Sprintf("gofunction: MemorySize %s MB is below the Lambda minimum of %d MB", num(*m), MinMemoryMB))
-		case *m > MaxMemoryMB:
-			problems = append(problems, fmt.Sprintf("gofunction: MemorySize %s MB exceeds the Lambda maximum of %d MB", num(*m), MaxMemoryMB))
-		case *m != math.Trunc(*m):
-			problems = append(problems, fmt.Sprintf("gofunction: MemorySize %s MB is not a whole number of MB", num(*m)))
-		}
-	}
-	if props.Timeout != nil {
-		if msg := problemTimeout(props.Timeout); msg != "" {
-			problems = append(problems, msg)
-		}
-	}
-	if props.EphemeralStorageSize != nil {
-		if msg := problemStorage(props.EphemeralStorageSize); msg != "" {
-			problems = append(problems, msg)
-		}
-	}
-	return problems
-}
-
-func problemTimeout(d awscdk.Duration) string {
-	ms := *d.ToMilliseconds(nil)
-	s := ms / 1000
-	switch {
-	case s < MinTimeoutSeconds:
-		return fmt.Sprintf("gofunction: Timeout %ss is below the Lambda minimum of %ds", num(s), MinTimeoutSeconds)
-	case s > MaxTimeoutSeconds:
-		return fmt.Sprintf("gofunction: Timeout %ss exceeds the Lambda maximum of %ds", num(s), MaxTimeoutSeconds)
-	case ms != math.Trunc(s)*1000:
-		return fmt.Sprintf("gofunction: Timeout %ss is not a whole number of seconds", num(s))
-	}
-	return ""
-}
-
-func problemStorage(sz awscdk.Size) string {
-	mib := *sz.ToMebibytes(&awscdk.SizeConversionOptions{Rounding: awscdk.SizeRoundingBehavior_NONE})
-	switch {
-	case mib < MinEphemeralStorageMB:
-		return fmt.Sprintf("gofunction: EphemeralStorageSize %s MiB is below the Lambda minimum of %d MiB", num(mib), MinEphemeralStorageMB)
-	case mib > MaxEphemeralStorageMB:
-		return fmt.Sprintf("gofunction: EphemeralStorageSize %s MiB exceeds the Lambda maximum of %d MiB", num(mib), MaxEphemeralStorageMB)
-	}
-	return ""
 }
 
 // bundler is the function's awscdk.ILocalBundling. CDK calls TryBundle only

@@ -2,6 +2,8 @@ package gofunction
 
 import (
 	"debug/elf"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,9 +12,12 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/example/orderflow/constructs/cdkapp"
 )
 
 func TestMain(m *testing.M) {
@@ -51,60 +56,111 @@ func newStack(t *testing.T, outdir string) awscdk.Stack {
 	return awscdk.NewStack(app, jsii.String("S"), nil)
 }
 
-// panicMessage runs f and returns what it panicked with, or "".
-func panicMessage(f func()) (msg string) {
-	defer func() {
-		if r := recover(); r != nil {
-			msg = strings.TrimSpace(strings.ReplaceAll(toString(r), "\n", " "))
-		}
-	}()
-	f()
-	return ""
+// synthProblems synthesizes the app of stack and returns the problems that
+// failed synth, or nil.
+func synthProblems(t *testing.T, stack awscdk.Stack) []string {
+	t.Helper()
+	_, err := cdkapp.Synth(awscdk.Stage_Of(stack))
+	if err == nil {
+		return nil
+	}
+	var e *cdkapp.Error
+	if !errors.As(err, &e) || len(e.Problems) == 0 {
+		t.Fatalf("synth failed without problems: %v", err)
+	}
+	return e.Problems
 }
 
-func toString(v any) string {
-	if err, ok := v.(error); ok {
-		return err.Error()
-	}
-	if s, ok := v.(string); ok {
-		return s
-	}
-	return "unexpected panic value"
-}
-
-func TestLimitViolationsFailSynthNamingFieldAndValue(t *testing.T) {
+func TestLimitViolationsFailSynthNamingFieldValueAndRange(t *testing.T) {
 	mod := copyModule(t)
 	entry := filepath.Join(mod, "fn", "b")
+	const noEntry = `gofunction: Entry is required (the directory of the function's main package, e.g. "functions/api")`
 	tests := []struct {
 		name  string
-		props Props
+		props *Props
 		want  string
 	}{
-		{"no entry", Props{}, "gofunction: Entry is required"},
-		{"memory below", Props{Entry: &entry, MemorySize: jsii.Number(127)}, "gofunction: MemorySize 127 MB is below the Lambda minimum of 128 MB"},
-		{"memory above", Props{Entry: &entry, MemorySize: jsii.Number(10241)}, "gofunction: MemorySize 10241 MB exceeds the Lambda maximum of 10240 MB"},
-		{"memory fractional", Props{Entry: &entry, MemorySize: jsii.Number(256.5)}, "gofunction: MemorySize 256.5 MB is not a whole number of MB"},
-		{"timeout zero", Props{Entry: &entry, Timeout: awscdk.Duration_Seconds(jsii.Number(0))}, "gofunction: Timeout 0s is below the Lambda minimum of 1s"},
-		{"timeout above", Props{Entry: &entry, Timeout: awscdk.Duration_Seconds(jsii.Number(901))}, "gofunction: Timeout 901s exceeds the Lambda maximum of 900s"},
-		{"timeout 16 minutes", Props{Entry: &entry, Timeout: awscdk.Duration_Minutes(jsii.Number(16))}, "gofunction: Timeout 960s exceeds the Lambda maximum of 900s"},
-		{"timeout fractional", Props{Entry: &entry, Timeout: awscdk.Duration_Millis(jsii.Number(1500))}, "gofunction: Timeout 1.5s is not a whole number of seconds"},
-		{"storage below", Props{Entry: &entry, EphemeralStorageSize: awscdk.Size_Mebibytes(jsii.Number(511))}, "gofunction: EphemeralStorageSize 511 MiB is below the Lambda minimum of 512 MiB"},
-		{"storage above", Props{Entry: &entry, EphemeralStorageSize: awscdk.Size_Gibibytes(jsii.Number(11))}, "gofunction: EphemeralStorageSize 11264 MiB exceeds the Lambda maximum of 10240 MiB"},
-		{"entry without module", Props{Entry: jsii.String("/")}, `gofunction: Entry "/": no go.mod in / or any parent`},
-		{"entry not a package", Props{Entry: jsii.String(mod)}, `gofunction: Entry "` + mod + `"`},
+		{"no props", nil, noEntry},
+		{"no entry", &Props{}, noEntry},
+		{"blank entry", &Props{Entry: jsii.String(" ")}, noEntry},
+		{"memory below", &Props{Entry: &entry, MemorySize: jsii.Number(127)}, "gofunction: MemorySize 127 MB is outside 128-10240 MB (Lambda quotas)"},
+		{"memory above", &Props{Entry: &entry, MemorySize: jsii.Number(10241)}, "gofunction: MemorySize 10241 MB is outside 128-10240 MB (Lambda quotas)"},
+		{"memory fractional", &Props{Entry: &entry, MemorySize: jsii.Number(256.5)}, "gofunction: MemorySize 256.5 MB is not a whole number"},
+		{"timeout zero", &Props{Entry: &entry, Timeout: awscdk.Duration_Seconds(jsii.Number(0))}, "gofunction: Timeout 0s is outside 1-900s (Lambda quotas)"},
+		{"timeout above", &Props{Entry: &entry, Timeout: awscdk.Duration_Seconds(jsii.Number(901))}, "gofunction: Timeout 901s is outside 1-900s (Lambda quotas)"},
+		{"timeout 16 minutes", &Props{Entry: &entry, Timeout: awscdk.Duration_Minutes(jsii.Number(16))}, "gofunction: Timeout 960s is outside 1-900s (Lambda quotas)"},
+		{"timeout fractional", &Props{Entry: &entry, Timeout: awscdk.Duration_Millis(jsii.Number(1500))}, "gofunction: Timeout 1.5s is not a whole number of seconds"},
+		{"storage below", &Props{Entry: &entry, EphemeralStorageSize: awscdk.Size_Mebibytes(jsii.Number(511))}, "gofunction: EphemeralStorageSize 511 MiB is outside 512-10240 MiB (Lambda quotas)"},
+		{"storage above", &Props{Entry: &entry, EphemeralStorageSize: awscdk.Size_Gibibytes(jsii.Number(11))}, "gofunction: EphemeralStorageSize 11264 MiB is outside 512-10240 MiB (Lambda quotas)"},
+		{"entry without module", &Props{Entry: jsii.String("/")}, `gofunction: Entry "/": no go.mod in / or any parent`},
+		{"entry not a package", &Props{Entry: jsii.String(mod)}, `gofunction: Entry "` + mod + `"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			stack := newStack(t, t.TempDir())
-			got := panicMessage(func() { New(stack, jsii.String("Fn"), &tt.props) })
-			if !strings.Contains(got, tt.want) {
-				t.Errorf("got panic %q, want it to contain %q", got, tt.want)
+			fn := New(stack, jsii.String("Fn"), tt.props)
+			if fn.Function == nil || fn.Role == nil || len(fn.Alarms) != 3 {
+				t.Errorf("got %+v, want a usable function, role and alarms despite the bad props", fn)
 			}
-			if got != "" && !strings.Contains(got, "(construct S/Fn)") {
-				t.Errorf("got panic %q, want it to name the construct S/Fn", got)
+			got := synthProblems(t, stack)
+			if len(got) != 1 || !strings.HasPrefix(got[0], "[S/Fn] "+tt.want) {
+				t.Errorf("got problems %q, want one starting with %q", got, "[S/Fn] "+tt.want)
 			}
 		})
 	}
+}
+
+func TestEveryProblemOfAFunctionIsReportedAtOnce(t *testing.T) {
+	stack := newStack(t, t.TempDir())
+	New(stack, jsii.String("Fn"), &Props{MemorySize: jsii.Number(64), Timeout: awscdk.Duration_Minutes(jsii.Number(20))})
+	got := synthProblems(t, stack)
+	want := []string{
+		`[S/Fn] gofunction: Entry is required (the directory of the function's main package, e.g. "functions/api")`,
+		"[S/Fn] gofunction: MemorySize 64 MB is outside 128-10240 MB (Lambda quotas)",
+		"[S/Fn] gofunction: Timeout 1200s is outside 1-900s (Lambda quotas)",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestGivenRole(t *testing.T) {
+	// The imported role's policy is "Policy", or "Policy<unique ID>" with
+	// this flag (the project's cdk.json sets it).
+	for _, flag := range []bool{false, true} {
+		t.Run(fmt.Sprintf("stack-safe policy name %v", flag), func(t *testing.T) { testGivenRole(t, flag) })
+	}
+}
+
+func testGivenRole(t *testing.T, stackSafePolicyName bool) {
+	mod := copyModule(t)
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir()), Context: &map[string]any{
+		"@aws-cdk/aws-iam:importedRoleStackSafeDefaultPolicyName": stackSafePolicyName,
+	}})
+	stack := awscdk.NewStack(app, jsii.String("S"), nil)
+	role := awsiam.Role_FromRoleArn(stack, jsii.String("Platform"), jsii.String("arn:aws:iam::123456789012:role/platform-lambda"),
+		&awsiam.FromRoleArnOptions{Mutable: jsii.Bool(true)})
+	fn := New(stack, jsii.String("Fn"), &Props{Entry: jsii.String(filepath.Join(mod, "fn", "a")), Role: role})
+	if fn.Role != role {
+		t.Errorf("got Role %v, want the given role", fn.Role)
+	}
+	tmpl := assertions.Template_FromStack(stack, nil)
+	tmpl.ResourceCountIs(jsii.String("AWS::IAM::Role"), jsii.Number(0))
+	tmpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), &map[string]any{"Role": "arn:aws:iam::123456789012:role/platform-lambda"})
+	// Log writes on the function's own log group land on the given role, and
+	// the X-Ray "*" carries its reasoned suppression.
+	tmpl.HasResource(jsii.String("AWS::IAM::Policy"), &map[string]any{
+		"Properties": map[string]any{
+			"Roles": []any{"platform-lambda"},
+			"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
+				"Action":   []any{"logs:CreateLogStream", "logs:PutLogEvents"},
+				"Resource": map[string]any{"Fn::GetAtt": []any{*stack.GetLogicalId(fn.LogGroup.Node().DefaultChild().(awscdk.CfnElement)), "Arn"}},
+			})})},
+		},
+		"Metadata": map[string]any{"cdk_nag": map[string]any{"rules_to_suppress": assertions.Match_ArrayWith(&[]any{
+			assertions.Match_ObjectLike(&map[string]any{"id": "AwsSolutions-IAM5", "applies_to": []any{"Resource::*"}}),
+		})}},
+	})
 }
 
 func TestBoundaryValuesAreAccepted(t *testing.T) {
@@ -195,8 +251,8 @@ func TestBuildFailureFailsSynthWithCompilerOutput(t *testing.T) {
 	outdir := t.TempDir()
 	stack := newStack(t, outdir)
 	fn := New(stack, jsii.String("Fn"), &Props{Entry: jsii.String(filepath.Join(mod, "fn", "b"))})
-	got := panicMessage(func() { assertions.Template_FromStack(stack, nil) })
-	if !strings.Contains(got, "gofunction: build of ./fn/b failed") || !strings.Contains(got, "broken.go") {
+	got := synthProblems(t, stack)
+	if len(got) != 1 || !strings.HasPrefix(got[0], "[S/Fn] gofunction: build of ./fn/b failed") || !strings.Contains(got[0], "broken.go") {
 		t.Errorf("got %q, want the build failure with the compiler's message", got)
 	}
 	if _, err := os.Stat(filepath.Join(outdir, "asset."+*fn.Asset.AssetHash())); !os.IsNotExist(err) {

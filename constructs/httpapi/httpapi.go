@@ -10,11 +10,15 @@
 //
 //	api := httpapi.New(stack, jsii.String("Http"), nil)
 //	httpapi.NewRoute(stack, jsii.String("Orders"), &httpapi.RouteProps{
-//		Api:      api.Api,
+//		Api:      api.Api, // or an imported API: awsapigatewayv2.HttpApi_FromHttpApiAttributes
 //		Path:     jsii.String("/orders"),
 //		Methods:  []awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_POST},
 //		Function: fn.Function,
 //	})
+//
+// Routes use IAM authorization (callers sign requests with SigV4 and need
+// execute-api:Invoke) unless they name another authorizer, or ask to be
+// public with a reason (RouteProps.Public).
 package httpapi
 
 import (
@@ -24,6 +28,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2authorizers"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
@@ -31,7 +36,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/example/orderflow/constructs/internal/alarm"
+	"github.com/example/orderflow/constructs/eventsource"
 	"github.com/example/orderflow/constructs/internal/nag"
 )
 
@@ -94,32 +99,18 @@ type HttpApi struct {
 // New defines the API, its $default stage, the access log group and the
 // alarms. Construct IDs below id: "Api", "Stage", "AccessLogs",
 // "ServerErrorsAlarm", "LatencyAlarm". The alarms use the API's metrics
-// (dimension ApiId), which cover every stage.
+// (dimension ApiId), which cover every stage. Bad props fail synth (see
+// eventsource.Problems).
 func New(scope constructs.Construct, id *string, props *Props) *HttpApi {
 	c := constructs.NewConstruct(scope, id)
 	var p Props
 	if props != nil {
 		p = *props
 	}
-	var problems []string
-	if p.ThrottlingRateLimit == nil {
-		p.ThrottlingRateLimit = jsii.Number(50)
-	} else if *p.ThrottlingRateLimit <= 0 {
-		problems = append(problems, fmt.Sprintf("httpapi: ThrottlingRateLimit %v must be positive", *p.ThrottlingRateLimit))
-	}
-	if p.ThrottlingBurstLimit == nil {
-		p.ThrottlingBurstLimit = jsii.Number(100)
-	} else if *p.ThrottlingBurstLimit <= 0 {
-		problems = append(problems, fmt.Sprintf("httpapi: ThrottlingBurstLimit %v must be positive", *p.ThrottlingBurstLimit))
-	}
-	if p.LatencyAlarmThreshold == nil {
-		p.LatencyAlarmThreshold = awscdk.Duration_Seconds(jsii.Number(1))
-	} else if ms := *p.LatencyAlarmThreshold.ToMilliseconds(nil); ms < 1 {
-		problems = append(problems, fmt.Sprintf("httpapi: LatencyAlarmThreshold %vms must be at least 1ms", ms))
-	}
-	if len(problems) > 0 {
-		panic(fmt.Sprintf("%s (construct %s)", strings.Join(problems, "; "), *c.Node().Path()))
-	}
+	problems := eventsource.NewProblems(c, "httpapi")
+	p.ThrottlingRateLimit = positive(problems, "ThrottlingRateLimit", p.ThrottlingRateLimit, 50)
+	p.ThrottlingBurstLimit = positive(problems, "ThrottlingBurstLimit", p.ThrottlingBurstLimit, 100)
+	p.LatencyAlarmThreshold = problems.MinDuration("LatencyAlarmThreshold", p.LatencyAlarmThreshold, awscdk.Duration_Seconds(jsii.Number(1)), 0.001)
 	if p.AccessLogRetention == "" {
 		p.AccessLogRetention = awslogs.RetentionDays_ONE_MONTH
 	}
@@ -149,18 +140,30 @@ func New(scope constructs.Construct, id *string, props *Props) *HttpApi {
 		},
 	})
 	h := &HttpApi{Api: api, Stage: stage, AccessLogGroup: logs}
-	h.ServerErrorsAlarm = alarm.New(c, "ServerErrorsAlarm", alarm.Spec{
+	h.ServerErrorsAlarm = eventsource.NewAlarm(c, "ServerErrorsAlarm", eventsource.AlarmSpec{
 		Metric:      api.MetricServerError(&awscloudwatch.MetricOptions{Statistic: jsii.String("Sum")}),
 		Description: "the API answered 5xx. See the access log (integrationError) and the function's log.",
 	}, p.AlarmAction)
-	limit := *p.LatencyAlarmThreshold.ToMilliseconds(nil)
-	h.LatencyAlarm = alarm.New(c, "LatencyAlarm", alarm.Spec{
+	limit := eventsource.Seconds(p.LatencyAlarmThreshold) * 1000
+	h.LatencyAlarm = eventsource.NewAlarm(c, "LatencyAlarm", eventsource.AlarmSpec{
 		Metric:      api.MetricLatency(&awscloudwatch.MetricOptions{Statistic: jsii.String("p99")}),
 		Threshold:   limit,
 		Description: fmt.Sprintf("p99 latency above %v ms.", limit),
 	}, p.AlarmAction)
 	h.Alarms = []awscloudwatch.Alarm{h.ServerErrorsAlarm, h.LatencyAlarm}
 	return h
+}
+
+// positive checks a limit that must be above 0; nil gives def.
+func positive(problems *eventsource.Problems, field string, v *float64, def float64) *float64 {
+	if v == nil {
+		return jsii.Number(def)
+	}
+	if *v <= 0 {
+		problems.Addf("%s %s must be greater than 0 (requests per second)", field, eventsource.Num(*v))
+		return jsii.Number(def)
+	}
+	return v
 }
 
 type accessLogSettings struct {
@@ -173,17 +176,27 @@ func (s *accessLogSettings) Format() awsapigateway.AccessLogFormat              
 
 // RouteProps configures a Route.
 type RouteProps struct {
-	// Api to add the routes to. Required.
-	Api awsapigatewayv2.HttpApi
-	// Path of the routes, e.g. "/orders/{id}". Required.
+	// Api to add the routes to: an HttpApi of the app, or an imported one
+	// (awsapigatewayv2.HttpApi_FromHttpApiAttributes). Required.
+	Api awsapigatewayv2.IHttpApi
+	// Path of the routes, starting with "/", e.g. "/orders/{id}". Required.
 	Path *string
 	// Methods routed to the function. Required, at least one.
 	Methods []awsapigatewayv2.HttpMethod
 	// Function handling the requests, with payload format version 2.0
 	// (events.APIGatewayV2HTTPRequest). Required.
 	Function awslambda.IFunction
-	// Authorizer of the routes. Default: none (the routes are public).
+	// Authorizer of the routes, e.g. a JWT or Lambda authorizer from
+	// awsapigatewayv2authorizers. Default: IAM authorization
+	// (awsapigatewayv2authorizers.NewHttpIamAuthorizer): callers sign with
+	// SigV4 and need execute-api:Invoke on the route.
 	Authorizer awsapigatewayv2.IHttpRouteAuthorizer
+	// Public makes the routes callable by anyone, without authorization: the
+	// reason, e.g. "health check for the load balancer, returns no data". It
+	// is recorded as the cdk-nag suppression of AwsSolutions-APIG4 (the API
+	// does not implement authorization) on each route. Setting it with an
+	// Authorizer, or empty, fails synth. Default: nil (not public).
+	Public *string
 }
 
 // Route is what NewRoute built.
@@ -195,25 +208,63 @@ type Route struct {
 }
 
 // NewRoute routes Methods on Path to Function. The integration adds a
-// resource policy letting this API (only) invoke the function.
+// resource policy letting this API (only) invoke the function. The routes
+// are constructs of the API, with the IDs HttpApi.AddRoutes gives them
+// ("<METHOD><path>"), or of this construct for an imported API. Bad props fail synth
+// (see eventsource.Problems).
 func NewRoute(scope constructs.Construct, id *string, props *RouteProps) *Route {
-	if props == nil || props.Api == nil || props.Path == nil || len(props.Methods) == 0 || props.Function == nil {
-		panic(fmt.Sprintf("httpapi: Api, Path, Methods and Function are required (route %s)", *id))
+	c := constructs.NewConstruct(scope, id)
+	problems := eventsource.NewProblems(c, "httpapi")
+	var p RouteProps
+	if props != nil {
+		p = *props
 	}
-	if !strings.HasPrefix(*props.Path, "/") {
-		panic(fmt.Sprintf("httpapi: Path %q must start with \"/\" (route %s)", *props.Path, *id))
+	problems.Required("Api", p.Api != nil, "the HTTP API to add the routes to")
+	problems.Required("Path", p.Path != nil, `e.g. "/orders/{id}"`)
+	problems.Required("Methods", len(p.Methods) > 0, "at least one, e.g. awsapigatewayv2.HttpMethod_GET")
+	problems.Required("Function", p.Function != nil, "the function handling the requests")
+	if p.Path != nil && !strings.HasPrefix(*p.Path, "/") {
+		problems.Addf("Path %q must start with \"/\"", *p.Path)
 	}
-	integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(id, props.Function, &awsapigatewayv2integrations.HttpLambdaIntegrationProps{
+	authorizer := p.Authorizer
+	switch {
+	case p.Public != nil && strings.TrimSpace(*p.Public) == "":
+		problems.Addf("Public is empty: give the reason the routes need no authorization (it is recorded as the cdk-nag suppression)")
+	case p.Public != nil && authorizer != nil:
+		problems.Addf("Public is set with an Authorizer: a public route has no authorizer; drop one of them")
+	case p.Public != nil:
+		authorizer = awsapigatewayv2.NewHttpNoneAuthorizer()
+	case authorizer == nil:
+		authorizer = awsapigatewayv2authorizers.NewHttpIamAuthorizer()
+	}
+	r := &Route{}
+	if p.Function == nil {
+		return r
+	}
+	r.Integration = awsapigatewayv2integrations.NewHttpLambdaIntegration(id, p.Function, &awsapigatewayv2integrations.HttpLambdaIntegrationProps{
 		PayloadFormatVersion: awsapigatewayv2.PayloadFormatVersion_VERSION_2_0(),
 	})
-	methods := make([]awsapigatewayv2.HttpMethod, len(props.Methods))
-	copy(methods, props.Methods)
-	routes := props.Api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
-		Path:        props.Path,
-		Methods:     &methods,
-		Integration: integration,
-		Authorizer:  props.Authorizer,
-	})
-	nag.NotAsyncInvoked(props.Function, "API Gateway invokes it synchronously and returns its errors to the caller")
-	return &Route{Integration: integration, Routes: *routes}
+	eventsource.NotAsyncInvoked(p.Function, "API Gateway invokes it synchronously and returns its errors to the caller")
+	if p.Api == nil || p.Path == nil || !strings.HasPrefix(*p.Path, "/") {
+		return r
+	}
+	// Under the API, where HttpApi.AddRoutes puts them, so that their logical
+	// IDs do not depend on this construct; under it for an imported API.
+	var routeScope constructs.Construct = c
+	if api, ok := p.Api.(constructs.Construct); ok {
+		routeScope = api
+	}
+	for _, method := range p.Methods {
+		route := awsapigatewayv2.NewHttpRoute(routeScope, jsii.String(string(method)+*p.Path), &awsapigatewayv2.HttpRouteProps{
+			HttpApi:     p.Api,
+			RouteKey:    awsapigatewayv2.HttpRouteKey_With(p.Path, method),
+			Integration: r.Integration,
+			Authorizer:  authorizer,
+		})
+		if p.Public != nil {
+			nag.Suppress(route, "AwsSolutions-APIG4", "Public route, on purpose: "+*p.Public)
+		}
+		r.Routes = append(r.Routes, route)
+	}
+	return r
 }

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -42,19 +43,80 @@ func TestApiIsThrottledAndLoggedAndRoutesUsePayloadV2(t *testing.T) {
 	tmpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Route"), &map[string]any{"RouteKey": "POST /orders"})
 }
 
-func TestBadPropsFail(t *testing.T) {
+func TestBadPropsFailSynth(t *testing.T) {
 	stack := constructstest.Stack()
-	if got := constructstest.PanicMessage(func() {
-		httpapi.New(stack, jsii.String("Http"), &httpapi.Props{ThrottlingRateLimit: jsii.Number(0)})
-	}); !strings.Contains(got, "httpapi: ThrottlingRateLimit 0 must be positive") {
-		t.Errorf("got %q", got)
-	}
+	httpapi.New(stack, jsii.String("Http"), &httpapi.Props{ThrottlingRateLimit: jsii.Number(0), LatencyAlarmThreshold: awscdk.Duration_Millis(jsii.Number(0))})
 	api := httpapi.New(stack, jsii.String("Http2"), nil)
-	if got := constructstest.PanicMessage(func() {
-		httpapi.NewRoute(stack, jsii.String("R"), &httpapi.RouteProps{Api: api.Api, Path: jsii.String("orders"),
-			Methods: []awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_GET}, Function: constructstest.Function(stack, "Fn", 3)})
-	}); !strings.Contains(got, `httpapi: Path "orders" must start with "/"`) {
-		t.Errorf("got %q", got)
+	fn := constructstest.Function(stack, "Fn", 3)
+	get := []awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_GET}
+	httpapi.NewRoute(stack, jsii.String("R"), &httpapi.RouteProps{Api: api.Api, Path: jsii.String("orders"), Methods: get, Function: fn})
+	httpapi.NewRoute(stack, jsii.String("Empty"), nil)
+	httpapi.NewRoute(stack, jsii.String("NoReason"), &httpapi.RouteProps{Api: api.Api, Path: jsii.String("/a"), Methods: get, Function: fn, Public: jsii.String(" ")})
+	httpapi.NewRoute(stack, jsii.String("Both"), &httpapi.RouteProps{Api: api.Api, Path: jsii.String("/b"), Methods: get, Function: fn,
+		Public: jsii.String("health check"), Authorizer: awsapigatewayv2.NewHttpNoneAuthorizer()})
+	constructstest.WantProblems(t, stack,
+		"[S/Http] httpapi: ThrottlingRateLimit 0 must be greater than 0 (requests per second)",
+		"[S/Http] httpapi: LatencyAlarmThreshold 0s must be at least 0.001s",
+		`[S/R] httpapi: Path "orders" must start with "/"`,
+		"[S/Empty] httpapi: Api is required (the HTTP API to add the routes to)",
+		`[S/Empty] httpapi: Path is required (e.g. "/orders/{id}")`,
+		"[S/Empty] httpapi: Methods is required (at least one, e.g. awsapigatewayv2.HttpMethod_GET)",
+		"[S/Empty] httpapi: Function is required (the function handling the requests)",
+		"[S/NoReason] httpapi: Public is empty: give the reason the routes need no authorization (it is recorded as the cdk-nag suppression)",
+		"[S/Both] httpapi: Public is set with an Authorizer: a public route has no authorizer; drop one of them",
+	)
+}
+
+func TestRoutesUseIamAuthorizationUnlessPublicWithAReason(t *testing.T) {
+	stack := constructstest.Stack()
+	api := httpapi.New(stack, jsii.String("Http"), nil)
+	fn := constructstest.Function(stack, "Fn", 3)
+	get := []awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_GET}
+	private := httpapi.NewRoute(stack, jsii.String("Orders"), &httpapi.RouteProps{Api: api.Api, Path: jsii.String("/orders"), Methods: get, Function: fn})
+	public := httpapi.NewRoute(stack, jsii.String("Health"), &httpapi.RouteProps{Api: api.Api, Path: jsii.String("/health"), Methods: get, Function: fn,
+		Public: jsii.String("load balancer health check; answers 200 and no data")})
+	// The routes are children of the API, with HttpApi.AddRoutes' IDs: moving
+	// them would replace them, and a new route cannot be created while the
+	// old one holds its route key.
+	if got := *private.Routes[0].Node().Path(); got != "S/Http/Api/GET--orders" {
+		t.Errorf("got route path %s, want S/Http/Api/GET--orders", got)
+	}
+	tmpl := assertions.Template_FromStack(stack, nil)
+	tmpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Route"), &map[string]any{"RouteKey": "GET /orders", "AuthorizationType": "AWS_IAM"})
+	tmpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Route"), &map[string]any{"RouteKey": "GET /health", "AuthorizationType": "NONE"})
+	// The reason is the cdk-nag suppression, on the public route only.
+	tmpl.HasResource(jsii.String("AWS::ApiGatewayV2::Route"), &map[string]any{
+		"Properties": map[string]any{"RouteKey": "GET /health"},
+		"Metadata": map[string]any{"cdk_nag": map[string]any{"rules_to_suppress": []any{map[string]any{
+			"id": "AwsSolutions-APIG4", "reason": "Public route, on purpose: load balancer health check; answers 200 and no data",
+		}}}},
+	})
+	tmpl.HasResource(jsii.String("AWS::ApiGatewayV2::Route"), &map[string]any{
+		"Properties": map[string]any{"RouteKey": "GET /orders"},
+		"Metadata":   assertions.Match_Absent(),
+	})
+	if len(public.Routes) != 1 || public.Integration == nil {
+		t.Errorf("got %d routes, integration %v; want 1 and an integration", len(public.Routes), public.Integration)
+	}
+}
+
+func TestRouteOnAnImportedApi(t *testing.T) {
+	stack := constructstest.Stack()
+	api := awsapigatewayv2.HttpApi_FromHttpApiAttributes(stack, jsii.String("Shared"), &awsapigatewayv2.HttpApiAttributes{HttpApiId: jsii.String("a1b2c3d4e5")})
+	httpapi.NewRoute(stack, jsii.String("Orders"), &httpapi.RouteProps{
+		Api: api, Path: jsii.String("/orders"), Methods: []awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_POST}, Function: constructstest.Function(stack, "Fn", 3),
+	})
+	tmpl := assertions.Template_FromStack(stack, nil)
+	tmpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Route"), &map[string]any{
+		"ApiId": "a1b2c3d4e5", "RouteKey": "POST /orders", "AuthorizationType": "AWS_IAM",
+	})
+	tmpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Integration"), &map[string]any{"ApiId": "a1b2c3d4e5", "PayloadFormatVersion": "2.0"})
+	// Only this API may invoke the function.
+	for _, r := range *tmpl.FindResources(jsii.String("AWS::Lambda::Permission"), nil) {
+		p := (*r)["Properties"].(map[string]any)
+		if src, _ := json.Marshal(p["SourceArn"]); p["Principal"] != "apigateway.amazonaws.com" || !strings.Contains(string(src), ":a1b2c3d4e5/") {
+			t.Errorf("got permission for %v from %s, want apigateway.amazonaws.com from API a1b2c3d4e5", p["Principal"], src)
+		}
 	}
 }
 
@@ -97,9 +159,4 @@ func TestAlarms(t *testing.T) {
 	tmpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), &map[string]any{
 		"MetricName": "Latency", "Threshold": 1000, "AlarmActions": assertions.Match_Absent(),
 	})
-	if got := constructstest.PanicMessage(func() {
-		httpapi.New(stack, jsii.String("Bad"), &httpapi.Props{LatencyAlarmThreshold: awscdk.Duration_Millis(jsii.Number(0))})
-	}); !strings.Contains(got, "httpapi: LatencyAlarmThreshold 0ms must be at least 1ms (construct S/Bad)") {
-		t.Errorf("got %q", got)
-	}
 }

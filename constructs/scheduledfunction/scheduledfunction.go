@@ -13,9 +13,6 @@
 package scheduledfunction
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
@@ -25,12 +22,14 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/example/orderflow/constructs/internal/asyncinvoke"
+	"github.com/example/orderflow/constructs/eventsource"
 )
 
 // Props configures a ScheduledFunction. Nil fields take the documented default.
 type Props struct {
-	// Function to run. Required.
+	// Function to run: an awslambda.Function of the app, or an imported one
+	// with its role (awslambda.Function_FromFunctionAttributes with Role: its
+	// on-failure destination needs sqs:SendMessage). Required.
 	Function awslambda.IFunction
 	// Schedule: a rate or cron expression, in UTC. Required.
 	Schedule awsevents.Schedule
@@ -70,28 +69,36 @@ type ScheduledFunction struct {
 // alarm. Construct IDs below id: "Rule", "DeadLetterQueue",
 // "DeadLetterQueueAlarm". The function's role gets sqs:SendMessage,
 // sqs:GetQueueAttributes, sqs:GetQueueUrl on the dead-letter queue
-// (on-failure destination).
+// (on-failure destination). Bad props fail synth (see eventsource.Problems),
+// each named with its value and allowed range; New still builds what it can.
 func New(scope constructs.Construct, id *string, props *Props) *ScheduledFunction {
 	c := constructs.NewConstruct(scope, id)
-	if props == nil || props.Function == nil || props.Schedule == nil {
-		panic(fmt.Sprintf("scheduledfunction: Function and Schedule are required (construct %s)", *c.Node().Path()))
+	problems := eventsource.NewProblems(c, "scheduledfunction")
+	var p Props
+	if props != nil {
+		p = *props
 	}
-	p := *props
-	var problems []string
-	retry := asyncinvoke.Retry{Attempts: p.RetryAttempts, MaxAge: p.MaxEventAge, Retention: p.DeadLetterRetentionPeriod}
-	problems = append(problems, asyncinvoke.Check("scheduledfunction", &retry, awscdk.Duration_Hours(jsii.Number(1)))...)
-	if len(problems) > 0 {
-		panic(fmt.Sprintf("%s (construct %s)", strings.Join(problems, "; "), *c.Node().Path()))
+	problems.Required("Function", p.Function != nil, "the function to run")
+	if !problems.Required("Schedule", p.Schedule != nil, "a rate or cron expression, e.g. awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(5)))") {
+		// Built so that Rule is usable; never deployed, since synth fails.
+		p.Schedule = awsevents.Schedule_Rate(awscdk.Duration_Days(jsii.Number(1)))
 	}
-	dlq, dlqAlarm := asyncinvoke.DeadLetterQueue(c, p.Function, retry, p.AlarmAction)
+	retry := problems.AsyncInvoke(eventsource.AsyncInvoke{RetryAttempts: p.RetryAttempts, MaxEventAge: p.MaxEventAge}, awscdk.Duration_Hours(jsii.Number(1)))
+	retention := problems.Duration("DeadLetterRetentionPeriod", p.DeadLetterRetentionPeriod, nil, eventsource.MinRetentionSeconds, eventsource.MaxRetentionSeconds, true, "SQS quotas")
+
+	dlq := eventsource.NewDeadLetterQueue(c, "DeadLetterQueue", &eventsource.DeadLetterQueueProps{RetentionPeriod: retention})
+	dlqAlarm := eventsource.NewDeadLetterQueueAlarm(c, dlq, p.AlarmAction)
 	rule := awsevents.NewRule(c, jsii.String("Rule"), &awsevents.RuleProps{
 		Schedule:    p.Schedule,
 		Description: p.Description,
 	})
-	rule.AddTarget(awseventstargets.NewLambdaFunction(p.Function, &awseventstargets.LambdaFunctionProps{
-		DeadLetterQueue: dlq,
-		RetryAttempts:   retry.Attempts,
-		MaxEventAge:     retry.MaxAge,
-	}))
+	if p.Function != nil {
+		eventsource.ConfigureAsyncInvoke(problems, p.Function, retry, dlq)
+		rule.AddTarget(awseventstargets.NewLambdaFunction(p.Function, &awseventstargets.LambdaFunctionProps{
+			DeadLetterQueue: dlq,
+			RetryAttempts:   retry.RetryAttempts,
+			MaxEventAge:     retry.MaxEventAge,
+		}))
+	}
 	return &ScheduledFunction{Rule: rule, DeadLetterQueue: dlq, DeadLetterQueueAlarm: dlqAlarm, Alarms: []awscloudwatch.Alarm{dlqAlarm}}
 }

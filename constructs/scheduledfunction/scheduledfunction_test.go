@@ -2,12 +2,12 @@ package scheduledfunction_test
 
 import (
 	"os"
-	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/example/orderflow/constructs/internal/constructstest"
@@ -39,23 +39,34 @@ func TestScheduleWithRetriesAndDeadLetterQueue(t *testing.T) {
 	})
 }
 
-func TestBadPropsFail(t *testing.T) {
-	stack := constructstest.Stack()
-	fn := constructstest.Function(stack, "Fn", 10)
+func TestBadPropsFailSynth(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
-		props *scheduledfunction.Props
-		want  string
+		props func(awslambda.IFunction) *scheduledfunction.Props
+		want  []string
 	}{
-		{"no schedule", &scheduledfunction.Props{Function: fn}, "scheduledfunction: Function and Schedule are required"},
-		{"event age", &scheduledfunction.Props{Function: fn, Schedule: awsevents.Schedule_Rate(awscdk.Duration_Hours(jsii.Number(1))),
-			MaxEventAge: awscdk.Duration_Seconds(jsii.Number(30))}, "scheduledfunction: MaxEventAge 30s is outside 60-21600s"},
+		{"no schedule", func(fn awslambda.IFunction) *scheduledfunction.Props { return &scheduledfunction.Props{Function: fn} },
+			[]string{"[S/C] scheduledfunction: Schedule is required (a rate or cron expression, e.g. awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(5))))"}},
+		{"nothing", func(awslambda.IFunction) *scheduledfunction.Props { return nil }, []string{
+			"[S/C] scheduledfunction: Function is required (the function to run)",
+			"[S/C] scheduledfunction: Schedule is required (a rate or cron expression, e.g. awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(5))))",
+		}},
+		{"event age", func(fn awslambda.IFunction) *scheduledfunction.Props {
+			return &scheduledfunction.Props{Function: fn, Schedule: awsevents.Schedule_Rate(awscdk.Duration_Hours(jsii.Number(1))),
+				MaxEventAge: awscdk.Duration_Seconds(jsii.Number(30))}
+		}, []string{"[S/C] scheduledfunction: MaxEventAge 30s is outside 60-21600s (Lambda asynchronous invocation)"}},
+		{"event age fraction", func(fn awslambda.IFunction) *scheduledfunction.Props {
+			return &scheduledfunction.Props{Function: fn, Schedule: awsevents.Schedule_Rate(awscdk.Duration_Hours(jsii.Number(1))),
+				MaxEventAge: awscdk.Duration_Millis(jsii.Number(90500))}
+		}, []string{"[S/C] scheduledfunction: MaxEventAge 90.5s is not a whole number of seconds"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			got := constructstest.PanicMessage(func() { scheduledfunction.New(stack, jsii.String(tt.name), tt.props) })
-			if !strings.Contains(got, tt.want) {
-				t.Errorf("got %q, want %q", got, tt.want)
+			stack := constructstest.Stack()
+			sf := scheduledfunction.New(stack, jsii.String("C"), tt.props(constructstest.Function(stack, "Fn", 10)))
+			if sf.Rule == nil || sf.DeadLetterQueueAlarm == nil {
+				t.Error("want the rule and the alarm built")
 			}
+			constructstest.WantProblems(t, stack, tt.want...)
 		})
 	}
 }

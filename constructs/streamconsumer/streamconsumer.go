@@ -17,8 +17,6 @@ package streamconsumer
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -29,7 +27,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/example/orderflow/constructs/internal/alarm"
+	"github.com/example/orderflow/constructs/eventsource"
 	"github.com/example/orderflow/constructs/internal/nag"
 )
 
@@ -45,9 +43,13 @@ const (
 // Props configures a StreamConsumer. Nil fields take the documented default.
 type Props struct {
 	// Table whose stream is read; it must have a stream (TableV2's
-	// DynamoStream or Table's Stream prop). Required.
+	// DynamoStream or Table's Stream prop). An imported table must be
+	// imported with its stream: awsdynamodb.Table_FromTableAttributes with
+	// TableStreamArn; without it synth fails saying so. Required.
 	Table awsdynamodb.ITable
-	// Function consumes the stream. Required.
+	// Function consumes the stream: an awslambda.Function of the app, or an
+	// imported one with its role (awslambda.Function_FromFunctionAttributes
+	// with Role: the mapping grants it the stream reads). Required.
 	Function awslambda.IFunction
 	// StartingPosition for a new mapping. Default: TRIM_HORIZON (oldest
 	// record still in the stream: nothing written before the deploy is missed).
@@ -88,7 +90,8 @@ type StreamConsumer struct {
 	// DeadLetterQueue holds the metadata (shard, sequence numbers) of batches
 	// given up on; read the records from the stream within its 24 h retention.
 	DeadLetterQueue awssqs.Queue
-	// EventSource is the DynamoDB event source with ReportBatchItemFailures on.
+	// EventSource is the DynamoDB event source with ReportBatchItemFailures
+	// on. Nil when Table or Function is missing or unusable (synth fails then).
 	EventSource awslambdaeventsources.DynamoEventSource
 	// DeadLetterQueueAlarm: the dead-letter queue holds messages
 	// (ApproximateNumberOfMessagesVisible Maximum > 0 in 5 minutes). Missing
@@ -97,6 +100,7 @@ type StreamConsumer struct {
 	// IteratorAgeAlarm: the function's IteratorAge (Maximum) >
 	// IteratorAgeAlarmThreshold, in milliseconds, in 5 minutes. The metric
 	// is the function's, over all its stream sources. Missing data is OK.
+	// Nil without a Function (synth fails then).
 	IteratorAgeAlarm awscloudwatch.Alarm
 	// Alarms are DeadLetterQueueAlarm and IteratorAgeAlarm.
 	Alarms []awscloudwatch.Alarm
@@ -108,77 +112,64 @@ type StreamConsumer struct {
 // dynamodb:DescribeStream, dynamodb:GetRecords and dynamodb:GetShardIterator on
 // the table's stream, dynamodb:ListStreams on "*" (it has no resource-level
 // permission), and sqs:SendMessage, sqs:GetQueueAttributes, sqs:GetQueueUrl on
-// the dead-letter queue. Bad props fail synth with a message naming the field.
+// the dead-letter queue. Bad props fail synth (see eventsource.Problems),
+// each named with its value and allowed range; New still builds what it can.
 func New(scope constructs.Construct, id *string, props *Props) *StreamConsumer {
 	c := constructs.NewConstruct(scope, id)
-	var problems []string
-	if props == nil || props.Table == nil || props.Function == nil {
-		panic(fmt.Sprintf("streamconsumer: Table and Function are required (construct %s)", *c.Node().Path()))
+	problems := eventsource.NewProblems(c, "streamconsumer")
+	var p Props
+	if props != nil {
+		p = *props
 	}
-	p := *props
+	problems.Required("Table", p.Table != nil, "the table whose stream the function reads")
+	problems.Required("Function", p.Function != nil, "the function that consumes the stream")
 	if p.StartingPosition == "" {
 		p.StartingPosition = awslambda.StartingPosition_TRIM_HORIZON
 	}
-	if p.BatchSize == nil {
-		p.BatchSize = jsii.Number(100)
-	} else if b := *p.BatchSize; b < 1 || b > MaxBatchSize {
-		problems = append(problems, fmt.Sprintf("streamconsumer: BatchSize %s is outside 1-%d", num(b), MaxBatchSize))
+	p.BatchSize = problems.Count("BatchSize", p.BatchSize, 100, 1, MaxBatchSize, "", "event source mapping")
+	p.MaxBatchingWindow = problems.Duration("MaxBatchingWindow", p.MaxBatchingWindow, nil, 0, 300, true, "event source mapping")
+	p.RetryAttempts = problems.Count("RetryAttempts", p.RetryAttempts, 10, 0, MaxRetryAttempts, "", "event source mapping")
+	p.MaxRecordAge = problems.Duration("MaxRecordAge", p.MaxRecordAge, awscdk.Duration_Days(jsii.Number(1)), MinRecordAgeSeconds, MaxRecordAgeSeconds, true, "event source mapping")
+	p.ParallelizationFactor = problems.Count("ParallelizationFactor", p.ParallelizationFactor, 1, 1, 10, "", "event source mapping")
+	p.DeadLetterRetentionPeriod = problems.Duration("DeadLetterRetentionPeriod", p.DeadLetterRetentionPeriod, nil, eventsource.MinRetentionSeconds, eventsource.MaxRetentionSeconds, true, "SQS quotas")
+	p.IteratorAgeAlarmThreshold = problems.MinDuration("IteratorAgeAlarmThreshold", p.IteratorAgeAlarmThreshold, awscdk.Duration_Minutes(jsii.Number(5)), 1)
+	if p.Table != nil && p.Table.TableStreamArn() == nil {
+		problems.Addf("Table %s has no stream this app knows of: give a table of the app its stream (awsdynamodb.TableProps.Stream, or TableV2's DynamoStream), or import it with awsdynamodb.Table_FromTableAttributes and TableStreamArn", eventsource.Path(p.Table))
+		p.Table = nil
 	}
-	if p.RetryAttempts == nil {
-		p.RetryAttempts = jsii.Number(10)
-	} else if r := *p.RetryAttempts; r < 0 || r > MaxRetryAttempts {
-		problems = append(problems, fmt.Sprintf("streamconsumer: RetryAttempts %s is outside 0-%d", num(r), MaxRetryAttempts))
+
+	dlq := eventsource.NewDeadLetterQueue(c, "DeadLetterQueue", &eventsource.DeadLetterQueueProps{RetentionPeriod: p.DeadLetterRetentionPeriod})
+	sc := &StreamConsumer{DeadLetterQueue: dlq}
+	if p.Table != nil && p.Function != nil && problems.FunctionRole("Function", p.Function, "dynamodb:GetRecords, dynamodb:GetShardIterator and dynamodb:DescribeStream on the stream, and sqs:SendMessage on the dead-letter queue") {
+		src := awslambdaeventsources.NewDynamoEventSource(p.Table, &awslambdaeventsources.DynamoEventSourceProps{
+			StartingPosition:        p.StartingPosition,
+			BatchSize:               p.BatchSize,
+			MaxBatchingWindow:       p.MaxBatchingWindow,
+			RetryAttempts:           p.RetryAttempts,
+			MaxRecordAge:            p.MaxRecordAge,
+			ParallelizationFactor:   p.ParallelizationFactor,
+			BisectBatchOnError:      jsii.Bool(true),
+			ReportBatchItemFailures: jsii.Bool(true),
+			Filters:                 p.Filters,
+			OnFailure:               awslambdaeventsources.NewSqsDlq(dlq),
+		})
+		p.Function.AddEventSource(src)
+		if policy := nag.DefaultPolicy(p.Function.Role()); policy != nil {
+			nag.Suppress(policy, "AwsSolutions-IAM5", "dynamodb:ListStreams, which the event source mapping needs, supports no resource narrower than \"*\".", "Resource::*")
+		}
+		eventsource.NotAsyncInvoked(p.Function, "a DynamoDB stream event source mapping invokes it; records it gives up on go to the mapping's on-failure destination")
+		sc.EventSource = src
 	}
-	if p.MaxRecordAge == nil {
-		p.MaxRecordAge = awscdk.Duration_Days(jsii.Number(1))
-	} else if a := *p.MaxRecordAge.ToSeconds(nil); a < MinRecordAgeSeconds || a > MaxRecordAgeSeconds {
-		problems = append(problems, fmt.Sprintf("streamconsumer: MaxRecordAge %ss is outside %d-%ds", num(a), MinRecordAgeSeconds, MaxRecordAgeSeconds))
+	sc.DeadLetterQueueAlarm = eventsource.NewDeadLetterQueueAlarm(c, dlq, p.AlarmAction)
+	sc.Alarms = []awscloudwatch.Alarm{sc.DeadLetterQueueAlarm}
+	if p.Function != nil {
+		age := eventsource.Seconds(p.IteratorAgeAlarmThreshold) * 1000
+		sc.IteratorAgeAlarm = eventsource.NewAlarm(c, "IteratorAgeAlarm", eventsource.AlarmSpec{
+			Metric:      p.Function.Metric(jsii.String("IteratorAge"), &awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum")}),
+			Threshold:   age,
+			Description: fmt.Sprintf("iterator age above %s ms: the consumer falls behind the stream.", eventsource.Num(age)),
+		}, p.AlarmAction)
+		sc.Alarms = append(sc.Alarms, sc.IteratorAgeAlarm)
 	}
-	if p.ParallelizationFactor == nil {
-		p.ParallelizationFactor = jsii.Number(1)
-	} else if f := *p.ParallelizationFactor; f < 1 || f > 10 {
-		problems = append(problems, fmt.Sprintf("streamconsumer: ParallelizationFactor %s is outside 1-10", num(f)))
-	}
-	if p.DeadLetterRetentionPeriod == nil {
-		p.DeadLetterRetentionPeriod = awscdk.Duration_Days(jsii.Number(14))
-	}
-	if p.IteratorAgeAlarmThreshold == nil {
-		p.IteratorAgeAlarmThreshold = awscdk.Duration_Minutes(jsii.Number(5))
-	} else if ms := *p.IteratorAgeAlarmThreshold.ToMilliseconds(nil); ms < 1000 {
-		problems = append(problems, fmt.Sprintf("streamconsumer: IteratorAgeAlarmThreshold %ss must be at least 1s", num(ms/1000)))
-	}
-	if len(problems) > 0 {
-		panic(fmt.Sprintf("%s (construct %s)", strings.Join(problems, "; "), *c.Node().Path()))
-	}
-	dlq := nag.DeadLetterQueue(c, "DeadLetterQueue", p.DeadLetterRetentionPeriod, false)
-	src := awslambdaeventsources.NewDynamoEventSource(p.Table, &awslambdaeventsources.DynamoEventSourceProps{
-		StartingPosition:        p.StartingPosition,
-		BatchSize:               p.BatchSize,
-		MaxBatchingWindow:       p.MaxBatchingWindow,
-		RetryAttempts:           p.RetryAttempts,
-		MaxRecordAge:            p.MaxRecordAge,
-		ParallelizationFactor:   p.ParallelizationFactor,
-		BisectBatchOnError:      jsii.Bool(true),
-		ReportBatchItemFailures: jsii.Bool(true),
-		Filters:                 p.Filters,
-		OnFailure:               awslambdaeventsources.NewSqsDlq(dlq),
-	})
-	p.Function.AddEventSource(src)
-	if policy := nag.DefaultPolicy(p.Function.Role()); policy != nil {
-		nag.Suppress(policy, "AwsSolutions-IAM5", "dynamodb:ListStreams, which the event source mapping needs, supports no resource narrower than \"*\".", "Resource::*")
-	}
-	nag.NotAsyncInvoked(p.Function, "a DynamoDB stream event source mapping invokes it; records it gives up on go to the mapping's on-failure destination")
-	sc := &StreamConsumer{DeadLetterQueue: dlq, EventSource: src}
-	sc.DeadLetterQueueAlarm = alarm.DeadLetterQueue(c, dlq, p.AlarmAction)
-	age := *p.IteratorAgeAlarmThreshold.ToMilliseconds(nil)
-	sc.IteratorAgeAlarm = alarm.New(c, "IteratorAgeAlarm", alarm.Spec{
-		Metric:      p.Function.Metric(jsii.String("IteratorAge"), &awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum")}),
-		Threshold:   age,
-		Description: fmt.Sprintf("iterator age above %s ms: the consumer falls behind the stream.", num(age)),
-	}, p.AlarmAction)
-	sc.Alarms = []awscloudwatch.Alarm{sc.DeadLetterQueueAlarm, sc.IteratorAgeAlarm}
 	return sc
 }
-
-// num formats a number as written, without exponent: 1209600, 1.5.
-func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

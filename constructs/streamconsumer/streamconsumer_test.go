@@ -2,7 +2,6 @@ package streamconsumer_test
 
 import (
 	"os"
-	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -46,26 +45,64 @@ func TestDefaults(t *testing.T) {
 	})
 }
 
-func TestBadPropsFail(t *testing.T) {
+func TestBadPropsFailSynth(t *testing.T) {
+	const em = " (event source mapping)"
 	tests := []struct {
 		name  string
 		props streamconsumer.Props
 		want  string
 	}{
-		{"batch size", streamconsumer.Props{BatchSize: jsii.Number(0)}, "streamconsumer: BatchSize 0 is outside 1-10000"},
-		{"retries", streamconsumer.Props{RetryAttempts: jsii.Number(10001)}, "streamconsumer: RetryAttempts 10001 is outside 0-10000"},
-		{"record age", streamconsumer.Props{MaxRecordAge: awscdk.Duration_Days(jsii.Number(8))}, "streamconsumer: MaxRecordAge 691200s is outside 60-604800s"},
-		{"parallelization", streamconsumer.Props{ParallelizationFactor: jsii.Number(11)}, "streamconsumer: ParallelizationFactor 11 is outside 1-10"},
+		{"batch size", streamconsumer.Props{BatchSize: jsii.Number(0)}, "[S/C] streamconsumer: BatchSize 0 is outside 1-10000" + em},
+		{"retries", streamconsumer.Props{RetryAttempts: jsii.Number(10001)}, "[S/C] streamconsumer: RetryAttempts 10001 is outside 0-10000" + em},
+		{"record age", streamconsumer.Props{MaxRecordAge: awscdk.Duration_Days(jsii.Number(8))}, "[S/C] streamconsumer: MaxRecordAge 691200s is outside 60-604800s" + em},
+		{"parallelization", streamconsumer.Props{ParallelizationFactor: jsii.Number(11)}, "[S/C] streamconsumer: ParallelizationFactor 11 is outside 1-10" + em},
+		{"batching window", streamconsumer.Props{MaxBatchingWindow: awscdk.Duration_Minutes(jsii.Number(10))}, "[S/C] streamconsumer: MaxBatchingWindow 600s is outside 0-300s" + em},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			stack := constructstest.Stack()
 			p := tt.props
 			p.Table, p.Function = table(stack), constructstest.Function(stack, "Fn", 10)
-			got := constructstest.PanicMessage(func() { streamconsumer.New(stack, jsii.String("C"), &p) })
-			if !strings.Contains(got, tt.want) || !strings.Contains(got, "(construct S/C)") {
-				t.Errorf("got %q, want %q and the construct path", got, tt.want)
+			c := streamconsumer.New(stack, jsii.String("C"), &p)
+			if c.EventSource == nil {
+				t.Error("got no EventSource; want one built with the default in place of the bad value")
 			}
+			constructstest.WantProblems(t, stack, tt.want)
 		})
 	}
+}
+
+func TestRequiredPropsFailSynth(t *testing.T) {
+	stack := constructstest.Stack()
+	c := streamconsumer.New(stack, jsii.String("C"), nil)
+	if c.DeadLetterQueue == nil || c.DeadLetterQueueAlarm == nil {
+		t.Error("want the dead-letter queue and its alarm built without Table and Function")
+	}
+	constructstest.WantProblems(t, stack,
+		"[S/C] streamconsumer: Table is required (the table whose stream the function reads)",
+		"[S/C] streamconsumer: Function is required (the function that consumes the stream)")
+}
+
+func TestImportedTableNeedsItsStreamArn(t *testing.T) {
+	stack := constructstest.Stack()
+	fn := constructstest.Function(stack, "Fn", 10)
+	streamconsumer.New(stack, jsii.String("C"), &streamconsumer.Props{
+		Table: awsdynamodb.Table_FromTableName(stack, jsii.String("Orders"), jsii.String("orders")), Function: fn,
+	})
+	constructstest.WantProblems(t, stack, "[S/C] streamconsumer: Table S/Orders has no stream this app knows of: give a table of the app its stream (awsdynamodb.TableProps.Stream, or TableV2's DynamoStream), or import it with awsdynamodb.Table_FromTableAttributes and TableStreamArn")
+
+	stack = constructstest.Stack()
+	const streamArn = "arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000"
+	streamconsumer.New(stack, jsii.String("C"), &streamconsumer.Props{
+		Table: awsdynamodb.Table_FromTableAttributes(stack, jsii.String("Orders"), &awsdynamodb.TableAttributes{
+			TableName: jsii.String("orders"), TableStreamArn: jsii.String(streamArn),
+		}),
+		Function: constructstest.Function(stack, "Fn", 10),
+	})
+	if got := constructstest.Problems(t, stack); got != nil {
+		t.Fatalf("got problems %v, want none", got)
+	}
+	assertions.Template_FromStack(stack, nil).HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), &map[string]any{
+		"EventSourceArn": streamArn,
+	})
 }

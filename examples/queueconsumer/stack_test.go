@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -19,14 +20,58 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// synth builds the example stack in an app writing to a temp folder; the
-// synth builds both functions from functions/.
+// synth builds the example stack in an app writing to a temp folder, with
+// cdk.json's context (the feature flags) and the cdk-nag checks, as `cdk
+// synth` runs it; the synth builds both functions from functions/.
 func synth(t *testing.T) (*ThumbnailsStack, assertions.Template, string) {
 	t.Helper()
 	outdir := t.TempDir()
-	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir)})
+	ctx := cdkJSONContext(t, "cdk.json")
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir), Context: &ctx})
 	s := NewThumbnailsStack(app, "Example", nil)
+	addChecks(app)
 	return s, assertions.Template_FromStack(s.Stack, nil), outdir
+}
+
+// cdkJSONContext reads the "context" of a cdk.json.
+func cdkJSONContext(t *testing.T, path string) map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(data, &c); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return c.Context
+}
+
+// The module carries the library's feature flags: the root project's
+// cdk.json context, which the CLI checks against the recommended flags.
+func TestFeatureFlagsAreTheLibrarys(t *testing.T) {
+	got, want := cdkJSONContext(t, "cdk.json"), cdkJSONContext(t, "../../cdk.json")
+	if len(want) < 50 {
+		t.Fatalf("root cdk.json has %d context entries, want the feature flags", len(want))
+	}
+	if g, w := mustJSON(got), mustJSON(want); g != w {
+		t.Errorf("cdk.json context differs from the root project's:\ngot  %s\nwant %s", g, w)
+	}
+}
+
+func TestNoCdkNagFindings(t *testing.T) {
+	s, _, _ := synth(t)
+	a := assertions.Annotations_FromStack(s.Stack)
+	for _, list := range []*[]*cxapi.SynthesisMessage{
+		a.FindError(jsii.String("*"), assertions.Match_AnyValue()),
+		a.FindWarning(jsii.String("*"), assertions.Match_AnyValue()),
+	} {
+		for _, m := range *list {
+			t.Errorf("%s: %v", *m.Id, m.Entry.Data)
+		}
+	}
 }
 
 func logicalID(s *ThumbnailsStack, c constructs.IConstruct) string {
@@ -115,11 +160,12 @@ func TestLeastPrivilege(t *testing.T) {
 		want     bool
 	}{
 		{"enqueue sends jobs", enqueue, "sqs:SendMessage", getAtt(queue, "Arn"), true},
-		{"thumbnail reads uploads", thumb, "s3:GetObject*", objects(images, uploadsPrefix), true},
+		{"thumbnail reads uploads", thumb, "s3:GetObject", objects(images, uploadsPrefix), true},
 		{"thumbnail writes thumbnails", thumb, "s3:PutObject", objects(images, thumbnailsPrefix), true},
 		{"thumbnail consumes jobs", thumb, "sqs:DeleteMessage", getAtt(queue, "Arn"), true},
 		{"thumbnail never overwrites uploads", thumb, "s3:PutObject", objects(images, uploadsPrefix), false},
-		{"thumbnail reads nothing outside uploads", thumb, "s3:GetObject*", objects(images, thumbnailsPrefix), false},
+		{"thumbnail reads nothing outside uploads", thumb, "s3:GetObject", objects(images, thumbnailsPrefix), false},
+		{"thumbnail lists nothing", thumb, "s3:List*", getAtt(images, "Arn"), false},
 		{"thumbnail sends no jobs", thumb, "sqs:SendMessage", getAtt(queue, "Arn"), false},
 	}
 	for _, tt := range tests {

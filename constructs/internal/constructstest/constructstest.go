@@ -1,17 +1,28 @@
 // Package constructstest has helpers for the construct packages' tests: a
-// stack, a stand-in function that needs no build, and panic capture.
+// stack, a stand-in function that needs no build, and the problems a synth
+// fails with.
 package constructstest
 
 import (
+	"errors"
 	"fmt"
+	"sort"
 	"strings"
+	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/example/orderflow/constructs/cdkapp"
 )
 
 // Stack returns a new stack "S" in a new app.
@@ -30,16 +41,33 @@ func Function(stack awscdk.Stack, id string, timeoutSeconds float64) awslambda.F
 	})
 }
 
-// PanicMessage runs f and returns what it panicked with on one line, or ""
-// when it did not panic.
-func PanicMessage(f func()) (msg string) {
-	defer func() {
-		if r := recover(); r != nil {
-			msg = strings.Join(strings.Fields(fmt.Sprint(r)), " ")
-		}
-	}()
-	f()
-	return ""
+// Problems synthesizes the app of stack and returns the problems that
+// failed synth, one per entry ("[S/Worker] queueworker: ..."), or nil when
+// synth succeeded. Any other synth failure fails the test.
+func Problems(t testing.TB, stack awscdk.Stack) []string {
+	t.Helper()
+	_, err := cdkapp.Synth(awscdk.Stage_Of(stack))
+	if err == nil {
+		return nil
+	}
+	var e *cdkapp.Error
+	if !errors.As(err, &e) || len(e.Problems) == 0 {
+		t.Fatalf("synth failed without problems: %v", err)
+	}
+	return e.Problems
+}
+
+// WantProblems checks that synthesizing stack's app fails with exactly the
+// problems want, in any order.
+func WantProblems(t testing.TB, stack awscdk.Stack, want ...string) {
+	t.Helper()
+	got := Problems(t, stack)
+	g, w := append([]string(nil), got...), append([]string(nil), want...)
+	sort.Strings(g)
+	sort.Strings(w)
+	if strings.Join(g, "\n") != strings.Join(w, "\n") {
+		t.Errorf("got problems:\n  %s\nwant:\n  %s", strings.Join(g, "\n  "), strings.Join(w, "\n  "))
+	}
 }
 
 // LogicalID returns the logical ID of c's L1 resource (c itself or its
@@ -79,4 +107,72 @@ func HasDeadLetterQueueAlarm(tmpl assertions.Template, stack awscdk.Stack, queue
 		"OKActions":          AlarmActions(stack, topic),
 		"AlarmName":          assertions.Match_Absent(),
 	})
+}
+
+// NagCleanFunction returns a function that passes the cdk-nag AwsSolutions
+// and Serverless packs on its own, as gofunction's do (provided.al2023,
+// explicit memory and timeout, active tracing, its own role with log writes
+// on its own log group), without a build: the code is an object of an
+// imported bucket. Findings in a construct's test are then the construct's.
+func NagCleanFunction(stack awscdk.Stack, id string, timeoutSeconds float64) awslambda.Function {
+	logs := awslogs.NewLogGroup(stack, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
+		Retention: awslogs.RetentionDays_ONE_WEEK, RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	role := awsiam.NewRole(stack, jsii.String(id+"Role"), &awsiam.RoleProps{
+		AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+	})
+	logs.GrantWrite(role)
+	code := awss3.Bucket_FromBucketName(stack, jsii.String(id+"Code"), jsii.String("example-code"))
+	fn := awslambda.NewFunction(stack, jsii.String(id), &awslambda.FunctionProps{
+		Runtime:    awslambda.Runtime_PROVIDED_AL2023(),
+		Handler:    jsii.String("bootstrap"),
+		Code:       awslambda.Code_FromBucketV2(code, jsii.String(id+".zip"), nil),
+		MemorySize: jsii.Number(256),
+		Timeout:    awscdk.Duration_Seconds(jsii.Number(timeoutSeconds)),
+		Role:       role,
+		LogGroup:   logs,
+		Tracing:    awslambda.Tracing_ACTIVE,
+	})
+	awscdk.Annotations_Of(code).AcknowledgeWarning(jsii.String("@aws-cdk/aws-lambda:codeFromBucketObjectVersionNotSpecified"), jsii.String("test code"))
+	cdknag.NagSuppressions_AddResourceSuppressions(role.Node().FindChild(jsii.String("DefaultPolicy")).Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String("X-Ray has no resource-level permissions"), AppliesTo: &[]interface{}{"Resource::*"},
+	}}, nil)
+	return fn
+}
+
+// NagFindings runs the cdk-nag AwsSolutions and Serverless packs over the
+// app of stack, as the app and its tests do, and returns the stack's
+// findings (errors and warnings, CDK's own warnings included) as
+// "<construct path>: <message>" lines. Call it once per app, before any
+// other synth of it.
+func NagFindings(t testing.TB, stack awscdk.Stack) []string {
+	t.Helper()
+	aspects := awscdk.Aspects_Of(awscdk.Stage_Of(stack))
+	props := &cdknag.NagPackProps{Verbose: jsii.Bool(true)}
+	aspects.Add(cdknag.NewAwsSolutionsChecks(props), nil)
+	aspects.Add(cdknag.NewServerlessChecks(props), nil)
+	a := assertions.Annotations_FromStack(stack)
+	var out []string
+	for _, list := range []*[]*cxapi.SynthesisMessage{
+		a.FindError(jsii.String("*"), assertions.Match_AnyValue()),
+		a.FindWarning(jsii.String("*"), assertions.Match_AnyValue()),
+	} {
+		for _, m := range *list {
+			msg := fmt.Sprint(m.Entry.Data)
+			if i := strings.Index(msg, "\n"); i > 0 {
+				msg = msg[:i]
+			}
+			out = append(out, *m.Id+": "+msg)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// NoNagFindings fails the test when NagFindings is not empty.
+func NoNagFindings(t testing.TB, stack awscdk.Stack) {
+	t.Helper()
+	if got := NagFindings(t, stack); len(got) > 0 {
+		t.Errorf("got %d cdk-nag findings, want none:\n%s", len(got), strings.Join(got, "\n"))
+	}
 }

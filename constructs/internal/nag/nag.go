@@ -5,8 +5,8 @@
 package nag
 
 import (
-	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"strings"
+
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -33,35 +33,24 @@ func Suppress(scope constructs.IConstruct, rule, reason string, appliesTo ...str
 	cdknag.NagSuppressions_AddResourceSuppressions(target, &[]*cdknag.NagPackSuppression{s}, jsii.Bool(false))
 }
 
-// DeadLetterQueue returns a new encrypted (SSE-SQS), TLS-only queue to serve
-// as a dead-letter queue, with retention (default 14 days, the SQS maximum).
-// A dead-letter queue has no dead-letter queue of its own: that would only
-// move the problem. redriveTarget says whether the queue is the target of an
-// SQS redrive policy (cdk-nag then recognises it as a DLQ) or the destination
-// of a Lambda, EventBridge or event source mapping failure (it does not).
-func DeadLetterQueue(scope constructs.Construct, id string, retention awscdk.Duration, redriveTarget bool) awssqs.Queue {
-	if retention == nil {
-		retention = awscdk.Duration_Days(jsii.Number(14))
-	}
-	q := awssqs.NewQueue(scope, jsii.String(id), &awssqs.QueueProps{
-		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
-		EnforceSSL:      jsii.Bool(true),
-		RetentionPeriod: retention,
-	})
-	Suppress(q, "Serverless-SQSRedrivePolicy", "This queue is a dead-letter queue; messages that land here are inspected and redriven by an operator.")
-	if !redriveTarget {
-		Suppress(q, "AwsSolutions-SQS3", "This queue is a dead-letter queue (failure destination of a Lambda invocation, an event source mapping or an EventBridge target), which cdk-nag only recognises through SQS redrive policies.")
-	}
-	return q
-}
-
-// DefaultPolicy returns the default policy of role, where grants land, or
-// nil when role is nil or has none yet.
+// DefaultPolicy returns the policy of role where grants land: an
+// awsiam.Role's "DefaultPolicy", or an imported mutable role's policy in
+// this stack ("Policy", or "Policy<unique ID>" with the feature flag
+// @aws-cdk/aws-iam:importedRoleStackSafeDefaultPolicyName). Nil when role is
+// nil or has none yet.
 func DefaultPolicy(role constructs.IConstruct) constructs.IConstruct {
 	if role == nil {
 		return nil
 	}
-	return role.Node().TryFindChild(jsii.String("DefaultPolicy"))
+	if p := role.Node().TryFindChild(jsii.String("DefaultPolicy")); p != nil {
+		return p
+	}
+	for _, child := range *role.Node().Children() {
+		if strings.HasPrefix(*child.Node().Id(), "Policy") {
+			return child
+		}
+	}
+	return nil
 }
 
 // NotAsyncInvoked records that a function is never invoked asynchronously

@@ -1,0 +1,146 @@
+// Package cdkapp synthesizes a CDK app and turns a failed synth into an
+// error instead of a Go panic.
+//
+// The constructs of this library report bad props as validations of the
+// construct tree (eventsource.Problems), so synth fails once with every
+// problem of every construct. jsii delivers that failure to Go as a panic
+// out of app.Synth; Synth recovers it and returns an *Error listing the
+// problems, one per line:
+//
+//	[Example/Worker] queueworker: BatchSize 11 is outside 1-10 (up to 10000 with a MaxBatchingWindow)
+//	[Example/Api] gofunction: Timeout 901s is outside 1-900s (Lambda quotas)
+//
+// A main package prints them and exits non-zero, without a goroutine trace:
+//
+//	func main() {
+//		defer jsii.Close()
+//		app := awscdk.NewApp(nil)
+//		// ... stacks ...
+//		if _, err := cdkapp.Synth(app); err != nil {
+//			fmt.Fprintln(os.Stderr, err)
+//			jsii.Close() // os.Exit skips deferred calls
+//			os.Exit(1)
+//		}
+//	}
+package cdkapp
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
+)
+
+// validationHeader starts the message of a failed construct validation
+// (aws-cdk-lib core's synthesis: "ValidationFailedWithErrors: Validation
+// failed with the following errors:" then one "  [path] message" per
+// problem).
+const validationHeader = "Validation failed with the following errors:"
+
+// Error is a failed synth.
+type Error struct {
+	// Problems are the validation errors of the construct tree, in the order
+	// CDK reports them, each "[construct path] message" (a message may span
+	// lines, e.g. a compiler's output). Empty when synth failed otherwise.
+	Problems []string
+	// Message is the error CDK raised, without its JavaScript stack, when
+	// it is not a validation failure (e.g. a dependency cycle).
+	Message string
+}
+
+// Error returns the problems, one per line, or the message.
+func (e *Error) Error() string {
+	if len(e.Problems) == 0 {
+		return "synth failed: " + e.Message
+	}
+	n := fmt.Sprintf("%d problems", len(e.Problems))
+	if len(e.Problems) == 1 {
+		n = "1 problem"
+	}
+	return "synth failed, " + n + ":\n" + strings.Join(e.Problems, "\n")
+}
+
+// Synth synthesizes app (an awscdk.App, or any awscdk.Stage) into its
+// output directory and returns the cloud assembly. An error CDK raises while
+// synthesizing (a construct's validation, an unresolvable reference) comes
+// back as an *Error; a Go runtime error (a bug in Go code called back during
+// synth) still panics.
+func Synth(app awscdk.Stage) (assembly cxapi.CloudAssembly, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			e, ok := asJsiiError(r)
+			if !ok {
+				panic(r)
+			}
+			err = e
+		}
+	}()
+	return app.Synth(nil), nil
+}
+
+// Catch runs f, which builds constructs, and returns an error CDK raised
+// from it (a CDK construct rejecting its props at once, e.g.
+// awsevents.NewRule with both a schedule and a pattern) as an *Error
+// instead of a panic. The constructs of this library never raise: they
+// report at synth.
+func Catch(f func()) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			e, ok := asJsiiError(r)
+			if !ok {
+				panic(r)
+			}
+			err = e
+		}
+	}()
+	f()
+	return nil
+}
+
+// asJsiiError converts what jsii panicked with (an error carrying the
+// JavaScript error's name and message) to an *Error.
+func asJsiiError(r any) (*Error, bool) {
+	e, ok := r.(error)
+	if !ok {
+		return nil, false
+	}
+	var rt runtime.Error
+	if errors.As(e, &rt) {
+		return nil, false
+	}
+	return parse(e.Error()), true
+}
+
+// parse reads a jsii error message.
+func parse(msg string) *Error {
+	_, body, ok := strings.Cut(msg, validationHeader)
+	if !ok {
+		return &Error{Message: withoutStack(msg)}
+	}
+	var problems []string
+	for _, line := range strings.Split(body, "\n") {
+		switch trimmed := strings.TrimSpace(line); {
+		case trimmed == "":
+		case strings.HasPrefix(line, "  [") || len(problems) == 0:
+			problems = append(problems, trimmed)
+		default: // continuation of a multi-line message
+			problems[len(problems)-1] += "\n" + strings.TrimRight(line, " ")
+		}
+	}
+	return &Error{Problems: problems}
+}
+
+// withoutStack drops the JavaScript stack frames ("    at ...") of msg.
+func withoutStack(msg string) string {
+	var keep []string
+	for _, line := range strings.Split(msg, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "at ") {
+			continue
+		}
+		keep = append(keep, line)
+	}
+	return strings.TrimSpace(strings.Join(keep, "\n"))
+}

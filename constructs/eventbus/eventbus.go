@@ -1,0 +1,100 @@
+// Package eventbus provides a custom EventBridge event bus with an archive,
+// so that the events put on it can be replayed: to a consumer that was down
+// or wrong, or to a new one that needs the history.
+//
+//	orders := eventbus.New(stack, jsii.String("Orders"), &eventbus.Props{
+//		ArchiveRetention: awscdk.Duration_Days(jsii.Number(30)),
+//	})
+//	orders.Bus.GrantPutEventsTo(kitchen.Function, nil) // events:PutEvents on this bus only
+//	eventrule.New(stack, jsii.String("Notify"), &eventrule.Props{EventBus: orders.Bus, ...})
+//
+// Replay (AWS CLI; the archive and bus ARNs are the construct's):
+//
+//	aws events start-replay --replay-name orders-2026-11-30 \
+//	  --event-source-arn "$ARCHIVE_ARN" --destination Arn="$BUS_ARN" \
+//	  --event-start-time 2026-11-30T08:00:00Z --event-end-time 2026-11-30T09:00:00Z
+//
+// A replayed event reaches every rule of the bus again (a rule can skip
+// replays by matching "replay-name" in its pattern): consumers must be
+// idempotent, as for any EventBridge delivery.
+package eventbus
+
+import (
+	"math"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/example/orderflow/constructs/eventsource"
+)
+
+// DefaultArchiveRetentionDays is how long the archive keeps events by
+// default, in days.
+const DefaultArchiveRetentionDays = 30
+
+// Props configures an EventBus. Nil fields take the documented default.
+type Props struct {
+	// Description of the bus. Default: none.
+	Description *string
+	// ArchiveRetention: how long the archive keeps each event, in whole
+	// days, at least 1 day. Archived events are billed per GB-month.
+	// Default: 30 days.
+	ArchiveRetention awscdk.Duration
+	// ArchivePattern selects the events to archive. Default: every event
+	// put on the bus (source prefix "").
+	ArchivePattern *awsevents.EventPattern
+}
+
+// EventBus is what New built.
+type EventBus struct {
+	// Bus is the custom event bus. Producers get events:PutEvents on it
+	// (only) with Bus.GrantPutEventsTo(grantee, nil); consumers are rules on
+	// it (eventrule.Props.EventBus).
+	Bus awsevents.EventBus
+	// Archive keeps the bus's events for ArchiveRetention, for replay.
+	Archive awsevents.Archive
+}
+
+// New defines the bus and its archive. Construct IDs below id: "Bus",
+// "Archive". The bus has a name CloudFormation requires, generated from
+// its construct path; it has no resource policy (only principals of this
+// account with events:PutEvents on it can put events). Bad props fail synth
+// (see eventsource.Problems).
+func New(scope constructs.Construct, id *string, props *Props) *EventBus {
+	c := constructs.NewConstruct(scope, id)
+	problems := eventsource.NewProblems(c, "eventbus")
+	var p Props
+	if props != nil {
+		p = *props
+	}
+	def := awscdk.Duration_Days(jsii.Number(DefaultArchiveRetentionDays))
+	retention := p.ArchiveRetention
+	if retention == nil {
+		retention = def
+	} else if !*retention.IsUnresolved() {
+		if days := eventsource.Seconds(retention) / 86400; days < 1 || days != math.Trunc(days) {
+			problems.Addf("ArchiveRetention %ss is not a whole number of days of at least 1 (the archive keeps events for a number of days)", eventsource.Num(eventsource.Seconds(retention)))
+			retention = def
+		}
+	}
+	pattern := p.ArchivePattern
+	if pattern == nil {
+		pattern = &awsevents.EventPattern{Source: awsevents.Match_Prefix(jsii.String(""))}
+	}
+	// Events on the bus and in the archive are encrypted at rest with an AWS
+	// owned key. (A customer managed key, EventBusProps.KmsKey, makes CDK
+	// write a key policy naming the bus: a dependency cycle when the key is
+	// in the same stack.)
+	bus := awsevents.NewEventBus(c, jsii.String("Bus"), &awsevents.EventBusProps{
+		Description: p.Description,
+	})
+	archive := awsevents.NewArchive(c, jsii.String("Archive"), &awsevents.ArchiveProps{
+		SourceEventBus: bus,
+		Description:    jsii.String("Events of " + *c.Node().Path() + ", for replay"),
+		EventPattern:   pattern,
+		Retention:      retention,
+	})
+	return &EventBus{Bus: bus, Archive: archive}
+}

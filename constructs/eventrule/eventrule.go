@@ -1,0 +1,226 @@
+// Package eventrule provides a construct that invokes a Lambda function for
+// the events of an EventBridge event bus (the account's default bus or a
+// custom one, such as the eventbus construct's) that match an event
+// pattern, with EventBridge's delivery retries, the function's asynchronous
+// retries, a dead-letter queue for what still fails (with the queue policy
+// EventBridge needs), and alarms on failed invocations and on that queue.
+//
+//	eventrule.New(stack, jsii.String("OrderReady"), &eventrule.Props{
+//		EventBus: bus.Bus, // any awsevents.IEventBus; default: the account's default bus
+//		EventPattern: &awsevents.EventPattern{
+//			Source:     jsii.Strings("orderflow.kitchen"),
+//			DetailType: jsii.Strings("OrderReady"),
+//		},
+//		Function: notifier.Function,
+//	})
+//
+// The function receives the matching event (events.EventBridgeEvent,
+// aws-lambda-go's events.CloudWatchEvent) asynchronously. An event fails in
+// one of two places, and both land in DeadLetterQueue: EventBridge could not
+// invoke the function within DeliveryRetryAttempts and DeliveryMaxEventAge
+// (throttled, no permission): the event itself, with error attributes; or
+// the function failed it RetryAttempts + 1 times or it grew older than
+// MaxEventAge: a Lambda on-failure record holding the event and the error.
+// EventBridge delivers at least once: the function must make a repeated
+// event harmless (each event has a unique id to deduplicate on).
+package eventrule
+
+import (
+	"encoding/json"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/example/orderflow/constructs/eventsource"
+)
+
+// Limits of an EventBridge target's retry policy (EventBridge quotas,
+// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-retry-policy.html).
+const (
+	MaxDeliveryRetryAttempts     = 185
+	MinDeliveryMaxEventAgeSecond = 60
+	MaxDeliveryMaxEventAgeSecond = 24 * 3600
+)
+
+// Props configures an EventRule. Nil fields take the documented default.
+type Props struct {
+	// EventBus whose events the rule matches: a bus of the app (e.g.
+	// eventbus.New(...).Bus) or an imported one
+	// (awsevents.EventBus_FromEventBusArn) of this account and region.
+	// Default: the account's default event bus (AWS service events, e.g. S3
+	// "Object Created").
+	EventBus awsevents.IEventBus
+	// EventPattern the events must match, e.g. Source and DetailType. Only
+	// matching events invoke the function (see "Amazon EventBridge event
+	// patterns"). An empty pattern would match nothing useful and fails
+	// synth. Required.
+	EventPattern *awsevents.EventPattern
+	// Description of the rule. Default: none.
+	Description *string
+	// Function to invoke: an awslambda.Function of the app, or an imported
+	// one with its role (awslambda.Function_FromFunctionAttributes with Role:
+	// its on-failure destination needs sqs:SendMessage). Required.
+	Function awslambda.IFunction
+	// Event replaces the matched event as the function's input, e.g.
+	// awsevents.RuleTargetInput_FromEventPath(jsii.String("$.detail")).
+	// Default: the whole event.
+	Event awsevents.RuleTargetInput
+	// DeliveryRetryAttempts: how often EventBridge retries invoking the
+	// function when the invocation itself fails (throttling, a missing
+	// permission), 0-185 (EventBridge quotas). Default: 185, the maximum.
+	DeliveryRetryAttempts *float64
+	// DeliveryMaxEventAge: how long EventBridge keeps retrying, 60 s-24 h.
+	// Default: 24 hours, the maximum.
+	DeliveryMaxEventAge awscdk.Duration
+	// RetryAttempts of the function's asynchronous invocation after it
+	// returned an error, 0-2 (Lambda quotas). Default: 2. A function invoked
+	// by several asynchronous sources has one asynchronous-invoke
+	// configuration: give them the same RetryAttempts and MaxEventAge.
+	RetryAttempts *float64
+	// MaxEventAge: how long Lambda keeps an event for those retries,
+	// throttles included, 60 s-6 h. Default: 6 hours.
+	MaxEventAge awscdk.Duration
+	// DeadLetterRetentionPeriod of the dead-letter queue, 60 s-14 days.
+	// Default: 14 days.
+	DeadLetterRetentionPeriod awscdk.Duration
+	// AlarmAction is told when an alarm goes to ALARM and back to OK, e.g.
+	// awscloudwatchactions.NewSnsAction(topic). Default: alarms with no action.
+	AlarmAction awscloudwatch.IAlarmAction
+}
+
+// EventRule is what New built.
+type EventRule struct {
+	// Rule on the event bus, targeting the function.
+	Rule awsevents.Rule
+	// DeadLetterQueue receives the events EventBridge could not deliver and
+	// the function's failures (Lambda on-failure records with the error).
+	// Encrypted with SSE-SQS, which EventBridge can write to; TLS only.
+	DeadLetterQueue awssqs.Queue
+	// DeadLetterQueueAlarm: the dead-letter queue holds messages
+	// (ApproximateNumberOfMessagesVisible Maximum > 0 in 5 minutes). Missing
+	// data keeps the state: SQS stops reporting a queue untouched for 6 hours.
+	DeadLetterQueueAlarm awscloudwatch.Alarm
+	// FailedInvocationsAlarm: the rule's FailedInvocations (Sum, namespace
+	// AWS/Events, dimensions RuleName and, on a custom bus, EventBusName) > 0
+	// in 5 minutes: EventBridge gave up invoking the function (the events
+	// went to the dead-letter queue, or were lost if it could not write
+	// there). Missing data is OK: EventBridge only reports non-zero values.
+	FailedInvocationsAlarm awscloudwatch.Alarm
+	// Alarms are DeadLetterQueueAlarm and FailedInvocationsAlarm.
+	Alarms []awscloudwatch.Alarm
+}
+
+// New defines the rule, its target, the dead-letter queue, the function's
+// asynchronous-invoke configuration and the alarms. Construct IDs below id:
+// "Rule", "DeadLetterQueue", "DeadLetterQueueAlarm",
+// "FailedInvocationsAlarm". The function gets a resource policy letting this
+// rule (only) invoke it; the dead-letter queue a queue policy letting this
+// rule (only, aws:SourceArn) send to it; the function's role
+// sqs:SendMessage, sqs:GetQueueAttributes and sqs:GetQueueUrl on it
+// (on-failure destination). Bad props fail synth (see
+// eventsource.Problems), each named with its value and allowed range; New
+// still builds what it can.
+func New(scope constructs.Construct, id *string, props *Props) *EventRule {
+	c := constructs.NewConstruct(scope, id)
+	problems := eventsource.NewProblems(c, "eventrule")
+	var p Props
+	if props != nil {
+		p = *props
+	}
+	problems.Required("Function", p.Function != nil, "the function to invoke")
+	if p.EventPattern == nil || isEmpty(p.EventPattern) {
+		problems.Addf("EventPattern is empty: give the fields events must match, e.g. Source and DetailType (a rule without a pattern matches no event)")
+		// Built so that Rule is usable; never deployed, since synth fails.
+		p.EventPattern = &awsevents.EventPattern{Source: jsii.Strings("eventrule.missing-pattern")}
+	}
+	deliveryRetries := problems.Count("DeliveryRetryAttempts", p.DeliveryRetryAttempts, MaxDeliveryRetryAttempts, 0, MaxDeliveryRetryAttempts, "", "EventBridge retry policy")
+	deliveryAge := problems.Duration("DeliveryMaxEventAge", p.DeliveryMaxEventAge, awscdk.Duration_Hours(jsii.Number(24)),
+		MinDeliveryMaxEventAgeSecond, MaxDeliveryMaxEventAgeSecond, true, "EventBridge retry policy")
+	retry := problems.AsyncInvoke(eventsource.AsyncInvoke{RetryAttempts: p.RetryAttempts, MaxEventAge: p.MaxEventAge}, awscdk.Duration_Hours(jsii.Number(6)))
+	retention := problems.Duration("DeadLetterRetentionPeriod", p.DeadLetterRetentionPeriod, nil, eventsource.MinRetentionSeconds, eventsource.MaxRetentionSeconds, true, "SQS quotas")
+
+	bus := p.EventBus
+	if bus != nil && isDefaultBus(bus) {
+		bus = nil // the rule then names no bus: its Ref is the plain rule name
+	}
+	dlq := eventsource.NewDeadLetterQueue(c, "DeadLetterQueue", &eventsource.DeadLetterQueueProps{RetentionPeriod: retention})
+	rule := awsevents.NewRule(c, jsii.String("Rule"), &awsevents.RuleProps{
+		EventBus:     bus,
+		EventPattern: p.EventPattern,
+		Description:  p.Description,
+	})
+	r := &EventRule{Rule: rule, DeadLetterQueue: dlq}
+	if p.Function != nil {
+		eventsource.ConfigureAsyncInvoke(problems, p.Function, retry, dlq)
+		rule.AddTarget(awseventstargets.NewLambdaFunction(p.Function, &awseventstargets.LambdaFunctionProps{
+			DeadLetterQueue: dlq,
+			RetryAttempts:   deliveryRetries,
+			MaxEventAge:     deliveryAge,
+			Event:           p.Event,
+		}))
+	}
+	r.DeadLetterQueueAlarm = eventsource.NewDeadLetterQueueAlarm(c, dlq, p.AlarmAction)
+	r.FailedInvocationsAlarm = eventsource.NewAlarm(c, "FailedInvocationsAlarm", eventsource.AlarmSpec{
+		Metric: awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			Namespace:     jsii.String("AWS/Events"),
+			MetricName:    jsii.String("FailedInvocations"),
+			DimensionsMap: ruleDimensions(rule, bus),
+			Statistic:     jsii.String("Sum"),
+		}),
+		Description: "EventBridge failed to invoke the function for good (after its delivery retries). The events are in the dead-letter queue.",
+	}, p.AlarmAction)
+	r.Alarms = []awscloudwatch.Alarm{r.DeadLetterQueueAlarm, r.FailedInvocationsAlarm}
+	return r
+}
+
+// ruleDimensions are the CloudWatch dimensions of a rule's metrics: RuleName
+// on the default bus; EventBusName and RuleName on a custom bus, where the
+// rule's Ref (Rule.RuleName) is "<bus name>|<rule name>".
+func ruleDimensions(rule awsevents.Rule, bus awsevents.IEventBus) *map[string]*string {
+	if bus == nil {
+		return &map[string]*string{"RuleName": rule.RuleName()}
+	}
+	return &map[string]*string{
+		"EventBusName": bus.EventBusName(),
+		"RuleName":     awscdk.Fn_Select(jsii.Number(1), awscdk.Fn_Split(jsii.String("|"), rule.RuleName(), nil)),
+	}
+}
+
+// isDefaultBus reports whether bus is the account's default event bus
+// imported by name ("default").
+func isDefaultBus(bus awsevents.IEventBus) bool {
+	name := bus.EventBusName()
+	return name != nil && *name == "default"
+}
+
+// isEmpty reports whether a pattern constrains nothing.
+func isEmpty(p *awsevents.EventPattern) bool {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return false // values JSON cannot hold: CDK reports them
+	}
+	var fields map[string]any
+	_ = json.Unmarshal(b, &fields)
+	for _, v := range fields {
+		switch v := v.(type) {
+		case nil:
+		case []any:
+			if len(v) > 0 {
+				return false
+			}
+		case map[string]any:
+			if len(v) > 0 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}

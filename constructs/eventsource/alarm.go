@@ -1,0 +1,68 @@
+package eventsource
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// AlarmPeriodMinutes is the period every alarm of the constructs evaluates,
+// in minutes: one datapoint over it breaching the threshold raises the
+// alarm.
+const AlarmPeriodMinutes = 5
+
+// AlarmSpec is one alarm: Metric > Threshold in one 5-minute period.
+type AlarmSpec struct {
+	// Metric with its statistic; its period is set to 5 minutes.
+	Metric awscloudwatch.Metric
+	// Threshold the metric must exceed (strictly) to alarm.
+	Threshold float64
+	// Missing is how periods without data count. Default:
+	// awscloudwatch.TreatMissingData_NOT_BREACHING (a metric only reported on
+	// activity: no activity, no problem).
+	Missing awscloudwatch.TreatMissingData
+	// Description, after the construct path: what breached and what to do.
+	Description string
+}
+
+// NewAlarm defines the alarm id in scope the way every construct of this
+// library does: no physical name (CloudFormation derives one from the stack
+// and logical ID), a description starting with scope's path, one 5-minute
+// period, one datapoint to alarm, and action (none when nil) told on ALARM
+// and on OK.
+func NewAlarm(scope constructs.Construct, id string, s AlarmSpec, action awscloudwatch.IAlarmAction) awscloudwatch.Alarm {
+	if s.Missing == "" {
+		s.Missing = awscloudwatch.TreatMissingData_NOT_BREACHING
+	}
+	a := awscloudwatch.NewAlarm(scope, jsii.String(id), &awscloudwatch.AlarmProps{
+		Metric:             s.Metric.With(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(AlarmPeriodMinutes))}),
+		Threshold:          jsii.Number(s.Threshold),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+		EvaluationPeriods:  jsii.Number(1),
+		DatapointsToAlarm:  jsii.Number(1),
+		TreatMissingData:   s.Missing,
+		AlarmDescription:   jsii.String(*scope.Node().Path() + ": " + s.Description),
+	})
+	if action != nil {
+		a.AddAlarmAction(action)
+		a.AddOkAction(action)
+	}
+	return a
+}
+
+// NewDeadLetterQueueAlarm alarms as soon as the dead-letter queue q holds a
+// message (ApproximateNumberOfMessagesVisible, Maximum over 5 minutes, > 0),
+// under the construct ID "DeadLetterQueueAlarm" in scope. Missing data keeps
+// the alarm's state (IGNORE): SQS stops reporting a queue nothing has touched
+// for 6 hours, messages or not, so a dead-letter queue left full must not
+// turn back to OK by silence; a new, empty one stays INSUFFICIENT_DATA until
+// first used.
+func NewDeadLetterQueueAlarm(scope constructs.Construct, q awssqs.IQueue, action awscloudwatch.IAlarmAction) awscloudwatch.Alarm {
+	return NewAlarm(scope, "DeadLetterQueueAlarm", AlarmSpec{
+		Metric:      q.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum")}),
+		Missing:     awscloudwatch.TreatMissingData_IGNORE,
+		Description: "the dead-letter queue holds messages: work that failed for good. Inspect them, fix the cause, redrive them.",
+	}, action)
+}
