@@ -96,5 +96,9 @@ func New(scope constructs.Construct, id *string, props *Props) *EventBus {
 		EventPattern:   pattern,
 		Retention:      retention,
 	})
+	// aws-cdk-lib writes KmsKeyIdentifier "" when no key is given, which
+	// some regions refuse (GeneralServiceException; aws/aws-cdk#37847):
+	// leave it out, which CloudFormation takes as the AWS owned key.
+	archive.Node().DefaultChild().(awscdk.CfnResource).AddPropertyDeletionOverride(jsii.String("KmsKeyIdentifier"))
 	return &EventBus{Bus: bus, Archive: archive}
 }

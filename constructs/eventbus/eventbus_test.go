@@ -31,6 +31,8 @@ func TestBusWithArchiveOfEveryEvent(t *testing.T) {
 		"SourceArn":     map[string]any{"Fn::GetAtt": []any{busID, "Arn"}},
 		"RetentionDays": 30,
 		"EventPattern":  map[string]any{"source": []any{map[string]any{"prefix": ""}}},
+		// aws-cdk-lib's "" is refused in some regions (aws/aws-cdk#37847).
+		"KmsKeyIdentifier": assertions.Match_Absent(),
 	})
 	tmpl.ResourceCountIs(jsii.String("AWS::Events::EventBusPolicy"), jsii.Number(0))
 	// The producer may put events on this bus only.
