@@ -2,10 +2,13 @@
 //
 // Context: -c stage=dev|prod|<throwaway name> (default dev) and, for
 // throwaway stages only, -c destroyData=true (the table and bucket go with
-// their stack instead of being retained). Account and region come from
-// CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION when set (the CLI sets them from
-// your AWS profile); without them the stacks are environment-agnostic and
-// synth needs no credentials.
+// their stack instead of being retained). The stage's account and region come
+// from context only: stages.<stage>.account and stages.<stage>.region in
+// cdk.json, or -c flags (stacks.EnvironmentFor). Without them the stacks are
+// environment-agnostic. The machine's AWS configuration (CDK_DEFAULT_ACCOUNT,
+// CDK_DEFAULT_REGION, which the CLI fills with us-east-1 when there is none)
+// is never read, so the same commit synthesizes the same assembly everywhere
+// and synth needs no credentials.
 package main
 
 import (
@@ -34,18 +37,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	var env *awscdk.Environment
-	if account, region := os.Getenv("CDK_DEFAULT_ACCOUNT"), os.Getenv("CDK_DEFAULT_REGION"); account != "" || region != "" {
-		env = &awscdk.Environment{Account: nonEmpty(account), Region: nonEmpty(region)}
+	allContext, _ := app.Node().GetAllContext(nil).(map[string]any)
+	env, err := stacks.EnvironmentFor(stage, allContext)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
 	}
 	stacks.NewApp(app, cfg, env)
 	stacks.AddChecks(app)
 	app.Synth(nil)
-}
-
-func nonEmpty(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
 }
