@@ -36,9 +36,10 @@ type Config struct {
 	// ApiRateLimit and ApiBurstLimit throttle the HTTP API stage (requests
 	// per second, and burst).
 	ApiRateLimit, ApiBurstLimit float64
-	// DestroyData makes the Orders table and the Uploads bucket go with their
-	// stack (removal policy DESTROY) instead of staying behind (RETAIN, the
-	// default in every stage). Only for throwaway stages; never prod.
+	// DestroyData makes the Orders table, the buckets and the log groups go
+	// with their stack (removal policy DESTROY) instead of staying behind
+	// (RETAIN, the default in every stage). Only for throwaway stages; never
+	// prod.
 	DestroyData bool
 	// LogLevel of every function's application logs: Lambda filters at it
 	// and the handlers read it as AWS_LAMBDA_LOG_LEVEL. Keep it INFO or
@@ -46,7 +47,8 @@ type Config struct {
 	LogLevel awslambda.ApplicationLogLevel
 }
 
-// StatefulRemovalPolicy is RETAIN unless the stage opted in to DestroyData.
+// StatefulRemovalPolicy is RETAIN unless the stage opted in to DestroyData:
+// the removal policy of the table, the buckets and the log groups.
 func (c Config) StatefulRemovalPolicy() awscdk.RemovalPolicy {
 	if c.DestroyData {
 		return awscdk.RemovalPolicy_DESTROY
