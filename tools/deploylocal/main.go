@@ -48,6 +48,10 @@ func main() {
 		deploylocal.PrintSteps(os.Stdout, res.Steps, res.Total)
 	}
 	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			fmt.Fprintln(os.Stderr, "deploy-local: interrupted; the emulator and the CLI were stopped")
+			os.Exit(130)
+		}
 		if errors.Is(err, deploylocal.ErrNoMoto) {
 			fmt.Fprintln(os.Stderr, "deploy-local:", err)
 			os.Exit(1)
