@@ -114,10 +114,14 @@ func isProxyVar(k string) bool {
 // synthFlags are `make synth`'s flags (Makefile CDK_FLAGS and --quiet).
 var synthFlags = []string{"--no-version-reporting", "--no-notices", "--no-path-metadata", "--quiet"}
 
-// synth runs `cdk synth` in dir (a project root: its cdk.json runs its app)
+// synth runs `cdk synth` in dir (a project root: its cdk.json runs its app
+// and gives the context; app, when not empty, replaces cdk.json's "app")
 // into outdir with context flags ("stage=dev", ...).
-func (c *cli) synth(ctx context.Context, dir, outdir string, context ...string) (string, error) {
+func (c *cli) synth(ctx context.Context, dir, app, outdir string, context ...string) (string, error) {
 	args := append([]string{"synth"}, synthFlags...)
+	if app != "" {
+		args = append(args, "--app", app)
+	}
 	for _, kv := range context {
 		args = append(args, "-c", kv)
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -193,12 +194,17 @@ func (r *rehearsal) run(ctx context.Context) error {
 	}
 	out := func(name string) string { return filepath.Join(o.WorkDir, name) }
 	devJob := r.background(ctx, nil, func() (*Assembly, error) {
-		return synthInto(ctx, synthCLI, o.Root, out("dev.out"), "stage="+o.Stage)
+		return synthInto(ctx, synthCLI, o.Root, "", out("dev.out"), "stage="+o.Stage)
 	})
-	// The other two start once the first is done: by then the app's build
-	// is in the Go build cache (the copy only compiles its own packages
-	// again, not the CDK's), and the two do not compete with it.
-	changedJob := r.background(ctx, devJob, func() (*Assembly, error) {
+	// The other two synthesize with the same app built once (go build, its
+	// packages already in the Go build cache after the first synth) instead
+	// of cdk.json's `go run`, which would compile and link the app again in
+	// the copy of the project. Same code, same cdk.json context.
+	app := out("app")
+	appJob := r.background(ctx, devJob, func() (*Assembly, error) {
+		return nil, goBuild(ctx, o.Root, app, r.log)
+	})
+	changedJob := r.background(ctx, appJob, func() (*Assembly, error) {
 		copyDir := out("changed-src")
 		if err := copyProject(o.Root, copyDir); err != nil {
 			return nil, err
@@ -206,10 +212,10 @@ func (r *rehearsal) run(ctx context.Context) error {
 		if err := changeFunction(copyDir, o.ChangeFunction); err != nil {
 			return nil, err
 		}
-		return synthInto(ctx, synthCLI, copyDir, out("changed.out"), "stage="+o.Stage)
+		return synthInto(ctx, synthCLI, copyDir, app, out("changed.out"), "stage="+o.Stage)
 	})
-	throwawayJob := r.background(ctx, devJob, func() (*Assembly, error) {
-		return synthInto(ctx, synthCLI, o.Root, out("throwaway.out"), "stage="+o.Throwaway, "destroyData=true",
+	throwawayJob := r.background(ctx, appJob, func() (*Assembly, error) {
+		return synthInto(ctx, synthCLI, o.Root, app, out("throwaway.out"), "stage="+o.Throwaway, "destroyData=true",
 			"stages."+o.Throwaway+".account="+Account, "stages."+o.Throwaway+".region="+o.Region)
 	})
 
@@ -438,11 +444,25 @@ func (r *rehearsal) background(ctx context.Context, after *synthJob, f func() (*
 	return j
 }
 
-func synthInto(ctx context.Context, c *cli, dir, outdir string, context ...string) (*Assembly, error) {
-	if _, err := c.synth(ctx, dir, outdir, context...); err != nil {
+// synthInto synthesizes the project in dir into outdir: with its cdk.json's
+// app, or with app (an executable) when not empty.
+func synthInto(ctx context.Context, c *cli, dir, app, outdir string, context ...string) (*Assembly, error) {
+	if _, err := c.synth(ctx, dir, app, outdir, context...); err != nil {
 		return nil, err
 	}
 	return ReadAssembly(outdir)
+}
+
+// goBuild builds the app (the main package in root) into out.
+func goBuild(ctx context.Context, root, out string, log io.Writer) error {
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, ".")
+	cmd.Dir = root
+	b, err := cmd.CombinedOutput()
+	fmt.Fprintf(log, "\n$ (cd %s && go build -o %s .)\n%s[%v]\n", root, out, b, err)
+	if err != nil {
+		return fmt.Errorf("go build the app: %w\n%s", err, b)
+	}
+	return nil
 }
 
 // verify reads back asm's deployed stacks and writes every check, with
