@@ -114,7 +114,7 @@ func (c *clients) attribute(ctx context.Context, st *DeployedStack, standIns map
 		}
 		return aws.ToString(out.KeyMetadata.Arn), nil
 	case "AWS::Events::Rule.Arn":
-		out, err := c.events.DescribeRule(ctx, &eventbridge.DescribeRuleInput{Name: aws.String(ruleName(physical))})
+		out, err := c.events.DescribeRule(ctx, describeRule(physical))
 		if err != nil {
 			return "", err
 		}
@@ -185,7 +185,7 @@ func (c *clients) exists(ctx context.Context, typ, physical string) (exists, pro
 		_, err := c.sns.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: &physical})
 		return gone(err)
 	case "AWS::Events::Rule":
-		_, err := c.events.DescribeRule(ctx, &eventbridge.DescribeRuleInput{Name: aws.String(ruleName(physical))})
+		_, err := c.events.DescribeRule(ctx, describeRule(physical))
 		return gone(err)
 	case "AWS::Events::EventBus":
 		_, err := c.events.DescribeEventBus(ctx, &eventbridge.DescribeEventBusInput{Name: aws.String(lastSegment(physical))})

@@ -360,10 +360,19 @@ func ruleName(physical string) string {
 	return physical
 }
 
+// describeRule is DescribeRule's input for a rule's physical ID.
+func describeRule(physical string) *eventbridge.DescribeRuleInput {
+	in := &eventbridge.DescribeRuleInput{Name: aws.String(ruleName(physical))}
+	if i := strings.LastIndex(physical, "|"); i >= 0 {
+		in.EventBusName = aws.String(physical[:i])
+	}
+	return in
+}
+
 func readRule(ctx context.Context, c *clients, r *resourceCheck) (map[string]any, error) {
-	name := ruleName(r.physical)
+	in := describeRule(r.physical)
+	name := aws.ToString(in.Name)
 	bus := r.props["EventBusName"]
-	in := &eventbridge.DescribeRuleInput{Name: &name}
 	if bus != nil {
 		in.EventBusName = aws.String(scalar(bus))
 	}

@@ -91,6 +91,11 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 		if o.WorkDir, err = os.MkdirTemp("", "deploylocal-"); err != nil {
 			return nil, err
 		}
+	} else if err := os.MkdirAll(o.WorkDir, 0o755); err != nil {
+		return nil, err
+	}
+	if o.WorkDir, err = filepath.Abs(o.WorkDir); err != nil {
+		return nil, err
 	}
 	res = &Result{WorkDir: o.WorkDir}
 	defer func() {

@@ -583,7 +583,91 @@ def _previous_parameter_values():
     FIXES.append({"type": "AWS::CloudFormation::Stack", "property": "UpdateStack UsePreviousValue of a defaulted parameter"})
 
 
+def _generated_names():
+    """Physical names moto generates ("{stack}-{logicalId}-{suffix}") can
+    exceed a service's limit, which the service then refuses; CloudFormation
+    shortens them. Types and limits here: AWS::Events::Archive, 48."""
+    limits = {"AWS::Events::Archive": 48}
+    original = parsing.generate_resource_name
+
+    def generate_resource_name(resource_type, stack_name, logical_id):
+        name = original(resource_type, stack_name, logical_id)
+        limit = limits.get(resource_type)
+        if limit and len(name) > limit:
+            suffix = name.rsplit("-", 1)[1]
+            name = f"{stack_name}-{logical_id}"[: limit - len(suffix) - 1].rstrip("-") + "-" + suffix
+        return name
+
+    parsing.generate_resource_name = generate_resource_name
+    FIXES.extend({"type": t, "property": f"generated name (at most {n} characters)"} for t, n in limits.items())
+
+
+def _events_archive():
+    """AWS::Events::Archive: moto passes the template's EventPattern object
+    where its backend parses a JSON string (CreateStack then fails with a
+    500)."""
+    from moto.events.models import Archive
+
+    for name in ("create_from_cloudformation_json", "update_from_cloudformation_json"):
+        original = getattr(Archive, name).__func__
+
+        def wrapped(cls, *args, _original=original, **kwargs):
+            args = list(args)
+            i = 1 if _original.__name__ == "create_from_cloudformation_json" else 2
+            if "cloudformation_json" in kwargs:
+                kwargs["cloudformation_json"] = _pattern_as_string(kwargs["cloudformation_json"])
+            elif len(args) > i:
+                args[i] = _pattern_as_string(args[i])
+            return _original(cls, *args, **kwargs)
+
+        setattr(Archive, name, classmethod(wrapped))
+    FIXES.append({"type": "AWS::Events::Archive", "property": "EventPattern"})
+
+
+def _pattern_as_string(cloudformation_json):
+    props = cloudformation_json.get("Properties", {})
+    if isinstance(props.get("EventPattern"), (dict, list)):
+        props = dict(props, EventPattern=json.dumps(props["EventPattern"]))
+        cloudformation_json = dict(cloudformation_json, Properties=props)
+    return cloudformation_json
+
+
+def _event_bus_ref():
+    """{"Ref": EventBus}: CloudFormation answers the bus's name; moto's
+    EventBus has no physical ID, so the Ref resolves to the object and a
+    rule on the bus (EventBusName) fails with a 500. Archives likewise (and
+    ListStackResources shows no physical ID for them)."""
+    from moto.events.models import EventBus
+
+    from moto.events.models import Archive
+
+    if not hasattr(EventBus, "physical_resource_id"):
+        EventBus.physical_resource_id = property(lambda self: self.name)
+        FIXES.append({"type": "AWS::Events::EventBus", "property": "Ref (the bus's name)"})
+    if not hasattr(Archive, "physical_resource_id"):  # the same for an archive
+        Archive.physical_resource_id = property(lambda self: self.name)
+        FIXES.append({"type": "AWS::Events::Archive", "property": "Ref (the archive's name)"})
+
+
+def _rule_on_a_bus_ref():
+    """{"Ref": Rule} of a rule on a custom bus: CloudFormation answers
+    "bus|rule" (the CDK splits it for the rule's alarm dimension), moto the
+    rule's name alone."""
+    from moto.events.models import Rule
+
+    def physical_resource_id(self):
+        bus = getattr(self, "event_bus_name", "default") or "default"
+        return self.name if bus == "default" else f"{bus}|{self.name}"
+
+    Rule.physical_resource_id = property(physical_resource_id)
+    FIXES.append({"type": "AWS::Events::Rule", "property": "Ref of a rule on a custom bus (bus|rule)"})
+
+
 _previous_parameter_values()
+_generated_names()
+_events_archive()
+_event_bus_ref()
+_rule_on_a_bus_ref()
 _lambda_function()
 _log_group_arn()
 _dynamodb_table()
@@ -667,13 +751,29 @@ parsing.resource_class_from_type = resource_class_from_type
 
 
 def with_report(app):
+    """The report endpoint, and every error answer's body written to stderr
+    (moto.log): the CLI cannot always parse moto's errors, so moto.log is
+    where their message can be read."""
+
     def wsgi(environ, start_response):
         if environ.get("PATH_INFO") == REPORT_PATH:
             with _lock:
                 body = json.dumps(_report).encode()
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
-        return app(environ, start_response)
+        status = []
+
+        def capture(s, headers, exc_info=None):
+            status.append(s)
+            return start_response(s, headers, exc_info)
+
+        chunks = list(app(environ, capture))
+        if status and int(status[0].split()[0]) >= 400:
+            target = environ.get("HTTP_X_AMZ_TARGET", "")
+            body = b"".join(chunks)[:4000].decode("utf-8", "replace")
+            print(f"deploylocal: {status[0]} for {environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')} {target}: {body}",
+                  file=sys.stderr, flush=True)
+        return chunks
     return wsgi
 
 
