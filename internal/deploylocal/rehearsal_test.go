@@ -2,6 +2,8 @@ package deploylocal
 
 import (
 	"encoding/json"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -69,6 +71,8 @@ func TestNames(t *testing.T) {
 		{ruleName("bus|rule-1"), "rule-1"},
 		{ruleName("rule-1"), "rule-1"},
 		{lastSegment("arn:aws:events:eu-west-3:123456789012:event-bus/orders"), "orders"},
+		{aws.ToString(describeRule("orders-bus|rule-1").EventBusName) + " " + aws.ToString(describeRule("orders-bus|rule-1").Name), "orders-bus rule-1"},
+		{aws.ToString(describeRule("rule-1").EventBusName) + " " + aws.ToString(describeRule("rule-1").Name), " rule-1"},
 	} {
 		if tt.got != tt.want {
 			t.Errorf("got %q, want %q", tt.got, tt.want)

@@ -221,7 +221,7 @@ func (r *resolver) ref(st *DeployedStack, name string) (any, error) {
 	if p, ok := st.Physical[name]; ok {
 		return p, nil
 	}
-	return nil, fmt.Errorf("Ref %s: no such parameter or deployed resource in %s", name, st.Name)
+	return nil, fmt.Errorf("{\"Ref\": %q}: no such parameter or deployed resource in %s", name, st.Name)
 }
 
 var subVar = regexp.MustCompile(`\$\{([^}]*)\}`)

@@ -37,7 +37,7 @@ func TestResolve(t *testing.T) {
 			want: `["eu-west-3","123456789012","aws","App-Service"]`},
 		{name: "a resource's physical ID", in: `{"Ref":"Fn"}`, want: `"App-Service-Fn-XYZ"`},
 		{name: "a parameter", in: `{"Ref":"BootstrapVersion"}`, want: `"30"`},
-		{name: "no such resource", in: `{"Ref":"Nope"}`, wantErr: "Ref Nope: no such parameter or deployed resource in App-Service"},
+		{name: "no such resource", in: `{"Ref":"Nope"}`, wantErr: `{"Ref": "Nope"}: no such parameter or deployed resource in App-Service`},
 		{name: "GetAtt, list form", in: `{"Fn::GetAtt":["Fn","Arn"]}`, want: `"arn:aws:lambda:eu-west-3:123456789012:function:App-Service-Fn-XYZ"`},
 		{name: "GetAtt, dotted form", in: `{"Fn::GetAtt":"Fn.Arn"}`, want: `"arn:aws:lambda:eu-west-3:123456789012:function:App-Service-Fn-XYZ"`},
 		{name: "Join", in: `{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":s3:::",{"Ref":"Fn"},"/*"]]}`, want: `"arn:aws:s3:::App-Service-Fn-XYZ/*"`},
