@@ -398,6 +398,9 @@ def _fix(model, resource_type, properties, apply):
         FIXES.append({"type": resource_type, "property": p})
 
 
+_create_function_lock = threading.Lock()
+
+
 def _lambda_function():
     """AWS::Lambda::Function: moto passes Code, Handler, Role, Runtime,
     Description, MemorySize, Timeout, VpcConfig, Environment and
@@ -417,11 +420,12 @@ def _lambda_function():
             spec.update({k: props[k] for k in extra if k in props})
             return create_function(spec)
 
-        backend.create_function = with_extra  # this call only
-        try:
-            return original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
-        finally:
-            del backend.create_function
+        with _create_function_lock:  # the replacement is for this call only
+            backend.create_function = with_extra
+            try:
+                return original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+            finally:
+                del backend.create_function
 
     LambdaFunction.create_from_cloudformation_json = classmethod(create)
     FIXES.extend({"type": "AWS::Lambda::Function", "property": p} for p in extra)
