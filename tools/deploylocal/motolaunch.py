@@ -36,8 +36,11 @@ never changed:
    same service backend right after moto created the resource. Also:
    Fn::GetAtt Arn of a log group ends in ":*" as in CloudFormation,
    GetBucketNotificationConfiguration answers the EventBridge
-   configuration moto stores, and UpdateStack keeps a parameter's value in
-   effect (UsePreviousValue) when it was the default. All listed in FIXES.
+   configuration moto stores, UpdateStack keeps a parameter's value in
+   effect (UsePreviousValue) when it was the default, an EventBridge
+   archive gets a name within its 48 characters and its pattern as JSON,
+   and Ref of a bus, an archive or a rule on a custom bus answers what
+   CloudFormation answers. All listed in FIXES.
 4. Every other type moto does not know (e.g. AWS::ApiGatewayV2::*) gets a
    stand-in: a placeholder with a physical ID and made-up attribute values,
    so that the stack completes, references to it resolve and
