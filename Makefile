@@ -158,3 +158,36 @@ ACCEPT_REPLACEMENT ?=
 snapshots: node_modules/.installed ## refresh the template snapshots (ACCEPT_REPLACEMENT=1: also a stateful replacement)
 	go test -count=1 ./test -run '^TestSnapshot$$' -v -update $(if $(filter 1 true yes,$(ACCEPT_REPLACEMENT)),-accept-replacement) 2>&1 \
 		| grep -v '^Bundling asset'
+
+# Deploy rehearsal (README "Deploy"): the dev stage synthesized as `make
+# synth` does, deployed unchanged with the pinned CDK CLI to moto (a local AWS
+# emulator) on 127.0.0.1, read back through the AWS SDK and compared with its
+# templates, redeployed, updated, destroyed; then a throwaway stage with
+# destroyData. No Docker, no AWS account, nothing reaches AWS. Needs Python 3
+# with moto[server]: where python3 has none, `make moto` installs the pinned
+# version into .build/moto (a venv) and says so. Flags via DEPLOY_LOCAL_FLAGS,
+# e.g. DEPLOY_LOCAL_FLAGS="-v" (the CLI's output too) or "-work DIR" (keep the
+# assemblies and logs).
+MOTO_VERSION := 5.2.1
+MOTO_VENV := .build/moto
+DEPLOY_LOCAL_FLAGS ?=
+
+.PHONY: deploy-local moto moto-if-possible
+
+moto: ## make sure Python has moto[server]; installs moto[server]==$(MOTO_VERSION) into .build/moto when missing
+	@if python3 -c 'import moto.server, flask' 2>/dev/null || $(MOTO_VENV)/bin/python -c 'import moto.server, flask' 2>/dev/null; then \
+	  exit 0; \
+	fi; \
+	echo "moto: not installed; installing moto[server]==$(MOTO_VERSION) into $(MOTO_VENV) (python3 -m venv + pip)"; \
+	python3 -m venv $(MOTO_VENV) && $(MOTO_VENV)/bin/pip install --quiet --disable-pip-version-check 'moto[server]==$(MOTO_VERSION)' \
+	  || { echo "moto: could not install moto[server]==$(MOTO_VERSION) (needs python3-venv and access to PyPI)" >&2; exit 1; }
+
+deploy-local: node_modules/.installed moto ## rehearse `cdk deploy` against moto on 127.0.0.1: deploy, read back, redeploy, update, destroy
+	go run ./tools/deploylocal $(DEPLOY_LOCAL_FLAGS)
+
+# make test runs the rehearsal too (test/deploylocal); it installs moto where it
+# can, and the test skips without it (fails under CI=true).
+moto-if-possible:
+	-@$(MAKE) --no-print-directory moto
+
+test: moto-if-possible

@@ -3,10 +3,13 @@
 // Context: -c stage=dev|prod|<throwaway name> (default dev) and, for
 // throwaway stages only, -c destroyData=true (the table and bucket go with
 // their stack instead of being retained); -c legacyStatusIndex=true keeps
-// the old status index for the move to the pending index (README). Account
-// and region come from CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION when set
-// (the CLI sets them from your AWS profile); without them the stacks are
-// environment-agnostic and synth needs no credentials.
+// the old status index for the move to the pending index (README). The
+// stage's account and region come from context only: stages.<stage>.account
+// and stages.<stage>.region in cdk.json, or -c flags (stacks.EnvironmentFor).
+// Without them the stacks are environment-agnostic. The machine's AWS
+// configuration (CDK_DEFAULT_ACCOUNT, CDK_DEFAULT_REGION, which the CLI fills
+// with us-east-1 when there is none) is never read, so the same commit
+// synthesizes the same assembly everywhere and synth needs no credentials.
 package main
 
 import (
@@ -44,9 +47,11 @@ func main() {
 			os.Exit(2)
 		}
 	}
-	var env *awscdk.Environment
-	if account, region := os.Getenv("CDK_DEFAULT_ACCOUNT"), os.Getenv("CDK_DEFAULT_REGION"); account != "" || region != "" {
-		env = &awscdk.Environment{Account: nonEmpty(account), Region: nonEmpty(region)}
+	allContext, _ := app.Node().GetAllContext(nil).(map[string]any)
+	env, err := stacks.EnvironmentFor(stage, allContext)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
 	}
 	// A construct's bad props, or any other error CDK raises, fail synth
 	// with one line per problem on stderr and exit status 1, not a panic.
@@ -62,11 +67,4 @@ func main() {
 		jsii.Close() // os.Exit skips the deferred Close
 		os.Exit(1)
 	}
-}
-
-func nonEmpty(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
 }

@@ -39,9 +39,10 @@ type Config struct {
 	// account's default for all its APIs in a Region is 10,000 per second
 	// with a burst of 5,000).
 	ApiRateLimit, ApiBurstLimit float64
-	// DestroyData makes the Orders table and the Uploads bucket go with their
-	// stack (removal policy DESTROY) instead of staying behind (RETAIN, the
-	// default in every stage). Only for throwaway stages; never prod.
+	// DestroyData makes the Orders table, the buckets and the log groups go
+	// with their stack (removal policy DESTROY) instead of staying behind
+	// (RETAIN, the default in every stage). Only for throwaway stages; never
+	// prod.
 	DestroyData bool
 	// LogLevel of every function's application logs: Lambda filters at it
 	// and the handlers read it as AWS_LAMBDA_LOG_LEVEL. Keep it INFO or
@@ -83,7 +84,8 @@ type Config struct {
 	PublisherParallelization float64
 }
 
-// StatefulRemovalPolicy is RETAIN unless the stage opted in to DestroyData.
+// StatefulRemovalPolicy is RETAIN unless the stage opted in to DestroyData:
+// the removal policy of the table, the buckets and the log groups.
 func (c Config) StatefulRemovalPolicy() awscdk.RemovalPolicy {
 	if c.DestroyData {
 		return awscdk.RemovalPolicy_DESTROY

@@ -98,6 +98,7 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 			Timeout:             awscdk.Duration_Seconds(jsii.Number(timeoutSeconds)),
 			Environment:         &env,
 			LogRetention:        cfg.LogRetention,
+			LogRemovalPolicy:    cfg.StatefulRemovalPolicy(), // RETAIN unless a throwaway stage's destroyData
 			ApplicationLogLevel: cfg.LogLevel,
 			AlarmAction:         action,
 		})
@@ -117,6 +118,9 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		ThrottlingBurstLimit: jsii.Number(cfg.ApiBurstLimit),
 		AccessLogRetention:   cfg.LogRetention,
 		AlarmAction:          action,
+
+		// RETAIN unless a throwaway stage's destroyData.
+		AccessLogRemovalPolicy: cfg.StatefulRemovalPolicy(),
 	})
 	// Callers sign requests with SigV4 (IAM authorization): an order API is
 	// not for anonymous callers. Grant callers execute-api:Invoke on the API.

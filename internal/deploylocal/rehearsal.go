@@ -1,0 +1,845 @@
+package deploylocal
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+)
+
+// Options configure Run.
+type Options struct {
+	// Root of the project: go.mod, cdk.json, node_modules, functions/.
+	// Required.
+	Root string
+	// Stage deployed, verified, redeployed and destroyed. Default: "dev".
+	Stage string
+	// Region for stages that pin none (environment-agnostic stacks go where
+	// AWS_REGION says). Default: "eu-west-3", not the CLI's fallback
+	// us-east-1, so that a region baked in by accident shows.
+	Region string
+	// Throwaway stage deployed with -c destroyData=true and destroyed.
+	// Its account and region are pinned with -c stages.<name>.* flags, so
+	// that path is rehearsed too. Default: "rehearsal".
+	Throwaway string
+	// ChangeFunction is the directory under functions/ whose code is
+	// changed for the one-function update. Default: the first one.
+	ChangeFunction string
+	// WorkDir holds the assemblies, the logs and the CLI's HOME. Default: a
+	// new temporary directory, removed afterwards unless the run failed.
+	WorkDir string
+	// Python with moto. Default: FindPython.
+	Python string
+	// Out receives progress and the tables. Default: io.Discard.
+	Out io.Writer
+	// Verbose streams the CLI's output to Out too.
+	Verbose bool
+}
+
+// Result is what a rehearsal did and found.
+type Result struct {
+	Steps []Step
+	// Dev and Throwaway are the read-backs of the stage's stacks and of the
+	// throwaway stage's.
+	Dev, Throwaway *Verification
+	// Moto is the emulator's version, Endpoint its address.
+	Moto, Endpoint string
+	// WorkDir holds cdk.log (every CLI command and its output) and moto.log.
+	WorkDir string
+	Total   time.Duration
+}
+
+// Run rehearses the deploy (see the package documentation). It returns an
+// error naming the first step that failed; Result holds every step so far.
+func Run(ctx context.Context, o Options) (res *Result, err error) {
+	start := time.Now()
+	if o.Stage == "" {
+		o.Stage = "dev"
+	}
+	if o.Region == "" {
+		o.Region = "eu-west-3"
+	}
+	if o.Throwaway == "" {
+		o.Throwaway = "rehearsal"
+	}
+	if o.Out == nil {
+		o.Out = io.Discard
+	}
+	if o.Root, err = filepath.Abs(o.Root); err != nil {
+		return nil, err
+	}
+	if o.ChangeFunction == "" {
+		if o.ChangeFunction, err = firstFunction(o.Root); err != nil {
+			return nil, err
+		}
+	}
+	ownWork := o.WorkDir == ""
+	if ownWork {
+		if o.WorkDir, err = os.MkdirTemp("", "deploylocal-"); err != nil {
+			return nil, err
+		}
+	} else if err := os.MkdirAll(o.WorkDir, 0o755); err != nil {
+		return nil, err
+	}
+	if o.WorkDir, err = filepath.Abs(o.WorkDir); err != nil {
+		return nil, err
+	}
+	res = &Result{WorkDir: o.WorkDir}
+	defer func() {
+		res.Total = time.Since(start)
+		if ownWork && err == nil {
+			os.RemoveAll(o.WorkDir)
+		}
+	}()
+	logFile, err := os.Create(filepath.Join(o.WorkDir, "cdk.log"))
+	if err != nil {
+		return res, err
+	}
+	defer logFile.Close()
+	r := &rehearsal{o: o, res: res, log: &lockedWriter{w: logFile}}
+	return res, r.run(ctx)
+}
+
+type rehearsal struct {
+	o    Options
+	res  *Result
+	log  io.Writer
+	cli  *cli
+	aws  *clients
+	emu  *Emulator
+	jobs []*synthJob
+}
+
+// step runs one named step, records it and prints its outcome.
+func (r *rehearsal) step(name string, f func() (string, error)) error {
+	fmt.Fprintf(r.o.Out, "deploy-local: %s ...\n", name)
+	t := time.Now()
+	detail, err := f()
+	s := Step{Name: name, Duration: time.Since(t), Detail: detail, Err: err}
+	r.res.Steps = append(r.res.Steps, s)
+	if err != nil {
+		fmt.Fprintf(r.o.Out, "deploy-local: %s: FAILED after %.1fs: %v\n", name, s.Duration.Seconds(), err)
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if detail != "" {
+		detail = ": " + detail
+	}
+	fmt.Fprintf(r.o.Out, "deploy-local: %s: ok (%.1fs)%s\n", name, s.Duration.Seconds(), detail)
+	return nil
+}
+
+// synthJob is a synth running in the background.
+type synthJob struct {
+	done chan struct{}
+	asm  *Assembly
+	err  error
+	took time.Duration
+}
+
+func (j *synthJob) wait(ctx context.Context) (*Assembly, error) {
+	select {
+	case <-j.done:
+		return j.asm, j.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (r *rehearsal) run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer func() {
+		cancel() // stops the background synths still running (a failure, Ctrl-C)
+		for _, j := range r.jobs {
+			<-j.done
+		}
+	}()
+	o := r.o
+	var python, version string
+	if err := r.step("find moto", func() (string, error) {
+		python, version = o.Python, ""
+		if python == "" {
+			var err error
+			if python, version, err = FindPython(ctx, o.Root); err != nil {
+				return "", err
+			}
+		}
+		note := ""
+		if version != "" && version != MotoVersion {
+			note = fmt.Sprintf(" (the launcher is written for %s)", MotoVersion)
+		}
+		return fmt.Sprintf("%s, moto %s%s", python, version, note), nil
+	}); err != nil {
+		return err
+	}
+
+	// The three synths run in the background while the emulator starts and
+	// the account is bootstrapped; each is the CLI's own `cdk synth`.
+	var echo io.Writer
+	if o.Verbose {
+		echo = &lockedWriter{w: o.Out}
+	}
+	// The CLI's deploy environment needs the endpoint, known once moto
+	// listens; synth needs none.
+	synthCLI, err := newCLI(o.Root, o.WorkDir, "http://localhost:1", o.Region, r.log, echo)
+	if err != nil {
+		return err
+	}
+	out := func(name string) string { return filepath.Join(o.WorkDir, name) }
+	devJob := r.background(ctx, nil, func() (*Assembly, error) {
+		return synthInto(ctx, synthCLI, o.Root, "", out("dev.out"), "stage="+o.Stage)
+	})
+	// The other two synthesize with the same app built once (go build, its
+	// packages already in the Go build cache after the first synth) instead
+	// of cdk.json's `go run`, which would compile and link the app again in
+	// the copy of the project. Same code, same cdk.json context.
+	app := out("app")
+	appJob := r.background(ctx, devJob, func() (*Assembly, error) {
+		return nil, goBuild(ctx, o.Root, app, r.log)
+	})
+	changedJob := r.background(ctx, appJob, func() (*Assembly, error) {
+		copyDir := out("changed-src")
+		if err := copyProject(o.Root, copyDir); err != nil {
+			return nil, err
+		}
+		if err := changeFunction(copyDir, o.ChangeFunction); err != nil {
+			return nil, err
+		}
+		return synthInto(ctx, synthCLI, copyDir, app, out("changed.out"), "stage="+o.Stage)
+	})
+	throwawayJob := r.background(ctx, appJob, func() (*Assembly, error) {
+		return synthInto(ctx, synthCLI, o.Root, app, out("throwaway.out"), "stage="+o.Throwaway, "destroyData=true",
+			"stages."+o.Throwaway+".account="+Account, "stages."+o.Throwaway+".region="+o.Region)
+	})
+
+	if err := r.step("start moto on 127.0.0.1", func() (string, error) {
+		e, err := StartEmulator(ctx, python, filepath.Join(o.Root, LauncherPath), filepath.Join(o.WorkDir, "moto.log"), 2*time.Minute)
+		if err != nil {
+			return "", err
+		}
+		r.emu = e
+		r.res.Moto, r.res.Endpoint = e.Version, e.Endpoint
+		return e.Endpoint + ", moto " + e.Version, nil
+	}); err != nil {
+		return err
+	}
+	defer r.emu.Stop()
+	if r.cli, err = newCLI(o.Root, o.WorkDir, r.emu.Endpoint, o.Region, r.log, echo); err != nil {
+		return err
+	}
+	r.aws = newClients(r.emu.Endpoint, o.Region)
+
+	env := "aws://" + Account + "/" + o.Region
+	if err := r.step("cdk bootstrap "+env, func() (string, error) {
+		_, err := r.cli.deployCmd(ctx, "bootstrap", env)
+		return "", err
+	}); err != nil {
+		return err
+	}
+
+	var dev *Assembly
+	if err := r.step("cdk synth -c stage="+o.Stage+" (as make synth)", func() (string, error) {
+		var err error
+		dev, err = devJob.wait(ctx)
+		if err != nil {
+			return "", err
+		}
+		if want := r.expectedEnvironment(o.Stage); !allEnvironments(dev, want) {
+			return "", fmt.Errorf("stacks' environments %v, want %s (cdk.json stages.%s.*)", environments(dev), want, o.Stage)
+		}
+		return fmt.Sprintf("%d stacks, environment %s, synth took %.1fs", len(dev.Stacks), dev.Stacks[0].Environment, devJob.took.Seconds()), nil
+	}); err != nil {
+		return err
+	}
+	region := regionOf(dev, o.Region)
+	if region != o.Region { // the stage pins another region: bootstrap it too
+		env := "aws://" + Account + "/" + region
+		if err := r.step("cdk bootstrap "+env, func() (string, error) {
+			_, err := r.cli.deployCmd(ctx, "bootstrap", env)
+			return "", err
+		}); err != nil {
+			return err
+		}
+	}
+
+	deployArgs := func(asm *Assembly) []string {
+		return []string{"deploy", "--app", asm.Dir, "--all", "--method=direct", "--require-approval", "never", "--progress", "events"}
+	}
+	if err := r.step(fmt.Sprintf("cdk deploy --all --method=direct (%s)", o.Stage), func() (string, error) {
+		_, err := r.cli.deployCmd(ctx, deployArgs(dev)...)
+		return "", err
+	}); err != nil {
+		return err
+	}
+
+	var deployed map[string]*DeployedStack
+	if err := r.step("read back and compare with the templates", func() (string, error) {
+		v, d, err := r.verify(ctx, dev, region)
+		if err != nil {
+			return "", err
+		}
+		v.Stage, r.res.Dev, deployed = o.Stage, v, d
+		PrintVerification(r.o.Out, fmt.Sprintf("Deployed stage %s (%s/%s) read back through the AWS SDK and compared with its templates:", o.Stage, Account, region), v)
+		return summary(v), failure(v)
+	}); err != nil {
+		return err
+	}
+	before, err := r.snapshot(ctx, dev, deployed)
+	if err != nil {
+		return err
+	}
+
+	if err := r.step("cdk deploy again, nothing changed", func() (string, error) {
+		out, err := r.cli.deployCmd(ctx, deployArgs(dev)...)
+		if err != nil {
+			return "", err
+		}
+		for _, s := range dev.Stacks {
+			if !strings.Contains(out, s.Name+" (no changes)") {
+				return "", fmt.Errorf("the CLI did not report %q", s.Name+" (no changes)")
+			}
+		}
+		after, err := r.snapshot(ctx, dev, deployed)
+		if err != nil {
+			return "", err
+		}
+		if diff := before.diff(after); len(diff) > 0 {
+			return "", fmt.Errorf("resources changed: %s", strings.Join(diff, "; "))
+		}
+		return "the CLI reported no changes for every stack; no resource changed", nil
+	}); err != nil {
+		return err
+	}
+
+	var changed *Assembly
+	if err := r.step("cdk deploy with functions/"+o.ChangeFunction+" changed", func() (string, error) {
+		var err error
+		if changed, err = changedJob.wait(ctx); err != nil {
+			return "", fmt.Errorf("synth of the changed copy: %w", err)
+		}
+		diffs := templateDiff(dev, changed)
+		if len(diffs) != 1 || diffs[0].typ != "AWS::Lambda::Function" {
+			return "", fmt.Errorf("the templates differ in %v, want exactly one AWS::Lambda::Function", diffs)
+		}
+		fn := diffs[0]
+		out, err := r.cli.deployCmd(ctx, deployArgs(changed)...)
+		if err != nil {
+			return "", err
+		}
+		for _, s := range changed.Stacks {
+			if s.Name != fn.stack && !strings.Contains(out, s.Name+" (no changes)") {
+				return "", fmt.Errorf("the CLI did not report %q", s.Name+" (no changes)")
+			}
+		}
+		after, err := r.snapshot(ctx, changed, deployed)
+		if err != nil {
+			return "", err
+		}
+		got := before.diff(after)
+		want := []string{fn.stack + "/" + fn.id + " code"}
+		if !reflect.DeepEqual(got, want) {
+			return "", fmt.Errorf("changed: %v, want only %v", got, want)
+		}
+		// Everything read back is as before but the function's code, which
+		// is the new asset.
+		v, _, err := r.verify(ctx, changed, region)
+		if err != nil {
+			return "", err
+		}
+		if err := failure(v); err != nil {
+			PrintVerification(r.o.Out, "After the update:", v)
+			return "", err
+		}
+		if diff := readBackDiff(r.res.Dev, v); len(diff) != 1 || !strings.HasPrefix(diff[0], fn.stack+"/"+fn.id+" Code") {
+			return "", fmt.Errorf("read back after the update, changed: %v, want only %s's code", diff, fn.id)
+		}
+		return fmt.Sprintf("only %s changed: its CodeSha256 is the new asset's, all %d other checked properties and every physical ID as before; %d stack(s) reported no changes (synth of the changed copy: %.1fs, in the background)",
+			fn.id, len(v.Checks)-1, len(changed.Stacks)-1, changedJob.took.Seconds()), nil
+	}); err != nil {
+		return err
+	}
+
+	if err := r.step("cdk destroy --all", func() (string, error) {
+		if _, err := r.cli.deployCmd(ctx, "destroy", "--app", changed.Dir, "--all", "--force"); err != nil {
+			return "", err
+		}
+		retained, gone, unprobed, err := r.afterDestroy(ctx, changed, deployed, true)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("stacks gone; still there (DeletionPolicy Retain): %s; %d others gone%s", strings.Join(retained, ", "), gone, unprobedNote(unprobed)), nil
+	}); err != nil {
+		return err
+	}
+
+	var throwaway *Assembly
+	if err := r.step(fmt.Sprintf("throwaway stage %s (-c destroyData=true, account and region pinned by -c): deploy, read back, destroy", o.Throwaway), func() (string, error) {
+		var err error
+		if throwaway, err = throwawayJob.wait(ctx); err != nil {
+			return "", fmt.Errorf("synth: %w", err)
+		}
+		if want := "aws://" + Account + "/" + o.Region; !allEnvironments(throwaway, want) {
+			return "", fmt.Errorf("stacks' environments %v, want %s from the -c flags", environments(throwaway), want)
+		}
+		if _, err := r.cli.deployCmd(ctx, deployArgs(throwaway)...); err != nil {
+			return "", err
+		}
+		v, d, err := r.verify(ctx, throwaway, o.Region)
+		if err != nil {
+			return "", err
+		}
+		v.Stage, r.res.Throwaway = o.Throwaway, v
+		if err := failure(v); err != nil {
+			PrintVerification(r.o.Out, "Throwaway stage "+o.Throwaway+":", v)
+			return "", err
+		}
+		// As README says: empty the buckets, then destroy. Access-log
+		// targets last: requests to the other buckets are logged there.
+		emptied, err := r.emptyBuckets(ctx, throwaway, d)
+		if err != nil {
+			return "", err
+		}
+		if _, err := r.cli.deployCmd(ctx, "destroy", "--app", throwaway.Dir, "--all", "--force"); err != nil {
+			return "", err
+		}
+		retained, gone, unprobed, err := r.afterDestroy(ctx, throwaway, d, false)
+		if err != nil {
+			return "", err
+		}
+		if len(retained) > 0 {
+			return "", fmt.Errorf("left behind: %s", strings.Join(retained, ", "))
+		}
+		return fmt.Sprintf("environment %s; %s; buckets emptied (%d objects), destroyed: stacks and all %d probed resources gone%s (synth: %.1fs, in the background)",
+			throwaway.Stacks[0].Environment, summary(v), emptied, gone, unprobedNote(unprobed), throwawayJob.took.Seconds()), nil
+	}); err != nil {
+		return err
+	}
+	return nil
+}
+
+// background runs f in a goroutine once after (if any) has succeeded; run
+// waits for every such job before it returns.
+func (r *rehearsal) background(ctx context.Context, after *synthJob, f func() (*Assembly, error)) *synthJob {
+	j := &synthJob{done: make(chan struct{})}
+	r.jobs = append(r.jobs, j)
+	go func() {
+		defer close(j.done)
+		if after != nil {
+			if _, err := after.wait(ctx); err != nil {
+				j.err = err
+				return
+			}
+		}
+		t := time.Now()
+		j.asm, j.err = f()
+		j.took = time.Since(t)
+	}()
+	return j
+}
+
+// synthInto synthesizes the project in dir into outdir: with its cdk.json's
+// app, or with app (an executable) when not empty.
+func synthInto(ctx context.Context, c *cli, dir, app, outdir string, context ...string) (*Assembly, error) {
+	if _, err := c.synth(ctx, dir, app, outdir, context...); err != nil {
+		return nil, err
+	}
+	return ReadAssembly(outdir)
+}
+
+// goBuild builds the app (the main package in root) into out.
+func goBuild(ctx context.Context, root, out string, log io.Writer) error {
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, ".")
+	cmd.Dir = root
+	b, err := cmd.CombinedOutput()
+	fmt.Fprintf(log, "\n$ (cd %s && go build -o %s .)\n%s[%v]\n", root, out, b, err)
+	if err != nil {
+		return fmt.Errorf("go build the app: %w\n%s", err, b)
+	}
+	return nil
+}
+
+// verify reads back asm's deployed stacks and writes every check, with
+// both values, to checks-<assembly>.txt in the work directory.
+func (r *rehearsal) verify(ctx context.Context, asm *Assembly, region string) (*Verification, map[string]*DeployedStack, error) {
+	rep, err := r.emu.Report(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, d, err := verify(ctx, r.aws, asm, region, rep)
+	if err != nil {
+		return nil, nil, err
+	}
+	var b strings.Builder
+	for _, c := range v.Checks {
+		fmt.Fprintf(&b, "%s\n    want %s\n    got  %s\n", c, c.Want, c.Got)
+	}
+	name := "checks-" + strings.TrimSuffix(filepath.Base(asm.Dir), ".out") + ".txt"
+	return v, d, os.WriteFile(filepath.Join(r.o.WorkDir, name), []byte(b.String()), 0o644)
+}
+
+// expectedEnvironment is what cdk.json pins for stage, as the manifest
+// writes it.
+func (r *rehearsal) expectedEnvironment(stage string) string {
+	account, region := "unknown-account", "unknown-region"
+	data, err := os.ReadFile(filepath.Join(r.o.Root, "cdk.json"))
+	if err == nil {
+		var cdkJSON struct {
+			Context map[string]any `json:"context"`
+		}
+		if json.Unmarshal(data, &cdkJSON) == nil {
+			if v, _ := cdkJSON.Context["stages."+stage+".account"].(string); v != "" {
+				account = v
+			}
+			if v, _ := cdkJSON.Context["stages."+stage+".region"].(string); v != "" {
+				region = v
+			}
+		}
+	}
+	return "aws://" + account + "/" + region
+}
+
+func allEnvironments(a *Assembly, want string) bool {
+	for _, s := range a.Stacks {
+		if s.Environment != want {
+			return false
+		}
+	}
+	return true
+}
+
+func environments(a *Assembly) []string {
+	var out []string
+	for _, s := range a.Stacks {
+		out = append(out, s.Name+"="+s.Environment)
+	}
+	return out
+}
+
+// regionOf returns the region the assembly's stacks pin, else fallback.
+func regionOf(a *Assembly, fallback string) string {
+	env := a.Stacks[0].Environment
+	if i := strings.LastIndex(env, "/"); i >= 0 && env[i+1:] != "unknown-region" {
+		return env[i+1:]
+	}
+	return fallback
+}
+
+func summary(v *Verification) string {
+	var ok, failed, gaps, standIns int
+	for _, c := range v.Checks {
+		switch c.Status {
+		case OK:
+			ok++
+		case Mismatch:
+			failed++
+		default:
+			gaps++
+		}
+	}
+	for _, t := range v.Types {
+		if t.Kind == StandIn {
+			standIns += t.Resources
+		}
+	}
+	return fmt.Sprintf("%d checks ok, %d failed, %d not verifiable, %d stand-ins", ok, failed, gaps, standIns)
+}
+
+func failure(v *Verification) error {
+	if n := len(v.Failed()); n > 0 {
+		return fmt.Errorf("%d checks failed (listed above)", n)
+	}
+	return nil
+}
+
+func unprobedNote(unprobed []string) string {
+	if len(unprobed) == 0 {
+		return ""
+	}
+	return "; not probed (no existence check for the type): " + strings.Join(unprobed, ", ")
+}
+
+// snapshot is what may change between deploys: every resource's physical
+// ID and every function's code. (moto leaves a function's LastModified as
+// it was when it updates its code.)
+type snapshot map[string]string
+
+func (r *rehearsal) snapshot(ctx context.Context, asm *Assembly, deployed map[string]*DeployedStack) (snapshot, error) {
+	s := snapshot{}
+	for _, st := range asm.Stacks {
+		d, err := r.aws.deployedStack(ctx, st)
+		if err != nil {
+			return nil, err
+		}
+		for id, p := range d.Physical {
+			s[st.Name+"/"+id+" physical ID"] = p
+			if st.Template.Resources[id].Type != "AWS::Lambda::Function" {
+				continue
+			}
+			out, err := r.aws.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(p)})
+			if err != nil {
+				return nil, err
+			}
+			s[st.Name+"/"+id+" code"] = aws.ToString(out.Configuration.CodeSha256)
+		}
+	}
+	return s, nil
+}
+
+// diff lists the keys whose values differ, sorted.
+func (s snapshot) diff(t snapshot) []string {
+	var out []string
+	for k, v := range s {
+		if t[k] != v {
+			out = append(out, k)
+		}
+	}
+	for k := range t {
+		if _, ok := s[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// readBackDiff lists the checks (stack/logicalID property) whose deployed
+// value differs between two read-backs, and those only one of them has.
+func readBackDiff(a, b *Verification) []string {
+	key := func(c Check) string { return c.Stack + "/" + c.LogicalID + " " + c.Property }
+	got := map[string]string{}
+	for _, c := range a.Checks {
+		got[key(c)] = c.Got
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, c := range b.Checks {
+		k := key(c)
+		seen[k] = true
+		if g, ok := got[k]; !ok || g != c.Got {
+			out = append(out, k)
+		}
+	}
+	for k := range got {
+		if !seen[k] {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+type resourceDiff struct{ stack, id, typ string }
+
+func (d resourceDiff) String() string { return d.stack + "/" + d.id + " (" + d.typ + ")" }
+
+// templateDiff lists the resources that differ between two assemblies.
+func templateDiff(a, b *Assembly) []resourceDiff {
+	var out []resourceDiff
+	for _, sa := range a.Stacks {
+		sb := b.Stack(sa.Name)
+		if sb == nil {
+			out = append(out, resourceDiff{sa.Name, "(stack)", "missing"})
+			continue
+		}
+		ids := map[string]bool{}
+		for id := range sa.Template.Resources {
+			ids[id] = true
+		}
+		for id := range sb.Template.Resources {
+			ids[id] = true
+		}
+		for _, id := range sortedTypes(ids) {
+			ra, rb := sa.Template.Resources[id], sb.Template.Resources[id]
+			if !reflect.DeepEqual(ra, rb) {
+				typ := ra.Type
+				if typ == "" {
+					typ = rb.Type
+				}
+				out = append(out, resourceDiff{sa.Name, id, typ})
+			}
+		}
+	}
+	return out
+}
+
+// emptyBuckets empties every bucket of the assembly's deployed stacks,
+// buckets that receive another's access logs last.
+func (r *rehearsal) emptyBuckets(ctx context.Context, asm *Assembly, deployed map[string]*DeployedStack) (int, error) {
+	type bucket struct {
+		name      string
+		logTarget bool
+	}
+	var buckets []bucket
+	for _, st := range asm.Stacks {
+		targets := map[string]bool{}
+		for _, res := range st.Template.Resources {
+			if lc, ok := res.Properties["LoggingConfiguration"].(map[string]any); ok {
+				if ref, ok := lc["DestinationBucketName"].(map[string]any); ok {
+					targets[scalar(ref["Ref"])] = true
+				}
+			}
+		}
+		for _, id := range st.Template.LogicalIDs() {
+			if st.Template.Resources[id].Type == "AWS::S3::Bucket" {
+				buckets = append(buckets, bucket{deployed[st.Name].Physical[id], targets[id]})
+			}
+		}
+	}
+	sort.SliceStable(buckets, func(i, j int) bool { return !buckets[i].logTarget && buckets[j].logTarget })
+	var n int
+	for _, b := range buckets {
+		k, err := r.aws.emptyBucket(ctx, b.name)
+		if err != nil {
+			return n, err
+		}
+		n += k
+	}
+	return n, nil
+}
+
+// afterDestroy checks, once the assembly's stacks are destroyed, that the
+// stacks are gone, that every resource with DeletionPolicy Retain still
+// exists (when wantRetained) and that every other one is gone. It returns
+// what still exists, how many are gone, and the types it cannot probe.
+func (r *rehearsal) afterDestroy(ctx context.Context, asm *Assembly, deployed map[string]*DeployedStack, wantRetained bool) (retained []string, gone int, unprobed []string, err error) {
+	var problems []string
+	unprobedSet := map[string]bool{}
+	for _, st := range asm.Stacks {
+		ok, err := r.aws.stackGone(ctx, st.Name)
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		if !ok {
+			problems = append(problems, "stack "+st.Name+" still exists")
+		}
+		d := deployed[st.Name]
+		for _, id := range st.Template.LogicalIDs() {
+			res := st.Template.Resources[id]
+			p := d.Physical[id]
+			if strings.HasPrefix(p, "standin") {
+				continue
+			}
+			exists, probed, err := r.aws.exists(ctx, res.Type, p)
+			if !probed {
+				exists, probed, err = r.aws.existsAttached(ctx, res, d)
+			}
+			if err != nil {
+				return nil, 0, nil, fmt.Errorf("probe %s %s: %w", res.Type, p, err)
+			}
+			if !probed {
+				unprobedSet[res.Type] = true
+				continue
+			}
+			switch {
+			case exists:
+				retained = append(retained, fmt.Sprintf("%s %s", res.Type, id))
+				if !res.Retained() || !wantRetained {
+					problems = append(problems, fmt.Sprintf("%s %s (%s) still exists", res.Type, id, p))
+				}
+			case res.Retained() && wantRetained:
+				problems = append(problems, fmt.Sprintf("%s %s (%s) has DeletionPolicy Retain but is gone", res.Type, id, p))
+			default:
+				gone++
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return retained, gone, nil, errors.New(strings.Join(problems, "; "))
+	}
+	return retained, gone, sortedTypes(unprobedSet), nil
+}
+
+// firstFunction returns the first directory under functions/ (by name)
+// holding a main package.
+func firstFunction(root string) (string, error) {
+	entries, err := os.ReadDir(filepath.Join(root, "functions"))
+	if err != nil {
+		return "", err
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			if _, err := os.Stat(filepath.Join(root, "functions", e.Name(), "main.go")); err == nil {
+				return e.Name(), nil
+			}
+		}
+	}
+	return "", fmt.Errorf("no function under %s/functions", root)
+}
+
+// skipCopy are the directories copyProject leaves out: build output,
+// dependencies and VCS data, none of which the synth reads.
+var skipCopy = map[string]bool{".git": true, "node_modules": true, "cdk.out": true, ".build": true, "bin": true, "events": true}
+
+// copyProject copies the project at root to dst for the changed synth:
+// every file but those under skipCopy directories (at the top level), modes
+// kept. The project itself is never written to.
+func copyProject(root, dst string) error {
+	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		if d.IsDir() {
+			if skipCopy[rel] || strings.HasPrefix(rel, "cdk.out") {
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, info.Mode().Perm())
+	})
+}
+
+// changeSource is added to the changed function in the copy: code that ends
+// up in its binary (an init function the compiler cannot drop), so its
+// asset, and only its asset, changes.
+const changeSource = `package main
+
+import "os"
+
+// Added by deploylocal in its copy of the project: a change to this
+// function's code, and to no other function's.
+func init() {
+	if os.Getenv("DEPLOYLOCAL_CHANGED_FUNCTION") == "print" {
+		os.Stderr.WriteString("changed by deploylocal\n")
+	}
+}
+`
+
+func changeFunction(root, fn string) error {
+	return os.WriteFile(filepath.Join(root, "functions", fn, "zz_deploylocal_change.go"), []byte(changeSource), 0o644)
+}
+
+// lockedWriter serializes writes from concurrent commands.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}

@@ -1,0 +1,201 @@
+package deploylocal
+
+import (
+	"encoding/json"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestTemplateDiff(t *testing.T) {
+	fn := func(key string) Resource {
+		return Resource{Type: "AWS::Lambda::Function", Properties: map[string]any{"Code": map[string]any{"S3Key": key}}}
+	}
+	table := Resource{Type: "AWS::DynamoDB::Table", DeletionPolicy: "Retain"}
+	a := &Assembly{Stacks: []*StackTemplate{
+		{Name: "S", Template: Template{Resources: map[string]Resource{"Table": table}}},
+		{Name: "V", Template: Template{Resources: map[string]Resource{"Api": fn("a.zip"), "Kitchen": fn("k.zip")}}},
+	}}
+	b := &Assembly{Stacks: []*StackTemplate{
+		{Name: "S", Template: Template{Resources: map[string]Resource{"Table": table}}},
+		{Name: "V", Template: Template{Resources: map[string]Resource{"Api": fn("a2.zip"), "Kitchen": fn("k.zip"), "New": table}}},
+	}}
+	got := templateDiff(a, b)
+	want := []resourceDiff{{"V", "Api", "AWS::Lambda::Function"}, {"V", "New", "AWS::DynamoDB::Table"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	if got := templateDiff(a, a); len(got) != 0 {
+		t.Errorf("same assembly: got %v, want no difference", got)
+	}
+}
+
+func TestReadBackDiff(t *testing.T) {
+	a := &Verification{Checks: []Check{
+		{Stack: "V", LogicalID: "Api", Property: "Code (CodeSha256 of the asset object)", Got: "abc"},
+		{Stack: "V", LogicalID: "Api", Property: "Runtime", Got: "provided.al2023"},
+		{Stack: "V", LogicalID: "Gone", Property: "Runtime", Got: "x"},
+	}}
+	b := &Verification{Checks: []Check{
+		{Stack: "V", LogicalID: "Api", Property: "Code (CodeSha256 of the asset object)", Got: "def"},
+		{Stack: "V", LogicalID: "Api", Property: "Runtime", Got: "provided.al2023"},
+		{Stack: "V", LogicalID: "Added", Property: "Runtime", Got: "y"},
+	}}
+	got := readBackDiff(a, b)
+	want := []string{"V/Added Runtime", "V/Api Code (CodeSha256 of the asset object)", "V/Gone Runtime"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+func TestSnapshotDiff(t *testing.T) {
+	before := snapshot{"V/Api code": "a", "V/Api physical ID": "p", "V/Old physical ID": "o"}
+	after := snapshot{"V/Api code": "b", "V/Api physical ID": "p", "V/New physical ID": "n"}
+	got := before.diff(after)
+	want := []string{"V/Api code", "V/New physical ID", "V/Old physical ID"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+func TestNames(t *testing.T) {
+	arn := "arn:aws:lambda:eu-west-3:123456789012:function:App-Fn-X"
+	for _, tt := range []struct{ got, want string }{
+		{functionName(arn, map[string]any{"Ref": "Fn"}), "App-Fn-X"},
+		{functionName(arn+":$LATEST", "App-Fn-X"), "App-Fn-X"},
+		{functionName(arn, arn), arn},
+		{ruleName("bus|rule-1"), "rule-1"},
+		{ruleName("rule-1"), "rule-1"},
+		{lastSegment("arn:aws:events:eu-west-3:123456789012:event-bus/orders"), "orders"},
+		{aws.ToString(describeRule("orders-bus|rule-1").EventBusName) + " " + aws.ToString(describeRule("orders-bus|rule-1").Name), "orders-bus rule-1"},
+		{aws.ToString(describeRule("rule-1").EventBusName) + " " + aws.ToString(describeRule("rule-1").Name), " rule-1"},
+	} {
+		if tt.got != tt.want {
+			t.Errorf("got %q, want %q", tt.got, tt.want)
+		}
+	}
+}
+
+func TestReadAssemblyOrdersStacksByDependency(t *testing.T) {
+	dir := t.TempDir()
+	manifest := map[string]any{"version": "55.0.0", "artifacts": map[string]any{
+		"A-Service":        map[string]any{"type": "aws:cloudformation:stack", "environment": "aws://unknown-account/unknown-region", "dependencies": []string{"A-Service.assets", "A-Stateful"}, "properties": map[string]any{"templateFile": "svc.json"}},
+		"A-Service.assets": map[string]any{"type": "cdk:asset-manifest"},
+		"A-Stateful":       map[string]any{"type": "aws:cloudformation:stack", "environment": "aws://unknown-account/unknown-region", "properties": map[string]any{"templateFile": "st.json"}},
+	}}
+	write := func(name string, v any) {
+		b, _ := json.Marshal(v)
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("manifest.json", manifest)
+	write("svc.json", map[string]any{"Resources": map[string]any{"Fn": map[string]any{"Type": "AWS::Lambda::Function"}}})
+	write("st.json", map[string]any{"Resources": map[string]any{"T": map[string]any{"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain"}}})
+	a, err := ReadAssembly(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Stacks) != 2 || a.Stacks[0].Name != "A-Stateful" || a.Stacks[1].Name != "A-Service" {
+		t.Fatalf("got stacks %v, want A-Stateful then A-Service", environments(a))
+	}
+	if !a.Stack("A-Stateful").Template.Resources["T"].Retained() || a.Stack("A-Service").Template.Resources["Fn"].Retained() {
+		t.Error("Retained: want true for the table only")
+	}
+	if got := regionOf(a, "eu-west-3"); got != "eu-west-3" {
+		t.Errorf("regionOf an environment-agnostic assembly: got %q, want the fallback", got)
+	}
+}
+
+func TestDeployEnvironmentReachesOnlyTheEmulator(t *testing.T) {
+	t.Setenv("AWS_PROFILE", "production")
+	t.Setenv("AWS_SESSION_TOKEN", "real-token")
+	t.Setenv("AWS_ENDPOINT_URL_S3", "https://s3.amazonaws.com")
+	t.Setenv("CDK_DEFAULT_REGION", "us-east-1")
+	t.Setenv("HTTPS_PROXY", "http://corporate-proxy:3128")
+	work := t.TempDir()
+	c, err := newCLI("/project", work, "http://localhost:5000", "eu-west-3", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{}
+	for _, kv := range c.deployEnv {
+		k, v, _ := strings.Cut(kv, "=")
+		if _, dup := env[k]; dup {
+			t.Errorf("%s set twice", k)
+		}
+		env[k] = v
+	}
+	for _, k := range []string{"AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3", "CDK_DEFAULT_REGION"} {
+		if v, ok := env[k]; ok {
+			t.Errorf("%s=%s leaked into the deploy environment", k, v)
+		}
+	}
+	want := map[string]string{
+		"AWS_ENDPOINT_URL":            "http://localhost:5000",
+		"AWS_REGION":                  "eu-west-3",
+		"AWS_ACCESS_KEY_ID":           dummyAccessKeyID,
+		"HOME":                        filepath.Join(work, "home"),
+		"AWS_CONFIG_FILE":             filepath.Join(work, "home", ".aws", "config"),
+		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(work, "home", ".aws", "credentials"),
+		"HTTPS_PROXY":                 deadProxy,
+		"NO_PROXY":                    "localhost,127.0.0.1",
+		"AWS_EC2_METADATA_DISABLED":   "true",
+	}
+	for k, v := range want {
+		if env[k] != v {
+			t.Errorf("%s: got %q, want %q", k, env[k], v)
+		}
+	}
+	if !strings.HasPrefix(env["PATH"], "/project/node_modules/.bin"+string(os.PathListSeparator)) {
+		t.Errorf("PATH: got %q, want the project's node_modules/.bin first", env["PATH"])
+	}
+	config, err := os.ReadFile(env["AWS_CONFIG_FILE"])
+	if err != nil || !strings.Contains(string(config), "endpoint_url = http://localhost:5000") {
+		t.Errorf("AWS config file: got %q (%v), want the emulator's endpoint", config, err)
+	}
+	for _, kv := range c.synthEnv {
+		if strings.HasPrefix(kv, "AWS_PROFILE=") || strings.HasPrefix(kv, "CDK_DEFAULT_REGION=") {
+			t.Errorf("synth environment has %s", kv)
+		}
+	}
+}
+
+func TestCopyProjectAndChangeFunction(t *testing.T) {
+	root, dst := t.TempDir(), filepath.Join(t.TempDir(), "copy")
+	for _, f := range []string{"go.mod", "functions/api/main.go", "node_modules/x/y.js", "cdk.out/manifest.json", "cdk.out.old/m.json", ".git/HEAD", "stacks/app.go"} {
+		p := filepath.Join(root, f)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(f), 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := copyProject(root, dst); err != nil {
+		t.Fatal(err)
+	}
+	for f, want := range map[string]bool{"go.mod": true, "functions/api/main.go": true, "stacks/app.go": true,
+		"node_modules/x/y.js": false, "cdk.out/manifest.json": false, "cdk.out.old/m.json": false, ".git/HEAD": false} {
+		_, err := os.Stat(filepath.Join(dst, f))
+		if got := err == nil; got != want {
+			t.Errorf("%s copied: got %v, want %v", f, got, want)
+		}
+	}
+	if fn, err := firstFunction(root); err != nil || fn != "api" {
+		t.Fatalf("firstFunction: got %q, %v", fn, err)
+	}
+	if err := changeFunction(dst, "api"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "functions", "api", "zz_deploylocal_change.go")); err == nil {
+		t.Error("the change was written into the project, want the copy only")
+	}
+	if b, err := os.ReadFile(filepath.Join(dst, "functions", "api", "zz_deploylocal_change.go")); err != nil || !strings.Contains(string(b), "func init()") {
+		t.Errorf("the copy's change: %q, %v", b, err)
+	}
+}

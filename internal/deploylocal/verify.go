@@ -1,0 +1,213 @@
+package deploylocal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+)
+
+// Verification is the read-back of an assembly's deployed stacks.
+type Verification struct {
+	Stage, Region string
+	Checks        []Check
+	// Types: one row per stack and resource type.
+	Types []TypeSummary
+	// Fixes the launcher applies to moto's CloudFormation.
+	Fixes []LauncherFix
+}
+
+// Kind says how a resource type was deployed and whether it was verified.
+type Kind string
+
+// Kinds of TypeSummary.
+const (
+	// ReadBack: deployed by moto's CloudFormation, read back, compared.
+	ReadBack Kind = "read back"
+	// Taught: created by the launcher's model for the type (moto has the
+	// service, not the CloudFormation type), read back, compared.
+	Taught Kind = "read back (launcher's model)"
+	// StandIn: moto has no such type; a placeholder; NOT verified.
+	StandIn Kind = "stand-in: NOT verified"
+	// NotReadBack: deployed, but the read-back has no checker for the type.
+	NotReadBack Kind = "deployed, not read back"
+)
+
+// TypeSummary counts the checks of one resource type of one stack.
+type TypeSummary struct {
+	Stack, Type string
+	Kind        Kind
+	Resources   int
+	// Checks by outcome; OKViaFix of the OK ones went through a launcher
+	// fix (a property moto's CloudFormation drops).
+	OK, OKViaFix, Failed, NotReported, Unresolved int
+}
+
+// Failed returns the checks that found a difference.
+func (v *Verification) Failed() []Check {
+	var out []Check
+	for _, c := range v.Checks {
+		if c.Status == Mismatch {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// verify reads back every resource of the assembly's deployed stacks and
+// compares it with its template. standIns and taught are keys
+// "stack/logicalID" from the launcher's report.
+func verify(ctx context.Context, c *clients, asm *Assembly, region string, rep *LauncherReport) (*Verification, map[string]*DeployedStack, error) {
+	standIns, taught := map[string]bool{}, map[string]bool{}
+	for _, r := range rep.StandIns {
+		standIns[r.StackName+"/"+r.LogicalID] = true
+	}
+	for _, r := range rep.Taught {
+		taught[r.StackName+"/"+r.LogicalID] = true
+	}
+	fixes := map[string]bool{}
+	for _, f := range rep.Fixes {
+		fixes[f.Type+"/"+f.Property] = true
+	}
+	deployed := map[string]*DeployedStack{}
+	for _, st := range asm.Stacks {
+		d, err := c.deployedStack(ctx, st)
+		if err != nil {
+			return nil, nil, err
+		}
+		deployed[st.Name] = d
+	}
+	res := &resolver{region: region, account: Account, stacks: deployed,
+		getAtt: func(ctx context.Context, st *DeployedStack, id, attr string) (string, error) {
+			return c.attribute(ctx, st, standIns, id, attr)
+		},
+		importValue: func(ctx context.Context, name string) (string, error) {
+			return "", fmt.Errorf("Fn::ImportValue %s: not used by these templates", name)
+		},
+	}
+	v := &Verification{Region: region, Fixes: rep.Fixes}
+	for _, st := range asm.Stacks {
+		d := deployed[st.Name]
+		rows := map[string]*TypeSummary{}
+		for _, id := range st.Template.LogicalIDs() {
+			r := st.Template.Resources[id]
+			key := st.Name + "/" + id
+			kind := ReadBack
+			switch {
+			case standIns[key]:
+				kind = StandIn
+			case taught[key]:
+				kind = Taught
+			case checkers[r.Type].read == nil:
+				kind = NotReadBack
+			}
+			row := rows[r.Type+string(kind)]
+			if row == nil {
+				row = &TypeSummary{Stack: st.Name, Type: r.Type, Kind: kind}
+				rows[r.Type+string(kind)] = row
+			}
+			row.Resources++
+			if kind == StandIn || kind == NotReadBack {
+				continue
+			}
+			checks := checkResource(ctx, c, res, d, id, r)
+			for i, ch := range checks {
+				checks[i].ViaFix = fixes[ch.Type+"/"+ch.Property]
+				switch ch.Status {
+				case OK:
+					row.OK++
+					if checks[i].ViaFix {
+						row.OKViaFix++
+					}
+				case Mismatch:
+					row.Failed++
+				case NotReported:
+					row.NotReported++
+				case Unresolved:
+					row.Unresolved++
+				}
+			}
+			v.Checks = append(v.Checks, checks...)
+		}
+		keys := sortedKeys(rows)
+		for _, k := range keys {
+			v.Types = append(v.Types, *rows[k])
+		}
+	}
+	sort.SliceStable(v.Types, func(i, j int) bool {
+		a, b := v.Types[i], v.Types[j]
+		if a.Stack != b.Stack {
+			return stackIndex(asm, a.Stack) < stackIndex(asm, b.Stack)
+		}
+		return a.Type < b.Type
+	})
+	return v, deployed, nil
+}
+
+func stackIndex(asm *Assembly, name string) int {
+	for i, s := range asm.Stacks {
+		if s.Name == name {
+			return i
+		}
+	}
+	return len(asm.Stacks)
+}
+
+// checkResource compares one deployed resource with its template, property
+// by property.
+func checkResource(ctx context.Context, c *clients, res *resolver, st *DeployedStack, id string, r Resource) []Check {
+	chk := checkers[r.Type]
+	rc := &resourceCheck{stack: st, id: id, res: r, physical: st.Physical[id], props: map[string]any{}}
+	base := Check{Stack: st.Name, LogicalID: id, Type: r.Type}
+	var checks []Check
+	unresolved := map[string]error{}
+	for _, p := range sortedKeys(r.Properties) {
+		v, err := res.resolve(ctx, st, r.Properties[p])
+		if err != nil {
+			unresolved[p] = err
+			continue
+		}
+		rc.props[p] = v
+	}
+	if rc.physical == "" && r.Type != "AWS::Lambda::Permission" && r.Type != "AWS::IAM::Policy" {
+		ch := base
+		ch.Property, ch.Want, ch.Got, ch.Status = "(deployed)", "a physical ID", "none in ListStackResources", Mismatch
+		return []Check{ch}
+	}
+	got, err := chk.read(ctx, c, rc)
+	if err != nil {
+		ch := base
+		ch.Property, ch.Want, ch.Got, ch.Status = "(read back)", "the resource", err.Error(), Mismatch
+		return []Check{ch}
+	}
+	for _, p := range sortedKeys(r.Properties) {
+		if _, skip := chk.skip[p]; skip {
+			continue
+		}
+		ch := base
+		ch.Property = p
+		if err, ok := unresolved[p]; ok {
+			ch.Status, ch.Want, ch.Got = Unresolved, short(r.Properties[p]), err.Error()
+			var si errStandIn
+			if errors.As(err, &si) {
+				ch.Got = "refers to a stand-in: " + err.Error()
+			}
+			checks = append(checks, ch)
+			continue
+		}
+		want := rc.props[p]
+		g, present := got[p]
+		switch {
+		case !present || g == nil:
+			ch.Status, ch.Want, ch.Got = NotReported, short(want), "not reported by the emulator"
+		default:
+			ok, diff := compare(want, g)
+			ch.Want, ch.Got = short(want), short(normalize(g))
+			if !ok {
+				ch.Status, ch.Got = Mismatch, diff
+			}
+		}
+		checks = append(checks, ch)
+	}
+	return append(checks, rc.extra...)
+}
