@@ -138,9 +138,10 @@ ACTIONLINT := go run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VER
 
 .PHONY: lint
 
-lint: ## staticcheck (both modules) and actionlint, pinned; 0 findings
+lint: ## staticcheck (the module and both examples) and actionlint, pinned; 0 findings
 	$(STATICCHECK) ./...
 	cd examples/queueconsumer && $(STATICCHECK) ./...
+	cd examples/allconstructs && $(STATICCHECK) ./...
 	$(ACTIONLINT)
 
 test: lint

@@ -1,7 +1,6 @@
 package functionurl_test
 
 import (
-	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -76,10 +75,9 @@ func TestPublicNeedsAReasonWhichIsTheSuppression(t *testing.T) {
 	functionurl.New(stack, jsii.String("Url"), &functionurl.Props{Function: fn, Public: jsii.String(reason)})
 	// A pack with the public-access rule: the reason suppresses its findings.
 	awscdk.Aspects_Of(awscdk.Stage_Of(stack)).Add(cdknag.NewNIST80053R5Checks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
-	annotations := assertions.Annotations_FromStack(stack)
-	for _, m := range *annotations.FindError(jsii.String("*"), assertions.Match_AnyValue()) {
-		if msg := fmt.Sprint(m.Entry.Data); strings.Contains(msg, "LambdaFunctionPublicAccessProhibited") {
-			t.Errorf("got finding %s at %s, want it suppressed", msg, *m.Id)
+	for _, m := range constructstest.Messages(stack) {
+		if strings.Contains(m.Text, "LambdaFunctionPublicAccessProhibited") {
+			t.Errorf("got finding %s at %s, want it suppressed", m.Text, m.Path)
 		}
 	}
 	tmpl := assertions.Template_FromStack(stack, nil)
@@ -105,8 +103,8 @@ func TestPublicWithoutSuppressionIsFound(t *testing.T) {
 		SuppressionIgnoreCondition: cdknag.NewSuppressionIgnoreAlways(jsii.String("test: ignore every suppression")),
 	}), nil)
 	found := 0
-	for _, m := range *assertions.Annotations_FromStack(stack).FindError(jsii.String("*"), assertions.Match_AnyValue()) {
-		if strings.Contains(fmt.Sprint(m.Entry.Data), "LambdaFunctionPublicAccessProhibited") {
+	for _, m := range constructstest.Messages(stack) {
+		if strings.Contains(m.Text, "LambdaFunctionPublicAccessProhibited") {
 			found++
 		}
 	}

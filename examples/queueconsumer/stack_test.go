@@ -9,7 +9,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
-	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -63,13 +62,13 @@ func TestFeatureFlagsAreTheLibrarys(t *testing.T) {
 
 func TestNoCdkNagFindings(t *testing.T) {
 	s, _, _ := synth(t)
-	a := assertions.Annotations_FromStack(s.Stack)
-	for _, list := range []*[]*cxapi.SynthesisMessage{
-		a.FindError(jsii.String("*"), assertions.Match_AnyValue()),
-		a.FindWarning(jsii.String("*"), assertions.Match_AnyValue()),
-	} {
-		for _, m := range *list {
-			t.Errorf("%s: %v", *m.Id, m.Entry.Data)
+	// cdk-nag's findings (and CDK's own warnings) are error and warning
+	// metadata of the constructs of the synthesized stack.
+	for _, c := range *s.Stack.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		for _, e := range *c.Node().Metadata() {
+			if typ := *e.Type; typ == "aws:cdk:error" || typ == "aws:cdk:warning" {
+				t.Errorf("/%s: %v", *c.Node().Path(), e.Data)
+			}
 		}
 	}
 }

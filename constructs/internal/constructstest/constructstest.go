@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
-	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -140,6 +139,35 @@ func NagCleanFunction(stack awscdk.Stack, id string, timeoutSeconds float64) aws
 	return fn
 }
 
+// Message is an error or warning annotation of a construct: cdk-nag's
+// findings, CDK's own warnings, a construct's problems.
+type Message struct {
+	// Path is the construct path with a leading slash, as the CLI prints
+	// it: "/S/Fn/Resource".
+	Path string
+	// Text is the annotation's message.
+	Text string
+}
+
+// Messages synthesizes the app of stack (once: a later synth returns the
+// same assembly, so add aspects before the first) and returns the error and
+// warning annotations of the constructs of stack, in tree order.
+func Messages(stack awscdk.Stack) []Message {
+	awscdk.Stage_Of(stack).Synth(nil)
+	var out []Message
+	for _, c := range *stack.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		if *awscdk.Stack_Of(c).Node().Path() != *stack.Node().Path() {
+			continue // a nested stack's construct
+		}
+		for _, e := range *c.Node().Metadata() {
+			if t := *e.Type; t == "aws:cdk:error" || t == "aws:cdk:warning" {
+				out = append(out, Message{Path: "/" + *c.Node().Path(), Text: fmt.Sprint(e.Data)})
+			}
+		}
+	}
+	return out
+}
+
 // NagFindings runs the cdk-nag AwsSolutions and Serverless packs over the
 // app of stack, as the app and its tests do, and returns the stack's
 // findings (errors and warnings, CDK's own warnings included) as
@@ -151,19 +179,13 @@ func NagFindings(t testing.TB, stack awscdk.Stack) []string {
 	props := &cdknag.NagPackProps{Verbose: jsii.Bool(true)}
 	aspects.Add(cdknag.NewAwsSolutionsChecks(props), nil)
 	aspects.Add(cdknag.NewServerlessChecks(props), nil)
-	a := assertions.Annotations_FromStack(stack)
 	var out []string
-	for _, list := range []*[]*cxapi.SynthesisMessage{
-		a.FindError(jsii.String("*"), assertions.Match_AnyValue()),
-		a.FindWarning(jsii.String("*"), assertions.Match_AnyValue()),
-	} {
-		for _, m := range *list {
-			msg := fmt.Sprint(m.Entry.Data)
-			if i := strings.Index(msg, "\n"); i > 0 {
-				msg = msg[:i]
-			}
-			out = append(out, *m.Id+": "+msg)
+	for _, m := range Messages(stack) {
+		msg := m.Text
+		if i := strings.Index(msg, "\n"); i > 0 {
+			msg = msg[:i]
 		}
+		out = append(out, m.Path+": "+msg)
 	}
 	sort.Strings(out)
 	return out
