@@ -175,10 +175,11 @@ func New(scope constructs.Construct, id *string, props *Props) *Function {
 	// grants on every log group in the account.
 	logGroup.GrantWrite(role)
 
-	outdir := *awscdk.Stage_Of(c).AssetOutdir()
+	stage := awscdk.Stage_Of(c)
+	outdir := *stage.AssetOutdir()
 	sweepUnfinished(outdir)
 	b := &bundler{outdir: outdir}
-	hash, err := b.prepare(*p.Entry, goarch)
+	hash, err := b.prepare(stage, *p.Entry, goarch)
 	if err != nil {
 		panic(fmt.Sprintf("%v (construct %s)", err, *c.Node().Path()))
 	}
@@ -350,8 +351,9 @@ type bundler struct {
 	asset  awss3assets.Asset
 }
 
-// prepare resolves entry to its module and computes the asset hash.
-func (b *bundler) prepare(entry, goarch string) (string, error) {
+// prepare resolves entry to its module and computes the asset hash; the
+// functions of one stage share their `go list` (see sourceHash).
+func (b *bundler) prepare(stage awscdk.Stage, entry, goarch string) (string, error) {
 	if entry == "" {
 		return "", fmt.Errorf("gofunction: Entry is empty")
 	}
@@ -365,7 +367,7 @@ func (b *bundler) prepare(entry, goarch string) (string, error) {
 		return "", fmt.Errorf("gofunction: Entry %q: %v", entry, err)
 	}
 	b.target = target{moduleDir: root, pkg: "./" + filepath.ToSlash(rel), goarch: goarch}
-	hash, err := sourceHash(b.target)
+	hash, err := sourceHash(stage, b.target)
 	if err != nil {
 		return "", fmt.Errorf("gofunction: Entry %q: %v", entry, err)
 	}
