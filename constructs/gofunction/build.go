@@ -23,11 +23,35 @@ import (
 // stripped symbols. They are part of the asset hash.
 var BuildFlags = []string{"-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-ldflags", "-s -w"}
 
-// placeholder is what an asset's bootstrap holds between staging and the end
-// of its build. A bootstrap with this content is a build that never finished
-// (the process was killed): such an asset directory is removed at the next
-// synth so that it is built again.
+// placeholder starts what an asset's bootstrap holds between staging and the
+// end of its build; a line naming the process that stages it follows
+// (placeholderFor). A placeholder whose process is gone is a build that
+// never finished (the synth was killed): such an asset directory is removed
+// at the next synth so that it is built again. One whose process still runs
+// belongs to another synth writing to the same output directory, and is
+// left alone.
 const placeholder = "gofunction: build in progress\n"
+
+// placeholderFor is the placeholder written by this process.
+func placeholderFor() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%spid=%d host=%s\n", placeholder, os.Getpid(), host)
+}
+
+// placeholderOwner returns the process named in a placeholder, and whether
+// that process still runs on this machine. A placeholder without an owner
+// (written by an older gofunction) has none that runs.
+func placeholderOwner(content string) (pid int, running bool) {
+	rest, _ := strings.CutPrefix(content, placeholder)
+	var host string
+	if n, _ := fmt.Sscanf(strings.TrimSpace(rest), "pid=%d host=%s", &pid, &host); n < 1 {
+		return 0, false
+	}
+	if me, _ := os.Hostname(); host != "" && host != me {
+		return pid, true // another machine's synth on a shared disk: not ours to judge
+	}
+	return pid, pid == os.Getpid() || processRunning(pid)
+}
 
 // target is one Go main package to build for one platform.
 type target struct {
@@ -409,7 +433,7 @@ func runBatch(batch []*build) {
 // goBuild compiles the batch into a new scratch directory beside the first
 // asset directory (same file system, so install is a rename) and returns it.
 func goBuild(batch []*build) (string, error) {
-	scratch, err := os.MkdirTemp(filepath.Dir(batch[0].assetDir), ".gofunction-build-")
+	scratch, err := os.MkdirTemp(filepath.Dir(batch[0].assetDir), fmt.Sprintf(".gofunction-build-%d-", os.Getpid()))
 	if err != nil {
 		return "", fmt.Errorf("create build directory: %w", err)
 	}
@@ -446,39 +470,58 @@ func install(binary, assetDir string) error {
 
 // writePlaceholder marks dir as an asset whose build has not finished yet.
 func writePlaceholder(dir string) error {
-	return os.WriteFile(filepath.Join(dir, "bootstrap"), []byte(placeholder), 0o755)
+	return os.WriteFile(filepath.Join(dir, "bootstrap"), []byte(placeholderFor()), 0o755)
 }
 
 var swept sync.Map // asset output directories already swept in this process
 
 // sweepUnfinished removes, once per process and directory, asset directories
-// of outdir whose bootstrap is still a placeholder: builds of an earlier synth
-// that was killed before they finished. CDK skips bundling when an asset's
-// directory exists, so a leftover placeholder would otherwise be deployed.
+// of outdir whose bootstrap is still the placeholder of a process that is
+// gone: builds of an earlier synth that was killed before they finished
+// (CDK skips bundling when an asset's directory exists, so such a leftover
+// would otherwise be deployed), and the scratch directories of such builds.
+// What another running synth stages in the same directory stays.
 func sweepUnfinished(outdir string) {
 	if _, loaded := swept.LoadOrStore(outdir, true); loaded {
 		return
 	}
 	matches, _ := filepath.Glob(filepath.Join(outdir, "asset.*", "bootstrap"))
 	for _, m := range matches {
-		if isPlaceholder(m) {
-			os.RemoveAll(filepath.Dir(m))
+		if content, ok := readPlaceholder(m); ok {
+			if _, running := placeholderOwner(content); !running {
+				os.RemoveAll(filepath.Dir(m))
+			}
 		}
 	}
 	leftovers, _ := filepath.Glob(filepath.Join(outdir, ".gofunction-build-*"))
 	for _, l := range leftovers {
+		var pid int
+		if _, err := fmt.Sscanf(strings.TrimPrefix(filepath.Base(l), ".gofunction-build-"), "%d-", &pid); err == nil &&
+			(pid == os.Getpid() || processRunning(pid)) {
+			continue
+		}
 		os.RemoveAll(l)
 	}
 }
 
-// isPlaceholder reports whether the file at path is a placeholder bootstrap.
-func isPlaceholder(path string) bool {
+// readPlaceholder returns the content of the file at path when it is a
+// placeholder bootstrap.
+func readPlaceholder(path string) (string, bool) {
 	fi, err := os.Stat(path)
-	if err != nil || fi.Size() != int64(len(placeholder)) {
-		return false
+	if err != nil || fi.Size() > 512 {
+		return "", false
 	}
 	data, err := os.ReadFile(path)
-	return err == nil && string(data) == placeholder
+	if err != nil || !strings.HasPrefix(string(data), placeholder) {
+		return "", false
+	}
+	return string(data), true
+}
+
+// isPlaceholder reports whether the file at path is a placeholder bootstrap.
+func isPlaceholder(path string) bool {
+	_, ok := readPlaceholder(path)
+	return ok
 }
 
 // absPath returns path made absolute and clean (path itself if that fails),

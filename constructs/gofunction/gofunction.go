@@ -20,6 +20,7 @@ package gofunction
 import (
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -403,10 +404,13 @@ func (v *validation) Validate() *[]*string {
 		if err := builds.wait(bd); err != nil {
 			out = append(out, jsii.String(fmt.Sprintf("gofunction: build of %s failed: %v", v.bundler.target.pkg, err)))
 		}
-	} else if isPlaceholder(filepath.Join(dir, "bootstrap")) {
-		// Staged by this process, but not through TryBundle of this process's
-		// registry: never ship it.
-		out = append(out, jsii.String(fmt.Sprintf("gofunction: asset %s of %s holds no binary; delete it and synth again", dir, v.bundler.target.pkg)))
+	} else if content, ok := readPlaceholder(filepath.Join(dir, "bootstrap")); ok {
+		// Not built by this process: never ship it.
+		if pid, running := placeholderOwner(content); running && pid != os.Getpid() {
+			out = append(out, jsii.String(fmt.Sprintf("gofunction: asset %s of %s is being built by another synth (process %d) writing to the same output directory; synth again when it is done", dir, v.bundler.target.pkg, pid)))
+		} else {
+			out = append(out, jsii.String(fmt.Sprintf("gofunction: asset %s of %s holds no binary; delete it and synth again", dir, v.bundler.target.pkg)))
+		}
 	}
 	return &out
 }

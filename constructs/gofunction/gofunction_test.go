@@ -2,7 +2,9 @@ package gofunction
 
 import (
 	"debug/elf"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -381,5 +383,59 @@ func TestOneGoListPerStage(t *testing.T) {
 	}
 	if _, err := sourceHash(scope, target{moduleDir: mod, pkg: "./fn/c", goarch: "arm64"}); err == nil || !strings.Contains(err.Error(), "nosuch") {
 		t.Errorf("broken fn/c: got error %v, want one naming the missing import", err)
+	}
+}
+
+// TestSweepLeavesOtherRunningSynthsAlone: two synths writing to one output
+// directory (two checkouts' tests sharing a folder, or `make synth` twice at
+// once) must not delete each other's builds in progress. Only placeholders
+// and scratch directories of processes that are gone are swept.
+func TestSweepLeavesOtherRunningSynthsAlone(t *testing.T) {
+	outdir := t.TempDir()
+	host, _ := os.Hostname()
+	gone := exec.Command("go", "version")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	deadPID := gone.ProcessState.Pid()
+	running := exec.Command("sleep", "60")
+	if err := running.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { running.Process.Kill(); running.Wait() })
+	livePID := running.Process.Pid
+
+	assets := map[string]string{
+		"asset.live":    fmt.Sprintf("%spid=%d host=%s\n", placeholder, livePID, host),
+		"asset.dead":    fmt.Sprintf("%spid=%d host=%s\n", placeholder, deadPID, host),
+		"asset.old":     placeholder, // written by an older gofunction: no owner
+		"asset.built":   "\x7fELF not a placeholder",
+		"asset.foreign": fmt.Sprintf("%spid=%d host=%s\n", placeholder, deadPID, "another-machine"),
+	}
+	for dir, content := range assets {
+		if err := os.MkdirAll(filepath.Join(outdir, dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(outdir, dir, "bootstrap"), []byte(content), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range []string{fmt.Sprintf(".gofunction-build-%d-1", livePID), fmt.Sprintf(".gofunction-build-%d-2", deadPID), ".gofunction-build-3"} {
+		if err := os.MkdirAll(filepath.Join(outdir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sweepUnfinished(outdir)
+	for _, tt := range []struct {
+		dir  string
+		keep bool
+	}{
+		{"asset.live", true}, {"asset.dead", false}, {"asset.old", false}, {"asset.built", true}, {"asset.foreign", true},
+		{fmt.Sprintf(".gofunction-build-%d-1", livePID), true}, {fmt.Sprintf(".gofunction-build-%d-2", deadPID), false}, {".gofunction-build-3", false},
+	} {
+		_, err := os.Stat(filepath.Join(outdir, tt.dir))
+		if kept := err == nil; kept != tt.keep {
+			t.Errorf("%s: kept %t, want %t", tt.dir, kept, tt.keep)
+		}
 	}
 }
