@@ -439,3 +439,43 @@ func TestSweepLeavesOtherRunningSynthsAlone(t *testing.T) {
 		}
 	}
 }
+
+// TestInstallBeforeCDKMovesTheStagedDirectory: a build started at staging
+// can finish before CDK renames assetDir-building to assetDir (its rename
+// would fail on a non-empty assetDir): the binary goes into the staged
+// directory then, and into assetDir once CDK has moved it.
+func TestInstallBeforeCDKMovesTheStagedDirectory(t *testing.T) {
+	outdir := t.TempDir()
+	asset := filepath.Join(outdir, "asset.x")
+	binary := func(content string) string {
+		p := filepath.Join(outdir, "built-"+content)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if err := os.MkdirAll(asset+"-building", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := writePlaceholder(asset + "-building"); err != nil {
+		t.Fatal(err)
+	}
+	if err := install(binary("early"), asset); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(asset); !os.IsNotExist(err) {
+		t.Fatalf("%s exists before CDK moved the staged directory (%v): CDK's rename would fail", asset, err)
+	}
+	if err := os.Rename(asset+"-building", asset); err != nil { // what CDK does after TryBundle
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(asset, "bootstrap")); string(b) != "early" {
+		t.Errorf("after CDK's rename: bootstrap holds %q, want the binary", b)
+	}
+	if err := install(binary("late"), asset); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(asset, "bootstrap")); string(b) != "late" {
+		t.Errorf("installed after CDK's rename: bootstrap holds %q, want the binary", b)
+	}
+}
