@@ -390,3 +390,24 @@ func TestLocalDirsOfReplacementsAndWorkspaces(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// TestTimingsFileIsWrittenAndNotKeyed: CDKAPP_TIMINGS (make bench) gets the
+// steps of each run, and a new path per run still reuses the assembly.
+func TestTimingsFileIsWrittenAndNotKeyed(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	for i, want := range []Outcome{Recorded, Reused} {
+		p := filepath.Join(dir, "timings-"+string(rune('a'+i))+".json")
+		if got, _ := f.run([]string{EnvTimings + "=" + p}); got != want {
+			t.Fatalf("run %d: got %v, want %v", i, got, want)
+		}
+		var tm Timings
+		b, err := os.ReadFile(p)
+		if err != nil || json.Unmarshal(b, &tm) != nil {
+			t.Fatalf("run %d: timings file %s: %v %s", i, p, err, b)
+		}
+		if tm.Outcome != want.String() || tm.Total <= 0 || (want == Reused) != (tm.Restore > 0 && tm.App == 0) {
+			t.Errorf("run %d: got timings %+v, want outcome %v with the steps it took", i, tm, want)
+		}
+	}
+}

@@ -13,6 +13,9 @@ const (
 	envErrorFile       = "CDK_ERROR_FILE"
 	// EnvCache set to "off" runs the app every time.
 	EnvCache = "CDKAPP_CACHE"
+	// EnvTimings names a file that Run writes how long each of its steps
+	// took into (JSON, see Timings); make bench reads it. Not keyed.
+	EnvTimings = "CDKAPP_TIMINGS"
 )
 
 // contextOverflowVars are the variables through which the CLI may pass the
@@ -35,6 +38,7 @@ var skippedEnv = map[string]bool{
 	"LS_COLORS": true, "PS1": true, "PS2": true, "PS4": true, "PROMPT_COMMAND": true,
 	"HISTFILE": true, "HISTSIZE": true, "HISTFILESIZE": true, "HISTCONTROL": true,
 	"LINES": true, "COLUMNS": true, "GPG_TTY": true, "MAIL": true,
+	EnvTimings: true,
 }
 
 // keyedEnv returns the variables of env that are part of the key, sorted,

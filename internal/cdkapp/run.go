@@ -2,6 +2,7 @@ package cdkapp
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -98,38 +99,76 @@ func (o Outcome) String() string {
 	return [...]string{"ran", "recorded", "reused"}[o]
 }
 
+// Timings is what Run writes to the file named by CDKAPP_TIMINGS: how long
+// each step took, in milliseconds (0: the step did not run).
+type Timings struct {
+	Outcome string  `json:"outcome"`
+	Binary  float64 `json:"binaryMs"`  // checking (and building) the app binary
+	Key     float64 `json:"keyMs"`     // computing the cache key
+	Lookup  float64 `json:"lookupMs"`  // finding the entry and checking its assets
+	Restore float64 `json:"restoreMs"` // putting the cached files back
+	App     float64 `json:"appMs"`     // running the app
+	Record  float64 `json:"recordMs"`  // the key again and recording the run
+	Total   float64 `json:"totalMs"`
+}
+
 // Run brings the app binary up to date and runs it, or reuses the cloud
 // assembly of an earlier run with the same inputs (see the package doc).
 // It returns the app's exit code.
-func (r *Runner) Run(ctx context.Context) (int, Outcome, error) {
+func (r *Runner) Run(ctx context.Context) (code int, outcome Outcome, err error) {
+	var t Timings
+	start := time.Now()
+	step := func(d *float64, from time.Time) { *d = float64(time.Since(from).Microseconds()) / 1000 }
+	if p := getenv(r.Env, EnvTimings); p != "" {
+		defer func() {
+			t.Outcome = outcome.String()
+			step(&t.Total, start)
+			b, _ := json.Marshal(t)
+			_ = os.WriteFile(p, append(b, '\n'), 0o644)
+		}()
+	}
 	bin, binKey, cacheable, err := r.Binary(ctx)
+	step(&t.Binary, start)
 	if err != nil {
 		return 1, Ran, err
 	}
 	outdir := getenv(r.Env, envOutdir)
 	if outdir == "" || getenv(r.Env, EnvCache) == "off" {
+		t0 := time.Now()
 		code, _, err := r.exec(ctx, bin)
+		step(&t.App, t0)
 		return code, Ran, err
 	}
 	if !filepath.IsAbs(outdir) {
 		outdir = filepath.Join(r.Dir, outdir)
 	}
 	c := &cache{r: r, outdir: filepath.Clean(outdir)}
+	t0 := time.Now()
 	key, keyErr := c.key(binKey)
+	step(&t.Key, t0)
 	if keyErr == nil && cacheable {
-		if e, ok := c.lookup(key); ok {
-			if err := c.restore(e); err == nil {
+		t0 = time.Now()
+		e, ok := c.lookup(key)
+		step(&t.Lookup, t0)
+		if ok {
+			t0 = time.Now()
+			err := c.restore(e)
+			step(&t.Restore, t0)
+			if err == nil {
 				return 0, Reused, nil
-			} else {
-				r.logf("cached cloud assembly not reused (%v): running the app", err)
 			}
+			r.logf("cached cloud assembly not reused (%v): running the app", err)
 		}
 	}
 	before, snapErr := c.snapshot()
+	t0 = time.Now()
 	code, out, err := r.exec(ctx, bin)
+	step(&t.App, t0)
 	if err != nil || code != 0 || keyErr != nil || snapErr != nil || !cacheable {
 		return code, Ran, err
 	}
+	t0 = time.Now()
+	defer step(&t.Record, t0)
 	if after, err := c.key(binKey); err != nil || after != key {
 		return code, Ran, nil // an input changed while the app ran
 	}
