@@ -29,8 +29,9 @@ deps: node_modules/.installed ## install the pinned CDK CLI and Node 22
 # cdk.json runs the app through tools/cdkapp (internal/cdkapp): it compiles
 # the app when its code changed (the first time: minutes, and it says so)
 # and reuses the last cloud assembly when no input changed.
-synth: node_modules/.installed ## synthesize both stacks into cdk.out/ (STAGE=dev|prod)
-	$(CDK) synth $(CDK_FLAGS) -c stage=$(STAGE) --quiet
+SYNTH_FLAGS ?=
+synth: node_modules/.installed ## synthesize both stacks into cdk.out/ (STAGE=dev|prod; more CLI flags in SYNTH_FLAGS)
+	$(CDK) synth $(CDK_FLAGS) -c stage=$(STAGE) --quiet $(SYNTH_FLAGS)
 	@ls -d cdk.out/*.template.json
 
 test: node_modules/.installed ## run every test (stack, construct, handler, fuzz seeds)

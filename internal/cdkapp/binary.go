@@ -17,7 +17,8 @@ import (
 	"time"
 )
 
-// binRecord is what the last build of the app was made of (.build/cdkapp/app.json).
+// binRecord is what the last build of the app was made of (app.json in
+// StateDir).
 type binRecord struct {
 	Version int    `json:"version"`
 	Key     string `json:"key"`     // binaryKey over the fields below

@@ -411,3 +411,11 @@ func TestTimingsFileIsWrittenAndNotKeyed(t *testing.T) {
 		}
 	}
 }
+
+func TestStateNamePerPackage(t *testing.T) {
+	for pkg, want := range map[string]string{".": "root", "./": "root", "./bench/scale/app": "bench_scale_app", "tools/x": "tools_x"} {
+		if got := stateName(pkg); got != want {
+			t.Errorf("stateName(%q): got %q, want %q", pkg, got, want)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 )
@@ -20,8 +21,9 @@ type Runner struct {
 	// Package is the app's main package as the go command takes it,
 	// relative to ModuleDir: ".".
 	Package string
-	// StateDir holds the app binaries and the record of the last build.
-	// Default in NewRunner: ModuleDir/.build/cdkapp.
+	// StateDir holds the binaries of the app and the record of its last
+	// build; one per app package. Default in NewRunner:
+	// ModuleDir/.build/cdkapp/<package> ("root" for ".").
 	StateDir string
 	// Dir is the working directory of the app (where the CLI runs it).
 	Dir string
@@ -52,10 +54,20 @@ func NewRunner(dir, pkg string) (*Runner, error) {
 		return nil, err
 	}
 	return &Runner{
-		ModuleDir: mod, Package: pkg, StateDir: filepath.Join(mod, ".build", "cdkapp"), Dir: abs,
+		ModuleDir: mod, Package: pkg, StateDir: filepath.Join(mod, ".build", "cdkapp", stateName(pkg)), Dir: abs,
 		Env: os.Environ(), Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		NoticeAfter: 3 * time.Second, Now: time.Now,
 	}, nil
+}
+
+// stateName is the folder of a package's binary and record under
+// .build/cdkapp: "root" for ".", else the path with "/" as "_".
+func stateName(pkg string) string {
+	p := strings.Trim(filepath.ToSlash(filepath.Clean(pkg)), "./")
+	if p == "" {
+		return "root"
+	}
+	return strings.ReplaceAll(p, "/", "_")
 }
 
 // moduleRoot returns the directory of the go.mod that holds dir.

@@ -1,0 +1,15 @@
+// The scaling app of make bench: one stack of N plain functions (context
+// "functions", default 5), each what the Go scaling app's gofunction.New
+// makes (role, log group, function, three alarms), with the cdk-nag packs.
+import * as cdk from 'aws-cdk-lib';
+import { addChecks, GoFunction } from './lib';
+
+const app = new cdk.App();
+const n = Number(app.node.tryGetContext('functions') ?? 5);
+const stack = new cdk.Stack(app, 'Scale');
+for (let i = 0; i < n; i++) {
+  const name = 'fn' + String(i).padStart(3, '0');
+  new GoFunction(stack, 'Fn' + String(i).padStart(3, '0'), { entry: 'functions/' + name });
+}
+addChecks(app);
+app.synth();
