@@ -58,7 +58,7 @@ type compareRun struct {
 }
 
 type cdkappTimings struct {
-	Outcome                                        string
+	Outcome                                          string
 	Binary, Key, Lookup, Restore, App, Record, Total float64
 }
 
