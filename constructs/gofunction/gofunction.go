@@ -413,7 +413,7 @@ func (v *validation) Validate() *[]*string {
 	} else if content, ok := readPlaceholder(filepath.Join(dir, "bootstrap")); ok {
 		// Not built by this process: never ship it.
 		if pid, running := placeholderOwner(content); running && pid != os.Getpid() {
-			out = append(out, jsii.String(fmt.Sprintf("gofunction: asset %s of %s is being built by another synth (process %d) writing to the same output directory; synth again when it is done", dir, v.bundler.target.pkg, pid)))
+			out = append(out, jsii.String(fmt.Sprintf("gofunction: asset %s of %s is being built by another synth writing to the same output directory (%s); synth again when it is done, or delete the directory if no such synth runs", dir, v.bundler.target.pkg, strings.TrimSpace(strings.TrimPrefix(content, placeholder)))))
 		} else {
 			out = append(out, jsii.String(fmt.Sprintf("gofunction: asset %s of %s holds no binary; delete it and synth again", dir, v.bundler.target.pkg)))
 		}
