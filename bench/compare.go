@@ -223,7 +223,7 @@ func (b *compareBench) setupTS(ctx context.Context) error {
 	if _, err := run(ctx, b.tsDir, cleanEnv(), filepath.Join(bin, "tsc"), "-p", "."); err != nil {
 		return err
 	}
-	b.tsEnv = cleanEnv("CDK_DISABLE_CLI_TELEMETRY=true", "ORDERFLOW_TS_SOURCE="+b.clone)
+	b.tsEnv = cleanEnv("CDK_DISABLE_CLI_TELEMETRY=true")
 	for i, kv := range b.tsEnv {
 		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
 			b.tsEnv[i] = "PATH=" + bin + string(filepath.ListSeparator) + v
@@ -253,7 +253,11 @@ func (b *compareBench) setupTS(ctx context.Context) error {
 // tsSynth runs the TypeScript app's cdk synth in project app.
 func (b *compareBench) tsSynth(ctx context.Context, app string, extra ...string) (measured, error) {
 	dir := filepath.Join(b.tsDir, app)
-	env := append(slices.Clone(b.tsEnv), "ORDERFLOW_TS_ASSETS="+filepath.Join(dir, "assets.json"))
+	source := b.clone // where the functions' sources are (the asset's source path)
+	if app == "scale" {
+		source = filepath.Join(b.clone, scaleDir)
+	}
+	env := append(slices.Clone(b.tsEnv), "ORDERFLOW_TS_ASSETS="+filepath.Join(dir, "assets.json"), "ORDERFLOW_TS_SOURCE="+source)
 	args := append(append([]string{"synth"}, cliFlags...), extra...)
 	return run(ctx, dir, env, filepath.Join(b.tsDir, "node_modules", ".bin", "cdk"), args...)
 }
