@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -21,21 +22,73 @@ type fixture struct {
 	env  []string
 }
 
+// built is a copy of testdata/fixture whose app binary is built (in its
+// .build/cdkapp), made once per test binary: fixtures copy it, binary and
+// record included, and so start without a build (the key names the
+// binary's inputs by path relative to the module, so a copy agrees).
+var built struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// newFixture returns a copy of the fixture whose app binary is already
+// built (freshFixture: not built).
 func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "cdkapp-fixture-"); built.err != nil {
+			return
+		}
+		tf := &fixture{t: t, mod: filepath.Join(built.dir, "mod")}
+		copyTree(t, "testdata/fixture", tf.mod)
+		tf.env = fixtureEnv("")
+		r, _, _ := tf.runner(nil)
+		_, _, _, built.err = r.Binary(context.Background())
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
+	}
+	f := freshFixtureFrom(t, filepath.Join(built.dir, "mod"))
+	return f
+}
+
+// freshFixture returns a copy of testdata/fixture: nothing built yet.
+func freshFixture(t *testing.T) *fixture {
+	t.Helper()
+	return freshFixtureFrom(t, "testdata/fixture")
+}
+
+func freshFixtureFrom(t *testing.T, src string) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	f := &fixture{t: t, mod: filepath.Join(dir, "mod"), runs: filepath.Join(dir, "runs")}
-	copyTree(t, "testdata/fixture", f.mod)
+	copyTree(t, src, f.mod)
+	f.env = fixtureEnv(f.runs)
+	return f
+}
+
+// fixtureEnv is this process's environment without what the CLI or the
+// tests set, plus the fixture's own.
+func fixtureEnv(runs string) []string {
+	var env []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		if strings.HasPrefix(k, "CDK_") || strings.HasPrefix(k, "FIXTURE_") || strings.HasPrefix(k, "JSII_") ||
-			k == EnvCache || slices.Contains(contextOverflowVars, k) {
+			k == EnvCache || k == EnvTimings || slices.Contains(contextOverflowVars, k) {
 			continue
 		}
-		f.env = append(f.env, kv)
+		env = append(env, kv)
 	}
-	f.env = append(f.env, "CDK_OUTDIR=cdk.out", `CDK_CONTEXT_JSON={"stage":"dev"}`, "FIXTURE_RUNS="+f.runs, "FIXTURE_VALUE=a")
-	return f
+	return append(env, "CDK_OUTDIR=cdk.out", `CDK_CONTEXT_JSON={"stage":"dev"}`, "FIXTURE_RUNS="+runs, "FIXTURE_VALUE=a")
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
 }
 
 func copyTree(t *testing.T, src, dst string) {
@@ -52,7 +105,11 @@ func copyTree(t *testing.T, src, dst string) {
 		if err != nil {
 			return err
 		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, fi.Mode().Perm())
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -136,6 +193,7 @@ func (f *fixture) appendTo(rel, content string) {
 // assembly (the app does not run) or must run the app, whose template then
 // shows the new input.
 func TestEveryInputChangeRunsTheAppAndNothingElseDoes(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	overflowA, overflowB := filepath.Join(t.TempDir(), "ctx-a.json"), filepath.Join(t.TempDir(), "ctx-b.json")
 	fakeNode := filepath.Join(t.TempDir(), "node")
@@ -310,6 +368,7 @@ func TestFailedRunIsNotRecorded(t *testing.T) {
 // against go build's own notion of its inputs: a build constraint chosen by
 // GOFLAGS and a new file in an imported package.
 func TestBinaryIsRebuiltExactlyWhenItsInputsChange(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	r, _, _ := f.runner(nil)
 	ctx := context.Background()
@@ -350,7 +409,8 @@ func TestBinaryIsRebuiltExactlyWhenItsInputsChange(t *testing.T) {
 // TestFirstBuildSaysWhatItDoes: a build that takes longer than NoticeAfter
 // says what it is doing and how long the first one takes.
 func TestFirstBuildSaysWhatItDoes(t *testing.T) {
-	f := newFixture(t)
+	t.Parallel()
+	f := freshFixture(t)
 	r, _, stderr := f.runner(nil)
 	r.NoticeAfter = 0
 	if _, _, _, err := r.Binary(context.Background()); err != nil {
