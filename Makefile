@@ -113,15 +113,16 @@ examples: node_modules/.installed ## vet and test examples/queueconsumer (synthe
 test: examples
 
 # Benchmarks (docs/bench.md): prints one markdown table (synth of a fresh
-# clone, function sizes, cold starts and warm invocations under the
+# clone, synth against the same app in TypeScript with its components and
+# a scaling line, function sizes, cold starts and warm invocations under the
 # emulator, handler cost per event) and writes the raw samples, the table
 # and the cost section under .build/bench/. Works in throwaway clones of
-# HEAD in a temp dir; takes 15-40 minutes on 2 cores. Flags via BENCH_FLAGS,
+# HEAD in a temp dir; takes 1-2 hours on 2 cores. Flags via BENCH_FLAGS,
 # e.g. BENCH_FLAGS="-worktree" (include uncommitted changes) or
-# BENCH_FLAGS="-runs 1 -sessions 3 -count 3" (a quick look).
+# BENCH_FLAGS="-runs 1 -pairs 2 -scale-pairs 1 -sessions 3 -count 3" (a quick look).
 BENCH_FLAGS ?=
 
 .PHONY: bench
 
-bench: $(RIE_STAMP) ## benchmark synth, functions and handlers; one markdown table (docs/bench.md)
+bench: $(RIE_STAMP) ## benchmark synth (also against TypeScript), functions and handlers; one markdown table (docs/bench.md)
 	go run ./bench -rie $(RIE) $(BENCH_FLAGS)
