@@ -333,17 +333,18 @@ func goOutput(dir string, env []string, args ...string) (string, error) {
 	return string(out), nil
 }
 
-// builder runs the builds of all functions staged in this process. A build
-// starts as soon as its function is staged (TryBundle, during construction),
-// so it runs while the app goes on defining resources; builds staged while
-// one runs wait for it and then start together, in one `go build` per
-// module and architecture. One go command compiles shared packages once and
-// builds the packages in parallel, so five functions cost little more than
-// one. Synth waits for the builds when it validates the construct tree.
+// builder runs the builds of all functions staged in this process. Staging
+// (TryBundle) only registers a build; the first function whose build result
+// is needed (at synth, when the construct tree is validated) starts one
+// `go build` per module and architecture for every build registered so far.
+// One go command compiles shared packages once and builds the packages in
+// parallel, so five functions cost little more than one. (Starting each build
+// at staging, to overlap it with the rest of construction, was measured
+// slower on a loaded 2-core machine: the compiler took the CPU the jsii
+// round trips of construction wait for.)
 type builder struct {
 	mu      sync.Mutex
 	pending map[batchKey][]*build
-	running map[batchKey]bool
 	byAsset map[string]*build // by asset directory: the latest build registered for it
 }
 
@@ -357,10 +358,9 @@ type build struct {
 	err      error
 }
 
-var builds = &builder{pending: map[batchKey][]*build{}, running: map[batchKey]bool{}, byAsset: map[string]*build{}}
+var builds = &builder{pending: map[batchKey][]*build{}, byAsset: map[string]*build{}}
 
-// register queues a build whose binary goes to assetDir/bootstrap and
-// starts it, or leaves it for the next batch when one is running.
+// register queues a build whose binary goes to assetDir/bootstrap.
 func (b *builder) register(t target, assetDir string) *build {
 	bd := &build{target: t, assetDir: assetDir, done: make(chan struct{})}
 	b.mu.Lock()
@@ -368,26 +368,7 @@ func (b *builder) register(t target, assetDir string) *build {
 	k := batchKey{t.moduleDir, t.goarch}
 	b.pending[k] = append(b.pending[k], bd)
 	b.byAsset[assetDir] = bd
-	b.startLocked(k)
 	return bd
-}
-
-// startLocked starts the builds pending for k in the background unless a
-// batch of k is running; when that batch ends, the next one starts.
-func (b *builder) startLocked(k batchKey) {
-	if b.running[k] || len(b.pending[k]) == 0 {
-		return
-	}
-	batch := b.pending[k]
-	delete(b.pending, k)
-	b.running[k] = true
-	go func() {
-		runBatch(batch)
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		b.running[k] = false
-		b.startLocked(k)
-	}()
 }
 
 // lookup returns the build registered for assetDir, or nil when none was:
@@ -398,8 +379,23 @@ func (b *builder) lookup(assetDir string) *build {
 	return b.byAsset[assetDir]
 }
 
-// wait returns bd's result once its build is done. Safe for concurrent use.
+// wait returns bd's result, starting the batch that holds bd if it has not
+// started yet. Safe for concurrent use.
 func (b *builder) wait(bd *build) error {
+	b.mu.Lock()
+	k := batchKey{bd.moduleDir, bd.goarch}
+	batch := b.pending[k]
+	queued := false
+	for _, x := range batch {
+		queued = queued || x == bd
+	}
+	if queued {
+		delete(b.pending, k)
+	}
+	b.mu.Unlock()
+	if queued {
+		runBatch(batch)
+	}
 	<-bd.done
 	return bd.err
 }
@@ -461,15 +457,10 @@ func goBuild(batch []*build) (string, error) {
 }
 
 // install moves a built binary into assetDir as an executable bootstrap,
-// replacing the placeholder atomically. A build can finish before CDK has
-// moved the directory TryBundle filled (assetDir + "-building") into place:
-// the binary then goes into that directory and moves with it.
+// replacing the placeholder atomically.
 func install(binary, assetDir string) error {
 	if err := os.Chmod(binary, 0o755); err != nil {
 		return fmt.Errorf("install %s: %w", binary, err)
-	}
-	if err := os.Rename(binary, filepath.Join(assetDir+"-building", "bootstrap")); err == nil {
-		return nil
 	}
 	if err := os.MkdirAll(assetDir, 0o755); err != nil {
 		return fmt.Errorf("install %s: %w", binary, err)

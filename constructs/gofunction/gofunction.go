@@ -8,10 +8,8 @@
 // architecture, CGO_ENABLED=0 and BuildFlags. Its asset hash is computed from
 // the sources the function links (see New), so a synth with nothing changed
 // builds nothing, a change to one function rebuilds that function only, and
-// two checkouts at different paths produce the same asset hashes. A build
-// starts as soon as its function is defined, in the background, batched with
-// the functions defined meanwhile (one go command compiles them in
-// parallel); synth waits for them before it writes the templates.
+// two checkouts at different paths produce the same asset hashes. The builds
+// of all functions of an app run in one go command at synth time, in parallel.
 //
 //	fn := gofunction.New(stack, jsii.String("Api"), &gofunction.Props{
 //		Entry: jsii.String("functions/api"),
@@ -377,12 +375,11 @@ func (b *bundler) prepare(stage awscdk.Stage, entry, goarch string) (string, err
 	return hash, nil
 }
 
-// TryBundle leaves a placeholder bootstrap in outputDir and starts the build
-// in the background (see builder), batched with the other functions staged
-// meanwhile; synth waits for it when it validates the construct tree. CDK
-// moves outputDir to the asset directory (outputDir without "-building")
-// when TryBundle returns; where it does not follow that convention, the
-// build runs here and now.
+// TryBundle registers the build and leaves a placeholder bootstrap in
+// outputDir; the build itself runs when synth validates the construct tree,
+// together with every other function's. CDK moves outputDir to the asset
+// directory (outputDir without "-building") when TryBundle returns; where it
+// does not follow that convention, the build runs here and now.
 func (b *bundler) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
 	final, deferred := strings.CutSuffix(*outputDir, "-building")
 	if !deferred {
@@ -405,9 +402,6 @@ func (v *validation) Validate() *[]*string {
 	dir := absPath(filepath.Join(v.bundler.outdir, "asset."+*v.bundler.asset.AssetHash()))
 	if bd := builds.lookup(dir); bd != nil {
 		if err := builds.wait(bd); err != nil {
-			// The build may have failed before CDK moved the staged
-			// directory into place: remove it now, so the next synth builds.
-			os.RemoveAll(dir)
 			out = append(out, jsii.String(fmt.Sprintf("gofunction: build of %s failed: %v", v.bundler.target.pkg, err)))
 		}
 	} else if content, ok := readPlaceholder(filepath.Join(dir, "bootstrap")); ok {
