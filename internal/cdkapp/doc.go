@@ -28,4 +28,13 @@
 //
 // The key is computed again after the run: an input that changed while the
 // app ran leaves nothing recorded. Only runs that exit 0 are recorded.
+//
+// What the key cannot see, and so what an app behind cdkapp must not do:
+// read files outside its module (other than local replacements and go.work
+// modules, which are keyed) or in the skipped folders, ask the network at
+// synth time (context lookups are fine: the CLI caches them in
+// cdk.context.json, which is keyed, and passes them as context), or write
+// anything that differs from run to run (a timestamp, a random name) into
+// the assembly. The same holds for any CDK app whose synth is to be
+// reproducible; CDKAPP_CACHE=off is the way out when it does not.
 package cdkapp
