@@ -164,7 +164,7 @@ func (b *functionBench) start(ctx context.Context) error {
 		return err
 	}
 	b.closers = append(b.closers, ddb.Stop)
-	s3srv, err := localrun.Serve(0, localrun.NewFakeS3().Server())
+	s3srv, err := localrun.Serve(0, localrun.FakeS3Server())
 	if err != nil {
 		return err
 	}

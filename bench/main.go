@@ -31,9 +31,9 @@ import (
 )
 
 type options struct {
-	runs, pairs, sessions, invokes, count int
-	benchtime, sections, out, rie         string
-	worktree, coldCache, keep             bool
+	runs, pairs, scalePairs, sessions, invokes, count int
+	benchtime, sections, out, rie, scale              string
+	worktree, coldCache, keep                         bool
 }
 
 // results is everything measured, written to results.json.
@@ -42,6 +42,8 @@ type results struct {
 	Options   map[string]any  `json:"options"`
 	Source    string          `json:"source"`
 	Synth     []synthRun      `json:"synth,omitempty"`
+	Compare   *compareRun     `json:"compare,omitempty"`
+	MakeTest  *measured       `json:"makeTest,omitempty"`
 	Functions []fnResult      `json:"functions,omitempty"`
 	Handlers  []handlerResult `json:"handlers,omitempty"`
 	ItemBytes map[string]int  `json:"itemBytes,omitempty"`
@@ -50,12 +52,14 @@ type results struct {
 func main() {
 	var o options
 	flag.IntVar(&o.runs, "runs", 3, "synth runs, each in its own fresh clone")
-	flag.IntVar(&o.pairs, "pairs", 2, "(unchanged, reference) synth pairs per run")
+	flag.IntVar(&o.pairs, "pairs", 5, "compare: interleaved rounds of Go and TypeScript order-flow synths")
+	flag.IntVar(&o.scalePairs, "scale-pairs", 3, "compare: interleaved rounds of the scaling apps")
+	flag.StringVar(&o.scale, "scale", "5,20,50", "compare: function counts of the scaling apps")
 	flag.IntVar(&o.sessions, "sessions", 5, "emulator sessions per function: one cold start each")
 	flag.IntVar(&o.invokes, "invokes", 30, "warm invocations per session")
 	flag.IntVar(&o.count, "count", 5, "go test -count of the handler benchmarks")
 	flag.StringVar(&o.benchtime, "benchtime", "1s", "go test -benchtime of the handler benchmarks")
-	flag.StringVar(&o.sections, "sections", "synth,functions,handlers", "what to measure")
+	flag.StringVar(&o.sections, "sections", "synth,compare,functions,handlers", "what to measure (also: maketest, make test's wall time with warm caches)")
 	flag.StringVar(&o.out, "out", ".build/bench", "folder for results.json, table.md, cost.md, gotest.txt")
 	flag.StringVar(&o.rie, "rie", "bin/aws-lambda-rie", "aws-lambda-rie binary; installed into a temp dir when missing")
 	flag.BoolVar(&o.worktree, "worktree", false, "measure the working tree: copy its uncommitted changes over each clone of HEAD")
@@ -71,8 +75,12 @@ func main() {
 }
 
 func benchmark(ctx context.Context, o options) error {
-	if o.runs < 1 || o.sessions < 1 || o.invokes < 1 || o.count < 1 {
-		return errors.New("-runs, -sessions, -invokes and -count must be at least 1")
+	if o.runs < 1 || o.sessions < 1 || o.invokes < 1 || o.count < 1 || o.pairs < 1 || o.scalePairs < 0 {
+		return errors.New("-runs, -sessions, -invokes, -count and -pairs must be at least 1, -scale-pairs at least 0")
+	}
+	scale, err := parseInts(o.scale)
+	if err != nil {
+		return fmt.Errorf("-scale: %w", err)
 	}
 	m := describeMachine(ctx) // first: the load average before this program adds to it
 	t0 := time.Now()
@@ -102,14 +110,14 @@ func benchmark(ctx context.Context, o options) error {
 		want[strings.TrimSpace(s)] = true
 	}
 	res := results{Machine: m, Options: map[string]any{
-		"runs": o.runs, "pairs": o.pairs, "sessions": o.sessions, "invokes": o.invokes,
+		"runs": o.runs, "pairs": o.pairs, "scalePairs": o.scalePairs, "scale": o.scale, "sessions": o.sessions, "invokes": o.invokes,
 		"count": o.count, "benchtime": o.benchtime, "worktree": o.worktree, "coldCache": o.coldCache, "sections": o.sections,
 	}}
 
 	// Synth, leaving the last run's clone synthesized for what follows.
 	var clone string
 	if want["synth"] {
-		sb := &synthBench{root: root, worktree: o.worktree, coldCache: o.coldCache, pairs: o.pairs, log: logf}
+		sb := &synthBench{root: root, worktree: o.worktree, coldCache: o.coldCache, log: logf}
 		for r := 1; r <= o.runs; r++ {
 			dir := filepath.Join(tmp, fmt.Sprintf("run-%d", r))
 			run, c, source, err := sb.runOnce(ctx, dir, r)
@@ -130,7 +138,7 @@ func benchmark(ctx context.Context, o options) error {
 				os.RemoveAll(filepath.Join(dir, "gocache"))
 			}
 		}
-	} else if want["functions"] || want["handlers"] {
+	} else if want["compare"] || want["functions"] || want["handlers"] || want["maketest"] {
 		clone = filepath.Join(tmp, "prepared", "orderflow")
 		if res.Source, err = cloneRepo(ctx, root, clone, o.worktree); err != nil {
 			return err
@@ -139,6 +147,36 @@ func benchmark(ctx context.Context, o options) error {
 		if _, err := run(ctx, clone, cleanEnv(), "make", "synth"); err != nil {
 			return err
 		}
+	}
+
+	if want["compare"] {
+		cb := newCompareBench(clone, filepath.Join(tmp, "compare"), o.pairs, o.scalePairs, scale, logf)
+		if err := os.MkdirAll(cb.tmp, 0o755); err != nil {
+			return err
+		}
+		cr, err := cb.measure(ctx)
+		cb.restoreHandler()
+		if err != nil {
+			return fmt.Errorf("compare: %w", err)
+		}
+		res.Compare = &cr
+		// Leave the clone synthesized from its own tree for what follows.
+		if _, err := run(ctx, clone, cleanEnv(), "make", "synth"); err != nil {
+			return err
+		}
+	}
+
+	if want["maketest"] {
+		logf("make test in %s, warm caches (a first run, not measured, warms them)", clone)
+		if _, err := run(ctx, clone, cleanEnv(), "make", "test"); err != nil {
+			return err
+		}
+		m, err := run(ctx, clone, cleanEnv(), "make", "test")
+		if err != nil {
+			return err
+		}
+		res.MakeTest = &m
+		logf("make test: %s, CPU %s", secs(m.Wall), secs(m.CPU))
 	}
 
 	if want["functions"] {
@@ -237,7 +275,10 @@ func renderTable(res results, o options) string {
 	row("Source", res.Source, "", "")
 	var runs []string
 	if len(res.Synth) > 0 {
-		runs = append(runs, fmt.Sprintf("synth: %d fresh clones, each also measuring %d interleaved (unchanged, reference) pairs", len(res.Synth), o.pairs))
+		runs = append(runs, fmt.Sprintf("synth: %d fresh clones", len(res.Synth)))
+	}
+	if res.Compare != nil {
+		runs = append(runs, fmt.Sprintf("compare: %d interleaved rounds of the order flow (Go, TypeScript), %d of the scaling apps", o.pairs, o.scalePairs))
 	}
 	if len(res.Functions) > 0 {
 		runs = append(runs, fmt.Sprintf("functions: %d emulator sessions each (1 cold start + %d warm invocations)", o.sessions, o.invokes))
@@ -249,6 +290,13 @@ func renderTable(res results, o options) string {
 
 	if len(res.Synth) > 0 {
 		renderSynth(row, res.Synth, o, m.Cores)
+	}
+	if res.Compare != nil {
+		renderCompare(row, *res.Compare)
+	}
+	if res.MakeTest != nil {
+		row("`make test`, warm Go, npm and jsii caches (1)", fmt.Sprintf("**%s**%s", secs(res.MakeTest.Wall), cpuNote(res.MakeTest.CPU, m.Cores)),
+			"< 3 min", verdict(res.MakeTest.Wall < 3*time.Minute, over(res.MakeTest.Wall.Minutes(), 3, " min")))
 	}
 	if len(res.Functions) > 0 {
 		renderFunctions(row, res.Functions)
@@ -327,36 +375,6 @@ func renderSynth(row func(a, b, c, d string), runs []synthRun, o options, cores 
 			cpuNote(cpuOf(runs, func(r synthRun) []measured { return []measured{r.Unchanged} }), cores), memNote(ut, us), listOr(rebuiltU, "none")),
 		"rebuilds no function", verdict(okNone, "rebuilt "+strings.Join(rebuiltU, ", ")))
 
-	pu, _, _ := collect(runs, func(r synthRun) []measured { return r.PairUnchanged })
-	pr, prt, prs := collect(runs, func(r synthRun) []measured { return r.PairReference })
-	if len(pr) > 0 {
-		same := true
-		var refRebuilt []string
-		for _, r := range runs {
-			same = same && r.ReferenceSameTemplate
-			refRebuilt = append(refRebuilt, r.ReferenceRebuilt...)
-		}
-		valid := same && len(refRebuilt) == 0
-		ratio := float64(medianDur(pu)) / float64(medianDur(pr))
-		cpuRatio := float64(cpuOf(runs, func(r synthRun) []measured { return r.PairUnchanged })) / float64(cpuOf(runs, func(r synthRun) []measured { return r.PairReference }))
-		row(fmt.Sprintf("Synth: same app, every asset already built, asset hashes given (reference; %d)", len(pr)),
-			fmt.Sprintf("%s%s%s%s; template identical to the unchanged synth's: %t; functions rebuilt: %s", secs(medianDur(pr)), spread(pr, secs),
-				cpuNote(cpuOf(runs, func(r synthRun) []measured { return r.PairReference }), cores), memNote(prt, prs), same, listOr(refRebuilt, "none")), "", "")
-		result := verdict(ratio <= 1.2, over(ratio, 1.2, "x"))
-		if !valid {
-			result = "**INVALID**: the reference did not synthesize the same app without building"
-		}
-		row(fmt.Sprintf("Ratio: unchanged synth / reference (%d interleaved pairs; unchanged %s)", len(pr), secs(medianDur(pu))),
-			fmt.Sprintf("**%.2fx** (CPU time: %.2fx)", ratio, cpuRatio), "<= 1.2x", result)
-	} else {
-		for _, r := range runs {
-			if r.ReferenceNote != "" {
-				row("Synth: reference (every asset already built)", r.ReferenceNote, "", "")
-				break
-			}
-		}
-	}
-
 	ow, ot, os_ := collect(runs, func(r synthRun) []measured { return []measured{r.OneFunction} })
 	okOne := true
 	var got []string
@@ -369,24 +387,6 @@ func renderSynth(row func(a, b, c, d string), runs []synthRun, o options, cores 
 			cpuNote(cpuOf(runs, func(r synthRun) []measured { return []measured{r.OneFunction} }), cores), memNote(ot, os_), strings.Join(got, " ")),
 		"rebuilds "+touchedFn+" only", verdict(okOne, "rebuilt "+strings.Join(got, " ")))
 
-	var names []string
-	for fn := range runs[0].GoList {
-		names = append(names, fn)
-	}
-	slices.Sort(names)
-	var parts []string
-	var total time.Duration
-	for _, fn := range names {
-		var ds []time.Duration
-		for _, r := range runs {
-			ds = append(ds, r.GoList[fn])
-		}
-		d := medianDur(ds)
-		total += d
-		parts = append(parts, fn+" "+millis(d))
-	}
-	row("Asset hash input: `go list -deps` per function, run one after another at synth"+n,
-		fmt.Sprintf("%s; total %s", strings.Join(parts, ", "), millis(total)), "", "")
 }
 
 func listOr(xs []string, none string) string {

@@ -37,15 +37,6 @@ type synthRun struct {
 	// functions/<touchedFn>/handler.go.
 	OneFunction        measured
 	OneFunctionRebuilt []string
-	// Pairs of (unchanged synth, reference synth) on the patched clone,
-	// interleaved; see patchReference.
-	PairUnchanged, PairReference []measured
-	ReferenceSameTemplate        bool
-	ReferenceRebuilt             []string // must stay empty: the reference builds nothing
-	ReferenceNote                string
-	// GoList: wall time of the `go list -deps` each function's asset hash
-	// runs, per function.
-	GoList map[string]time.Duration
 }
 
 // cleanEnv returns this process's environment without what the calling
@@ -219,115 +210,12 @@ func (s assetSnap) functionNames() []string {
 	return names
 }
 
-// The reference synth: the same app with every asset already built and
-// nothing left to find out about them. With content-hash assets the
-// unchanged synth already builds nothing, but it still asks `go list` for
-// each function's dependencies to compute the hash; the reference is given
-// the hashes instead. patchReference wraps gofunction's sourceHash in the
-// clone (a benchmark harness in a throwaway clone, never the product): with
-// ORDERFLOW_BENCH_RECORD_HASHES set it appends "package hash" lines to that
-// file (the warm-up synth records them); with ORDERFLOW_BENCH_ASSET_HASHES
-// naming a JSON file {"./functions/api": hash, ...} it returns the hash from
-// it without running anything. (The hash is gofunction's own, the input of
-// CDK's custom asset hash, not the asset directory's name.)
-const (
-	refAnchor    = "func sourceHash(t target) (string, error) {"
-	refRenamed   = "func benchOriginalSourceHash(t target) (string, error) {"
-	refEnv       = "ORDERFLOW_BENCH_ASSET_HASHES"
-	refRecordEnv = "ORDERFLOW_BENCH_RECORD_HASHES"
-	refFile      = `package gofunction
-
-// Added by make bench to a throwaway clone; not part of the product.
-
-import (
-	"encoding/json"
-	"fmt"
-	"os"
-	"sync"
-)
-
-var benchHashes = sync.OnceValue(func() map[string]string {
-	m := map[string]string{}
-	if p := os.Getenv("` + refEnv + `"); p != "" {
-		if b, err := os.ReadFile(p); err == nil {
-			_ = json.Unmarshal(b, &m)
-		}
-	}
-	return m
-})
-
-var benchRecordMu sync.Mutex
-
-func sourceHash(t target) (string, error) {
-	if h, ok := benchHashes()[t.pkg]; ok {
-		return h, nil
-	}
-	h, err := benchOriginalSourceHash(t)
-	if p := os.Getenv("` + refRecordEnv + `"); p != "" && err == nil {
-		benchRecordMu.Lock()
-		defer benchRecordMu.Unlock()
-		if f, ferr := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); ferr == nil {
-			fmt.Fprintf(f, "%s %s\n", t.pkg, h)
-			f.Close()
-		}
-	}
-	return h, err
-}
-`
-)
-
-// patchReference patches the clone's gofunction (see refAnchor) and returns
-// a function that undoes it.
-func patchReference(clone string) (func(), error) {
-	build := filepath.Join(clone, "constructs", "gofunction", "build.go")
-	orig, err := os.ReadFile(build)
-	if err != nil {
-		return nil, err
-	}
-	if strings.Count(string(orig), refAnchor) != 1 {
-		return nil, fmt.Errorf("%q not found once in constructs/gofunction/build.go", refAnchor)
-	}
-	patched := strings.Replace(string(orig), refAnchor, refRenamed, 1)
-	extra := filepath.Join(clone, "constructs", "gofunction", "zz_bench_reference.go")
-	if err := os.WriteFile(build, []byte(patched), 0o644); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(extra, []byte(refFile), 0o644); err != nil {
-		return nil, err
-	}
-	return func() {
-		os.WriteFile(build, orig, 0o644)
-		os.Remove(extra)
-	}, nil
-}
-
-// recordedHashes converts the "package hash" lines the warm-up synth
-// recorded into the reference's JSON input file.
-func recordedHashes(recorded, path string) (int, error) {
-	b, err := os.ReadFile(recorded)
-	if err != nil {
-		return 0, err
-	}
-	m := map[string]string{}
-	for line := range strings.Lines(string(b)) {
-		if pkg, h, ok := strings.Cut(strings.TrimSpace(line), " "); ok {
-			m[pkg] = h
-		}
-	}
-	out, err := json.Marshal(m)
-	if err != nil {
-		return 0, err
-	}
-	return len(m), os.WriteFile(path, out, 0o644)
-}
-
 // synthBench runs the synth measurements: runs fresh clones, each measured
 // as synthRun describes.
 type synthBench struct {
 	root      string // the repository
 	worktree  bool
 	coldCache bool // fresh runs start with an empty GOCACHE
-	pairs     int  // (unchanged, reference) pairs per run
 	log       func(format string, args ...any)
 }
 
@@ -401,18 +289,6 @@ func (b *synthBench) runOnce(ctx context.Context, dir string, r int) (synthRun, 
 		return res, "", "", err
 	}
 
-	// What the asset hash asks of go for each function.
-	res.GoList = map[string]time.Duration{}
-	listEnv := append(slices.Clone(env), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
-	for _, fn := range after.functionNames() {
-		t0 := time.Now()
-		if _, err := output(ctx, clone, listEnv, "go", "list", "-deps", "-tags", "lambda.norpc",
-			"-json=ImportPath,Dir,Standard,Module,GoFiles,CgoFiles,SFiles,HFiles,SysoFiles,EmbedFiles,Error", "./functions/"+fn); err != nil {
-			return res, "", "", err
-		}
-		res.GoList[fn] = time.Since(t0)
-	}
-
 	// Fresh checkout again, now with a warm build cache.
 	for _, d := range []string{"cdk.out", "node_modules"} {
 		if err := os.RemoveAll(filepath.Join(clone, d)); err != nil {
@@ -426,69 +302,5 @@ func (b *synthBench) runOnce(ctx context.Context, dir string, r int) (synthRun, 
 		return res, "", "", err
 	}
 
-	// Unchanged synth against the reference, interleaved.
-	restore, err := patchReference(clone)
-	if err != nil {
-		res.ReferenceNote = "reference not measured: " + err.Error()
-		b.log("run %d: %s", r, res.ReferenceNote)
-		return res, clone, source + "; synth with " + cacheState, nil
-	}
-	defer restore()
-	recorded, hashes := filepath.Join(dir, "recorded-hashes.txt"), filepath.Join(dir, "asset-hashes.json")
-	if _, err := run(ctx, clone, append(slices.Clone(env), refRecordEnv+"="+recorded), "make", "synth"); err != nil {
-		return res, "", "", err
-	}
-	b.log("run %d: patched clone: warm-up synth, recording the asset hashes (not counted)", r)
-	snap, err := snapshot(clone)
-	if err != nil {
-		return res, "", "", err
-	}
-	if n, err := recordedHashes(recorded, hashes); err != nil || n != len(snap.byFn) {
-		return res, "", "", fmt.Errorf("recorded %d asset hashes for %d functions: %v", n, len(snap.byFn), err)
-	}
-	_, want, err := readTemplate(clone)
-	if err != nil {
-		return res, "", "", err
-	}
-	res.ReferenceSameTemplate = true
-	refEnvs := append(slices.Clone(env), refEnv+"="+hashes)
-	unchanged := func() error {
-		u, err := mk("patched clone: make synth, nothing changed", "synth")
-		res.PairUnchanged = append(res.PairUnchanged, u)
-		return err
-	}
-	reference := func() error {
-		before, err := snapshot(clone)
-		if err != nil {
-			return err
-		}
-		m, err := run(ctx, clone, refEnvs, "make", "synth")
-		if err != nil {
-			return err
-		}
-		b.log("run %d: %-44s %s, CPU %s (tree peak %s, largest process %s)", r, "reference: every asset built, hashes given", secs(m.Wall), secs(m.CPU), mib(m.TreePeak), mib(m.MaxSingle))
-		res.PairReference = append(res.PairReference, m)
-		after, err := snapshot(clone)
-		if err != nil {
-			return err
-		}
-		res.ReferenceRebuilt = append(res.ReferenceRebuilt, rebuilt(before, after)...)
-		if _, got, err := readTemplate(clone); err != nil || string(got) != string(want) {
-			res.ReferenceSameTemplate = false
-		}
-		return nil
-	}
-	for p := 0; p < b.pairs; p++ {
-		first, second := unchanged, reference
-		if (r+p)%2 == 0 { // alternate which goes first
-			first, second = reference, unchanged
-		}
-		if err := first(); err != nil {
-			return res, "", "", err
-		}
-		if err := second(); err != nil {
-			return res, "", "", err
-		}
-	}
 	return res, clone, source + "; fresh synth with " + cacheState, nil
 }

@@ -7,6 +7,7 @@ package stacks
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -101,7 +102,11 @@ var stageName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`)
 // destroyData ("true" to opt in to DestroyData; refused for prod).
 func ConfigForContext(stage, destroyData string) (Config, error) {
 	base := stage
-	if stage != StageProd && stage != StageDev && stageName.MatchString(stage) {
+	if stage != StageProd && stage != StageDev {
+		if rule := stageNameRule(stage); rule != "" {
+			return Config{}, fmt.Errorf("stacks: stage %q is not a valid stage name: %s (a stage is %q, %q, or a throwaway "+
+				"name of 1-20 lowercase letters, digits and dashes that starts with a letter, e.g. \"pr-42\")", stage, rule, StageDev, StageProd)
+		}
 		base = StageDev // a throwaway stage, e.g. "pr-42"
 	}
 	cfg, err := ConfigFor(base)
@@ -120,6 +125,30 @@ func ConfigForContext(stage, destroyData string) (Config, error) {
 		return Config{}, fmt.Errorf("stacks: destroyData %q is not true or false", destroyData)
 	}
 	return cfg, nil
+}
+
+// stageNameRule returns the rule of stage names that name breaks, or "" when
+// it is a valid throwaway stage name (stageName).
+func stageNameRule(name string) string {
+	switch {
+	case name == "":
+		return "it is empty"
+	case len(name) > 20:
+		return fmt.Sprintf("it has %d characters, more than 20", len(name))
+	case strings.ToLower(name) != name:
+		return "it has uppercase letters (stage names are lowercase: they name stacks and resources)"
+	case name[0] < 'a' || name[0] > 'z':
+		return fmt.Sprintf("it starts with %q, not a letter", name[0])
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return fmt.Sprintf("it has %q, which is not a lowercase letter, a digit or a dash", r)
+		}
+	}
+	if !stageName.MatchString(name) {
+		return "it does not match " + stageName.String()
+	}
+	return ""
 }
 
 // ConfigFor returns the configuration of a stage ("dev" or "prod"); any other

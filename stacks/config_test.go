@@ -21,8 +21,12 @@ func TestConfigForContext(t *testing.T) {
 		{name: "dev opts out explicitly", stage: "dev", destroyData: "false", wantRemoval: awscdk.RemovalPolicy_RETAIN},
 		{name: "prod refuses destroy", stage: "prod", destroyData: "true", wantErr: `destroyData=true is refused for stage "prod"`},
 		{name: "bad destroy value", stage: "dev", destroyData: "yes", wantErr: `destroyData "yes" is not true or false`},
-		{name: "bad stage name", stage: "Prod!", wantErr: `stage "Prod!" is not one of "dev", "prod"`},
-		{name: "stage name too long", stage: strings.Repeat("a", 21), wantErr: "is not one of"},
+		{name: "uppercase stage name names the lowercase rule", stage: "Prod", wantErr: `stage "Prod" is not a valid stage name: it has uppercase letters`},
+		{name: "stage name with a bad character", stage: "pr_42", wantErr: `it has '_', which is not a lowercase letter, a digit or a dash`},
+		{name: "stage name starting with a digit", stage: "42", wantErr: `it starts with '4', not a letter`},
+		{name: "empty stage name", stage: "", wantErr: "it is empty"},
+		{name: "stage name too long", stage: strings.Repeat("a", 21), wantErr: "it has 21 characters, more than 20"},
+		{name: "the message says what is allowed", stage: "Prod!", wantErr: `a stage is "dev", "prod", or a throwaway name of 1-20 lowercase letters`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

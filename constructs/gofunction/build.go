@@ -10,10 +10,12 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // BuildFlags are the flags every function is built with: no RPC shim
@@ -21,11 +23,35 @@ import (
 // stripped symbols. They are part of the asset hash.
 var BuildFlags = []string{"-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-ldflags", "-s -w"}
 
-// placeholder is what an asset's bootstrap holds between staging and the end
-// of its build. A bootstrap with this content is a build that never finished
-// (the process was killed): such an asset directory is removed at the next
-// synth so that it is built again.
+// placeholder starts what an asset's bootstrap holds between staging and the
+// end of its build; a line naming the process that stages it follows
+// (placeholderFor). A placeholder whose process is gone is a build that
+// never finished (the synth was killed): such an asset directory is removed
+// at the next synth so that it is built again. One whose process still runs
+// belongs to another synth writing to the same output directory, and is
+// left alone.
 const placeholder = "gofunction: build in progress\n"
+
+// placeholderFor is the placeholder written by this process.
+func placeholderFor() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%spid=%d host=%s\n", placeholder, os.Getpid(), host)
+}
+
+// placeholderOwner returns the process named in a placeholder, and whether
+// that process still runs on this machine. A placeholder without an owner
+// (written by an older gofunction) has none that runs.
+func placeholderOwner(content string) (pid int, running bool) {
+	rest, _ := strings.CutPrefix(content, placeholder)
+	var host string
+	if n, _ := fmt.Sscanf(strings.TrimSpace(rest), "pid=%d host=%s", &pid, &host); n < 1 {
+		return 0, false
+	}
+	if me, _ := os.Hostname(); host != "" && host != me {
+		return pid, true // another machine's synth on a shared disk: not ours to judge
+	}
+	return pid, pid == os.Getpid() || processRunning(pid)
+}
 
 // target is one Go main package to build for one platform.
 type target struct {
@@ -39,31 +65,29 @@ type target struct {
 // main module (or of a local replacement) that the entry imports, directly or
 // not, and the path@version of every other module it links. Paths are taken
 // relative to the module root, so two checkouts at different paths agree.
-func sourceHash(t target) (string, error) {
-	env := buildEnv(t.goarch)
+//
+// The packages come from `go list -deps`, asked once per scope (the stage
+// whose functions are being defined), module and architecture for the entry
+// and every package beside it (./functions/... for ./functions/api): the
+// other functions of an app usually sit there, so one go command answers
+// for all of them. A nil scope lists the entry alone.
+func sourceHash(scope any, t target) (string, error) {
 	goVersion, err := goVersionOf(t.moduleDir)
 	if err != nil {
 		return "", err
 	}
-	out, err := goOutput(t.moduleDir, env, "list", "-deps", "-tags", "lambda.norpc",
-		"-json=ImportPath,Dir,Standard,Module,GoFiles,CgoFiles,SFiles,HFiles,SysoFiles,EmbedFiles,Error", t.pkg)
+	l, err := listingFor(scope, t)
+	if err != nil {
+		return "", err
+	}
+	closure, err := l.closure(t)
 	if err != nil {
 		return "", err
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "go=%s\ngoos=linux\ngoarch=%s\ncgo=0\nflags=%q\ngoflags=%s\n",
 		strings.TrimSpace(goVersion), t.goarch, BuildFlags, os.Getenv("GOFLAGS"))
-	dec := json.NewDecoder(strings.NewReader(out))
-	for {
-		var p listedPackage
-		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			return "", fmt.Errorf("read go list output for %s: %w", t.pkg, err)
-		}
-		if p.Error != nil {
-			return "", fmt.Errorf("package %s: %s", p.ImportPath, p.Error.Err)
-		}
+	for _, p := range closure {
 		if p.Standard {
 			continue // decided by the Go version
 		}
@@ -83,11 +107,10 @@ func sourceHash(t target) (string, error) {
 		files := append(append(append(append(append(append([]string{}, p.GoFiles...), p.CgoFiles...), p.SFiles...), p.HFiles...), p.SysoFiles...), p.EmbedFiles...)
 		sort.Strings(files)
 		for _, f := range files {
-			data, err := os.ReadFile(filepath.Join(p.Dir, f))
+			sum, err := l.fileSum(filepath.Join(p.Dir, f))
 			if err != nil {
 				return "", fmt.Errorf("hash %s: %w", p.ImportPath, err)
 			}
-			sum := sha256.Sum256(data)
 			fmt.Fprintf(h, "file %s %x\n", filepath.ToSlash(f), sum)
 		}
 	}
@@ -105,7 +128,9 @@ type listedPackage struct {
 	HFiles     []string
 	SysoFiles  []string
 	EmbedFiles []string
+	Deps       []string
 	Error      *struct{ Err string }
+	DepsErrors []*struct{ Err string }
 }
 
 type listedModule struct {
@@ -113,6 +138,166 @@ type listedModule struct {
 	Version   string
 	GoVersion string
 	Replace   *listedModule
+}
+
+// listing is one `go list -e -deps` answer: the listed packages and all
+// their dependencies, by import path.
+type listing struct {
+	modulePath string
+	pkgs       map[string]*listedPackage
+	mu         sync.Mutex
+	sums       map[string][sha256.Size]byte // file hashes, read once per listing
+}
+
+type listingKey struct {
+	scope             any
+	moduleDir, goarch string
+	pattern           string
+}
+
+// keepListings bounds the listings kept: a process that defines many apps
+// (a test binary) lists again for an app it comes back to after that many.
+const keepListings = 8
+
+var (
+	listingsMu    sync.Mutex
+	listings      = map[listingKey]*listing{}
+	listingsOrder []listingKey // oldest first
+	goListRuns    atomic.Int64 // go list commands run, for tests
+)
+
+// listingFor returns the listing that covers t in scope, running go list
+// when none does yet.
+func listingFor(scope any, t target) (*listing, error) {
+	if scope == nil {
+		return list(t, t.pkg)
+	}
+	pattern := t.pkg
+	if parent := path.Dir(path.Clean(t.pkg)); parent != "." && !path.IsAbs(parent) {
+		pattern = "./" + parent + "/..." // "./" makes it a directory pattern
+	}
+	k := listingKey{scope, t.moduleDir, t.goarch, pattern}
+	listingsMu.Lock()
+	defer listingsMu.Unlock()
+	if l, ok := listings[k]; ok {
+		if _, covered := l.pkgs[l.importPath(t.pkg)]; covered {
+			return l, nil
+		}
+	}
+	patterns := []string{t.pkg}
+	if pattern != t.pkg {
+		patterns = append(patterns, pattern)
+	}
+	l, err := list(t, patterns...)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := listings[k]; !ok {
+		listingsOrder = append(listingsOrder, k)
+	}
+	listings[k] = l
+	for len(listingsOrder) > keepListings {
+		delete(listings, listingsOrder[0])
+		listingsOrder = listingsOrder[1:]
+	}
+	return l, nil
+}
+
+// list runs `go list -e -deps` for patterns in t's module and architecture.
+func list(t target, patterns ...string) (*listing, error) {
+	modPath, err := modulePathOf(t.moduleDir)
+	if err != nil {
+		return nil, err
+	}
+	args := append([]string{"list", "-e", "-deps", "-tags", "lambda.norpc",
+		"-json=ImportPath,Dir,Standard,Module,GoFiles,CgoFiles,SFiles,HFiles,SysoFiles,EmbedFiles,Deps,Error,DepsErrors"}, patterns...)
+	goListRuns.Add(1)
+	out, err := goOutput(t.moduleDir, buildEnv(t.goarch), args...)
+	if err != nil {
+		return nil, err
+	}
+	l := &listing{modulePath: modPath, pkgs: map[string]*listedPackage{}, sums: map[string][sha256.Size]byte{}}
+	dec := json.NewDecoder(strings.NewReader(out))
+	for {
+		var p listedPackage
+		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("read go list output for %s: %w", strings.Join(patterns, " "), err)
+		}
+		l.pkgs[p.ImportPath] = &p
+	}
+	return l, nil
+}
+
+// importPath is the import path of pkg, a directory relative to the
+// module root ("./functions/api").
+func (l *listing) importPath(pkg string) string {
+	rel := strings.TrimPrefix(path.Clean(pkg), "./")
+	if rel == "." {
+		return l.modulePath
+	}
+	return l.modulePath + "/" + rel
+}
+
+// closure returns t's package and every package it depends on, sorted by
+// import path, or the first error go list reported for any of them.
+func (l *listing) closure(t target) ([]*listedPackage, error) {
+	root, ok := l.pkgs[l.importPath(t.pkg)]
+	if !ok {
+		return nil, fmt.Errorf("go list did not list %s", t.pkg)
+	}
+	if root.Error != nil {
+		return nil, fmt.Errorf("package %s: %s", root.ImportPath, root.Error.Err)
+	}
+	for _, e := range root.DepsErrors {
+		return nil, fmt.Errorf("package %s: %s", root.ImportPath, e.Err)
+	}
+	out := []*listedPackage{root}
+	for _, ip := range root.Deps {
+		p, ok := l.pkgs[ip]
+		if !ok {
+			return nil, fmt.Errorf("package %s: go list did not list its dependency %s", root.ImportPath, ip)
+		}
+		if p.Error != nil {
+			return nil, fmt.Errorf("package %s: %s", p.ImportPath, p.Error.Err)
+		}
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ImportPath < out[j].ImportPath })
+	return out, nil
+}
+
+// fileSum returns the SHA-256 of the file at path, read once per listing.
+func (l *listing) fileSum(path string) ([sha256.Size]byte, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if s, ok := l.sums[path]; ok {
+		return s, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return [sha256.Size]byte{}, err
+	}
+	s := sha256.Sum256(data)
+	l.sums[path] = s
+	return s, nil
+}
+
+// modulePathOf returns the module path declared in dir/go.mod.
+func modulePathOf(dir string) (string, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+	if err != nil {
+		return "", err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "module"); ok && (rest == "" || rest[0] == ' ' || rest[0] == '\t') {
+			if p := strings.Trim(strings.TrimSpace(rest), `"`); p != "" {
+				return p, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("%s has no module line", filepath.Join(dir, "go.mod"))
 }
 
 var goVersions sync.Map // module directory -> GOVERSION (go.mod's toolchain line may choose it)
@@ -153,7 +338,10 @@ func goOutput(dir string, env []string, args ...string) (string, error) {
 // is needed (at synth, when the construct tree is validated) starts one
 // `go build` per module and architecture for every build registered so far.
 // One go command compiles shared packages once and builds the packages in
-// parallel, so five functions cost little more than one.
+// parallel, so five functions cost little more than one. (Starting each build
+// at staging, to overlap it with the rest of construction, was measured
+// slower on a loaded 2-core machine: the compiler took the CPU the jsii
+// round trips of construction wait for.)
 type builder struct {
 	mu      sync.Mutex
 	pending map[batchKey][]*build
@@ -248,7 +436,7 @@ func runBatch(batch []*build) {
 // goBuild compiles the batch into a new scratch directory beside the first
 // asset directory (same file system, so install is a rename) and returns it.
 func goBuild(batch []*build) (string, error) {
-	scratch, err := os.MkdirTemp(filepath.Dir(batch[0].assetDir), ".gofunction-build-")
+	scratch, err := os.MkdirTemp(filepath.Dir(batch[0].assetDir), fmt.Sprintf(".gofunction-build-%d-", os.Getpid()))
 	if err != nil {
 		return "", fmt.Errorf("create build directory: %w", err)
 	}
@@ -285,39 +473,58 @@ func install(binary, assetDir string) error {
 
 // writePlaceholder marks dir as an asset whose build has not finished yet.
 func writePlaceholder(dir string) error {
-	return os.WriteFile(filepath.Join(dir, "bootstrap"), []byte(placeholder), 0o755)
+	return os.WriteFile(filepath.Join(dir, "bootstrap"), []byte(placeholderFor()), 0o755)
 }
 
 var swept sync.Map // asset output directories already swept in this process
 
 // sweepUnfinished removes, once per process and directory, asset directories
-// of outdir whose bootstrap is still a placeholder: builds of an earlier synth
-// that was killed before they finished. CDK skips bundling when an asset's
-// directory exists, so a leftover placeholder would otherwise be deployed.
+// of outdir whose bootstrap is still the placeholder of a process that is
+// gone: builds of an earlier synth that was killed before they finished
+// (CDK skips bundling when an asset's directory exists, so such a leftover
+// would otherwise be deployed), and the scratch directories of such builds.
+// What another running synth stages in the same directory stays.
 func sweepUnfinished(outdir string) {
 	if _, loaded := swept.LoadOrStore(outdir, true); loaded {
 		return
 	}
 	matches, _ := filepath.Glob(filepath.Join(outdir, "asset.*", "bootstrap"))
 	for _, m := range matches {
-		if isPlaceholder(m) {
-			os.RemoveAll(filepath.Dir(m))
+		if content, ok := readPlaceholder(m); ok {
+			if _, running := placeholderOwner(content); !running {
+				os.RemoveAll(filepath.Dir(m))
+			}
 		}
 	}
 	leftovers, _ := filepath.Glob(filepath.Join(outdir, ".gofunction-build-*"))
 	for _, l := range leftovers {
+		var pid int
+		if _, err := fmt.Sscanf(strings.TrimPrefix(filepath.Base(l), ".gofunction-build-"), "%d-", &pid); err == nil &&
+			(pid == os.Getpid() || processRunning(pid)) {
+			continue
+		}
 		os.RemoveAll(l)
 	}
 }
 
-// isPlaceholder reports whether the file at path is a placeholder bootstrap.
-func isPlaceholder(path string) bool {
+// readPlaceholder returns the content of the file at path when it is a
+// placeholder bootstrap.
+func readPlaceholder(path string) (string, bool) {
 	fi, err := os.Stat(path)
-	if err != nil || fi.Size() != int64(len(placeholder)) {
-		return false
+	if err != nil || fi.Size() > 512 {
+		return "", false
 	}
 	data, err := os.ReadFile(path)
-	return err == nil && string(data) == placeholder
+	if err != nil || !strings.HasPrefix(string(data), placeholder) {
+		return "", false
+	}
+	return string(data), true
+}
+
+// isPlaceholder reports whether the file at path is a placeholder bootstrap.
+func isPlaceholder(path string) bool {
+	_, ok := readPlaceholder(path)
+	return ok
 }
 
 // absPath returns path made absolute and clean (path itself if that fails),

@@ -19,6 +19,7 @@ package gofunction
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -190,12 +191,13 @@ func New(scope constructs.Construct, id *string, props *Props) *Function {
 	// grants on every log group in the account.
 	logGroup.GrantWrite(role)
 
-	outdir := *awscdk.Stage_Of(c).AssetOutdir()
+	stage := awscdk.Stage_Of(c)
+	outdir := *stage.AssetOutdir()
 	sweepUnfinished(outdir)
 	b := &bundler{outdir: outdir}
 	hash, err := "", error(nil)
 	if p.Entry != nil {
-		hash, err = b.prepare(*p.Entry, goarch)
+		hash, err = b.prepare(stage, *p.Entry, goarch)
 	}
 	var asset awss3assets.Asset
 	var code awslambda.Code
@@ -329,8 +331,9 @@ type bundler struct {
 	asset  awss3assets.Asset
 }
 
-// prepare resolves entry to its module and computes the asset hash.
-func (b *bundler) prepare(entry, goarch string) (string, error) {
+// prepare resolves entry to its module and computes the asset hash; the
+// functions of one stage share their `go list` (see sourceHash).
+func (b *bundler) prepare(stage awscdk.Stage, entry, goarch string) (string, error) {
 	if entry == "" {
 		return "", fmt.Errorf("gofunction: Entry is empty")
 	}
@@ -344,7 +347,7 @@ func (b *bundler) prepare(entry, goarch string) (string, error) {
 		return "", fmt.Errorf("gofunction: Entry %q: %v", entry, err)
 	}
 	b.target = target{moduleDir: root, pkg: "./" + filepath.ToSlash(rel), goarch: goarch}
-	hash, err := sourceHash(b.target)
+	hash, err := sourceHash(stage, b.target)
 	if err != nil {
 		return "", fmt.Errorf("gofunction: Entry %q: %v", entry, err)
 	}
@@ -380,10 +383,13 @@ func (v *validation) Validate() *[]*string {
 		if err := builds.wait(bd); err != nil {
 			out = append(out, jsii.String(fmt.Sprintf("gofunction: build of %s failed: %v", v.bundler.target.pkg, err)))
 		}
-	} else if isPlaceholder(filepath.Join(dir, "bootstrap")) {
-		// Staged by this process, but not through TryBundle of this process's
-		// registry: never ship it.
-		out = append(out, jsii.String(fmt.Sprintf("gofunction: asset %s of %s holds no binary; delete it and synth again", dir, v.bundler.target.pkg)))
+	} else if content, ok := readPlaceholder(filepath.Join(dir, "bootstrap")); ok {
+		// Not built by this process: never ship it.
+		if pid, running := placeholderOwner(content); running && pid != os.Getpid() {
+			out = append(out, jsii.String(fmt.Sprintf("gofunction: asset %s of %s is being built by another synth writing to the same output directory (%s); synth again when it is done, or delete the directory if no such synth runs", dir, v.bundler.target.pkg, strings.TrimSpace(strings.TrimPrefix(content, placeholder)))))
+		} else {
+			out = append(out, jsii.String(fmt.Sprintf("gofunction: asset %s of %s holds no binary; delete it and synth again", dir, v.bundler.target.pkg)))
+		}
 	}
 	return &out
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -303,18 +304,18 @@ func TestUnchangedFunctionIsNotRebuilt(t *testing.T) {
 }
 
 func TestHashIsIndependentOfCheckoutPath(t *testing.T) {
-	h1, err := sourceHash(target{moduleDir: copyModule(t), pkg: "./fn/a", goarch: "arm64"})
+	h1, err := sourceHash(nil, target{moduleDir: copyModule(t), pkg: "./fn/a", goarch: "arm64"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h2, err := sourceHash(target{moduleDir: copyModule(t), pkg: "./fn/a", goarch: "arm64"})
+	h2, err := sourceHash(nil, target{moduleDir: copyModule(t), pkg: "./fn/a", goarch: "arm64"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if h1 != h2 {
 		t.Errorf("got %s and %s for copies at different paths, want equal", h1, h2)
 	}
-	h3, err := sourceHash(target{moduleDir: copyModule(t), pkg: "./fn/a", goarch: "amd64"})
+	h3, err := sourceHash(nil, target{moduleDir: copyModule(t), pkg: "./fn/a", goarch: "amd64"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -401,4 +402,95 @@ func TestAlarms(t *testing.T) {
 		"Dimensions": []any{map[string]any{"Name": "FunctionName", "Value": map[string]any{"Ref": quietID}}},
 		"Threshold":  DefaultTimeoutSeconds * 1000 * DurationAlarmPercent / 100,
 	})
+}
+
+// TestOneGoListPerStage: the functions of one stage share one `go list`
+// (the entry and the packages beside it), and each function's hash is the
+// one a listing of that function alone gives: same packages, same files.
+// A broken package beside them fails only its own function.
+func TestOneGoListPerStage(t *testing.T) {
+	mod := copyModule(t)
+	if err := os.MkdirAll(filepath.Join(mod, "fn", "c"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(mod, "fn", "c", "main.go"), []byte("package main\n\nimport _ \"example.com/mod/nosuch\"\n\nfunc main() {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	scope := new(int) // any comparable value stands for a stage
+	before := goListRuns.Load()
+	for _, pkg := range []string{"./fn/a", "./fn/b"} {
+		tg := target{moduleDir: mod, pkg: pkg, goarch: "arm64"}
+		got, err := sourceHash(scope, tg)
+		if err != nil {
+			t.Fatalf("%s: %v", pkg, err)
+		}
+		alone, err := sourceHash(nil, tg)
+		if err != nil {
+			t.Fatalf("%s alone: %v", pkg, err)
+		}
+		if got != alone {
+			t.Errorf("%s: got hash %s from the shared listing, want %s as listed alone", pkg, got, alone)
+		}
+	}
+	// Two functions, each also listed alone: 1 shared + 2 single listings.
+	if runs := goListRuns.Load() - before; runs != 3 {
+		t.Errorf("go list ran %d times, want 3 (one for the stage, one per function listed alone)", runs)
+	}
+	if _, err := sourceHash(scope, target{moduleDir: mod, pkg: "./fn/c", goarch: "arm64"}); err == nil || !strings.Contains(err.Error(), "nosuch") {
+		t.Errorf("broken fn/c: got error %v, want one naming the missing import", err)
+	}
+}
+
+// TestSweepLeavesOtherRunningSynthsAlone: two synths writing to one output
+// directory (two checkouts' tests sharing a folder, or `make synth` twice at
+// once) must not delete each other's builds in progress. Only placeholders
+// and scratch directories of processes that are gone are swept.
+func TestSweepLeavesOtherRunningSynthsAlone(t *testing.T) {
+	outdir := t.TempDir()
+	host, _ := os.Hostname()
+	gone := exec.Command("go", "version")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	deadPID := gone.ProcessState.Pid()
+	running := exec.Command("sleep", "60")
+	if err := running.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { running.Process.Kill(); running.Wait() })
+	livePID := running.Process.Pid
+
+	assets := map[string]string{
+		"asset.live":    fmt.Sprintf("%spid=%d host=%s\n", placeholder, livePID, host),
+		"asset.dead":    fmt.Sprintf("%spid=%d host=%s\n", placeholder, deadPID, host),
+		"asset.old":     placeholder, // written by an older gofunction: no owner
+		"asset.built":   "\x7fELF not a placeholder",
+		"asset.foreign": fmt.Sprintf("%spid=%d host=%s\n", placeholder, deadPID, "another-machine"),
+	}
+	for dir, content := range assets {
+		if err := os.MkdirAll(filepath.Join(outdir, dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(outdir, dir, "bootstrap"), []byte(content), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range []string{fmt.Sprintf(".gofunction-build-%d-1", livePID), fmt.Sprintf(".gofunction-build-%d-2", deadPID), ".gofunction-build-3"} {
+		if err := os.MkdirAll(filepath.Join(outdir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sweepUnfinished(outdir)
+	for _, tt := range []struct {
+		dir  string
+		keep bool
+	}{
+		{"asset.live", true}, {"asset.dead", false}, {"asset.old", false}, {"asset.built", true}, {"asset.foreign", true},
+		{fmt.Sprintf(".gofunction-build-%d-1", livePID), true}, {fmt.Sprintf(".gofunction-build-%d-2", deadPID), false}, {".gofunction-build-3", false},
+	} {
+		_, err := os.Stat(filepath.Join(outdir, tt.dir))
+		if kept := err == nil; kept != tt.keep {
+			t.Errorf("%s: kept %t, want %t", tt.dir, kept, tt.keep)
+		}
+	}
 }

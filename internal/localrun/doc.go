@@ -4,7 +4,7 @@
 // (Build), runs it under the Lambda Runtime Interface Emulator (Emulator),
 // serves an HTTP API through it as API Gateway would (APIProxy), and provides
 // the local stand-ins it talks to: dynalite for DynamoDB (Dynalite), gofakes3
-// for S3 (NewFakeS3) and a recording fake for SQS (FakeSQS). It also makes
+// for S3 (FakeS3Server) and a recording fake for SQS (FakeSQS). It also makes
 // events in the shapes AWS sends (SampleEvents, StreamRecord, SQSMessages,
 // ObjectCreated, Scheduled).
 //

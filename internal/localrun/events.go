@@ -6,11 +6,14 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -318,22 +321,53 @@ func SampleEvents(a *Assembly, serviceStack string) (map[string][]byte, error) {
 	return out, nil
 }
 
-// WriteSampleEvents writes SampleEvents into dir and returns the paths written.
-func WriteSampleEvents(a *Assembly, serviceStack, dir string) ([]string, error) {
-	evs, err := SampleEvents(a, serviceStack)
-	if err != nil {
-		return nil, err
+// WriteSampleEvents writes events (file name -> content, as SampleEvents
+// returns them) into dir, or only those named in names ("kitchen.json"),
+// and returns the paths it wrote and the paths it kept. An existing file is
+// kept: it may be a user's edited event; overwrite replaces it. A name with
+// no event is an error that lists the events there are.
+func WriteSampleEvents(events map[string][]byte, dir string, overwrite bool, names ...string) (written, kept []string, err error) {
+	if len(names) == 0 {
+		for name := range events {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if _, ok := events[name]; !ok {
+			var have []string
+			for n := range events {
+				have = append(have, n)
+			}
+			slices.Sort(have)
+			return written, kept, fmt.Errorf("no sample event %s (there are %s)", name, strings.Join(have, ", "))
+		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var paths []string
-	for name, b := range evs {
+	for _, name := range names {
 		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			return nil, err
+		flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
+		if overwrite {
+			flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 		}
-		paths = append(paths, p)
+		f, err := os.OpenFile(p, flags, 0o644)
+		if errors.Is(err, fs.ErrExist) {
+			kept = append(kept, p)
+			continue
+		}
+		if err != nil {
+			return written, kept, err
+		}
+		_, werr := f.Write(events[name])
+		if cerr := f.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			return written, kept, werr
+		}
+		written = append(written, p)
 	}
-	return paths, nil
+	return written, kept, nil
 }

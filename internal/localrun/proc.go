@@ -3,11 +3,13 @@ package localrun
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os/exec"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -123,11 +125,49 @@ func freeAddrs(n int) ([]string, error) {
 	return addrs, nil
 }
 
-// listen listens on 127.0.0.1:port (port 0: a free one).
+// listen listens on 127.0.0.1:port (port 0: a free one). A port another
+// process holds is a *PortInUseError.
 func listen(port int) (net.Listener, error) {
 	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, &PortInUseError{Port: port, Err: err}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("listen on 127.0.0.1:%d: %w", port, err)
 	}
 	return ln, nil
+}
+
+// PortInUseError is the error of Serve (and CheckPort) when another process
+// listens on the port asked for.
+type PortInUseError struct {
+	Port int
+	Err  error
+}
+
+func (e *PortInUseError) Error() string {
+	return fmt.Sprintf("port %d on 127.0.0.1 is taken by another process", e.Port)
+}
+
+func (e *PortInUseError) Unwrap() error { return e.Err }
+
+// CheckPort reports whether port on 127.0.0.1 can be listened on now (a
+// *PortInUseError when it is taken), so a command can say so before it
+// starts anything.
+func CheckPort(port int) error {
+	ln, err := listen(port)
+	if err != nil {
+		return err
+	}
+	return ln.Close()
+}
+
+// FreePort returns a port on 127.0.0.1 that is free now.
+func FreePort() (int, error) {
+	ln, err := listen(0)
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
 }

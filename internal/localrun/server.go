@@ -17,9 +17,13 @@ import (
 type Server struct {
 	// Endpoint is the server's base URL, "http://127.0.0.1:PORT".
 	Endpoint string
+	port     int
 	srv      *http.Server
 	done     chan struct{}
 }
+
+// Port is the port the server listens on.
+func (s *Server) Port() int { return s.port }
 
 // Serve serves h on 127.0.0.1:port (port 0: a free one) until Close.
 func Serve(port int, h http.Handler) (*Server, error) {
@@ -29,6 +33,7 @@ func Serve(port int, h http.Handler) (*Server, error) {
 	}
 	s := &Server{
 		Endpoint: "http://" + ln.Addr().String(),
+		port:     ln.Addr().(*net.TCPAddr).Port,
 		srv:      &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second},
 		done:     make(chan struct{}),
 	}

@@ -87,7 +87,7 @@ func startDynamo(t *testing.T) (*localrun.Dynalite, *dynamodb.Client) {
 // startS3 starts an in-memory S3 with the versioned uploads bucket.
 func startS3(t *testing.T) (string, *s3.Client) {
 	t.Helper()
-	srv, err := localrun.Serve(0, localrun.NewFakeS3().Server())
+	srv, err := localrun.Serve(0, localrun.FakeS3Server())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,10 +7,14 @@
 //	localrun services              start DynamoDB and S3 on loopback, create the
 //	                               templates' tables and buckets, seed sample data,
 //	                               run until interrupted
-//	localrun invoke -fn NAME -event FILE
+//	localrun invoke -fn NAME [-event FILE]
 //	                               build NAME for the host, run it under the
-//	                               emulator, send FILE, print the response and logs
-//	localrun events [-out DIR]     write a sample event per function
+//	                               emulator, send FILE (default events/NAME.json,
+//	                               written from the sample when missing), print
+//	                               the response and logs
+//	localrun events [-out DIR] [-force]
+//	                               write a sample event per function; existing
+//	                               files are kept unless -force
 //	localrun api [-port N]         serve the HTTP API's routes through the api function
 //
 // A function's configuration (environment, timeout, memory, log level) comes
@@ -30,6 +34,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -42,8 +47,8 @@ const usage = `usage: localrun <command> [flags]
 
 commands:
   services   start local DynamoDB and S3, create tables and buckets, seed samples
-  invoke     run one function once: -fn NAME -event FILE
-  events     write sample events: -out DIR
+  invoke     run one function once: -fn NAME [-event FILE]
+  events     write sample events (never over existing ones unless -force): -out DIR
   api        serve the HTTP API through the api function: -port N
 
 Run "localrun <command> -h" for a command's flags.
@@ -91,18 +96,68 @@ func newFlags(name string, o *options) *flag.FlagSet {
 
 // load parses args and reads the cloud assembly.
 func (o *options) load(fs *flag.FlagSet, args []string) error {
+	if err := o.parse(fs, args); err != nil {
+		return err
+	}
+	return o.loadAssembly()
+}
+
+func (o *options) parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
+	return nil
+}
+
+// loadAssembly finds the module root and reads the cloud assembly.
+func (o *options) loadAssembly() error {
 	var err error
 	if o.root, err = localrun.ModuleRoot("."); err != nil {
 		return err
 	}
 	o.asm, err = localrun.LoadAssembly(o.cdkOut)
 	return err
+}
+
+// checkFunction returns nil when the service stack has a function name, or
+// an error that lists the functions it has.
+func (o *options) checkFunction(name string) error {
+	names, err := o.asm.Functions(o.serviceStack())
+	if err != nil {
+		return err
+	}
+	if slices.Contains(names, name) {
+		return nil
+	}
+	if name == "" {
+		return fmt.Errorf("which function? %s has %s: make invoke FN=%s", o.serviceStack(), strings.Join(names, ", "), first(names))
+	}
+	return fmt.Errorf("unknown function %q: %s has %s (make invoke FN=%s)", name, o.serviceStack(), strings.Join(names, ", "), first(names))
+}
+
+func first(names []string) string {
+	if len(names) == 0 {
+		return "<name>"
+	}
+	return names[0]
+}
+
+// portTaken turns a *localrun.PortInUseError into what to do about it:
+// the make variable that chooses the port, with a port free now.
+func portTaken(err error, makeVar, target string) error {
+	var inUse *localrun.PortInUseError
+	if !errors.As(err, &inUse) {
+		return err
+	}
+	suggest := "a free port"
+	if p, ferr := localrun.FreePort(); ferr == nil {
+		suggest = strconv.Itoa(p)
+	}
+	return fmt.Errorf("%w: choose another with `make %s %s=%s` (free now), or stop the process that holds it (`lsof -i :%d` names it)",
+		err, target, makeVar, suggest, inUse.Port)
 }
 
 func (o *options) serviceStack() string { return "OrderFlow-" + o.stage + "-Service" }
@@ -147,9 +202,9 @@ func services(ctx context.Context, args []string) error {
 		return err
 	}
 	defer ddb.Stop()
-	s3srv, err := localrun.Serve(*s3Port, localrun.NewFakeS3().Server())
+	s3srv, err := localrun.Serve(*s3Port, localrun.FakeS3Server())
 	if err != nil {
-		return err
+		return portTaken(err, "S3_PORT", "local-services")
 	}
 	defer s3srv.Close()
 
@@ -327,22 +382,26 @@ func start(ctx context.Context, o *options, name string, log io.Writer) (_ *sess
 func invoke(ctx context.Context, args []string) error {
 	var o options
 	fs := newFlags("invoke", &o)
-	name := fs.String("fn", "", "function to run: api, publisher, kitchen, importer, sweeper or notifier (required)")
-	event := fs.String("event", "", "JSON event file (required; `make events` writes samples)")
+	name := fs.String("fn", "", "function to run, one of the service stack's: api, publisher, kitchen, importer, sweeper, notifier (required)")
+	event := fs.String("event", "", "JSON event file (default: EVENTS-DIR/<fn>.json, written from the sample when missing)")
+	eventsDir := fs.String("events-dir", "events", "folder of the default events")
 	fs.Var(&o.env, "env", "NAME=VALUE overriding the function's environment (repeatable)")
 	if err := o.load(fs, args); err != nil {
 		return err
 	}
-	if *name == "" || *event == "" {
-		fs.Usage()
-		return errors.New("-fn and -event are required")
+	if err := o.checkFunction(*name); err != nil {
+		return err
 	}
-	payload, err := os.ReadFile(*event)
+	eventFile, err := o.eventFile(*name, *event, *eventsDir, os.Stderr)
+	if err != nil {
+		return err
+	}
+	payload, err := os.ReadFile(eventFile)
 	if err != nil {
 		return err
 	}
 	if !json.Valid(payload) {
-		return fmt.Errorf("%s is not valid JSON", *event)
+		return fmt.Errorf("%s is not valid JSON", eventFile)
 	}
 	s, err := start(ctx, &o, *name, os.Stderr)
 	if err != nil {
@@ -385,18 +444,61 @@ func writeEvents(_ context.Context, args []string) error {
 	var o options
 	fs := newFlags("events", &o)
 	out := fs.String("out", "events", "folder to write the events into")
+	force := fs.Bool("force", false, "overwrite events that exist (they may hold your edits)")
 	if err := o.load(fs, args); err != nil {
 		return err
 	}
-	paths, err := localrun.WriteSampleEvents(o.asm, o.serviceStack(), *out)
+	evs, err := o.sampleEvents()
 	if err != nil {
 		return err
 	}
-	slices.Sort(paths)
-	for _, p := range paths {
+	written, kept, err := localrun.WriteSampleEvents(evs, *out, *force)
+	for _, p := range written {
 		fmt.Println("wrote", p)
 	}
-	return nil
+	for _, p := range kept {
+		fmt.Printf("kept  %s (it exists and may hold your edits; `make events FORCE=1` overwrites)\n", p)
+	}
+	return err
+}
+
+// sampleEvents is localrun.SampleEvents of the service stack (a variable:
+// tests replace it).
+var sampleEvents = func(o *options) (map[string][]byte, error) {
+	return localrun.SampleEvents(o.asm, o.serviceStack())
+}
+
+func (o *options) sampleEvents() (map[string][]byte, error) { return sampleEvents(o) }
+
+// eventFile returns the event file to send to function name: event when
+// given (it must exist), else dir/<name>.json, written from the sample
+// event when missing. An existing file is never overwritten.
+func (o *options) eventFile(name, event, dir string, log io.Writer) (string, error) {
+	if event != "" {
+		if _, err := os.Stat(event); err != nil {
+			return "", fmt.Errorf("event file %s: %w (`make events` writes a sample per function into events/)", event, errors.Unwrap(err))
+		}
+		return event, nil
+	}
+	p := filepath.Join(dir, name+".json")
+	if _, err := os.Stat(p); err == nil {
+		return p, nil
+	}
+	evs, err := o.sampleEvents()
+	if err != nil {
+		return "", err
+	}
+	if _, ok := evs[name+".json"]; !ok {
+		return "", fmt.Errorf("no sample event for function %s: give one with `make invoke FN=%s EVENT=path/to/event.json`", name, name)
+	}
+	written, _, err := localrun.WriteSampleEvents(evs, dir, false, name+".json")
+	if err != nil {
+		return "", err
+	}
+	for _, w := range written {
+		fmt.Fprintf(log, "wrote   %s, a sample event (edit it as you like: it is never overwritten)\n", w)
+	}
+	return p, nil
 }
 
 // api serves the HTTP API's routes until interrupted.
@@ -405,7 +507,14 @@ func api(ctx context.Context, args []string) error {
 	fs := newFlags("api", &o)
 	port := fs.Int("port", 3000, "port on 127.0.0.1")
 	fs.Var(&o.env, "env", "NAME=VALUE overriding the function's environment (repeatable)")
-	if err := o.load(fs, args); err != nil {
+	if err := o.parse(fs, args); err != nil {
+		return err
+	}
+	// Before building anything: a taken port is the most common failure.
+	if err := localrun.CheckPort(*port); err != nil {
+		return portTaken(err, "PORT", "api")
+	}
+	if err := o.loadAssembly(); err != nil {
 		return err
 	}
 	routes, err := o.asm.Routes(o.serviceStack(), "api")
@@ -424,7 +533,7 @@ func api(ctx context.Context, args []string) error {
 	proxy := &localrun.APIProxy{Router: router, Function: s.emu, Log: os.Stderr}
 	srv, err := localrun.Serve(*port, proxy)
 	if err != nil {
-		return err
+		return portTaken(err, "PORT", "api")
 	}
 	defer srv.Close()
 	fmt.Fprintf(os.Stderr, "\nHTTP API on %s (payload format 2.0; one invocation at a time), routes:\n", srv.Endpoint)
