@@ -26,7 +26,7 @@ node_modules/.installed: package.json package-lock.json
 deps: node_modules/.installed ## install the pinned CDK CLI and Node 22
 	go mod download
 
-# cdk.json runs the app through tools/cdkapp (internal/cdkapp): it compiles
+# cdk.json runs the app through tools/synthcache (internal/synthcache): it compiles
 # the app when its code changed (the first time: minutes, and it says so)
 # and reuses the last cloud assembly when no input changed.
 SYNTH_FLAGS ?=

@@ -18,7 +18,7 @@ import (
 
 // The comparison with TypeScript (section "compare", docs/bench.md): the
 // order flow and the scaling apps synthesized by the Go app (through
-// tools/cdkapp, as make synth does) and by the same apps written in
+// tools/synthcache, as make synth does) and by the same apps written in
 // TypeScript (bench/tsapp: same constructs, props and cdk-nag packs; its
 // functions already built and their hashes given, the best case for it),
 // with the same CLI, Node and flags, in interleaved pairs.
@@ -33,7 +33,7 @@ const slowSynthContext = "@aws-cdk/core.slowSynthThreshold=0"
 // compareRun is one comparison: every sample, by what was measured.
 type compareRun struct {
 	// Orderflow, the dev stage: "go" (make synth, assembly cache on),
-	// "go-uncached" (CDKAPP_CACHE=off), "ts", "cli" (the CLI reading an
+	// "go-uncached" (SYNTHCACHE_CACHE=off), "ts", "cli" (the CLI reading an
 	// existing assembly: no app), "go-onefn" (make synth after a change to
 	// functions/kitchen), "ts-onefn" (the TypeScript synth of that round),
 	// "build" (go build of kitchen after a change, the deployment's flags).
@@ -42,12 +42,12 @@ type compareRun struct {
 	Scale map[int]map[string][]measured `json:"scale"`
 	// Counters: aws-cdk-lib's timers (ms) of the uncached synths, per app.
 	Counters map[string][]map[string]float64 `json:"counters"`
-	// Timings: tools/cdkapp's own steps (CDKAPP_TIMINGS), per sample kind.
-	Timings map[string][]cdkappTimings `json:"timings"`
+	// Timings: tools/synthcache's own steps (SYNTHCACHE_TIMINGS), per sample kind.
+	Timings map[string][]synthcacheTimings `json:"timings"`
 	// GoList: gofunction's one `go list` for all functions of the stage,
 	// and the five it ran before (one per function, in a row).
 	GoListBatched, GoListEach []time.Duration
-	// LauncherBuildCheck: `go run ./tools/cdkapp -build` with nothing changed.
+	// LauncherBuildCheck: `go run ./tools/synthcache -build` with nothing changed.
 	Launcher []measured `json:"launcher"`
 	// Same: templates (and manifest) of both apps equal after hash
 	// normalization, per app; Diff says where they differ.
@@ -57,12 +57,12 @@ type compareRun struct {
 	Rebuilt [][]string `json:"rebuilt"`
 }
 
-type cdkappTimings struct {
+type synthcacheTimings struct {
 	Outcome                                          string
 	Binary, Key, Lookup, Restore, App, Record, Total float64
 }
 
-func (t *cdkappTimings) UnmarshalJSON(b []byte) error {
+func (t *synthcacheTimings) UnmarshalJSON(b []byte) error {
 	var raw struct {
 		Outcome                                                        string
 		BinaryMs, KeyMs, LookupMs, RestoreMs, AppMs, RecordMs, TotalMs float64
@@ -70,7 +70,7 @@ func (t *cdkappTimings) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
 	}
-	*t = cdkappTimings{raw.Outcome, raw.BinaryMs, raw.KeyMs, raw.LookupMs, raw.RestoreMs, raw.AppMs, raw.RecordMs, raw.TotalMs}
+	*t = synthcacheTimings{raw.Outcome, raw.BinaryMs, raw.KeyMs, raw.LookupMs, raw.RestoreMs, raw.AppMs, raw.RecordMs, raw.TotalMs}
 	return nil
 }
 
@@ -91,7 +91,7 @@ type compareBench struct {
 func newCompareBench(clone, tmp string, pairs, scalePairs int, scale []int, log func(string, ...any)) *compareBench {
 	b := &compareBench{clone: clone, tmp: tmp, pairs: pairs, scale: scale, scalePairs: scalePairs, log: log, tsDir: filepath.Join(tmp, "ts")}
 	b.res = compareRun{Samples: map[string][]measured{}, Scale: map[int]map[string][]measured{}, Counters: map[string][]map[string]float64{},
-		Timings: map[string][]cdkappTimings{}, Same: map[string]bool{}, Diff: map[string]string{}}
+		Timings: map[string][]synthcacheTimings{}, Same: map[string]bool{}, Diff: map[string]string{}}
 	b.goEnv = cleanEnv()
 	bin := filepath.Join(clone, "node_modules", ".bin")
 	b.cliEnv = cleanEnv("JSII_NODE="+filepath.Join(bin, "node"), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20", "CDK_DISABLE_CLI_TELEMETRY=true")
@@ -160,12 +160,12 @@ func (b *compareBench) add(kind string, m measured) {
 // ---- the Go side ----
 
 // goSynth runs make synth in the clone with extra environment variables and
-// returns the measurement and cdkapp's timings.
+// returns the measurement and synthcache's timings.
 func (b *compareBench) goSynth(ctx context.Context, kind string, extraEnv []string, flags ...string) (measured, error) {
-	timings := filepath.Join(b.tmp, "cdkapp-timings.json")
+	timings := filepath.Join(b.tmp, "synthcache-timings.json")
 	os.Remove(timings)
 	env := append(slices.Clone(b.goEnv), extraEnv...)
-	env = append(env, "CDKAPP_TIMINGS="+timings)
+	env = append(env, "SYNTHCACHE_TIMINGS="+timings)
 	args := []string{"synth"}
 	if len(flags) > 0 {
 		args = append(args, "SYNTH_FLAGS="+strings.Join(flags, " "))
@@ -175,7 +175,7 @@ func (b *compareBench) goSynth(ctx context.Context, kind string, extraEnv []stri
 		return m, err
 	}
 	if raw, err := os.ReadFile(timings); err == nil {
-		var t cdkappTimings
+		var t synthcacheTimings
 		if json.Unmarshal(raw, &t) == nil {
 			b.res.Timings[kind] = append(b.res.Timings[kind], t)
 		}
@@ -374,7 +374,7 @@ func main() {
 	if err := json.Unmarshal(raw, &cdkJSON); err != nil {
 		return err
 	}
-	out, _ := json.MarshalIndent(map[string]any{"app": "go run ../tools/cdkapp -pkg ./" + scaleDir + "/app", "context": cdkJSON["context"]}, "", "  ")
+	out, _ := json.MarshalIndent(map[string]any{"app": "go run ../tools/synthcache -pkg ./" + scaleDir + "/app", "context": cdkJSON["context"]}, "", "  ")
 	return os.WriteFile(filepath.Join(root, "cdk.json"), out, 0o644)
 }
 
@@ -477,7 +477,7 @@ func firstDifference(a, b string) string {
 // check, gofunction's go list, batched and one by one.
 func (b *compareBench) components(ctx context.Context) error {
 	for i := 0; i < 3; i++ {
-		m, err := run(ctx, b.clone, b.goEnv, "go", "run", "./tools/cdkapp", "-build")
+		m, err := run(ctx, b.clone, b.goEnv, "go", "run", "./tools/synthcache", "-build")
 		if err != nil {
 			return err
 		}
@@ -546,7 +546,7 @@ func (b *compareBench) round(ctx context.Context, r int) error {
 	// Uncached: the whole CDK app runs, with aws-cdk-lib's timers on.
 	err = pair(func() error {
 		os.Remove(filepath.Join(goOut, "performance-counters.json"))
-		m, err := b.goSynth(ctx, "go-uncached", []string{"CDKAPP_CACHE=off"}, "-c", slowSynthContext)
+		m, err := b.goSynth(ctx, "go-uncached", []string{"SYNTHCACHE_CACHE=off"}, "-c", slowSynthContext)
 		b.add("go-uncached", m)
 		if c, cerr := readCounters(goOut); cerr == nil {
 			b.res.Counters["go"] = append(b.res.Counters["go"], c)
@@ -627,7 +627,7 @@ func (b *compareBench) scaleRound(ctx context.Context, r, n int) error {
 		case "go":
 			m, err = b.goScaleSynth(ctx, n)
 		case "go-uncached":
-			m, err = b.goScaleSynth(ctx, n, "CDKAPP_CACHE=off")
+			m, err = b.goScaleSynth(ctx, n, "SYNTHCACHE_CACHE=off")
 		case "ts":
 			m, err = b.tsSynth(ctx, "scale", "-c", fmt.Sprintf("functions=%d", n))
 		}
@@ -745,7 +745,7 @@ func renderCompare(row func(a, b, c, d string), c compareRun) {
 			ratio(medianDur(cpus(s["go"])), medianDur(cpus(s["ts"])))), "<= 1.0x", verdict(r <= 1, over(r, 1, "x")))
 
 	goN, tsN := medianDur(walls(s["go-uncached"])), medianDur(walls(s["ts-uncached"]))
-	row(fmt.Sprintf("Compare: the whole app runs: Go with CDKAPP_CACHE=off vs TypeScript (%d pairs)", len(s["go-uncached"])),
+	row(fmt.Sprintf("Compare: the whole app runs: Go with SYNTHCACHE_CACHE=off vs TypeScript (%d pairs)", len(s["go-uncached"])),
 		fmt.Sprintf("Go %s vs TypeScript %s: %.2fx wall, %.2fx CPU", figure(s["go-uncached"]), figure(s["ts-uncached"]), ratio(goN, tsN),
 			ratio(medianDur(cpus(s["go-uncached"])), medianDur(cpus(s["ts-uncached"])))), "", "")
 
@@ -793,8 +793,8 @@ func renderCompare(row func(a, b, c, d string), c compareRun) {
 
 	// Components.
 	row("Component: the CDK CLI alone, reading the assembly that is there (`cdk synth --app cdk.out`)", figure(s["cli"]), "", "")
-	row("Component: `go run ./tools/cdkapp -build`, nothing changed (go command + app binary check)", figure(c.Launcher), "", "")
-	step := func(kind string, f func(cdkappTimings) float64) string {
+	row("Component: `go run ./tools/synthcache -build`, nothing changed (go command + app binary check)", figure(c.Launcher), "", "")
+	step := func(kind string, f func(synthcacheTimings) float64) string {
 		var xs []float64
 		for _, t := range c.Timings[kind] {
 			xs = append(xs, f(t))
@@ -804,15 +804,15 @@ func renderCompare(row func(a, b, c, d string), c compareRun) {
 		}
 		return medianMs(xs)
 	}
-	row("Component: tools/cdkapp steps of an unchanged synth (CDKAPP_TIMINGS)",
+	row("Component: tools/synthcache steps of an unchanged synth (SYNTHCACHE_TIMINGS)",
 		fmt.Sprintf("binary check %s, key (every file of the module, environment) %s, lookup %s, restore %s; total %s",
-			step("go", func(t cdkappTimings) float64 { return t.Binary }), step("go", func(t cdkappTimings) float64 { return t.Key }),
-			step("go", func(t cdkappTimings) float64 { return t.Lookup }), step("go", func(t cdkappTimings) float64 { return t.Restore }),
-			step("go", func(t cdkappTimings) float64 { return t.Total })), "", "")
-	row("Component: tools/cdkapp steps with the whole app running (CDKAPP_CACHE=off)",
+			step("go", func(t synthcacheTimings) float64 { return t.Binary }), step("go", func(t synthcacheTimings) float64 { return t.Key }),
+			step("go", func(t synthcacheTimings) float64 { return t.Lookup }), step("go", func(t synthcacheTimings) float64 { return t.Restore }),
+			step("go", func(t synthcacheTimings) float64 { return t.Total })), "", "")
+	row("Component: tools/synthcache steps with the whole app running (SYNTHCACHE_CACHE=off)",
 		fmt.Sprintf("binary check %s, the app %s; one function changed: the app %s, key and record %s",
-			step("go-uncached", func(t cdkappTimings) float64 { return t.Binary }), step("go-uncached", func(t cdkappTimings) float64 { return t.App }),
-			step("go-onefn", func(t cdkappTimings) float64 { return t.App }), step("go-onefn", func(t cdkappTimings) float64 { return t.Key + t.Record })), "", "")
+			step("go-uncached", func(t synthcacheTimings) float64 { return t.Binary }), step("go-uncached", func(t synthcacheTimings) float64 { return t.App }),
+			step("go-onefn", func(t synthcacheTimings) float64 { return t.App }), step("go-onefn", func(t synthcacheTimings) float64 { return t.Key + t.Record })), "", "")
 	counter := func(app, name string) string {
 		var xs []float64
 		for _, c := range c.Counters[app] {

@@ -114,7 +114,11 @@ func render(in inputs) string {
 		return fmt.Sprintf("%s of %s", num(m.pubConc), num(m.shards*in.prod.PublisherParallelization))
 	})
 	row("kitchen concurrency, one message per invocation (cap: KitchenMaxConcurrency "+num(in.prod.KitchenMaxConcurrency)+")", func(m rateModel) string { return num(m.kitchenConc) })
-	row("notifier concurrency (issue 10; not measured: the kitchen's figure stands in)", func(m rateModel) string { return num(m.notConc) })
+	notLabel := "notifier concurrency"
+	if _, measured := in.notifier(); !measured {
+		notLabel += " (not measured: the kitchen's figure stands in)"
+	}
+	row(notLabel, func(m rateModel) string { return num(m.notConc) })
 	row("Lambda concurrency, all functions (account quota 1,000)", func(m rateModel) string { return num(m.totalConc) })
 	row("DynamoDB write units/s: table / pending index", func(m rateModel) string { return num(m.tableWRU) + " / " + num(m.indexWRU) })
 	row("DynamoDB read units/s, steady state (the api's GETs are not modelled; an import reads about 1 unit a row, a sweep about 1 a shard)", func(m rateModel) string { return num(m.tableRRU) })
@@ -185,7 +189,9 @@ func render(in inputs) string {
 
 	w("## Not modelled\n\n")
 	w("- The api's GET /orders/{id} (one strongly consistent read each; it shares the stage throttle and the account quota with the POSTs).\n")
-	w("- The notifier (issue 10) was not measured; the kitchen's single-message duration stands in for it.\n")
+	if _, measured := in.notifier(); !measured {
+		w("- The notifier was not measured (BENCHMARKS.md has no row for it); the kitchen's single-message duration stands in for it.\n")
+	}
 	w("- Stream shards: DynamoDB creates one per table partition; the count above is the least the write rate needs, an on-demand table may have more (more publisher concurrency, same work).\n")
 	w("- Batch sizes are the two ends: one record per invocation (the most concurrency and cost) and full batches (the least); traffic sits in between, closer to full batches at high rates.\n")
 	return b.String()

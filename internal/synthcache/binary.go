@@ -1,4 +1,4 @@
-package cdkapp
+package synthcache
 
 import (
 	"bytes"
@@ -40,7 +40,7 @@ const recordVersion = 1
 // binaryKey returns the key of the app binary described by rec: a hash of
 // the toolchain, the build environment and every file rec names.
 func (r *Runner) binaryKey(rec binRecord) (string, error) {
-	h := newHasher("cdkapp binary")
+	h := newHasher("synthcache binary")
 	h.str("version", fmt.Sprint(recordVersion))
 	h.str("package", rec.Package)
 	h.str("go", runtime.Version()) // go run built this program with the toolchain it uses

@@ -1,4 +1,4 @@
-package cdkapp
+package synthcache
 
 import (
 	"context"
@@ -23,7 +23,7 @@ type Runner struct {
 	Package string
 	// StateDir holds the binaries of the app and the record of its last
 	// build; one per app package. Default in NewRunner:
-	// ModuleDir/.build/cdkapp/<package> ("root" for ".").
+	// ModuleDir/.build/synthcache/<package> ("root" for ".").
 	StateDir string
 	// Dir is the working directory of the app (where the CLI runs it).
 	Dir string
@@ -32,7 +32,7 @@ type Runner struct {
 	// Args are passed to the app.
 	Args []string
 	// Stdin, Stdout and Stderr of the app; Stderr also gets the runner's
-	// own messages, prefixed "cdkapp: ".
+	// own messages, prefixed "synthcache: ".
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	// NoticeAfter is how long a build runs before the runner says what it
@@ -54,14 +54,14 @@ func NewRunner(dir, pkg string) (*Runner, error) {
 		return nil, err
 	}
 	return &Runner{
-		ModuleDir: mod, Package: pkg, StateDir: filepath.Join(mod, ".build", "cdkapp", stateName(pkg)), Dir: abs,
+		ModuleDir: mod, Package: pkg, StateDir: filepath.Join(mod, ".build", "synthcache", stateName(pkg)), Dir: abs,
 		Env: os.Environ(), Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		NoticeAfter: 3 * time.Second, Now: time.Now,
 	}, nil
 }
 
 // stateName is the folder of a package's binary and record under
-// .build/cdkapp: "root" for ".", else the path with "/" as "_".
+// .build/synthcache: "root" for ".", else the path with "/" as "_".
 func stateName(pkg string) string {
 	p := strings.Trim(filepath.ToSlash(filepath.Clean(pkg)), "./")
 	if p == "" {
@@ -83,7 +83,7 @@ func moduleRoot(dir string) (string, error) {
 }
 
 func (r *Runner) logf(format string, args ...any) {
-	fmt.Fprintf(r.Stderr, "cdkapp: "+format+"\n", args...)
+	fmt.Fprintf(r.Stderr, "synthcache: "+format+"\n", args...)
 }
 
 func (r *Runner) now() time.Time {
@@ -111,7 +111,7 @@ func (o Outcome) String() string {
 	return [...]string{"ran", "recorded", "reused"}[o]
 }
 
-// Timings is what Run writes to the file named by CDKAPP_TIMINGS: how long
+// Timings is what Run writes to the file named by SYNTHCACHE_TIMINGS: how long
 // each step took, in milliseconds (0: the step did not run).
 type Timings struct {
 	Outcome string  `json:"outcome"`

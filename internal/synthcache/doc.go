@@ -1,7 +1,7 @@
-// Package cdkapp runs a Go CDK app for the CDK CLI (cdk.json's "app" is
-// `go run ./tools/cdkapp`). It does two things `go run ./app.go` does not:
+// Package synthcache runs a Go CDK app for the CDK CLI (cdk.json's "app" is
+// `go run ./tools/synthcache`). It does two things `go run ./app.go` does not:
 //
-//   - It keeps a compiled binary of the app under .build/cdkapp/ and rebuilds
+//   - It keeps a compiled binary of the app under .build/synthcache/ and rebuilds
 //     it only when an input of the build changed: the files of every package
 //     of the main module (or of a local replacement) the app imports, go.mod,
 //     go.sum, go.work, vendor/, the Go toolchain and every GO*/CGO_*
@@ -23,18 +23,18 @@
 //     assembly, and every asset that assembly refers to is still in the
 //     output folder as it was written, the files the app wrote then are put
 //     back and the app does not run: no jsii, no CDK, no `go list`. Any
-//     other case runs the app and records what it wrote. Set CDKAPP_CACHE=off
+//     other case runs the app and records what it wrote. Set SYNTHCACHE_CACHE=off
 //     to always run the app.
 //
 // The key is computed again after the run: an input that changed while the
 // app ran leaves nothing recorded. Only runs that exit 0 are recorded.
 //
-// What the key cannot see, and so what an app behind cdkapp must not do:
+// What the key cannot see, and so what an app behind synthcache must not do:
 // read files outside its module (other than local replacements and go.work
 // modules, which are keyed) or in the skipped folders, ask the network at
 // synth time (context lookups are fine: the CLI caches them in
 // cdk.context.json, which is keyed, and passes them as context), or write
 // anything that differs from run to run (a timestamp, a random name) into
 // the assembly. The same holds for any CDK app whose synth is to be
-// reproducible; CDKAPP_CACHE=off is the way out when it does not.
-package cdkapp
+// reproducible; SYNTHCACHE_CACHE=off is the way out when it does not.
+package synthcache

@@ -1,4 +1,4 @@
-package cdkapp
+package synthcache
 
 import (
 	"bytes"
@@ -23,7 +23,7 @@ type fixture struct {
 }
 
 // built is a copy of testdata/fixture whose app binary is built (in its
-// .build/cdkapp), made once per test binary: fixtures copy it, binary and
+// .build/synthcache), made once per test binary: fixtures copy it, binary and
 // record included, and so start without a build (the key names the
 // binary's inputs by path relative to the module, so a copy agrees).
 var built struct {
@@ -37,7 +37,7 @@ var built struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	built.once.Do(func() {
-		if built.dir, built.err = os.MkdirTemp("", "cdkapp-fixture-"); built.err != nil {
+		if built.dir, built.err = os.MkdirTemp("", "synthcache-fixture-"); built.err != nil {
 			return
 		}
 		tf := &fixture{t: t, mod: filepath.Join(built.dir, "mod")}
@@ -127,7 +127,7 @@ func (f *fixture) runner(extra []string, args ...string) (*Runner, *bytes.Buffer
 	}
 	var stdout, stderr bytes.Buffer
 	return &Runner{
-		ModuleDir: f.mod, Package: ".", StateDir: filepath.Join(f.mod, ".build", "cdkapp"), Dir: f.mod,
+		ModuleDir: f.mod, Package: ".", StateDir: filepath.Join(f.mod, ".build", "synthcache"), Dir: f.mod,
 		Env: env, Args: args, Stdout: &stdout, Stderr: &stderr, NoticeAfter: time.Hour,
 	}, &stdout, &stderr
 }
@@ -416,7 +416,7 @@ func TestFirstBuildSaysWhatItDoes(t *testing.T) {
 	if _, _, _, err := r.Binary(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"cdkapp: compiling the CDK app", "first build", "3-5 minutes", "cdkapp: compiled the CDK app in"} {
+	for _, want := range []string{"synthcache: compiling the CDK app", "first build", "3-5 minutes", "synthcache: compiled the CDK app in"} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("stderr %q: want it to contain %q", stderr, want)
 		}
@@ -451,7 +451,7 @@ func TestLocalDirsOfReplacementsAndWorkspaces(t *testing.T) {
 	}
 }
 
-// TestTimingsFileIsWrittenAndNotKeyed: CDKAPP_TIMINGS (make bench) gets the
+// TestTimingsFileIsWrittenAndNotKeyed: SYNTHCACHE_TIMINGS (make bench) gets the
 // steps of each run, and a new path per run still reuses the assembly.
 func TestTimingsFileIsWrittenAndNotKeyed(t *testing.T) {
 	f := newFixture(t)

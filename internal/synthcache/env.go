@@ -1,4 +1,4 @@
-package cdkapp
+package synthcache
 
 import (
 	"slices"
@@ -12,10 +12,10 @@ const (
 	envPerfCounters    = "CDK_PERF_COUNTERS_FILE"
 	envErrorFile       = "CDK_ERROR_FILE"
 	// EnvCache set to "off" runs the app every time.
-	EnvCache = "CDKAPP_CACHE"
+	EnvCache = "SYNTHCACHE_CACHE"
 	// EnvTimings names a file that Run writes how long each of its steps
 	// took into (JSON, see Timings); make bench reads it. Not keyed.
-	EnvTimings = "CDKAPP_TIMINGS"
+	EnvTimings = "SYNTHCACHE_TIMINGS"
 )
 
 // contextOverflowVars are the variables through which the CLI may pass the

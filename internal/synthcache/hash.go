@@ -1,4 +1,4 @@
-package cdkapp
+package synthcache
 
 import (
 	"crypto/sha256"

@@ -1,4 +1,4 @@
-package cdkapp
+package synthcache
 
 import (
 	"os"
@@ -9,9 +9,9 @@ import (
 )
 
 // TestTheCDKCLIAcceptsAReusedAssembly runs the pinned CDK CLI (from the
-// project's node_modules) with the fixture behind cdkapp, as cdk.json does
+// project's node_modules) with the fixture behind synthcache, as cdk.json does
 // with the real app: the CLI passes context and the output folder, accepts
-// the assembly cdkapp puts back, and a context change (-c) runs the app.
+// the assembly synthcache puts back, and a context change (-c) runs the app.
 func TestTheCDKCLIAcceptsAReusedAssembly(t *testing.T) {
 	t.Parallel()
 	root, err := moduleRoot(mustAbs(t, "."))
@@ -22,11 +22,11 @@ func TestTheCDKCLIAcceptsAReusedAssembly(t *testing.T) {
 	if _, err := os.Stat(cdk); err != nil {
 		t.Fatalf("%s is missing: run `npm ci` first (make test does)", cdk)
 	}
-	launcher := filepath.Join(t.TempDir(), "cdkapp")
-	build := exec.Command("go", "build", "-o", launcher, "./tools/cdkapp")
+	launcher := filepath.Join(t.TempDir(), "synthcache")
+	build := exec.Command("go", "build", "-o", launcher, "./tools/synthcache")
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build cdkapp: %v\n%s", err, out)
+		t.Fatalf("build synthcache: %v\n%s", err, out)
 	}
 	f := newFixture(t)
 	env := []string{"PATH=" + filepath.Join(root, "node_modules", ".bin") + string(filepath.ListSeparator) + os.Getenv("PATH"),

@@ -1,4 +1,4 @@
-package cdkapp
+package synthcache
 
 import (
 	"bufio"
@@ -17,7 +17,7 @@ import (
 
 // CacheDir is the folder, inside the output folder, that holds the cached
 // cloud assemblies: removing the output folder removes them too.
-const CacheDir = ".cdkapp-cache"
+const CacheDir = ".synthcache"
 
 // keepEntries is how many cloud assemblies stay cached (the newest), e.g.
 // two stages synthesized through make and through npx.
@@ -35,7 +35,7 @@ func (c *cache) dir() string { return filepath.Join(c.outdir, CacheDir) }
 // input the app reads (see the package doc).
 func (c *cache) key(binKey string) (string, error) {
 	r := c.r
-	h := newHasher("cdkapp assembly")
+	h := newHasher("synthcache assembly")
 	h.str("version", fmt.Sprint(recordVersion))
 	h.str("binary", binKey)
 	h.str("working directory", r.Dir)
@@ -229,7 +229,7 @@ func (c *cache) snapshot() (map[string]stamp, error) {
 	return out, err
 }
 
-// entry is one cached cloud assembly: <outdir>/.cdkapp-cache/<key>/meta.json
+// entry is one cached cloud assembly: <outdir>/.synthcache/<key>/meta.json
 // and files/.
 type entry struct {
 	Version int       `json:"version"`
