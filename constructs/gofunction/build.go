@@ -521,12 +521,6 @@ func readPlaceholder(path string) (string, bool) {
 	return string(data), true
 }
 
-// isPlaceholder reports whether the file at path is a placeholder bootstrap.
-func isPlaceholder(path string) bool {
-	_, ok := readPlaceholder(path)
-	return ok
-}
-
 // absPath returns path made absolute and clean (path itself if that fails),
 // so that paths CDK hands over and paths computed here compare equal.
 func absPath(path string) string {
