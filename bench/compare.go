@@ -57,20 +57,39 @@ type compareRun struct {
 	Rebuilt [][]string `json:"rebuilt"`
 }
 
+// synthcacheTimings is one SYNTHCACHE_TIMINGS record, in milliseconds. It
+// reads the file's fields (binaryMs, ...) and writes the same names, so a
+// results.json reads back (-render).
 type synthcacheTimings struct {
 	Outcome                                          string
 	Binary, Key, Lookup, Restore, App, Record, Total float64
+}
+
+func (t synthcacheTimings) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Outcome                                                        string  `json:"outcome"`
+		BinaryMs, KeyMs, LookupMs, RestoreMs, AppMs, RecordMs, TotalMs float64 `json:",omitempty"`
+	}{t.Outcome, t.Binary, t.Key, t.Lookup, t.Restore, t.App, t.Record, t.Total})
 }
 
 func (t *synthcacheTimings) UnmarshalJSON(b []byte) error {
 	var raw struct {
 		Outcome                                                        string
 		BinaryMs, KeyMs, LookupMs, RestoreMs, AppMs, RecordMs, TotalMs float64
+		// The names results.json had before MarshalJSON existed.
+		Binary, Key, Lookup, Restore, App, Record, Total float64
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
 	}
-	*t = synthcacheTimings{raw.Outcome, raw.BinaryMs, raw.KeyMs, raw.LookupMs, raw.RestoreMs, raw.AppMs, raw.RecordMs, raw.TotalMs}
+	or := func(a, b float64) float64 {
+		if a != 0 {
+			return a
+		}
+		return b
+	}
+	*t = synthcacheTimings{raw.Outcome, or(raw.BinaryMs, raw.Binary), or(raw.KeyMs, raw.Key), or(raw.LookupMs, raw.Lookup),
+		or(raw.RestoreMs, raw.Restore), or(raw.AppMs, raw.App), or(raw.RecordMs, raw.Record), or(raw.TotalMs, raw.Total)}
 	return nil
 }
 

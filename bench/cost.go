@@ -17,21 +17,27 @@ const (
 	priceDDBReadM     = 0.125        // $ per million read request units (on-demand)
 	priceSQSReqM      = 0.40         // $ per million requests (standard queue, 64 KB chunks)
 	priceHTTPAPIReqM  = 1.00         // $ per million HTTP API requests (first 300 M, 512 KB chunks)
+	priceEBEventM     = 1.00         // $ per million custom events put on an event bus (64 KB chunks)
+	priceSNSPublishM  = 0.50         // $ per million SNS publishes (64 KB chunks; deliveries apart)
 	wruBytes          = 1024         // one write request unit writes up to 1 KB
 	gsiOverheadBytes  = 100          // DynamoDB adds 100 bytes per index item
 	fullVCPUMemoryMB  = 1769         // Lambda gives one full vCPU at 1,769 MB
 	kitchenMessageLen = 40           // {"orderId":"ord_..."}: bytes of a kitchen message
 )
 
-// flowFunctions are the functions one order passes through, in order.
-var flowFunctions = []string{"api", "publisher", "kitchen"}
+// flowFunctions are the functions one order passes through, in order: the
+// notifier gets the OrderReady event the kitchen puts on the orders bus.
+var flowFunctions = []string{"api", "publisher", "kitchen", "notifier"}
 
 // perOrder counts the billable requests of one order through api POST ->
 // stream -> publisher -> SQS -> kitchen, with batch orders per stream and
 // SQS batch. The counts follow the code: the api stores an order with one
 // PutItem (orders.Store.Create), the publisher sends with SendMessageBatch
 // (kitchenqueue.Sender, up to 10 per call), the kitchen makes two
-// conditional UpdateItems (PENDING -> PREPARING -> READY, orders.Store.Advance).
+// conditional UpdateItems (PENDING -> PREPARING -> READY, orders.Store.Advance)
+// and puts one OrderReady event on the orders bus (ordersbus.Publisher,
+// billed per event however batched), whose rule invokes the notifier once
+// (asynchronously, one event per invocation), which makes one SNS Publish.
 type perOrder struct {
 	batch         float64
 	apiRequests   float64
@@ -40,11 +46,14 @@ type perOrder struct {
 	wruDetail     string
 	sqsRequests   float64
 	sqsDetail     string
+	events        float64 // EventBridge custom events
+	publishes     float64 // SNS publishes
 }
 
 func countPerOrder(batch int, itemBytes map[string]int) perOrder {
 	n := float64(batch)
-	p := perOrder{batch: n, apiRequests: 1, lambdaInvokes: map[string]float64{"api": 1, "publisher": 1 / n, "kitchen": 1 / n}}
+	p := perOrder{batch: n, apiRequests: 1, lambdaInvokes: map[string]float64{"api": 1, "publisher": 1 / n, "kitchen": 1 / n, "notifier": 1},
+		events: 1, publishes: 1}
 	units := func(b int) float64 { return math.Max(1, math.Ceil(float64(b)/wruBytes)) }
 	// The pending index (pendingShard, createdAt; KEYS_ONLY) holds an
 	// order while it is PENDING: the PutItem writes it once, the kitchen's
@@ -123,11 +132,18 @@ func costReport(fns map[string]fnResult, itemBytes map[string]int) string {
 
 	w("Requests per order:\n\n| | one order per batch | full batches of 10 |\n|---|---|---|\n")
 	w("| API Gateway HTTP API requests | %g | %g |\n", one.apiRequests, ten.apiRequests)
-	w("| Lambda invocations (api + publisher + kitchen) | %.1f | %.1f |\n", one.lambdaInvokes["api"]+one.lambdaInvokes["publisher"]+one.lambdaInvokes["kitchen"],
-		ten.lambdaInvokes["api"]+ten.lambdaInvokes["publisher"]+ten.lambdaInvokes["kitchen"])
+	invokes := func(p perOrder) (n float64) {
+		for _, f := range flowFunctions {
+			n += p.lambdaInvokes[f]
+		}
+		return n
+	}
+	w("| Lambda invocations (api + publisher + kitchen + notifier) | %.1f | %.1f |\n", invokes(one), invokes(ten))
 	w("| DynamoDB write request units | %g: %s | %g |\n", one.wru, one.wruDetail, ten.wru)
 	w("| DynamoDB read request units | 0 (stream reads by Lambda are free) | 0 |\n")
 	w("| SQS requests | %g: %s | %.2f |\n", one.sqsRequests, one.sqsDetail, ten.sqsRequests)
+	w("| EventBridge custom events (OrderReady) | %g | %g |\n", one.events, ten.events)
+	w("| SNS publishes (the notifier's) | %g | %g |\n", one.publishes, ten.publishes)
 
 	w("\nCost per million orders, us-east-1 on-demand, at the memory the template configures, billed duration = measured warm duration rounded up to the ms:\n\n")
 	w("| service | one order per batch | full batches of 10 |\n|---|---|---|\n")
@@ -136,18 +152,21 @@ func costReport(fns map[string]fnResult, itemBytes map[string]int) string {
 	apiC := one.apiRequests * priceHTTPAPIReqM
 	ddb1, ddb10 := one.wru*priceDDBWriteM, ten.wru*priceDDBWriteM
 	sqs1, sqs10 := one.sqsRequests*priceSQSReqM, ten.sqsRequests*priceSQSReqM
+	eb, sns := one.events*priceEBEventM, one.publishes*priceSNSPublishM
 	w("| API Gateway HTTP API | $%.2f | $%.2f |\n", apiC, apiC)
-	w("| Lambda (requests + GB-s; billed ms per order: api %g, publisher %g, kitchen %g; batches: the same duration per order, an upper bound) | $%.2f | $%.2f |\n", b1["api"], b1["publisher"], b1["kitchen"], l1, l10)
+	w("| Lambda (requests + GB-s; billed ms per order: api %g, publisher %g, kitchen %g, notifier %g; batches: the same duration per order, an upper bound) | $%.2f | $%.2f |\n", b1["api"], b1["publisher"], b1["kitchen"], b1["notifier"], l1, l10)
 	w("| DynamoDB on-demand | $%.2f | $%.2f |\n", ddb1, ddb10)
 	w("| SQS | $%.2f | $%.2f |\n", sqs1, sqs10)
-	w("| **total** | **$%.2f** | **$%.2f** |\n", apiC+l1+ddb1+sqs1, apiC+l10+ddb10+sqs10)
+	w("| EventBridge (custom events; the rule's invocations are free) | $%.2f | $%.2f |\n", eb, eb)
+	w("| SNS (publishes; deliveries, priced per protocol, not counted) | $%.2f | $%.2f |\n", sns, sns)
+	w("| **total** | **$%.2f** | **$%.2f** |\n", apiC+l1+ddb1+sqs1+eb+sns, apiC+l10+ddb10+sqs10+eb+sns)
 
 	w("\nLambda memory, modelled from the measured CPU share (one order per batch; the CPU part of each duration scales with memory/1,769 MB of a vCPU, the waiting does not):\n\n")
-	w("| memory | api ms | publisher ms | kitchen ms | Lambda $ per million orders |\n|---|---|---|---|---|\n")
+	w("| memory | api ms | publisher ms | kitchen ms | notifier ms | Lambda $ per million orders |\n|---|---|---|---|---|---|\n")
 	best, bestCost := 0, math.Inf(1)
 	for _, mem := range []int{128, 256, 512, 1024, fullVCPUMemoryMB} {
 		c, b := lambdaCost(fns, one, mem, false)
-		w("| %d MB | %g | %g | %g | $%.2f |\n", mem, b["api"], b["publisher"], b["kitchen"], c)
+		w("| %d MB | %g | %g | %g | %g | $%.2f |\n", mem, b["api"], b["publisher"], b["kitchen"], b["notifier"], c)
 		if c < bestCost-1e-9 {
 			best, bestCost = mem, c
 		}

@@ -32,7 +32,7 @@ import (
 
 type options struct {
 	runs, pairs, scalePairs, sessions, invokes, count int
-	benchtime, sections, out, rie, scale              string
+	benchtime, sections, out, rie, scale, render      string
 	worktree, coldCache, keep                         bool
 }
 
@@ -61,6 +61,7 @@ func main() {
 	flag.StringVar(&o.benchtime, "benchtime", "1s", "go test -benchtime of the handler benchmarks")
 	flag.StringVar(&o.sections, "sections", "synth,compare,functions,handlers", "what to measure (also: maketest, make test's wall time with warm caches)")
 	flag.StringVar(&o.out, "out", ".build/bench", "folder for results.json, table.md, cost.md, gotest.txt")
+	flag.StringVar(&o.render, "render", "", "measure nothing: render table.md and cost.md again from this results.json of an earlier run (after a change to the report code)")
 	flag.StringVar(&o.rie, "rie", "bin/aws-lambda-rie", "aws-lambda-rie binary; installed into a temp dir when missing")
 	flag.BoolVar(&o.worktree, "worktree", false, "measure the working tree: copy its uncommitted changes over each clone of HEAD")
 	flag.BoolVar(&o.coldCache, "cold-cache", true, "fresh-clone synth starts with an empty Go build cache (the module cache stays warm)")
@@ -75,6 +76,9 @@ func main() {
 }
 
 func benchmark(ctx context.Context, o options) error {
+	if o.render != "" {
+		return rerender(o)
+	}
 	if o.runs < 1 || o.sessions < 1 || o.invokes < 1 || o.count < 1 || o.pairs < 1 || o.scalePairs < 0 {
 		return errors.New("-runs, -sessions, -invokes, -count and -pairs must be at least 1, -scale-pairs at least 0")
 	}
@@ -210,25 +214,8 @@ func benchmark(ctx context.Context, o options) error {
 	}
 
 	res.Machine.LoadEnd, res.Machine.End = loadAvg(), time.Now().UTC()
-	table := renderTable(res, o)
-	fmt.Print(table)
-
-	if err := os.MkdirAll(o.out, 0o755); err != nil {
+	if err := write(res, o, gotest); err != nil {
 		return err
-	}
-	b, _ := json.MarshalIndent(res, "", "  ")
-	files := map[string]string{"results.json": string(b) + "\n", "table.md": table, "gotest.txt": gotest}
-	if len(res.Functions) > 0 {
-		byName := map[string]fnResult{}
-		for _, f := range res.Functions {
-			byName[f.Name] = f
-		}
-		files["cost.md"] = costReport(byName, res.ItemBytes)
-	}
-	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(o.out, name), []byte(content), 0o644); err != nil {
-			return err
-		}
 	}
 	logf("wrote %s/{results.json,table.md,cost.md,gotest.txt}", o.out)
 	return nil
@@ -456,4 +443,62 @@ func nanos(ns float64) string {
 		return fmt.Sprintf("%.1f µs", ns/1e3)
 	}
 	return fmt.Sprintf("%.2f ms", ns/1e6)
+}
+
+// write prints the table and writes results.json, table.md, cost.md (when
+// functions were measured) and gotest.txt (when gotest is not empty) into
+// o.out.
+func write(res results, o options, gotest string) error {
+	table := renderTable(res, o)
+	fmt.Print(table)
+	if err := os.MkdirAll(o.out, 0o755); err != nil {
+		return err
+	}
+	b, _ := json.MarshalIndent(res, "", "  ")
+	files := map[string]string{"results.json": string(b) + "\n", "table.md": table}
+	if gotest != "" {
+		files["gotest.txt"] = gotest
+	}
+	if len(res.Functions) > 0 {
+		byName := map[string]fnResult{}
+		for _, f := range res.Functions {
+			byName[f.Name] = f
+		}
+		files["cost.md"] = costReport(byName, res.ItemBytes)
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(o.out, name), []byte(content), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rerender reads o.render (a results.json) and writes its reports again
+// into o.out, with the options the run recorded.
+func rerender(o options) error {
+	data, err := os.ReadFile(o.render)
+	if err != nil {
+		return err
+	}
+	var res results
+	if err := json.Unmarshal(data, &res); err != nil {
+		return fmt.Errorf("%s: %w", o.render, err)
+	}
+	recorded, _ := json.Marshal(res.Options)
+	var ro struct {
+		Runs, Pairs, ScalePairs, Sessions, Invokes, Count int
+		Scale, Benchtime, Sections                        string
+		Worktree, ColdCache                               bool
+	}
+	if err := json.Unmarshal(recorded, &ro); err != nil {
+		return fmt.Errorf("%s: options: %w", o.render, err)
+	}
+	o.runs, o.pairs, o.scalePairs, o.sessions, o.invokes, o.count = ro.Runs, ro.Pairs, ro.ScalePairs, ro.Sessions, ro.Invokes, ro.Count
+	o.scale, o.benchtime, o.sections, o.worktree, o.coldCache = ro.Scale, ro.Benchtime, ro.Sections, ro.Worktree, ro.ColdCache
+	if err := write(res, o, ""); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "bench: rendered %s into %s/{results.json,table.md,cost.md}\n", o.render, o.out)
+	return nil
 }
