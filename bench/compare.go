@@ -139,17 +139,7 @@ func (b *compareBench) measure(ctx context.Context) (compareRun, error) {
 	if b.handler, err = os.ReadFile(b.handlerPath()); err != nil {
 		return b.res, err
 	}
-	if err := b.generateScaleApp(); err != nil {
-		return b.res, err
-	}
-	b.log("compare: make synth in the Go clone (warm-up, not measured)")
-	if _, err := run(ctx, b.clone, b.goEnv, "make", "synth"); err != nil {
-		return b.res, err
-	}
-	if err := b.setupTS(ctx); err != nil {
-		return b.res, err
-	}
-	if err := b.warmUp(ctx); err != nil {
+	if err := b.prepare(ctx); err != nil {
 		return b.res, err
 	}
 	if err := b.components(ctx); err != nil {
@@ -169,6 +159,42 @@ func (b *compareBench) measure(ctx context.Context) (compareRun, error) {
 		}
 	}
 	return b.res, nil
+}
+
+// prepare writes the scaling app into the clone, installs the TypeScript
+// apps and synthesizes every app once in Go and in TypeScript, checking that
+// their templates agree (warmUp): nothing is timed.
+func (b *compareBench) prepare(ctx context.Context) error {
+	if err := b.generateScaleApp(); err != nil {
+		return err
+	}
+	b.log("compare: make synth in the Go clone (warm-up, not measured)")
+	if _, err := run(ctx, b.clone, b.goEnv, "make", "synth"); err != nil {
+		return err
+	}
+	if err := b.setupTS(ctx); err != nil {
+		return err
+	}
+	return b.warmUp(ctx)
+}
+
+// check is -compare-check: prepare alone. It returns an error naming every
+// app whose Go and TypeScript templates or manifest differ.
+func (b *compareBench) check(ctx context.Context) error {
+	if err := b.prepare(ctx); err != nil {
+		return err
+	}
+	var diffs []string
+	for _, app := range sortedKeys(b.res.Same) {
+		if !b.res.Same[app] {
+			diffs = append(diffs, app+": "+b.res.Diff[app])
+		}
+	}
+	if len(diffs) > 0 {
+		return fmt.Errorf("compare-check: Go and TypeScript templates differ: %s", strings.Join(diffs, "; "))
+	}
+	fmt.Printf("compare-check: Go and TypeScript templates and manifest identical after hash normalization: %s\n", strings.Join(sortedKeys(b.res.Same), ", "))
+	return nil
 }
 
 func (b *compareBench) add(kind string, m measured) {

@@ -33,7 +33,7 @@ import (
 type options struct {
 	runs, pairs, scalePairs, sessions, invokes, count int
 	benchtime, sections, out, rie, scale, render      string
-	worktree, coldCache, keep                         bool
+	worktree, coldCache, keep, compareCheck           bool
 }
 
 // results is everything measured, written to results.json.
@@ -66,6 +66,8 @@ func main() {
 	flag.BoolVar(&o.worktree, "worktree", false, "measure the working tree: copy its uncommitted changes over each clone of HEAD")
 	flag.BoolVar(&o.coldCache, "cold-cache", true, "fresh-clone synth starts with an empty Go build cache (the module cache stays warm)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temp directory with the clones")
+	flag.BoolVar(&o.compareCheck, "compare-check", false, "only check that the Go and TypeScript apps (order flow, scaling apps of -scale functions) "+
+		"synthesize the same templates and manifest, hashes aside, and stop: exit status 1 when they differ; nothing timed, no table")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -112,6 +114,9 @@ func benchmark(ctx context.Context, o options) error {
 	want := map[string]bool{}
 	for _, s := range strings.Split(o.sections, ",") {
 		want[strings.TrimSpace(s)] = true
+	}
+	if o.compareCheck {
+		return compareCheck(ctx, root, tmp, o.worktree, scale, logf)
 	}
 	res := results{Machine: m, Options: map[string]any{
 		"runs": o.runs, "pairs": o.pairs, "scalePairs": o.scalePairs, "scale": o.scale, "sessions": o.sessions, "invokes": o.invokes,
@@ -219,6 +224,22 @@ func benchmark(ctx context.Context, o options) error {
 	}
 	logf("wrote %s/{results.json,table.md,cost.md,gotest.txt}", o.out)
 	return nil
+}
+
+// compareCheck is -compare-check: the compare section's warm-up synths and
+// identity checks in a clone of root, and nothing else.
+func compareCheck(ctx context.Context, root, tmp string, worktree bool, scale []int, logf func(string, ...any)) error {
+	clone := filepath.Join(tmp, "prepared", "orderflow")
+	source, err := cloneRepo(ctx, root, clone, worktree)
+	if err != nil {
+		return err
+	}
+	logf("compare-check: %s in %s", source, clone)
+	cb := newCompareBench(clone, filepath.Join(tmp, "compare"), 0, 0, scale, logf)
+	if err := os.MkdirAll(cb.tmp, 0o755); err != nil {
+		return err
+	}
+	return cb.check(ctx)
 }
 
 func modulePath(root string) (string, error) {

@@ -2,7 +2,9 @@
 // the same construct IDs, L2 constructs, props and cdk-nag suppressions, so
 // that both apps synthesize the same templates (make bench checks it, asset
 // hashes aside). Prop validation, which the Go constructs do at synth, is
-// left out: the benchmark passes valid props.
+// left out: the benchmark passes valid props. So are the props the order
+// flow never sets (imported queues, key filters by suffix, CORS, ...): each
+// construct here takes what the app gives it and applies the Go defaults.
 //
 // Function code: the Go app builds each function during synth, keyed by a
 // hash of its sources. Here every function is already built (the benchmark
@@ -24,6 +26,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as integrations from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -39,19 +42,6 @@ export function suppress(scope: IConstruct, rule: string, reason: string, ...app
   NagSuppressions.addResourceSuppressions(target, [{ id: rule, reason, ...(appliesTo.length > 0 ? { appliesTo } : {}) }], false);
 }
 
-export function nagDeadLetterQueue(scope: Construct, id: string, retention: cdk.Duration | undefined, redriveTarget: boolean): sqs.Queue {
-  const q = new sqs.Queue(scope, id, {
-    encryption: sqs.QueueEncryption.SQS_MANAGED,
-    enforceSSL: true,
-    retentionPeriod: retention ?? cdk.Duration.days(14),
-  });
-  suppress(q, 'Serverless-SQSRedrivePolicy', 'This queue is a dead-letter queue; messages that land here are inspected and redriven by an operator.');
-  if (!redriveTarget) {
-    suppress(q, 'AwsSolutions-SQS3', 'This queue is a dead-letter queue (failure destination of a Lambda invocation, an event source mapping or an EventBridge target), which cdk-nag only recognises through SQS redrive policies.');
-  }
-  return q;
-}
-
 export function defaultPolicy(role: IConstruct | undefined): IConstruct | undefined {
   return role?.node.tryFindChild('DefaultPolicy');
 }
@@ -64,12 +54,13 @@ function asyncFailureDestination(fn: IConstruct) {
   suppress(fn, 'Serverless-LambdaDLQ', 'Asynchronous invocation failures go to an on-failure destination (AWS::Lambda::EventInvokeConfig), the successor of DeadLetterConfig.');
 }
 
+// stacks/checks.go
 export function addChecks(scope: IConstruct) {
   cdk.Aspects.of(scope).add(new AwsSolutionsChecks({ verbose: true }));
   cdk.Aspects.of(scope).add(new ServerlessChecks({ verbose: true }));
 }
 
-// ---- constructs/internal/alarm ----
+// ---- constructs/eventsource ----
 
 interface AlarmSpec {
   metric: cloudwatch.Metric;
@@ -78,6 +69,8 @@ interface AlarmSpec {
   description: string;
 }
 
+// newAlarm: one 5-minute period, one datapoint over the threshold to alarm,
+// the construct path in the description, the action told on ALARM and OK.
 export function newAlarm(scope: Construct, id: string, s: AlarmSpec, action?: cloudwatch.IAlarmAction): cloudwatch.Alarm {
   const a = new cloudwatch.Alarm(scope, id, {
     metric: s.metric.with({ period: cdk.Duration.minutes(5) }),
@@ -103,6 +96,26 @@ function deadLetterQueueAlarm(scope: Construct, q: sqs.IQueue, action?: cloudwat
   }, action);
 }
 
+// newDeadLetterQueue: SSE-SQS, TLS only, 14 days; not the target of a
+// redrive policy (a destination of Lambda, of a mapping, of EventBridge).
+function newDeadLetterQueue(scope: Construct, id: string): sqs.Queue {
+  const q = new sqs.Queue(scope, id, {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: cdk.Duration.days(14),
+  });
+  suppress(q, 'Serverless-SQSRedrivePolicy', 'This queue is a dead-letter queue; messages that land here are inspected and redriven by an operator.');
+  suppress(q, 'AwsSolutions-SQS3', 'This queue is a dead-letter queue (failure destination of a Lambda invocation, an event source mapping, an EventBridge target or an SNS subscription), which cdk-nag only recognises through SQS redrive policies.');
+  return q;
+}
+
+// configureAsyncInvoke: up to 2 retries while the event is younger than
+// maxEventAge, then onFailure.
+function configureAsyncInvoke(fn: lambda.Function, maxEventAge: cdk.Duration, onFailure: sqs.IQueue) {
+  fn.configureAsyncInvoke({ retryAttempts: 2, maxEventAge, onFailure: new destinations.SqsDestination(onFailure) });
+  asyncFailureDestination(fn);
+}
+
 // ---- constructs/gofunction ----
 
 interface BuiltAsset { hash: string; dir: string }
@@ -121,9 +134,14 @@ function built(entry: string): BuiltAsset {
 
 export interface GoFunctionProps {
   entry: string;
+  /** Default: 10 seconds. */
   timeout?: cdk.Duration;
   environment?: Record<string, string>;
+  /** Default: one month. */
   logRetention?: logs.RetentionDays;
+  /** Default: RETAIN (logs outlive the stack). */
+  logRemovalPolicy?: cdk.RemovalPolicy;
+  /** Default: INFO. */
   applicationLogLevel?: lambda.ApplicationLogLevel;
   alarmAction?: cloudwatch.IAlarmAction;
 }
@@ -144,7 +162,7 @@ export class GoFunction {
     });
     const logGroup = new logs.LogGroup(c, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: cdk.RemovalPolicy.RETAIN,
+      removalPolicy: props.logRemovalPolicy ?? cdk.RemovalPolicy.RETAIN,
     });
     logGroup.grantWrite(role);
     const b = built(props.entry);
@@ -223,24 +241,28 @@ export interface HttpApiProps {
   throttlingRateLimit: number;
   throttlingBurstLimit: number;
   accessLogRetention: logs.RetentionDays;
+  /** Default: RETAIN. */
+  accessLogRemovalPolicy?: cdk.RemovalPolicy;
   alarmAction?: cloudwatch.IAlarmAction;
 }
 
 export class HttpApi {
   readonly api: apigwv2.HttpApi;
+  readonly stage: apigwv2.HttpStage;
+  readonly accessLogGroup: logs.LogGroup;
   readonly alarms: cloudwatch.Alarm[];
 
   constructor(scope: Construct, id: string, p: HttpApiProps) {
     const c = new Construct(scope, id);
     const accessLogs = new logs.LogGroup(c, 'AccessLogs', {
       retention: p.accessLogRetention,
-      removalPolicy: cdk.RemovalPolicy.RETAIN,
+      removalPolicy: p.accessLogRemovalPolicy ?? cdk.RemovalPolicy.RETAIN,
     });
     const api = new apigwv2.HttpApi(c, 'Api', {
       description: p.description,
       createDefaultStage: false,
     });
-    new apigwv2.HttpStage(c, 'Stage', {
+    this.stage = new apigwv2.HttpStage(c, 'Stage', {
       httpApi: api,
       stageName: '$default',
       autoDeploy: true,
@@ -263,24 +285,59 @@ export class HttpApi {
       }, p.alarmAction),
     ];
     this.api = api;
+    this.accessLogGroup = accessLogs;
   }
 }
 
-export function newRoute(id: string, api: apigwv2.HttpApi, routePath: string, fn: lambda.IFunction, authorizer: apigwv2.IHttpRouteAuthorizer) {
-  const integration = new integrations.HttpLambdaIntegration(id, fn, { payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0 });
-  api.addRoutes({ path: routePath, methods: [apigwv2.HttpMethod.ANY], integration, authorizer });
-  notAsyncInvoked(fn, 'API Gateway invokes it synchronously and returns its errors to the caller');
+export interface RouteProps {
+  api: apigwv2.HttpApi;
+  path: string;
+  methods: apigwv2.HttpMethod[];
+  function: lambda.IFunction;
+  /** Default: IAM authorization (callers sign with SigV4). */
+  authorizer?: apigwv2.IHttpRouteAuthorizer;
+}
+
+// Route: one route per method, constructs of the API with the IDs
+// HttpApi.addRoutes gives them ("<METHOD><path>"), to one Lambda proxy
+// integration (payload format 2.0).
+export class Route {
+  readonly integration: integrations.HttpLambdaIntegration;
+  readonly routes: apigwv2.HttpRoute[];
+
+  constructor(scope: Construct, id: string, p: RouteProps) {
+    new Construct(scope, id); // as in Go, where it holds the props' validation; the routes live under the API
+    const authorizer = p.authorizer ?? new HttpIamAuthorizer();
+    this.integration = new integrations.HttpLambdaIntegration(id, p.function, {
+      payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+    });
+    notAsyncInvoked(p.function, 'API Gateway invokes it synchronously and returns its errors to the caller');
+    this.routes = p.methods.map(method => new apigwv2.HttpRoute(p.api, method + p.path, {
+      httpApi: p.api,
+      routeKey: apigwv2.HttpRouteKey.with(p.path, method),
+      integration: this.integration,
+      authorizer,
+    }));
+  }
 }
 
 // ---- constructs/queueworker ----
+
+export interface QueueWorkerProps {
+  function: lambda.Function;
+  /** Most concurrent invocations the event source starts. Default: none. */
+  maxConcurrency?: number;
+  alarmAction?: cloudwatch.IAlarmAction;
+}
 
 export class QueueWorker {
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
   readonly alarms: cloudwatch.Alarm[];
 
-  constructor(scope: Construct, id: string, fn: lambda.Function, action?: cloudwatch.IAlarmAction) {
+  constructor(scope: Construct, id: string, p: QueueWorkerProps) {
     const c = new Construct(scope, id);
+    const fn = p.function;
     const fnTimeout = fn.timeout?.toSeconds() ?? 3;
     const dlq = new sqs.Queue(c, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -295,21 +352,25 @@ export class QueueWorker {
       visibilityTimeout: cdk.Duration.seconds(6 * fnTimeout),
       deadLetterQueue: { queue: dlq, maxReceiveCount: 5 },
     });
-    const src = new eventsources.SqsEventSource(queue, { batchSize: 10, reportBatchItemFailures: true });
+    const src = new eventsources.SqsEventSource(queue, {
+      batchSize: 10,
+      maxConcurrency: p.maxConcurrency,
+      reportBatchItemFailures: true,
+    });
     const before = fn.node.children.length;
     fn.addEventSource(src);
     notAsyncInvoked(fn, "an SQS event source mapping polls the queue; the queue's redrive policy moves failed messages to its dead-letter queue");
     for (const child of fn.node.children.slice(before)) {
       suppress(child, 'Serverless-LambdaEventSourceMappingDestination', "SQS event source mappings do not support on-failure destinations; the queue's redrive policy moves failed messages to its dead-letter queue.");
     }
-    const age = cdk.Duration.minutes(15).toMilliseconds() / 1000;
+    const age = cdk.Duration.minutes(15).toSeconds();
     this.alarms = [
-      deadLetterQueueAlarm(c, dlq, action),
+      deadLetterQueueAlarm(c, dlq, p.alarmAction),
       newAlarm(c, 'MessageAgeAlarm', {
         metric: queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum' }),
         threshold: age,
         description: `the oldest message of the queue is older than ${age}s: the consumer is stuck or falls behind.`,
-      }, action),
+      }, p.alarmAction),
     ];
     this.queue = queue;
     this.deadLetterQueue = dlq;
@@ -318,22 +379,32 @@ export class QueueWorker {
 
 // ---- constructs/streamconsumer ----
 
+export interface StreamConsumerProps {
+  table: dynamodb.ITable;
+  function: lambda.Function;
+  filters?: Record<string, any>[];
+  /** Concurrent batches per stream shard, 1-10. Default: 1. */
+  parallelizationFactor?: number;
+  alarmAction?: cloudwatch.IAlarmAction;
+}
+
 export class StreamConsumer {
   readonly deadLetterQueue: sqs.Queue;
   readonly alarms: cloudwatch.Alarm[];
 
-  constructor(scope: Construct, id: string, table: dynamodb.ITable, fn: lambda.Function, filters: Record<string, any>[], action?: cloudwatch.IAlarmAction) {
+  constructor(scope: Construct, id: string, p: StreamConsumerProps) {
     const c = new Construct(scope, id);
-    const dlq = nagDeadLetterQueue(c, 'DeadLetterQueue', cdk.Duration.days(14), false);
-    fn.addEventSource(new eventsources.DynamoEventSource(table, {
+    const fn = p.function;
+    const dlq = newDeadLetterQueue(c, 'DeadLetterQueue');
+    fn.addEventSource(new eventsources.DynamoEventSource(p.table, {
       startingPosition: lambda.StartingPosition.TRIM_HORIZON,
       batchSize: 100,
       retryAttempts: 10,
       maxRecordAge: cdk.Duration.days(1),
-      parallelizationFactor: 1,
+      parallelizationFactor: p.parallelizationFactor ?? 1,
       bisectBatchOnError: true,
       reportBatchItemFailures: true,
-      filters,
+      filters: p.filters,
       onFailure: new eventsources.SqsDlq(dlq),
     }));
     const policy = defaultPolicy(fn.role);
@@ -343,62 +414,146 @@ export class StreamConsumer {
     notAsyncInvoked(fn, "a DynamoDB stream event source mapping invokes it; records it gives up on go to the mapping's on-failure destination");
     const age = cdk.Duration.minutes(5).toMilliseconds();
     this.alarms = [
-      deadLetterQueueAlarm(c, dlq, action),
+      deadLetterQueueAlarm(c, dlq, p.alarmAction),
       newAlarm(c, 'IteratorAgeAlarm', {
         metric: fn.metric('IteratorAge', { statistic: 'Maximum' }),
         threshold: age,
         description: `iterator age above ${age} ms: the consumer falls behind the stream.`,
-      }, action),
+      }, p.alarmAction),
     ];
     this.deadLetterQueue = dlq;
   }
 }
 
-// ---- constructs/internal/asyncinvoke ----
-
-function asyncDeadLetterQueue(scope: Construct, fn: lambda.Function, attempts: number, maxAge: cdk.Duration, action?: cloudwatch.IAlarmAction): [sqs.Queue, cloudwatch.Alarm] {
-  const dlq = nagDeadLetterQueue(scope, 'DeadLetterQueue', cdk.Duration.days(14), false);
-  fn.configureAsyncInvoke({ retryAttempts: attempts, maxEventAge: maxAge, onFailure: new destinations.SqsDestination(dlq) });
-  asyncFailureDestination(fn);
-  return [dlq, deadLetterQueueAlarm(scope, dlq, action)];
-}
-
 // ---- constructs/buckettrigger ----
 
+export interface BucketTriggerProps {
+  bucket: s3.IBucket;
+  function: lambda.Function;
+  prefix: string;
+  alarmAction?: cloudwatch.IAlarmAction;
+}
+
 export class BucketTrigger {
+  readonly rule: events.Rule;
   readonly deadLetterQueue: sqs.Queue;
   readonly alarms: cloudwatch.Alarm[];
 
-  constructor(scope: Construct, id: string, bucket: s3.IBucket, fn: lambda.Function, prefix: string, action?: cloudwatch.IAlarmAction) {
+  constructor(scope: Construct, id: string, p: BucketTriggerProps) {
     const c = new Construct(scope, id);
-    const [dlq, dlqAlarm] = asyncDeadLetterQueue(c, fn, 2, cdk.Duration.hours(6), action);
-    const rule = new events.Rule(c, 'Rule', {
-      description: `Objects created in the bucket with key ${JSON.stringify(prefix)}...${JSON.stringify('')}`,
+    const dlq = newDeadLetterQueue(c, 'DeadLetterQueue');
+    this.alarms = [deadLetterQueueAlarm(c, dlq, p.alarmAction)];
+    this.rule = new events.Rule(c, 'Rule', {
+      description: `Objects created in the bucket with key ${JSON.stringify(p.prefix)}...${JSON.stringify('')}`,
       eventPattern: {
         source: ['aws.s3'],
         detailType: ['Object Created'],
-        detail: { bucket: { name: [bucket.bucketName] }, object: { key: [{ prefix }] } },
+        detail: { bucket: { name: [p.bucket.bucketName] }, object: { key: [{ prefix: p.prefix }] } },
       },
     });
-    rule.addTarget(new targets.LambdaFunction(fn, { deadLetterQueue: dlq, retryAttempts: 185, maxEventAge: cdk.Duration.hours(24) }));
+    configureAsyncInvoke(p.function, cdk.Duration.hours(6), dlq);
+    // EventBridge's maximum: delivery retries for up to a day.
+    this.rule.addTarget(new targets.LambdaFunction(p.function, { deadLetterQueue: dlq, retryAttempts: 185, maxEventAge: cdk.Duration.hours(24) }));
     this.deadLetterQueue = dlq;
-    this.alarms = [dlqAlarm];
   }
 }
 
 // ---- constructs/scheduledfunction ----
 
+export interface ScheduledFunctionProps {
+  function: lambda.Function;
+  schedule: events.Schedule;
+  description?: string;
+  alarmAction?: cloudwatch.IAlarmAction;
+}
+
 export class ScheduledFunction {
+  readonly rule: events.Rule;
   readonly deadLetterQueue: sqs.Queue;
   readonly alarms: cloudwatch.Alarm[];
 
-  constructor(scope: Construct, id: string, fn: lambda.Function, schedule: events.Schedule, description: string, action?: cloudwatch.IAlarmAction) {
+  constructor(scope: Construct, id: string, p: ScheduledFunctionProps) {
     const c = new Construct(scope, id);
-    const [dlq, dlqAlarm] = asyncDeadLetterQueue(c, fn, 2, cdk.Duration.hours(1), action);
-    const rule = new events.Rule(c, 'Rule', { schedule, description });
-    rule.addTarget(new targets.LambdaFunction(fn, { deadLetterQueue: dlq, retryAttempts: 2, maxEventAge: cdk.Duration.hours(1) }));
+    const dlq = newDeadLetterQueue(c, 'DeadLetterQueue');
+    this.alarms = [deadLetterQueueAlarm(c, dlq, p.alarmAction)];
+    this.rule = new events.Rule(c, 'Rule', { schedule: p.schedule, description: p.description });
+    const maxEventAge = cdk.Duration.hours(1);
+    configureAsyncInvoke(p.function, maxEventAge, dlq);
+    this.rule.addTarget(new targets.LambdaFunction(p.function, { deadLetterQueue: dlq, retryAttempts: 2, maxEventAge }));
     this.deadLetterQueue = dlq;
-    this.alarms = [dlqAlarm];
+  }
+}
+
+// ---- constructs/eventbus ----
+
+export interface EventBusProps {
+  description?: string;
+  /** How long the archive keeps events, whole days. Default: 30 days. */
+  archiveRetention?: cdk.Duration;
+}
+
+// EventBus: a custom bus and an archive of every event on it, for replay.
+export class EventBus {
+  readonly bus: events.EventBus;
+  readonly archive: events.Archive;
+
+  constructor(scope: Construct, id: string, p: EventBusProps) {
+    const c = new Construct(scope, id);
+    this.bus = new events.EventBus(c, 'Bus', { description: p.description });
+    this.archive = new events.Archive(c, 'Archive', {
+      sourceEventBus: this.bus,
+      description: `Events of ${c.node.path}, for replay`,
+      eventPattern: { source: events.Match.prefix('') },
+      retention: p.archiveRetention ?? cdk.Duration.days(30),
+    });
+    // aws-cdk-lib writes an empty KmsKeyIdentifier, which CloudFormation
+    // rejects on update (aws/aws-cdk#37847).
+    (this.archive.node.defaultChild as cdk.CfnResource).addPropertyDeletionOverride('KmsKeyIdentifier');
+  }
+}
+
+// ---- constructs/eventrule ----
+
+export interface EventRuleProps {
+  eventBus: events.IEventBus;
+  eventPattern: events.EventPattern;
+  description?: string;
+  function: lambda.Function;
+  alarmAction?: cloudwatch.IAlarmAction;
+}
+
+// EventRule: a rule on a custom bus to a function, asynchronously: 185
+// delivery retries for up to 24 hours, then 2 Lambda retries for up to 6
+// hours, then the dead-letter queue.
+export class EventRule {
+  readonly rule: events.Rule;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly deadLetterQueueAlarm: cloudwatch.Alarm;
+  readonly failedInvocationsAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, p: EventRuleProps) {
+    const c = new Construct(scope, id);
+    const dlq = newDeadLetterQueue(c, 'DeadLetterQueue');
+    const rule = new events.Rule(c, 'Rule', { eventBus: p.eventBus, eventPattern: p.eventPattern, description: p.description });
+    configureAsyncInvoke(p.function, cdk.Duration.hours(6), dlq);
+    rule.addTarget(new targets.LambdaFunction(p.function, { deadLetterQueue: dlq, retryAttempts: 185, maxEventAge: cdk.Duration.hours(24) }));
+    this.deadLetterQueueAlarm = deadLetterQueueAlarm(c, dlq, p.alarmAction);
+    this.failedInvocationsAlarm = newAlarm(c, 'FailedInvocationsAlarm', {
+      metric: new cloudwatch.Metric({
+        namespace: 'AWS/Events',
+        metricName: 'FailedInvocations',
+        // On a custom bus the rule's Ref is "<bus>|<rule>": the metric's
+        // RuleName is the part after the bar.
+        dimensionsMap: {
+          EventBusName: p.eventBus.eventBusName,
+          RuleName: cdk.Fn.select(1, cdk.Fn.split('|', rule.ruleName)),
+        },
+        statistic: 'Sum',
+      }),
+      description: 'EventBridge failed to invoke the function for good (after its delivery retries). The events are in the dead-letter queue.',
+    }, p.alarmAction);
+    this.rule = rule;
+    this.deadLetterQueue = dlq;
   }
 }
 
@@ -439,11 +594,4 @@ export class AlarmTopic {
     this.topic = topic;
     this.action = new cwactions.SnsAction(topic);
   }
-}
-
-// environment returns the stack environment the Go app's app.go builds.
-export function environment(): cdk.Environment | undefined {
-  const account = process.env.CDK_DEFAULT_ACCOUNT || undefined;
-  const region = process.env.CDK_DEFAULT_REGION || undefined;
-  return account || region ? { account, region } : undefined;
 }
