@@ -51,7 +51,7 @@ type ServiceStack struct {
 	// Api is the HTTP API: ANY /orders and ANY /orders/{id} go to the api
 	// function, which answers 405 for methods it does not serve.
 	Api *httpapi.HttpApi
-	// Functions by name: api, publisher, kitchen, importer, sweeper.
+	// Functions by name: api, publisher, kitchen, importer, sweeper, notifier.
 	Functions map[string]*gofunction.Function
 	// Kitchen is the kitchen queue with its dead-letter queue.
 	Kitchen *queueworker.QueueWorker
@@ -71,7 +71,7 @@ type ServiceStack struct {
 	Dashboard awscloudwatch.Dashboard
 }
 
-// NewServiceStack defines the five functions, their wiring, the alarm topic
+// NewServiceStack defines the six functions, their wiring, the alarm topic
 // and the dashboard. Every role gets exactly the actions its function's code
 // calls (see each grant below), on exactly the resources it touches. Every
 // function logs JSON at cfg.LogLevel, is traced (X-Ray, active), writes its
