@@ -37,8 +37,14 @@ func readBench(path string) (benchFigures, error) {
 		return benchFigures{}, err
 	}
 	f := benchFigures{fns: map[string]measured{}}
-	if m := dateRow.FindStringSubmatch(string(b)); m != nil {
-		f.date = strings.TrimSpace(m[1])
+	// The date of the run the warm rows come from: the last Date row
+	// before the first of them (BENCHMARKS.md may hold several runs).
+	first := len(b)
+	if loc := warmRow.FindIndex(b); loc != nil {
+		first = loc[0]
+	}
+	if ms := dateRow.FindAllStringSubmatch(string(b[:first]), -1); len(ms) > 0 {
+		f.date = strings.TrimSpace(ms[len(ms)-1][1])
 	}
 	for _, m := range warmRow.FindAllStringSubmatch(string(b), -1) {
 		x := measured{name: m[1], row: strings.TrimSpace(m[0])}

@@ -47,7 +47,7 @@ function configFor(stage: string): Config {
   const dev: Config = {
     stage, deletionProtection: false, logRetention: logs.RetentionDays.TWO_WEEKS, staleAfter: '15m0s',
     apiRateLimit: 20, apiBurstLimit: 40, destroyData: false, logLevel: lambda.ApplicationLogLevel.DEBUG,
-    legacyStatusIndex: false, kitchenMaxConcurrency: 100, publisherParallelization: 2,
+    legacyStatusIndex: false, kitchenMaxConcurrency: 60, publisherParallelization: 2,
   };
   if (stage !== 'prod') return dev;
   return {
