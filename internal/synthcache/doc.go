@@ -14,7 +14,9 @@
 //   - It keeps the cloud assemblies of recent runs, keyed on every input the
 //     app reads: the app binary's inputs (above), every file of the module
 //     tree (the functions' sources, cdk.json, go.mod, go.sum, testdata, ...)
-//     except the output and dependency folders (see skipDirs), the
+//     except .git and node_modules folders and the top-level output folders
+//     cdk.out, .build and bin (see skipDirs, skipTopDirs; symlinks are
+//     followed, to files and to directories outside the module), the
 //     environment (every variable except those of skippedEnv, which are
 //     terminal and shell state; the CLI passes context and output folder in
 //     CDK_CONTEXT_JSON and CDK_OUTDIR), the context overflow file the CLI

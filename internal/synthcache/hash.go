@@ -14,13 +14,22 @@ import (
 	"strings"
 )
 
-// skipDirs are directory names never hashed as inputs of the app: version
-// control, npm dependencies (the CDK CLI and Node; Node is keyed by its
-// binary), and outputs (cloud assemblies, make's bin/ and .build/).
-var skipDirs = map[string]bool{".git": true, "node_modules": true, "cdk.out": true, ".build": true, "bin": true}
+// skipDirs are directory names never hashed as inputs of the app, at any
+// depth: version control and npm dependencies (the CDK CLI and Node; Node
+// is keyed by its binary). Neither holds Go code the go command builds.
+var skipDirs = map[string]bool{".git": true, "node_modules": true}
+
+// skipTopDirs are skipped only directly under the tree's root: the outputs
+// of make and the CDK (make's bin/ and .build/, cloud assemblies in
+// cdk.out/). Deeper down these are ordinary names (internal/bin can be a Go
+// package a function imports), so they are hashed there.
+var skipTopDirs = map[string]bool{"cdk.out": true, ".build": true, "bin": true}
 
 // hasher writes labelled values into a SHA-256.
-type hasher struct{ h hash.Hash }
+type hasher struct {
+	h    hash.Hash
+	seen map[string]bool // directories hashed through symlinks (resolved paths)
+}
 
 func newHasher(label string) *hasher {
 	h := &hasher{h: sha256.New()}
@@ -94,7 +103,7 @@ func (h *hasher) dir(name, dir string) error {
 		p := filepath.Join(dir, e.Name())
 		switch {
 		case e.Type()&fs.ModeSymlink != 0:
-			if err := h.entry(p, e.Name()); err != nil {
+			if err := h.entry(p, e.Name(), nil); err != nil {
 				return err
 			}
 		case e.Type().IsRegular():
@@ -110,25 +119,48 @@ func (h *hasher) dir(name, dir string) error {
 	return nil
 }
 
-// entry adds one symlink (its target, followed when it is a file) under rel.
-func (h *hasher) entry(p, rel string) error {
+// entry adds one symlink under rel: its target, followed: a file's
+// contents, or every file of a directory (a package linked into the module
+// from elsewhere is an input like any other), each directory once.
+func (h *hasher) entry(p, rel string, skipAbs map[string]bool) error {
 	target, err := os.Readlink(p)
 	if err != nil {
 		return err
 	}
 	h.str("symlink "+rel, target)
-	if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return nil // dangling: the target string is all there is
+	}
+	switch {
+	case fi.Mode().IsRegular():
 		d, err := fileDigest(p)
 		if err != nil {
 			return err
 		}
 		h.str("target "+rel, d)
+	case fi.IsDir():
+		real, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			return err
+		}
+		if h.seen == nil {
+			h.seen = map[string]bool{}
+		}
+		if h.seen[real] {
+			h.str("target "+rel, "already hashed: "+real)
+			return nil
+		}
+		h.seen[real] = true
+		return h.tree("target "+rel, real, skipAbs)
 	}
 	return nil
 }
 
 // tree adds every file under root (names relative to root, contents),
-// skipping directories named in skipDirs and any directory in skipAbs.
+// skipping directories named in skipDirs, those named in skipTopDirs
+// directly under root, and any directory in skipAbs. Symlinks are followed
+// (entry).
 func (h *hasher) tree(name, root string, skipAbs map[string]bool) error {
 	h.str("tree", name)
 	var files []string
@@ -140,7 +172,7 @@ func (h *hasher) tree(name, root string, skipAbs map[string]bool) error {
 			return err
 		}
 		if d.IsDir() {
-			if p != root && (skipDirs[d.Name()] || skipAbs[p]) {
+			if p != root && (skipDirs[d.Name()] || skipAbs[p] || (skipTopDirs[d.Name()] && filepath.Dir(p) == root)) {
 				return fs.SkipDir
 			}
 			return nil
@@ -169,7 +201,7 @@ func (h *hasher) tree(name, root string, skipAbs map[string]bool) error {
 		}
 		switch {
 		case fi.Mode()&fs.ModeSymlink != 0:
-			if err := h.entry(p, rel); err != nil {
+			if err := h.entry(p, rel, skipAbs); err != nil {
 				return err
 			}
 		case fi.Mode().IsRegular():

@@ -196,6 +196,7 @@ func TestEveryInputChangeRunsTheAppAndNothingElseDoes(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	overflowA, overflowB := filepath.Join(t.TempDir(), "ctx-a.json"), filepath.Join(t.TempDir(), "ctx-b.json")
+	linked := t.TempDir() // a package directory outside the module, linked in
 	fakeNode := filepath.Join(t.TempDir(), "node")
 	f.env = append(f.env, "JSII_NODE="+fakeNode)
 	if err := os.WriteFile(fakeNode, []byte("#!/bin/sh\n"), 0o755); err != nil {
@@ -227,6 +228,21 @@ func TestEveryInputChangeRunsTheAppAndNothingElseDoes(t *testing.T) {
 		{name: "an untracked file in a subdirectory", change: func() { f.write("functions/x/handler.go", "package main\n") }, want: Recorded},
 		{name: "the Node binary jsii runs on", change: func() { writeFile(t, fakeNode, "#!/bin/sh\n# another node\n") }, want: Recorded},
 		{name: "GOFLAGS", env: []string{"GOFLAGS=-tags=fixture"}, want: Recorded},
+		{name: "a package in a directory named bin, below the top", change: func() { f.write("lib/bin/bin.go", "package bin\n\nconst V = 1\n") }, want: Recorded},
+		{name: "its code", change: func() { f.write("lib/bin/bin.go", "package bin\n\nconst V = 2\n") }, want: Recorded},
+		{name: "make's bin/ at the top is an output", change: func() { f.write("bin/tool", "built") }, want: Reused},
+		{name: "a directory linked into the module", change: func() {
+			writeFile(t, filepath.Join(linked, "ext.go"), "package ext\n\nconst V = 1\n")
+			if err := os.Symlink(linked, filepath.Join(f.mod, "ext")); err != nil {
+				t.Fatal(err)
+			}
+		}, want: Recorded},
+		{name: "a file behind the link", change: func() { writeFile(t, filepath.Join(linked, "ext.go"), "package ext\n\nconst V = 2\n") }, want: Recorded},
+		{name: "a link back to the module (a cycle) ends", change: func() {
+			if err := os.Symlink(f.mod, filepath.Join(f.mod, "data", "loop")); err != nil {
+				t.Fatal(err)
+			}
+		}, want: Recorded},
 		{name: "nothing changed again", want: Reused},
 		{name: "an asset directory removed", change: func() { removeAssets(t, f) }, want: Recorded},
 		{name: "an asset file changed", change: func() { changeAssets(t, f) }, want: Recorded},
