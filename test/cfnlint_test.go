@@ -41,9 +41,9 @@ func (f cfnLintFinding) String() string {
 }
 
 // TestCfnLint runs cfn-lint (the CloudFormation linter, pinned in
-// .ci/requirements.txt) with .cfnlintrc.yaml over every synthesized template
-// of the dev and prod stages: no error, no warning, no informational
-// finding outside the checks the configuration ignores; each ignored check
+// .ci/requirements.txt) over every synthesized template of the dev and prod
+// stages and judges the findings by .cfnlintrc.yaml: no error, no warning,
+// no informational finding outside the checks the configuration ignores; each ignored check
 // still matches a finding (else the ignore must go), and only in the scope
 // its reason gives. cfn-lint runs once, without the configuration, and the
 // test applies the configuration's ignore_checks (the only setting it has
