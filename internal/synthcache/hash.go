@@ -171,11 +171,15 @@ func (h *hasher) tree(name, root string, skipAbs map[string]bool) error {
 			}
 			return err
 		}
+		skip := p != root && (skipDirs[d.Name()] || skipAbs[p] || (skipTopDirs[d.Name()] && filepath.Dir(p) == root))
 		if d.IsDir() {
-			if p != root && (skipDirs[d.Name()] || skipAbs[p] || (skipTopDirs[d.Name()] && filepath.Dir(p) == root)) {
+			if skip {
 				return fs.SkipDir
 			}
 			return nil
+		}
+		if skip && d.Type()&fs.ModeSymlink != 0 {
+			return nil // a linked node_modules or cdk.out is skipped as the folder would be
 		}
 		files = append(files, p)
 		return nil

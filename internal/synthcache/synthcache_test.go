@@ -196,7 +196,8 @@ func TestEveryInputChangeRunsTheAppAndNothingElseDoes(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	overflowA, overflowB := filepath.Join(t.TempDir(), "ctx-a.json"), filepath.Join(t.TempDir(), "ctx-b.json")
-	linked := t.TempDir() // a package directory outside the module, linked in
+	linked := t.TempDir()        // a package directory outside the module, linked in
+	linkedModules := t.TempDir() // a node_modules kept elsewhere, linked in
 	fakeNode := filepath.Join(t.TempDir(), "node")
 	f.env = append(f.env, "JSII_NODE="+fakeNode)
 	if err := os.WriteFile(fakeNode, []byte("#!/bin/sh\n"), 0o755); err != nil {
@@ -238,6 +239,13 @@ func TestEveryInputChangeRunsTheAppAndNothingElseDoes(t *testing.T) {
 			}
 		}, want: Recorded},
 		{name: "a file behind the link", change: func() { writeFile(t, filepath.Join(linked, "ext.go"), "package ext\n\nconst V = 2\n") }, want: Recorded},
+		{name: "a linked node_modules is skipped as the folder would be", change: func() {
+			writeFile(t, filepath.Join(linkedModules, "cli.js"), "1")
+			if err := os.Symlink(linkedModules, filepath.Join(f.mod, "node_modules")); err != nil {
+				t.Fatal(err)
+			}
+		}, want: Reused},
+		{name: "nor does a change behind it", change: func() { writeFile(t, filepath.Join(linkedModules, "cli.js"), "2") }, want: Reused},
 		{name: "a link back to the module (a cycle) ends", change: func() {
 			if err := os.Symlink(f.mod, filepath.Join(f.mod, "data", "loop")); err != nil {
 				t.Fatal(err)
