@@ -12,8 +12,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
 func TestMedian(t *testing.T) {
@@ -156,17 +154,6 @@ func TestZipSizeIsAValidDeflatedZip(t *testing.T) {
 	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
 	if err != nil || len(zr.File) != 1 || zr.File[0].Mode().Perm() != 0o755 {
 		t.Fatalf("zip: got %v, %v; want one 0755 file", zr, err)
-	}
-}
-
-func TestItemSize(t *testing.T) {
-	item := map[string]types.AttributeValue{
-		"orderId": &types.AttributeValueMemberS{Value: "ord_1"},                                                           // 7 + 5
-		"total":   &types.AttributeValueMemberN{Value: "1050"},                                                            // 5 + 3
-		"items":   &types.AttributeValueMemberL{Value: []types.AttributeValue{&types.AttributeValueMemberS{Value: "ab"}}}, // 5 + 3 + 1 + 2
-	}
-	if got, want := itemSize(item), 12+8+11; got != want {
-		t.Errorf("got %d bytes, want %d", got, want)
 	}
 }
 

@@ -27,6 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/example/orderflow/internal/dynamosim"
 	"github.com/example/orderflow/internal/localrun"
 	"github.com/example/orderflow/internal/orders"
 )
@@ -441,51 +442,7 @@ func (b *functionBench) sizeOf(ctx context.Context, id string) int {
 	if err != nil || out.Item == nil {
 		return 0
 	}
-	return itemSize(out.Item)
-}
-
-// itemSize approximates DynamoDB's item size: attribute name lengths plus
-// value sizes (strings and binaries their length, numbers about one byte
-// per two digits plus one, 3 bytes of overhead per list or map and 1 per
-// element), per the DynamoDB developer guide's item size rules.
-func itemSize(item map[string]types.AttributeValue) int {
-	n := 0
-	for k, v := range item {
-		n += len(k) + valueSize(v)
-	}
-	return n
-}
-
-func valueSize(v types.AttributeValue) int {
-	switch v := v.(type) {
-	case *types.AttributeValueMemberS:
-		return len(v.Value)
-	case *types.AttributeValueMemberN:
-		return (len(strings.TrimLeft(v.Value, "-0"))+1)/2 + 1
-	case *types.AttributeValueMemberB:
-		return len(v.Value)
-	case *types.AttributeValueMemberBOOL, *types.AttributeValueMemberNULL:
-		return 1
-	case *types.AttributeValueMemberL:
-		n := 3
-		for _, e := range v.Value {
-			n += 1 + valueSize(e)
-		}
-		return n
-	case *types.AttributeValueMemberM:
-		n := 3
-		for k, e := range v.Value {
-			n += 1 + len(k) + valueSize(e)
-		}
-		return n
-	case *types.AttributeValueMemberSS:
-		n := 0
-		for _, s := range v.Value {
-			n += len(s)
-		}
-		return n
-	}
-	return 0
+	return dynamosim.ItemSize(out.Item)
 }
 
 var (
