@@ -1,8 +1,11 @@
 package eventsource
 
 import (
+	"fmt"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -64,5 +67,20 @@ func NewDeadLetterQueueAlarm(scope constructs.Construct, q awssqs.IQueue, action
 		Metric:      q.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum")}),
 		Missing:     awscloudwatch.TreatMissingData_IGNORE,
 		Description: "the dead-letter queue holds messages: work that failed for good. Inspect them, fix the cause, redrive them.",
+	}, action)
+}
+
+// NewIteratorAgeAlarm alarms when fn, consuming a stream (Kinesis or
+// DynamoDB Streams) through an event source mapping, falls behind: its
+// IteratorAge metric (the age of the last record of a batch, Maximum over
+// AlarmPeriodMinutes) above threshold, under the construct ID
+// "IteratorAgeAlarm" in scope. threshold is a duration; milliseconds in the
+// alarm, as the metric reports.
+func NewIteratorAgeAlarm(scope constructs.Construct, fn awslambda.IFunction, threshold awscdk.Duration, action awscloudwatch.IAlarmAction) awscloudwatch.Alarm {
+	age := Seconds(threshold) * 1000
+	return NewAlarm(scope, "IteratorAgeAlarm", AlarmSpec{
+		Metric:      fn.Metric(jsii.String("IteratorAge"), &awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum")}),
+		Threshold:   age,
+		Description: fmt.Sprintf("iterator age above %s ms: the consumer falls behind the stream.", Num(age)),
 	}, action)
 }

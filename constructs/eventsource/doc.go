@@ -9,7 +9,7 @@
 //     14-day retention and the cdk-nag suppressions a dead-letter queue
 //     needs; AllowServiceToSend adds the queue policy a delivering service
 //     needs, scoped to one source ARN.
-//   - NewDeadLetterQueueAlarm and NewAlarm: alarms defined one way (no
+//   - NewDeadLetterQueueAlarm, NewIteratorAgeAlarm and NewAlarm: alarms defined one way (no
 //     physical name, the construct path in the description, one 5-minute
 //     period, the caller's action on ALARM and OK).
 //   - AsyncInvoke, ConfigureAsyncInvoke: a function's asynchronous-invoke

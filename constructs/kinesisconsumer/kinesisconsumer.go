@@ -19,8 +19,6 @@
 package kinesisconsumer
 
 import (
-	"fmt"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskinesis"
@@ -237,12 +235,7 @@ func New(scope constructs.Construct, id *string, props *Props) *KinesisConsumer 
 	k.DeadLetterQueueAlarm = eventsource.NewDeadLetterQueueAlarm(c, dlq, p.AlarmAction)
 	k.Alarms = []awscloudwatch.Alarm{k.DeadLetterQueueAlarm}
 	if p.Function != nil {
-		age := eventsource.Seconds(p.IteratorAgeAlarmThreshold) * 1000
-		k.IteratorAgeAlarm = eventsource.NewAlarm(c, "IteratorAgeAlarm", eventsource.AlarmSpec{
-			Metric:      p.Function.Metric(jsii.String("IteratorAge"), &awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum")}),
-			Threshold:   age,
-			Description: fmt.Sprintf("iterator age above %s ms: the consumer falls behind the stream.", eventsource.Num(age)),
-		}, p.AlarmAction)
+		k.IteratorAgeAlarm = eventsource.NewIteratorAgeAlarm(c, p.Function, p.IteratorAgeAlarmThreshold, p.AlarmAction)
 		k.Alarms = append(k.Alarms, k.IteratorAgeAlarm)
 	}
 	return k

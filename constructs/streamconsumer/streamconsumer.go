@@ -16,8 +16,6 @@
 package streamconsumer
 
 import (
-	"fmt"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
@@ -163,12 +161,7 @@ func New(scope constructs.Construct, id *string, props *Props) *StreamConsumer {
 	sc.DeadLetterQueueAlarm = eventsource.NewDeadLetterQueueAlarm(c, dlq, p.AlarmAction)
 	sc.Alarms = []awscloudwatch.Alarm{sc.DeadLetterQueueAlarm}
 	if p.Function != nil {
-		age := eventsource.Seconds(p.IteratorAgeAlarmThreshold) * 1000
-		sc.IteratorAgeAlarm = eventsource.NewAlarm(c, "IteratorAgeAlarm", eventsource.AlarmSpec{
-			Metric:      p.Function.Metric(jsii.String("IteratorAge"), &awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum")}),
-			Threshold:   age,
-			Description: fmt.Sprintf("iterator age above %s ms: the consumer falls behind the stream.", eventsource.Num(age)),
-		}, p.AlarmAction)
+		sc.IteratorAgeAlarm = eventsource.NewIteratorAgeAlarm(c, p.Function, p.IteratorAgeAlarmThreshold, p.AlarmAction)
 		sc.Alarms = append(sc.Alarms, sc.IteratorAgeAlarm)
 	}
 	return sc

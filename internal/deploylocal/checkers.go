@@ -223,21 +223,36 @@ func readQueue(ctx context.Context, c *clients, r *resourceCheck) (map[string]an
 }
 
 func readQueuePolicy(ctx context.Context, c *clients, r *resourceCheck) (map[string]any, error) {
-	queues, _ := r.props["Queues"].([]any)
-	got := map[string]any{"Queues": queues}
-	for i, q := range queues {
-		u := scalar(q)
+	return readPolicyOfEach(r, "Queues", func(u string) (string, error) {
 		out, err := c.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &u,
 			AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNamePolicy}})
+		if err != nil {
+			return "", err
+		}
+		return out.Attributes["Policy"], nil
+	})
+}
+
+// readPolicyOfEach reads the policy of each target listed in the
+// resource's property list (a queue or topic policy resource applies one
+// document to several): the first answers as the resource's
+// PolicyDocument, the others are compared with the template's document
+// as checks of their own.
+func readPolicyOfEach(r *resourceCheck, list string, policy func(target string) (string, error)) (map[string]any, error) {
+	targets, _ := r.props[list].([]any)
+	got := map[string]any{list: targets}
+	for i, t := range targets {
+		target := scalar(t)
+		doc, err := policy(target)
 		if err != nil {
 			return nil, err
 		}
 		if i == 0 {
-			got["PolicyDocument"] = out.Attributes["Policy"]
+			got["PolicyDocument"] = doc
 			continue
 		}
-		ok, diff := compare(r.props["PolicyDocument"], out.Attributes["Policy"])
-		r.add("PolicyDocument of "+u, ok, "the template's document", diff)
+		ok, diff := compare(r.props["PolicyDocument"], doc)
+		r.add("PolicyDocument of "+target, ok, "the template's document", diff)
 	}
 	return got, nil
 }
@@ -462,22 +477,13 @@ func readTopic(ctx context.Context, c *clients, r *resourceCheck) (map[string]an
 }
 
 func readTopicPolicy(ctx context.Context, c *clients, r *resourceCheck) (map[string]any, error) {
-	topics, _ := r.props["Topics"].([]any)
-	got := map[string]any{"Topics": topics}
-	for i, t := range topics {
-		arn := scalar(t)
+	return readPolicyOfEach(r, "Topics", func(arn string) (string, error) {
 		out, err := c.sns.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: &arn})
 		if err != nil {
-			return nil, err
+			return "", err
 		}
-		if i == 0 {
-			got["PolicyDocument"] = out.Attributes["Policy"]
-			continue
-		}
-		ok, diff := compare(r.props["PolicyDocument"], out.Attributes["Policy"])
-		r.add("PolicyDocument of "+arn, ok, "the template's document", diff)
-	}
-	return got, nil
+		return out.Attributes["Policy"], nil
+	})
 }
 
 func readSubscription(ctx context.Context, c *clients, r *resourceCheck) (map[string]any, error) {
