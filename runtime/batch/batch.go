@@ -35,7 +35,9 @@ type PanicError struct {
 }
 
 // Error is "batch: record handler panicked: <value>".
-func (e *PanicError) Error() string { return fmt.Sprintf("batch: record handler panicked: %v", e.Value) }
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("batch: record handler panicked: %v", e.Value)
+}
 
 // Processor processes batches record by record. Its fields are read, never
 // written, so one Processor may serve concurrent batches. The zero value
@@ -68,9 +70,9 @@ type Processor struct {
 type order int
 
 const (
-	unordered order = iota // standard SQS: every record alone
-	grouped                // FIFO SQS: in order within a group
-	sequential             // a stream shard: in order, stop at the first failure
+	unordered  order = iota // standard SQS: every record alone
+	grouped                 // FIFO SQS: in order within a group
+	sequential              // a stream shard: in order, stop at the first failure
 )
 
 // item is one unit of work: a record, or a user record of a KPL aggregate.

@@ -96,7 +96,6 @@ const (
 	// 4: Record.tags, repeated Tag: skipped.
 )
 
-
 // decodeAggregate decodes an AggregatedRecord message.
 func decodeAggregate(msg []byte) ([]UserRecord, error) {
 	var pks, ehks []string
@@ -244,4 +243,3 @@ func Aggregate(recs []UserRecord) []byte {
 	out := append(append([]byte(nil), KPLMagic...), msg...)
 	return append(out, sum[:]...)
 }
-

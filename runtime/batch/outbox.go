@@ -189,4 +189,3 @@ func RecordID(ctx context.Context) (string, bool) {
 	}
 	return ref.r.items[ref.i].id, true
 }
-
