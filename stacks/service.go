@@ -20,7 +20,7 @@ import (
 	"github.com/example/orderflow/constructs/queueworker"
 	"github.com/example/orderflow/constructs/scheduledfunction"
 	"github.com/example/orderflow/constructs/streamconsumer"
-	"github.com/example/orderflow/internal/metrics"
+	"github.com/example/orderflow/internal/ordermetrics"
 	"github.com/example/orderflow/internal/orders"
 )
 
@@ -75,7 +75,7 @@ type ServiceStack struct {
 // and the dashboard. Every role gets exactly the actions its function's code
 // calls (see each grant below), on exactly the resources it touches. Every
 // function logs JSON at cfg.LogLevel, is traced (X-Ray, active), writes its
-// business metrics as EMF lines (Stage dimension from metrics.EnvStage), and
+// business metrics as EMF lines (Stage dimension from ordermetrics.EnvStage), and
 // has alarms, as has every source that feeds it (see the constructs).
 func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackProps) *ServiceStack {
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
@@ -92,7 +92,7 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 	action := s.Alarms.Action
 
 	fn := func(name string, timeoutSeconds float64, env map[string]*string) *gofunction.Function {
-		env[metrics.EnvStage] = jsii.String(cfg.Stage)
+		env[ordermetrics.EnvStage] = jsii.String(cfg.Stage)
 		f := gofunction.New(stack, jsii.String(titled(name)), &gofunction.Props{
 			Entry:               jsii.String(dir + "/" + name),
 			Timeout:             awscdk.Duration_Seconds(jsii.Number(timeoutSeconds)),

@@ -12,7 +12,9 @@ import (
 
 type sendFunc func([]types.SendMessageBatchRequestEntry) []error
 
-func (f sendFunc) Send(_ context.Context, e []types.SendMessageBatchRequestEntry) []error { return f(e) }
+func (f sendFunc) Send(_ context.Context, e []types.SendMessageBatchRequestEntry) []error {
+	return f(e)
+}
 
 // The body is the message's JSON (what the kitchen decodes), and each
 // result maps back to its order.

@@ -92,8 +92,8 @@ func TestDo(t *testing.T) {
 				t.Errorf("got %d runs, want %d", runs, tt.wantRuns)
 			}
 			for op, n := range tt.wantOps {
-				if tab.calls[op] != n {
-					t.Errorf("got %d %s calls, want %d (all calls: %v)", tab.calls[op], op, n, tab.calls)
+				if tab.Calls[op] != n {
+					t.Errorf("got %d %s calls, want %d (all calls: %v)", tab.Calls[op], op, n, tab.Calls)
 				}
 			}
 		})
@@ -189,7 +189,7 @@ func TestPersistenceErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tab := newMemTable(true)
-			tab.failOp[tt.fail] = boom
+			tab.Fail[tt.fail] = boom
 			g := &Guard{Client: tab, Table: "T", Prefix: "fn"}
 			ran := false
 			_, err := Do(context.Background(), g, "k", "p", func(ctx context.Context) (result, error) { ran = true; return result{N: 1}, tt.fnErr })
@@ -209,7 +209,7 @@ func TestPersistenceErrors(t *testing.T) {
 	tab := newMemTable(true)
 	g := &Guard{Client: tab, Table: "T", Prefix: "fn"}
 	got, err := Do(context.Background(), g, "k", "p", func(ctx context.Context) (result, error) {
-		tab.failOp["PutItem"] = boom
+		tab.Fail["PutItem"] = boom
 		return result{N: 7}, nil
 	})
 	var pe *PersistenceError
