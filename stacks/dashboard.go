@@ -71,6 +71,11 @@ func newDashboard(stack awscdk.Stack, s *ServiceStack, stage string) awscloudwat
 			alarms = append(alarms, a)
 		}
 	}
+	// The stateful stack's idempotency table alarm: no action of its own
+	// (the alarm topic is this stack's), so its state shows here.
+	if s.idempotency != nil {
+		alarms = append(alarms, s.idempotency.ThrottleAlarm)
+	}
 
 	rows := [][]awscloudwatch.IWidget{
 		{

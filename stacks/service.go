@@ -17,6 +17,7 @@ import (
 	"github.com/example/orderflow/constructs/buckettrigger"
 	"github.com/example/orderflow/constructs/gofunction"
 	"github.com/example/orderflow/constructs/httpapi"
+	"github.com/example/orderflow/constructs/idempotencytable"
 	"github.com/example/orderflow/constructs/queueworker"
 	"github.com/example/orderflow/constructs/scheduledfunction"
 	"github.com/example/orderflow/constructs/streamconsumer"
@@ -41,6 +42,9 @@ type ServiceStackProps struct {
 	Orders awsdynamodb.ITable
 	// Uploads bucket, with EventBridge notifications on. Required.
 	Uploads awss3.IBucket
+	// Idempotency is the notifier's idempotency table: granted to the
+	// notifier only (idempotencytable.Actions). Required.
+	Idempotency *idempotencytable.Table
 	// FunctionsDir holds one directory per function. Default: "functions".
 	FunctionsDir string
 }
@@ -69,6 +73,8 @@ type ServiceStack struct {
 	// Dashboard shows the flow: API, functions, queues, stream, business
 	// metrics and the state of every alarm (output DashboardName).
 	Dashboard awscloudwatch.Dashboard
+
+	idempotency *idempotencytable.Table
 }
 
 // NewServiceStack defines the six functions, their wiring, the alarm topic
@@ -85,7 +91,7 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		dir = "functions"
 	}
 	table, bucket := props.Orders, props.Uploads
-	s := &ServiceStack{Stack: stack, Functions: map[string]*gofunction.Function{}}
+	s := &ServiceStack{Stack: stack, Functions: map[string]*gofunction.Function{}, idempotency: props.Idempotency}
 	s.Alarms = alarmtopic.New(stack, jsii.String("Alarms"), &alarmtopic.Props{
 		DisplayName: jsii.String("OrderFlow " + cfg.Stage + " alarms"),
 	})
@@ -205,7 +211,7 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		AlarmAction: action,
 	})
 
-	s.Events = newOrderEvents(s, cfg.Stage, fn, action) // kitchen -> orders bus -> notifier -> notifications topic
+	s.Events = newOrderEvents(s, cfg.Stage, fn, action, props.Idempotency) // kitchen -> orders bus -> notifier -> notifications topic
 	s.Dashboard = newDashboard(stack, s, cfg.Stage)
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: s.Api.Api.ApiEndpoint()})
 	awscdk.NewCfnOutput(stack, jsii.String("AlarmTopicArn"), &awscdk.CfnOutputProps{
