@@ -8,7 +8,7 @@ require (
 	github.com/aws/constructs-go/constructs/v10 v10.8.1
 	github.com/aws/jsii-runtime-go v1.142.0
 	github.com/cdklabs/cdk-nag-go/cdknag/v2 v2.38.2
-	github.com/example/orderflow v0.0.0-00010101000000-000000000000
+	github.com/example/orderflow/constructs v0.0.0-00010101000000-000000000000
 )
 
 require (
@@ -30,6 +30,6 @@ require (
 	golang.org/x/tools/godoc v0.1.0-deprecated // indirect
 )
 
-// The constructs come from this checkout. Another project would require a
-// published version of github.com/example/orderflow instead.
-replace github.com/example/orderflow => ../..
+// The constructs come from this checkout. Another project requires a
+// published version instead: github.com/example/orderflow/constructs v0.1.0.
+replace github.com/example/orderflow/constructs => ../../constructs
