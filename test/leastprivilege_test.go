@@ -22,7 +22,7 @@ import (
 
 	"github.com/example/orderflow/constructs/gofunction"
 	"github.com/example/orderflow/stacks"
-	"github.com/example/orderflow/test/leastpriv"
+	"github.com/example/orderflow/tools/leastpriv"
 )
 
 // The least-privilege tests: each function's role allows exactly the AWS

@@ -11,9 +11,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/example/orderflow/internal/localrun"
 	"github.com/example/orderflow/internal/orderevents"
 	"github.com/example/orderflow/internal/orders"
+	"github.com/example/orderflow/tools/localrun"
 )
 
 const (

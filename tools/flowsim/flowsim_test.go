@@ -7,12 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/example/orderflow/internal/dynamosim"
 	"github.com/example/orderflow/internal/orders"
+	"github.com/example/orderflow/tools/dynamosim"
 )
 
 // TestScenarioRunsEveryProcess runs Scenario at 100 orders per second
-// (cheap; tools/capacity runs it at 10,000 and checks every key there).
+// (cheap; tools/cmd/capacity runs it at 10,000 and checks every key there).
 func TestScenarioRunsEveryProcess(t *testing.T) {
 	res, err := Run(context.Background(), Scenario(100))
 	if err != nil {

@@ -9,15 +9,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/example/orderflow/internal/localrun"
+	"github.com/example/orderflow/tools/localrun"
 )
 
-// testAssembly copies internal/localrun's test assembly into a temp dir,
+// testAssembly copies tools/localrun's test assembly into a temp dir,
 // naming its service stack as stage "test" names it (OrderFlow-test-Service);
 // its functions are api and worker.
 func testAssembly(t *testing.T) string {
 	t.Helper()
-	src := filepath.Join("..", "..", "internal", "localrun", "testdata", "assembly")
+	src := filepath.Join("..", "..", "localrun", "testdata", "assembly")
 	dst := t.TempDir()
 	ents, err := os.ReadDir(src)
 	if err != nil {

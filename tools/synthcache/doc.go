@@ -1,5 +1,5 @@
 // Package synthcache runs a Go CDK app for the CDK CLI (cdk.json's "app" is
-// `go run ./tools/synthcache`). It does two things `go run ./app.go` does not:
+// `go run ./tools/cmd/synthcache`). It does two things `go run ./app.go` does not:
 //
 //   - It keeps a compiled binary of the app under .build/synthcache/ and rebuilds
 //     it only when an input of the build changed: the files of every package

@@ -4,14 +4,14 @@
 // security-relevant part (IAM, resource policies, encryption, public
 // access, stateful resources deleted or replaced).
 //
-//	go run ./tools/templatediff OLD NEW
+//	go run ./tools/cmd/templatediff OLD NEW
 //
 // OLD and NEW are template files or directories of *.template.json (a
 // cdk.out, a snapshot directory); directories are matched by file name.
 // Examples:
 //
-//	go run ./tools/templatediff test/testdata/snapshots/prod cdk.out   # after make synth STAGE=prod
-//	go run ./tools/templatediff old.template.json new.template.json
+//	go run ./tools/cmd/templatediff test/testdata/snapshots/prod cdk.out   # after make synth STAGE=prod
+//	go run ./tools/cmd/templatediff old.template.json new.template.json
 //
 // It exits 0 when the templates are equal, 1 when they differ, 2 on an
 // error.
@@ -26,7 +26,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/example/orderflow/test/templatediff"
+	"github.com/example/orderflow/tools/templatediff"
 )
 
 func main() {

@@ -8,15 +8,15 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/example/orderflow/internal/dynamosim"
-	"github.com/example/orderflow/internal/flowsim"
 	"github.com/example/orderflow/internal/orders"
 	"github.com/example/orderflow/stacks"
+	"github.com/example/orderflow/tools/dynamosim"
+	"github.com/example/orderflow/tools/flowsim"
 )
 
 const (
-	benchPath = "../../BENCHMARKS.md"
-	docPath   = "../../docs/capacity.md"
+	benchPath = "../../../BENCHMARKS.md"
+	docPath   = "../../../docs/capacity.md"
 )
 
 // TestMain trades memory for CPU: the simulations allocate many

@@ -39,8 +39,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/example/orderflow/internal/localrun"
 	"github.com/example/orderflow/internal/orders"
+	"github.com/example/orderflow/tools/localrun"
 )
 
 const usage = `usage: localrun <command> [flags]

@@ -1,15 +1,15 @@
 // Command synthcache runs the order flow's CDK app for the CDK CLI: cdk.json's
-// "app" is `go run ./tools/synthcache`, so `make synth`, `npx cdk synth` and
+// "app" is `go run ./tools/cmd/synthcache`, so `make synth`, `npx cdk synth` and
 // `npx cdk deploy` all go through it.
 //
-//	go run ./tools/synthcache [-pkg .] [-build] [-- app arguments]
+//	go run ./tools/cmd/synthcache [-pkg .] [-build] [-- app arguments]
 //
 // It builds the app (package -pkg of the module that holds the working
 // directory) into .build/synthcache/ when its code or build settings changed,
 // saying so when that takes long (the first build compiles aws-cdk-go for
 // minutes), and runs it; or, when no input of the app changed since a run
 // whose cloud assembly is cached, puts that assembly back without running
-// the app. SYNTHCACHE_CACHE=off always runs it. See internal/synthcache for what
+// the app. SYNTHCACHE_CACHE=off always runs it. See tools/synthcache for what
 // the key covers. -build only brings the binary up to date.
 package main
 
@@ -21,7 +21,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/example/orderflow/internal/synthcache"
+	"github.com/example/orderflow/tools/synthcache"
 )
 
 func main() {

@@ -1,10 +1,10 @@
 // Command capacity writes docs/capacity.md: the order flow's capacity and
 // cost at 10, 100, 1,000 and 10,000 orders per second, from the measured
 // durations in BENCHMARKS.md, item sizes computed from the code, the
-// write-pattern simulation (internal/flowsim) and the prod stage's
+// write-pattern simulation (tools/flowsim) and the prod stage's
 // configuration. Run it from the module root: make capacity.
 //
-//	go run ./tools/capacity [-bench BENCHMARKS.md] [-out docs/capacity.md]
+//	go run ./tools/cmd/capacity [-bench BENCHMARKS.md] [-out docs/capacity.md]
 package main
 
 import (

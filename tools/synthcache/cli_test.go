@@ -23,7 +23,7 @@ func TestTheCDKCLIAcceptsAReusedAssembly(t *testing.T) {
 		t.Fatalf("%s is missing: run `npm ci` first (make test does)", cdk)
 	}
 	launcher := filepath.Join(t.TempDir(), "synthcache")
-	build := exec.Command("go", "build", "-o", launcher, "./tools/synthcache")
+	build := exec.Command("go", "build", "-o", launcher, "./tools/cmd/synthcache")
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build synthcache: %v\n%s", err, out)

@@ -14,7 +14,7 @@
 // stays). It prints a table of what was checked and the resource types the
 // emulator only stood in for, and exits 1 when anything differs. The
 // emulator stops when it ends, also on failure and Ctrl-C. See
-// internal/deploylocal and README "Deploy".
+// tools/deploylocal and README "Deploy".
 package main
 
 import (
@@ -26,7 +26,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/example/orderflow/internal/deploylocal"
+	"github.com/example/orderflow/tools/deploylocal"
 )
 
 func main() {

@@ -1,6 +1,6 @@
 // Package flowsim drives the order flow's real domain code (orders.Store,
 // orders.BatchStore, orders.StaleOrders) at a given order rate, in
-// simulated time, against an in-memory Orders table (internal/dynamosim)
+// simulated time, against an in-memory Orders table (tools/dynamosim)
 // that charges every request the capacity DynamoDB would, per table or
 // index, partition-key value and second. It answers one question: does any
 // partition-key value of the table or of an index take more than a
@@ -46,8 +46,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/example/orderflow/internal/dynamosim"
 	"github.com/example/orderflow/internal/orders"
+	"github.com/example/orderflow/tools/dynamosim"
 )
 
 // Table is the simulated table's name.

@@ -6,7 +6,7 @@
 // legacyStatusIndex=true, before deploying without. Running it again is
 // harmless.
 //
-//	go run ./tools/pendingbackfill -table <Orders table name> [-legacy-index byStatus]
+//	go run ./tools/cmd/pendingbackfill -table <Orders table name> [-legacy-index byStatus]
 //
 // It uses the default AWS credential chain and region (AWS_PROFILE,
 // AWS_REGION, ...). DynamoDB operations: Query on the legacy index,

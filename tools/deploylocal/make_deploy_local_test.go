@@ -1,5 +1,5 @@
 // Package deploylocal_test runs the deploy rehearsal of `make deploy-local`
-// (internal/deploylocal) as an integration test of `make test`: the app
+// (tools/deploylocal) as an integration test of `make test`: the app
 // synthesized with the pinned CDK CLI, deployed to moto on 127.0.0.1,
 // read back and compared with its templates, redeployed, updated,
 // destroyed, and a throwaway stage deployed and destroyed.
@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/example/orderflow/internal/deploylocal"
+	"github.com/example/orderflow/tools/deploylocal"
 )
 
 func TestDeployRehearsal(t *testing.T) {

@@ -8,10 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/example/orderflow/internal/dynamosim"
-	"github.com/example/orderflow/internal/flowsim"
 	"github.com/example/orderflow/internal/orders"
 	"github.com/example/orderflow/stacks"
+	"github.com/example/orderflow/tools/dynamosim"
+	"github.com/example/orderflow/tools/flowsim"
 )
 
 // Rates modelled, orders per second.
