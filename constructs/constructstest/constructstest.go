@@ -107,7 +107,9 @@ func LogicalID(stack awscdk.Stack, c constructs.IConstruct) string {
 	if dc := c.Node().DefaultChild(); dc != nil {
 		c = dc
 	}
-	return *stack.GetLogicalId(c.(awscdk.CfnElement))
+	// Resolved, not stack.GetLogicalId: that is the allocated ID, blind to
+	// OverrideLogicalId.
+	return stack.Resolve(c.(awscdk.CfnElement).LogicalId()).(string)
 }
 
 // AlarmActions is the AlarmActions (and OKActions) value of an alarm that
