@@ -26,7 +26,7 @@ node_modules/.installed: package.json package-lock.json
 deps: node_modules/.installed ## install the pinned CDK CLI and Node 22
 	go mod download
 
-# cdk.json runs the app through tools/synthcache (internal/synthcache): it compiles
+# cdk.json runs the app through tools/cmd/synthcache (tools/synthcache): it compiles
 # the app when its code changed (the first time: minutes, and it says so)
 # and reuses the last cloud assembly when no input changed.
 SYNTH_FLAGS ?=
@@ -37,7 +37,9 @@ synth: node_modules/.installed ## synthesize both stacks into cdk.out/ (STAGE=de
 test: node_modules/.installed ## run every test (stack, construct, handler, fuzz seeds)
 	@echo "go vet + go test: the first run on a machine compiles the CDK packages (several minutes on 2 cores); later runs reuse the Go build cache"
 	go vet ./...
+	cd constructs && go vet ./...
 	go test -count=1 -timeout 20m ./...
+	cd constructs && go test -count=1 -timeout 20m ./...
 
 # Local runs (docs/local.md): the real functions, built for this machine, under
 # the Lambda Runtime Interface Emulator, against local DynamoDB and S3.
@@ -59,7 +61,7 @@ $(RIE_STAMP):
 	@rm -f bin/.aws-lambda-rie-* && touch $@
 
 localrun:
-	@go build -o $(LOCALRUN) ./tools/localrun
+	@go build -o $(LOCALRUN) ./tools/cmd/localrun
 
 $(TEMPLATE):
 	$(MAKE) synth STAGE=$(STAGE)
@@ -140,13 +142,13 @@ bench: $(RIE_STAMP) ## benchmark synth (also against TypeScript), functions and 
 # Capacity model (docs/capacity.md): capacity, first limit and monthly cost at
 # 10, 100, 1,000 and 10,000 orders per second, from BENCHMARKS.md's measured
 # durations, item sizes from the code, the write-pattern simulation
-# (internal/flowsim) and the prod stage's settings. tools/capacity's
+# (tools/flowsim) and the prod stage's settings. tools/cmd/capacity's
 # TestCapacityDocIsCurrent (part of make test) fails when the committed file
 # is stale: run this and commit the result.
 .PHONY: capacity
 
 capacity: ## regenerate docs/capacity.md
-	go run ./tools/capacity -bench BENCHMARKS.md -out docs/capacity.md
+	go run ./tools/cmd/capacity -bench BENCHMARKS.md -out docs/capacity.md
 
 # Linters beside `go vet` (docs/ci.md): staticcheck on both modules and
 # actionlint on the workflow, each pinned and run with `go run pkg@version`
@@ -161,8 +163,9 @@ ACTIONLINT := go run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VER
 
 .PHONY: lint
 
-lint: ## staticcheck (the module, both examples and the runtime) and actionlint, pinned; 0 findings
+lint: ## staticcheck (the app, the constructs, the runtime, both examples) and actionlint, pinned; 0 findings
 	$(STATICCHECK) ./...
+	cd constructs && $(STATICCHECK) ./...
 	cd examples/queueconsumer && $(STATICCHECK) ./...
 	cd examples/allconstructs && $(STATICCHECK) ./...
 	cd runtime && $(STATICCHECK) ./...
@@ -208,9 +211,9 @@ moto: ## make sure Python has moto[server]; installs moto[server]==$(MOTO_VERSIO
 	  || { echo "moto: could not install moto[server]==$(MOTO_VERSION) (needs python3-venv and access to PyPI)" >&2; exit 1; }
 
 deploy-local: node_modules/.installed moto ## rehearse `cdk deploy` against moto on 127.0.0.1: deploy, read back, redeploy, update, destroy
-	go run ./tools/deploylocal $(DEPLOY_LOCAL_FLAGS)
+	go run ./tools/cmd/deploylocal $(DEPLOY_LOCAL_FLAGS)
 
-# make test runs the rehearsal too (test/deploylocal); it installs moto where it
+# make test runs the rehearsal too (tools/deploylocal); it installs moto where it
 # can, and the test skips without it (fails under CI=true).
 moto-if-possible:
 	-@$(MAKE) --no-print-directory moto

@@ -47,7 +47,7 @@ type compareRun struct {
 	// GoList: gofunction's one `go list` for all functions of the stage,
 	// and the five it ran before (one per function, in a row).
 	GoListBatched, GoListEach []time.Duration
-	// LauncherBuildCheck: `go run ./tools/synthcache -build` with nothing changed.
+	// LauncherBuildCheck: `go run ./tools/cmd/synthcache -build` with nothing changed.
 	Launcher []measured `json:"launcher"`
 	// Same: templates (and manifest) of both apps equal after hash
 	// normalization, per app; Diff says where they differ.
@@ -419,7 +419,7 @@ func main() {
 	if err := json.Unmarshal(raw, &cdkJSON); err != nil {
 		return err
 	}
-	out, _ := json.MarshalIndent(map[string]any{"app": "go run ../tools/synthcache -pkg ./" + scaleDir + "/app", "context": cdkJSON["context"]}, "", "  ")
+	out, _ := json.MarshalIndent(map[string]any{"app": "go run ../tools/cmd/synthcache -pkg ./" + scaleDir + "/app", "context": cdkJSON["context"]}, "", "  ")
 	return os.WriteFile(filepath.Join(root, "cdk.json"), out, 0o644)
 }
 
@@ -522,7 +522,7 @@ func firstDifference(a, b string) string {
 // check, gofunction's go list, batched and one by one.
 func (b *compareBench) components(ctx context.Context) error {
 	for i := 0; i < 3; i++ {
-		m, err := run(ctx, b.clone, b.goEnv, "go", "run", "./tools/synthcache", "-build")
+		m, err := run(ctx, b.clone, b.goEnv, "go", "run", "./tools/cmd/synthcache", "-build")
 		if err != nil {
 			return err
 		}
@@ -838,7 +838,7 @@ func renderCompare(row func(a, b, c, d string), c compareRun) {
 
 	// Components.
 	row("Component: the CDK CLI alone, reading the assembly that is there (`cdk synth --app cdk.out`)", figure(s["cli"]), "", "")
-	row("Component: `go run ./tools/synthcache -build`, nothing changed (go command + app binary check)", figure(c.Launcher), "", "")
+	row("Component: `go run ./tools/cmd/synthcache -build`, nothing changed (go command + app binary check)", figure(c.Launcher), "", "")
 	step := func(kind string, f func(synthcacheTimings) float64) string {
 		var xs []float64
 		for _, t := range c.Timings[kind] {

@@ -27,9 +27,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/example/orderflow/internal/dynamosim"
-	"github.com/example/orderflow/internal/localrun"
 	"github.com/example/orderflow/internal/orders"
+	"github.com/example/orderflow/tools/dynamosim"
+	"github.com/example/orderflow/tools/localrun"
 )
 
 // helloName is the floor function: bench/hello, lambda.Start of a handler

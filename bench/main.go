@@ -27,7 +27,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/example/orderflow/internal/localrun"
+	"github.com/example/orderflow/tools/localrun"
 )
 
 type options struct {

@@ -78,7 +78,7 @@ func NewStatefulStack(scope constructs.Construct, id string, props *StatefulStac
 		RemovalPolicy:      cfg.StatefulRemovalPolicy(),
 	})
 	// The indexes as orders.Design describes them (the simulation in
-	// internal/flowsim runs the same design): the pending index, and during
+	// tools/flowsim runs the same design): the pending index, and during
 	// the move from the status index (README, "Moving to the pending
 	// index") the status index too.
 	addIndexes(table, orders.Design(cfg.LegacyStatusIndex))

@@ -24,7 +24,7 @@ import (
 	"github.com/example/orderflow/constructs/idempotencytable"
 	"github.com/example/orderflow/runtime/idempotency"
 	"github.com/example/orderflow/stacks"
-	"github.com/example/orderflow/test/leastpriv"
+	"github.com/example/orderflow/tools/leastpriv"
 )
 
 // The least-privilege tests: each function's role allows exactly the AWS

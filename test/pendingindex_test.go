@@ -38,7 +38,7 @@ func canonical(t *testing.T, v any) string {
 
 // TestOrdersTableIsTheDesign: the synthesized table's attribute
 // definitions and indexes are exactly orders.Design, which the write
-// simulation (internal/flowsim) runs; with -c legacyStatusIndex=true, the
+// simulation (tools/flowsim) runs; with -c legacyStatusIndex=true, the
 // design with the legacy status index too.
 func TestOrdersTableIsTheDesign(t *testing.T) {
 	for _, legacy := range []bool{false, true} {

@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 
 	"github.com/example/orderflow/stacks"
-	"github.com/example/orderflow/test/templatediff"
+	"github.com/example/orderflow/tools/templatediff"
 )
 
 // Refresh the snapshots with `make snapshots` or

@@ -18,7 +18,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/example/orderflow/constructs/albtarget"
 	"github.com/example/orderflow/constructs/buckettrigger"
@@ -181,3 +183,46 @@ func TestBrokenAppExitsOneWithTheProblems(t *testing.T) {
 		t.Errorf("got stdout %q, want nothing", stdout.String())
 	}
 }
+
+// With the library's feature flags (as with a cdk.json that has them) an
+// error annotation fails synth with only a pointer to validation-report.json;
+// Synth returns the findings themselves.
+func TestNagFindingsComeBackAsProblems(t *testing.T) {
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir()), Context: ptr(cdkapp.FeatureFlags())})
+	stack := awscdk.NewStack(app, jsii.String("S"), nil)
+	awssqs.NewQueue(stack, jsii.String("Plain"), &awssqs.QueueProps{Encryption: awssqs.QueueEncryption_UNENCRYPTED})
+	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	_, err := cdkapp.Synth(app)
+	var e *cdkapp.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("got %v, want an *cdkapp.Error", err)
+	}
+	got := strings.Join(e.Problems, "\n")
+	for _, want := range []string{
+		"[S/Plain/Resource] AwsSolutions-SQS2: The SQS Queue does not have server-side encryption enabled.",
+		"[S/Plain/Resource] AwsSolutions-SQS4: The SQS queue does not require requests to use SSL.",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("got problems:\n%s\nwant a line starting %q", got, want)
+		}
+	}
+	if strings.Contains(err.Error(), "validation-report.json") {
+		t.Errorf("got %q, want the findings, not a pointer to the report", err)
+	}
+}
+
+func TestFeatureFlagsAreTheRecommendedOnes(t *testing.T) {
+	flags := cdkapp.FeatureFlags()
+	if len(flags) < 80 {
+		t.Fatalf("got %d flags, want the recommended flags of aws-cdk-lib (80+)", len(flags))
+	}
+	if got := flags["@aws-cdk/aws-iam:importedRoleStackSafeDefaultPolicyName"]; got != true {
+		t.Errorf("@aws-cdk/aws-iam:importedRoleStackSafeDefaultPolicyName: got %v, want true", got)
+	}
+	flags["x"] = 1
+	if _, ok := cdkapp.FeatureFlags()["x"]; ok {
+		t.Error("FeatureFlags returned a shared map: a caller's change leaked")
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

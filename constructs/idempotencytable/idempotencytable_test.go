@@ -13,7 +13,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/example/orderflow/constructs/idempotencytable"
-	"github.com/example/orderflow/constructs/internal/constructstest"
+	"github.com/example/orderflow/constructs/constructstest"
 	"github.com/example/orderflow/constructs/internal/nag"
 )
 

@@ -24,7 +24,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -111,8 +110,12 @@ type Props struct {
 	AlarmAction awscloudwatch.IAlarmAction
 }
 
-// QueueWorker is what New built.
+// QueueWorker is the construct New defines: everything it built is under it
+// in the construct tree (awscdk.Tags_Of, Node().AddDependency and aspects
+// reach the queues, the event source mapping and the alarms), and its
+// fields are what it built.
 type QueueWorker struct {
+	constructs.Construct
 	// Queue is the source queue (new, or Props.Queue); producers get send
 	// rights with Queue.GrantSendMessages (sqs:SendMessage,
 	// sqs:GetQueueAttributes, sqs:GetQueueUrl).
@@ -120,9 +123,12 @@ type QueueWorker struct {
 	// DeadLetterQueue receives messages after MaxReceiveCount failed receives
 	// (new, or Props.DeadLetterQueue). Nil only when synth fails for lack of it.
 	DeadLetterQueue awssqs.IQueue
-	// EventSource is the SQS event source mapping's source, with
-	// ReportBatchItemFailures on. Nil without a Function (synth fails then).
-	EventSource awslambdaeventsources.SqsEventSource
+	// EventSourceMapping polls Queue for the function (its live alias when it
+	// has one, eventsource.InvokeTarget), with ReportBatchItemFailures on.
+	// Construct ID "EventSourceMapping"; its logical ID is the one
+	// Function.AddEventSource gives it (see eventsource.NewEventSourceMapping).
+	// Nil without a Function (synth fails then).
+	EventSourceMapping awslambda.EventSourceMapping
 	// DeadLetterQueueAlarm: the dead-letter queue holds messages
 	// (ApproximateNumberOfMessagesVisible Maximum > 0 in 5 minutes). Missing
 	// data keeps the state: SQS stops reporting a queue untouched for 6 hours.
@@ -142,7 +148,9 @@ type QueueWorker struct {
 // Bad props fail synth (see eventsource.Problems), each named with its value
 // and allowed range; New still builds what it can.
 func New(scope constructs.Construct, id *string, props *Props) *QueueWorker {
-	c := constructs.NewConstruct(scope, id)
+	w := &QueueWorker{}
+	constructs.NewConstruct_Override(w, scope, id)
+	c := w.Construct
 	problems := eventsource.NewProblems(c, "queueworker")
 	var p Props
 	if props != nil {
@@ -181,7 +189,7 @@ func New(scope constructs.Construct, id *string, props *Props) *QueueWorker {
 	}
 	p.MessageAgeAlarmThreshold = problems.MinDuration("MessageAgeAlarmThreshold", p.MessageAgeAlarmThreshold, awscdk.Duration_Minutes(jsii.Number(15)), 1)
 
-	w := &QueueWorker{Queue: p.Queue, DeadLetterQueue: p.DeadLetterQueue}
+	w.Queue, w.DeadLetterQueue = p.Queue, p.DeadLetterQueue
 	if !existing {
 		w.Queue, w.DeadLetterQueue = newQueues(c, problems, &p, window)
 	} else if w.DeadLetterQueue == nil {
@@ -193,21 +201,20 @@ func New(scope constructs.Construct, id *string, props *Props) *QueueWorker {
 	}
 
 	if p.Function != nil && problems.FunctionRole("Function", p.Function, "sqs:ReceiveMessage, sqs:DeleteMessage and sqs:ChangeMessageVisibility on the queue") {
-		src := awslambdaeventsources.NewSqsEventSource(w.Queue, &awslambdaeventsources.SqsEventSourceProps{
+		// What awslambdaeventsources.SqsEventSource grants: receive, delete,
+		// change visibility (and decrypt with the queue's KMS key).
+		w.Queue.GrantConsumeMessages(p.Function)
+		w.EventSourceMapping = eventsource.NewEventSourceMapping(c, p.Function, eventsource.SQSMapping, w.Queue, &awslambda.EventSourceMappingProps{
+			EventSourceArn:          w.Queue.QueueArn(),
 			BatchSize:               p.BatchSize,
 			MaxBatchingWindow:       p.MaxBatchingWindow,
 			MaxConcurrency:          p.MaxConcurrency,
 			ReportBatchItemFailures: jsii.Bool(true),
 		})
-		before := len(*p.Function.Node().Children())
-		p.Function.AddEventSource(src)
 		eventsource.NotAsyncInvoked(p.Function, "an SQS event source mapping polls the queue; the queue's redrive policy moves failed messages to its dead-letter queue")
 		// SQS event source mappings take no on-failure destination: the redrive
 		// policy above is the mechanism.
-		for _, child := range (*p.Function.Node().Children())[before:] { // the mapping AddEventSource created
-			nag.Suppress(child, "Serverless-LambdaEventSourceMappingDestination", "SQS event source mappings do not support on-failure destinations; the queue's redrive policy moves failed messages to its dead-letter queue.")
-		}
-		w.EventSource = src
+		nag.Suppress(w.EventSourceMapping, "Serverless-LambdaEventSourceMappingDestination", "SQS event source mappings do not support on-failure destinations; the queue's redrive policy moves failed messages to its dead-letter queue.")
 	}
 	if w.DeadLetterQueue != nil {
 		w.DeadLetterQueueAlarm = eventsource.NewDeadLetterQueueAlarm(c, w.DeadLetterQueue, p.AlarmAction)
@@ -274,3 +281,7 @@ func timeoutOf(fn awslambda.IFunction) (float64, bool) {
 	}
 	return eventsource.FunctionTimeout(fn)
 }
+
+// ToString returns the construct's path. (A Go type is a construct for jsii,
+// and so for every CDK API, only when it overrides a method.)
+func (w *QueueWorker) ToString() *string { return w.Construct.ToString() }

@@ -12,7 +12,7 @@ require (
 	github.com/aws/constructs-go/constructs/v10 v10.8.1
 	github.com/aws/jsii-runtime-go v1.142.0
 	github.com/cdklabs/cdk-nag-go/cdknag/v2 v2.38.2
-	github.com/example/orderflow v0.0.0-00010101000000-000000000000
+	github.com/example/orderflow/constructs v0.0.0-00010101000000-000000000000
 	github.com/example/orderflow/runtime v0.0.0-00010101000000-000000000000
 )
 
@@ -52,10 +52,10 @@ require (
 	google.golang.org/protobuf v1.36.12 // indirect
 )
 
-// The constructs come from this checkout. Another project would require a
-// published version of github.com/example/orderflow instead.
-replace github.com/example/orderflow => ../..
+// The constructs come from this checkout. Another project requires a
+// published version instead: github.com/example/orderflow/constructs v0.1.0.
+replace github.com/example/orderflow/constructs => ../../constructs
 
-// The handler runtime, likewise from this checkout (another project would
-// require a published runtime/vX.Y.Z).
+// The handler runtime, likewise from this checkout (another project
+// requires a published runtime/vX.Y.Z).
 replace github.com/example/orderflow/runtime => ../../runtime

@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/example/orderflow/internal/dynamosim"
+	"github.com/example/orderflow/tools/dynamosim"
 )
 
 // simTable is the Orders table (Design(legacy)) in memory, at a fixed clock.

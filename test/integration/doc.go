@@ -3,5 +3,5 @@
 // AWS-compatible services: dynalite for DynamoDB (from node_modules: `npm ci`),
 // gofakes3 in process for S3, and a recording fake at the SDK boundary for
 // SQS. Each test starts what it needs on free loopback ports and stops it when
-// it ends, also on failure. See internal/localrun.
+// it ends, also on failure. See tools/localrun.
 package integration

@@ -13,10 +13,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/example/orderflow/internal/localrun"
 	"github.com/example/orderflow/internal/orderevents"
 	"github.com/example/orderflow/internal/orders"
 	"github.com/example/orderflow/runtime/idempotency"
+	"github.com/example/orderflow/tools/localrun"
 )
 
 const (

@@ -18,9 +18,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/example/orderflow/internal/bulkimport"
-	"github.com/example/orderflow/internal/localrun"
 	"github.com/example/orderflow/internal/orderevents"
 	"github.com/example/orderflow/internal/orders"
+	"github.com/example/orderflow/tools/localrun"
 )
 
 // TestAPIPostThenGet posts an order through the local HTTP API (the proxy

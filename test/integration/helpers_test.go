@@ -14,8 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/example/orderflow/internal/localrun"
 	"github.com/example/orderflow/internal/orders"
+	"github.com/example/orderflow/tools/localrun"
 )
 
 const (

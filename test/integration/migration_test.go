@@ -9,14 +9,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/example/orderflow/internal/localrun"
 	"github.com/example/orderflow/internal/orders"
+	"github.com/example/orderflow/tools/localrun"
 )
 
 // TestMoveToThePendingIndex walks README's "Moving to the pending index"
 // on the local DynamoDB: a table with both indexes (the release deployed
 // with -c legacyStatusIndex=true), orders an older release wrote (no
-// pendingShard), the backfill (tools/pendingbackfill's code), and the
+// pendingShard), the backfill (tools/cmd/pendingbackfill's code), and the
 // sweeper's query finding the stale ones through the pending index.
 func TestMoveToThePendingIndex(t *testing.T) {
 	ctx := testContext(t)

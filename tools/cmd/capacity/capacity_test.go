@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"os"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/example/orderflow/internal/orders"
+	"github.com/example/orderflow/stacks"
+	"github.com/example/orderflow/tools/dynamosim"
+	"github.com/example/orderflow/tools/flowsim"
+)
+
+const (
+	benchPath = "../../../BENCHMARKS.md"
+	docPath   = "../../../docs/capacity.md"
+)
+
+// TestMain trades memory for CPU: the simulations allocate many
+// short-lived maps (GOGC 300: ~25% less CPU, ~0.7 GB peak instead of 0.4).
+func TestMain(m *testing.M) {
+	debug.SetGCPercent(300)
+	os.Exit(m.Run())
+}
+
+var (
+	gatherOnce sync.Once
+	gathered   inputs
+	gatherErr  error
+)
+
+// inputsForTest gathers once per test binary: the simulations are shared
+// by every test here.
+func inputsForTest(t *testing.T) inputs {
+	t.Helper()
+	gatherOnce.Do(func() { gathered, gatherErr = gather(context.Background(), benchPath) })
+	if gatherErr != nil {
+		t.Fatal(gatherErr)
+	}
+	return gathered
+}
+
+// TestNoHotKeyAt10000OrdersPerSecond is the write-pattern simulation of
+// issue 13: the real domain code (orders.Store, orders.BatchStore,
+// orders.StaleOrders, the kitchen's two steps through the store) at
+// 10,000 orders per second through flowsim.Scenario's 30-second window (a
+// sweep working off a backlog, two bulk imports at once, a kitchen outage
+// and its catch-up at 2.5x the rate, redeliveries, lost orders), against
+// an in-memory table that knows the table's and the index's keys and
+// charges every request DynamoDB's units. No partition-key value of the
+// table or of the pending index may take more than 1,000 write units (or
+// 3,000 read units) in any second.
+//
+// Not covered: a whole day (864 million orders, ~10 CPU-hours here); the
+// window holds one of each periodic process, and docs/capacity.md bounds
+// the chance that random spread puts a key over the ceiling in any second
+// of a day. docs/capacity.md is generated from this same run.
+func TestNoHotKeyAt10000OrdersPerSecond(t *testing.T) {
+	res := inputsForTest(t).sims[10000]
+	for target, tot := range res.Totals {
+		t.Logf("%s: %g write units, %g read units, %d keys; peak %v", target, tot.WriteUnits, tot.ReadUnits, tot.Keys, tot.PeakWrite)
+	}
+	if res.OverCount > 0 {
+		t.Errorf("%d key-seconds over a partition's ceiling, first: %v", res.OverCount, res.Over)
+	}
+	// The window did what it is meant to: every process ran.
+	if res.Orders != 300_000 || res.Imported != 2*flowsim.ImportRows || res.Resent != flowsim.SweeperMaxOrders || res.Sweeps != 1 {
+		t.Errorf("got %d api orders, %d imported, %d resent in %d sweeps; want 300000, %d, %d, 1", res.Orders, res.Imported, res.Resent, res.Sweeps, 2*flowsim.ImportRows, flowsim.SweeperMaxOrders)
+	}
+	if want := res.Orders + res.Imported + flowsim.SweeperMaxOrders - res.Orders/1000 - 2*10000; res.Prepared < want {
+		t.Errorf("prepared %d, want at least %d (all but the lost and the last 2 s)", res.Prepared, want)
+	}
+	idx := res.Totals[flowsim.Table+"/index/"+orders.PendingIndexName]
+	if idx.Keys != orders.PendingShards || idx.PeakWrite.Units < 300 {
+		t.Errorf("pending index: writes on %d keys, peak %v; want all %d shards and a plausible peak", idx.Keys, idx.PeakWrite, orders.PendingShards)
+	}
+	// The idempotency table: one key per event, so at 10,000 orders per
+	// second no key takes more than one event's writes (claim, result, a
+	// redelivered copy's failed claim).
+	idem := res.Totals[flowsim.IdempotencyTable]
+	if idem.Keys < dynamosim.MaxKeys || idem.PeakWrite.Units > 3 || res.Notified != res.Prepared {
+		t.Errorf("idempotency table: %d keys, peak %v, %d notified of %d prepared; want a key per event, a peak of at most 3, one notification per prepared order",
+			idem.Keys, idem.PeakWrite, res.Notified, res.Prepared)
+	}
+}
+
+// TestCapacityDocIsCurrent: docs/capacity.md is what make capacity writes
+// from today's code, configuration and BENCHMARKS.md.
+func TestCapacityDocIsCurrent(t *testing.T) {
+	want := render(inputsForTest(t))
+	got, err := os.ReadFile(docPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want {
+		gl, wl := strings.Split(string(got), "\n"), strings.Split(want, "\n")
+		for i := range max(len(gl), len(wl)) {
+			var g, w string
+			if i < len(gl) {
+				g = gl[i]
+			}
+			if i < len(wl) {
+				w = wl[i]
+			}
+			if g != w {
+				t.Fatalf("docs/capacity.md is stale: run `make capacity` and commit it. First difference, line %d:\ngot  %q\nwant %q", i+1, g, w)
+			}
+		}
+	}
+}
+
+// TestSettingsFit: the prod stage's capacity settings agree with each
+// other, with the quotas and with what the simulation proved.
+func TestSettingsFit(t *testing.T) {
+	in := inputsForTest(t)
+	p := in.prod
+	if p.ApiRateLimit > quotaHTTPAPIRate || p.ApiBurstLimit > quotaHTTPAPIBurst {
+		t.Errorf("prod API throttle %g/%g is above the account's default quota %d/%d: it could never be reached", p.ApiRateLimit, p.ApiBurstLimit, quotaHTTPAPIRate, quotaHTTPAPIBurst)
+	}
+	need := p.ApiRateLimit * in.fn("api").m.durationMs / 1000
+	if p.ApiReservedConcurrency < 2*need {
+		t.Errorf("ApiReservedConcurrency %g: want at least twice the %g the throttled rate needs", p.ApiReservedConcurrency, need)
+	}
+	kc := in.model(int(p.ApiRateLimit)).kitchenCapacity
+	if kc < p.ApiRateLimit {
+		t.Errorf("kitchen at KitchenMaxConcurrency %g: %g orders/s, want at least the throttled rate %g", p.KitchenMaxConcurrency, kc, p.ApiRateLimit)
+	}
+	if kc > flowsim.CatchUpFactor*p.ApiRateLimit {
+		t.Errorf("kitchen at KitchenMaxConcurrency %g: %g orders/s, more than the %gx of the throttled rate the simulation proves safe", p.KitchenMaxConcurrency, kc, flowsim.CatchUpFactor)
+	}
+	if w := 2*kc + p.ApiRateLimit*in.perOrder().tableWRU; w > quotaTableWRU {
+		t.Errorf("a kitchen catching up at its cap and the api at its throttle write %g WRU/s, over the table's %d", w, quotaTableWRU)
+	}
+	if u := in.model(10000).pubUtil; u >= 0.5 {
+		t.Errorf("publisher at 10,000 orders/s: %.0f%% busy per shard, want under 50%% (PublisherParallelization %g)", 100*u, p.PublisherParallelization)
+	}
+	if p.StaleAfter != orders.DefaultStaleAfter {
+		t.Errorf("prod StaleAfter %v: the simulation runs the sweeper with %v", p.StaleAfter, orders.DefaultStaleAfter)
+	}
+	if d, _ := stacks.ConfigFor(stacks.StageDev); d.KitchenMaxConcurrency == 0 || d.PublisherParallelization == 0 {
+		t.Error("dev: the kitchen and publisher caps are set in every stage")
+	}
+}
+
+func TestReadBench(t *testing.T) {
+	f, err := readBench(benchPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.fns["api"].durationMs <= 0 || f.fns["api"].memoryMB != 256 || f.floor.durationMs <= 0 || f.date == "" {
+		t.Errorf("got %+v", f)
+	}
+	path := t.TempDir() + "/BENCHMARKS.md"
+	os.WriteFile(path, []byte("| Date | today |\n"), 0o644)
+	if _, err := readBench(path); err == nil || !strings.Contains(err.Error(), "no warm invoke row for api") {
+		t.Errorf("empty table: got %v, want an error naming the missing row", err)
+	}
+}
+
+func TestDayTail(t *testing.T) {
+	if _, lg := dayTail(10000, 2); lg > -100 {
+		t.Errorf("10,000 orders/s over 64 shards: log10 p = %g, want far below -100", lg)
+	}
+	if _, lg := dayTail(40000, 2); lg < 0 {
+		t.Errorf("40,000 orders/s (1,250 per shard-second on average): log10 p = %g, want >= 0 (certain)", lg)
+	}
+	if dynamosim.PartitionWriteUnits != 1000 {
+		t.Error("partition ceiling changed")
+	}
+}

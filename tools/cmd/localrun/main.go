@@ -1,0 +1,550 @@
+// Command localrun runs the order flow's Lambda functions on this machine,
+// under the Lambda Runtime Interface Emulator (aws-lambda-rie), against local
+// stand-ins for DynamoDB (dynalite), S3 (gofakes3), and SQS, EventBridge and
+// SNS (recording fakes).
+// The Makefile drives it (see docs/local.md):
+//
+//	localrun services              start DynamoDB and S3 on loopback, create the
+//	                               templates' tables and buckets, seed sample data,
+//	                               run until interrupted
+//	localrun invoke -fn NAME [-event FILE]
+//	                               build NAME for the host, run it under the
+//	                               emulator, send FILE (default events/NAME.json,
+//	                               written from the sample when missing), print
+//	                               the response and logs
+//	localrun events [-out DIR] [-force]
+//	                               write a sample event per function; existing
+//	                               files are kept unless -force
+//	localrun api [-port N]         serve the HTTP API's routes through the api function
+//
+// A function's configuration (environment, timeout, memory, log level) comes
+// from the synthesized template cdk.out/OrderFlow-<stage>-Service.template.json,
+// with resource references resolved to local names.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/example/orderflow/internal/orders"
+	"github.com/example/orderflow/tools/localrun"
+)
+
+const usage = `usage: localrun <command> [flags]
+
+commands:
+  services   start local DynamoDB and S3, create tables and buckets, seed samples
+  invoke     run one function once: -fn NAME [-event FILE]
+  events     write sample events (never over existing ones unless -force): -out DIR
+  api        serve the HTTP API through the api function: -port N
+
+Run "localrun <command> -h" for a command's flags.
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cmds := map[string]func(context.Context, []string) error{
+		"services": services, "invoke": invoke, "events": writeEvents, "api": api,
+	}
+	cmd, ok := cmds[os.Args[1]]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "localrun: unknown command %q\n\n%s", os.Args[1], usage)
+		os.Exit(2)
+	}
+	if err := cmd(ctx, os.Args[2:]); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "localrun:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// options are the flags every command shares.
+type options struct {
+	stage, cdkOut, state, rie string
+	env                       envFlags
+	root                      string
+	asm                       *localrun.Assembly
+}
+
+func newFlags(name string, o *options) *flag.FlagSet {
+	fs := flag.NewFlagSet("localrun "+name, flag.ContinueOnError)
+	fs.StringVar(&o.stage, "stage", "dev", "stage whose synthesized templates configure the functions")
+	fs.StringVar(&o.cdkOut, "cdk-out", "cdk.out", "cloud assembly folder (make synth)")
+	fs.StringVar(&o.state, "state", ".build/local/services.json", "state file of `localrun services`")
+	fs.StringVar(&o.rie, "rie", "bin/aws-lambda-rie", "aws-lambda-rie binary; installed into a temp dir when missing")
+	return fs
+}
+
+// load parses args and reads the cloud assembly.
+func (o *options) load(fs *flag.FlagSet, args []string) error {
+	if err := o.parse(fs, args); err != nil {
+		return err
+	}
+	return o.loadAssembly()
+}
+
+func (o *options) parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	return nil
+}
+
+// loadAssembly finds the module root and reads the cloud assembly.
+func (o *options) loadAssembly() error {
+	var err error
+	if o.root, err = localrun.ModuleRoot("."); err != nil {
+		return err
+	}
+	o.asm, err = localrun.LoadAssembly(o.cdkOut)
+	return err
+}
+
+// checkFunction returns nil when the service stack has a function name, or
+// an error that lists the functions it has.
+func (o *options) checkFunction(name string) error {
+	names, err := o.asm.Functions(o.serviceStack())
+	if err != nil {
+		return err
+	}
+	if slices.Contains(names, name) {
+		return nil
+	}
+	if name == "" {
+		return fmt.Errorf("which function? %s has %s: make invoke FN=%s", o.serviceStack(), strings.Join(names, ", "), first(names))
+	}
+	return fmt.Errorf("unknown function %q: %s has %s (make invoke FN=%s)", name, o.serviceStack(), strings.Join(names, ", "), first(names))
+}
+
+func first(names []string) string {
+	if len(names) == 0 {
+		return "<name>"
+	}
+	return names[0]
+}
+
+// portTaken turns a *localrun.PortInUseError into what to do about it:
+// the make variable that chooses the port, with a port free now.
+func portTaken(err error, makeVar, target string) error {
+	var inUse *localrun.PortInUseError
+	if !errors.As(err, &inUse) {
+		return err
+	}
+	suggest := "a free port"
+	if p, ferr := localrun.FreePort(); ferr == nil {
+		suggest = strconv.Itoa(p)
+	}
+	return fmt.Errorf("%w: choose another with `make %s %s=%s` (free now), or stop the process that holds it (`lsof -i :%d` names it)",
+		err, target, makeVar, suggest, inUse.Port)
+}
+
+func (o *options) serviceStack() string { return "OrderFlow-" + o.stage + "-Service" }
+
+// envFlags collects repeated -env NAME=VALUE flags.
+type envFlags map[string]string
+
+func (e *envFlags) String() string { return fmt.Sprint(map[string]string(*e)) }
+
+func (e *envFlags) Set(s string) error {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("want NAME=VALUE, got %q", s)
+	}
+	if *e == nil {
+		*e = envFlags{}
+	}
+	(*e)[k] = v
+	return nil
+}
+
+// services runs the local DynamoDB and S3 until interrupted.
+func services(ctx context.Context, args []string) error {
+	var o options
+	fs := newFlags("services", &o)
+	ddbPort := fs.Int("dynamodb-port", 0, "DynamoDB port on 127.0.0.1 (0: a free one)")
+	s3Port := fs.Int("s3-port", 0, "S3 port on 127.0.0.1 (0: a free one)")
+	seed := fs.Bool("seed", true, "store the sample order and upload the sample file the sample events refer to")
+	if err := o.load(fs, args); err != nil {
+		return err
+	}
+	if _, running, _ := localrun.ReadServicesState(o.state); running {
+		return fmt.Errorf("local services already running (see %s)", o.state)
+	}
+	tables, err := o.asm.Tables()
+	if err != nil {
+		return err
+	}
+
+	ddb, err := localrun.StartDynalite(ctx, o.root, *ddbPort)
+	if err != nil {
+		return err
+	}
+	defer ddb.Stop()
+	s3srv, err := localrun.Serve(*s3Port, localrun.FakeS3Server())
+	if err != nil {
+		return portTaken(err, "S3_PORT", "local-services")
+	}
+	defer s3srv.Close()
+
+	db := localrun.DynamoDBClient(o.asm.Region, ddb.Endpoint)
+	s3c := localrun.S3Client(o.asm.Region, s3srv.Endpoint)
+	for _, t := range tables {
+		if err := localrun.CreateTable(ctx, db, t.Name, t.Props); err != nil {
+			return err
+		}
+		fmt.Printf("table   %s (keys and indexes from the template)\n", t.Name)
+	}
+	for _, b := range o.asm.Buckets() {
+		if err := localrun.CreateBucket(ctx, s3c, b); err != nil {
+			return err
+		}
+		fmt.Printf("bucket  %s (versioned: %t)\n", b.Name, b.Versioned)
+	}
+	if *seed {
+		imp, err := o.asm.Function(o.serviceStack(), "importer", "")
+		if err != nil {
+			return err
+		}
+		table, bucket := imp.Environment[orders.EnvTableName], imp.Environment[orders.EnvUploadsBucket]
+		if err := localrun.Seed(ctx, db, s3c, table, bucket); err != nil {
+			return err
+		}
+		fmt.Printf("seeded  order %s (PENDING, an hour old) and s3://%s/%s\n", localrun.SampleOrderID, bucket, localrun.SampleUploadKey)
+	}
+
+	st := localrun.ServicesState{PID: os.Getpid(), Region: o.asm.Region, DynamoDB: ddb.Endpoint, S3: s3srv.Endpoint}
+	b, _ := json.MarshalIndent(st, "", "  ")
+	if err := os.MkdirAll(filepath.Dir(o.state), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(o.state, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	defer os.Remove(o.state)
+	fmt.Printf("\nDynamoDB (dynalite, in memory)  %s\nS3 (gofakes3, in memory)        %s\n", ddb.Endpoint, s3srv.Endpoint)
+	fmt.Printf("state in %s; `make invoke` and `make api` use these. Ctrl-C stops them (data is not kept).\n", o.state)
+	<-ctx.Done()
+	fmt.Println("\nstopping local services")
+	return nil
+}
+
+// session is one function running under the emulator, with what it needs.
+type session struct {
+	fn       localrun.Function
+	emu      *localrun.Emulator
+	sqs      *localrun.FakeSQS         // nil unless the function refers to a queue
+	events   *localrun.FakeEventBridge // nil unless it refers to an event bus
+	sns      *localrun.FakeSNS         // nil unless it refers to a topic
+	closers  []func()
+	services localrun.ServicesState
+}
+
+func (s *session) close() {
+	for _, c := range slices.Backward(s.closers) {
+		c()
+	}
+}
+
+// start builds function name and starts it under the emulator, with its
+// endpoints pointed at the local services. Close the session when done.
+func start(ctx context.Context, o *options, name string, log io.Writer) (_ *session, err error) {
+	s := &session{}
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
+	fake := &localrun.FakeSQS{OnSend: func(m localrun.SQSMessage) {
+		fmt.Fprintf(log, "fake SQS: %s to %s: %s\n", m.Action, m.QueueURL, m.Body)
+	}}
+	sqsSrv, err := localrun.Serve(0, fake)
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, func() { sqsSrv.Close() })
+	fakeEvents := &localrun.FakeEventBridge{OnPut: func(e localrun.PutEvent) {
+		fmt.Fprintf(log, "fake EventBridge: PutEvents to bus %s: %s %s %s\n", e.EventBusName, e.Source, e.DetailType, e.Detail)
+	}}
+	eventsSrv, err := localrun.Serve(0, fakeEvents)
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, func() { eventsSrv.Close() })
+	fakeSNS := &localrun.FakeSNS{OnPublish: func(m localrun.SNSMessage) {
+		fmt.Fprintf(log, "fake SNS: Publish to %s (attributes %v): %s\n", m.TopicARN, m.Attributes, m.Message)
+	}}
+	snsSrv, err := localrun.Serve(0, fakeSNS)
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, func() { snsSrv.Close() })
+	if s.fn, err = o.asm.Function(o.serviceStack(), name, sqsSrv.Endpoint); err != nil {
+		return nil, err
+	}
+	for k, v := range o.env {
+		s.fn.Environment[k] = v
+	}
+	ep := localrun.Endpoints{}
+	var needs []string
+	for _, u := range s.fn.Uses {
+		switch u {
+		case localrun.TypeQueue:
+			ep.SQS, s.sqs = sqsSrv.Endpoint, fake
+		case localrun.TypeEventBus:
+			ep.EventBridge, s.events = eventsSrv.Endpoint, fakeEvents
+		case localrun.TypeTopic:
+			ep.SNS, s.sns = snsSrv.Endpoint, fakeSNS
+		case localrun.TypeTable, localrun.TypeBucket:
+			needs = append(needs, u)
+		}
+	}
+	if len(needs) > 0 {
+		st, running, err := localrun.ReadServicesState(o.state)
+		if err != nil {
+			return nil, err
+		}
+		if !running {
+			return nil, fmt.Errorf("function %s uses %s: start the local services first (`make local-services` in another terminal)", name, strings.Join(needs, ", "))
+		}
+		ep.DynamoDB, ep.S3, s.services = st.DynamoDB, st.S3, st
+	}
+
+	dir, err := os.MkdirTemp("", "localrun-"+name+"-")
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, func() { os.RemoveAll(dir) })
+	rie := o.rie
+	if _, err := os.Stat(rie); err != nil {
+		fmt.Fprintf(log, "installing %s@%s (not found at %s)\n", localrun.RIEPackage, localrun.RIEVersion, rie)
+		if rie, err = localrun.FindRIE(ctx, o.root, dir); err != nil {
+			return nil, err
+		}
+	}
+	t0 := time.Now()
+	bootstrap, err := localrun.Build(ctx, o.root, name, dir)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "built   functions/%s for %s/%s in %s\n", name, runtime.GOOS, runtime.GOARCH, time.Since(t0).Round(100*time.Millisecond))
+	if s.emu, err = localrun.StartEmulator(ctx, rie, bootstrap, s.fn.Env(o.asm.Region, ep)); err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, s.emu.Stop)
+
+	fmt.Fprintf(log, "running %s under aws-lambda-rie (timeout %ds, memory %d MB)\n", s.fn.FunctionName, s.fn.Timeout, s.fn.MemorySize)
+	keys := make([]string, 0, len(s.fn.Environment))
+	for k := range s.fn.Environment {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		fmt.Fprintf(log, "  %s=%s\n", k, s.fn.Environment[k])
+	}
+	if ep.DynamoDB != "" {
+		fmt.Fprintf(log, "  AWS_ENDPOINT_URL_DYNAMODB=%s\n  AWS_ENDPOINT_URL_S3=%s\n", ep.DynamoDB, ep.S3)
+	}
+	if ep.SQS != "" {
+		fmt.Fprintf(log, "  AWS_ENDPOINT_URL_SQS=%s  (a recording fake: it answers SendMessage/SendMessageBatch with success and queues nothing; no local SQS speaks the SDK's JSON protocol)\n", ep.SQS)
+	}
+	if ep.EventBridge != "" {
+		fmt.Fprintf(log, "  AWS_ENDPOINT_URL_EVENTBRIDGE=%s  (a recording fake: it answers PutEvents and routes nothing)\n", ep.EventBridge)
+	}
+	if ep.SNS != "" {
+		fmt.Fprintf(log, "  AWS_ENDPOINT_URL_SNS=%s  (a recording fake: it answers Publish and delivers nothing)\n", ep.SNS)
+	}
+	return s, nil
+}
+
+// invoke runs one function once with one event.
+func invoke(ctx context.Context, args []string) error {
+	var o options
+	fs := newFlags("invoke", &o)
+	name := fs.String("fn", "", "function to run, one of the service stack's: api, publisher, kitchen, importer, sweeper, notifier (required)")
+	event := fs.String("event", "", "JSON event file (default: EVENTS-DIR/<fn>.json, written from the sample when missing)")
+	eventsDir := fs.String("events-dir", "events", "folder of the default events")
+	fs.Var(&o.env, "env", "NAME=VALUE overriding the function's environment (repeatable)")
+	if err := o.load(fs, args); err != nil {
+		return err
+	}
+	if err := o.checkFunction(*name); err != nil {
+		return err
+	}
+	eventFile, err := o.eventFile(*name, *event, *eventsDir, os.Stderr)
+	if err != nil {
+		return err
+	}
+	payload, err := os.ReadFile(eventFile)
+	if err != nil {
+		return err
+	}
+	if !json.Valid(payload) {
+		return fmt.Errorf("%s is not valid JSON", eventFile)
+	}
+	s, err := start(ctx, &o, *name, os.Stderr)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	inv, err := s.emu.Invoke(ctx, "", payload)
+	fmt.Fprintf(os.Stderr, "\n--- logs ---\n%s", inv.Logs)
+	if err != nil {
+		return err
+	}
+	if s.sqs != nil {
+		fmt.Fprintf(os.Stderr, "--- fake SQS received %d message(s) ---\n", len(s.sqs.Messages()))
+	}
+	if s.events != nil {
+		fmt.Fprintf(os.Stderr, "--- fake EventBridge received %d event(s) ---\n", len(s.events.Events()))
+	}
+	if s.sns != nil {
+		fmt.Fprintf(os.Stderr, "--- fake SNS received %d message(s) ---\n", len(s.sns.Messages()))
+	}
+	fmt.Fprintf(os.Stderr, "--- response (emulator HTTP %d) ---\n", inv.Status)
+	var pretty strings.Builder
+	if json.Valid(inv.Body) {
+		var v any
+		_ = json.Unmarshal(inv.Body, &v)
+		b, _ := json.MarshalIndent(v, "", "  ")
+		pretty.Write(b)
+	} else {
+		pretty.Write(inv.Body)
+	}
+	fmt.Println(pretty.String())
+	if inv.FunctionError() {
+		return errors.New("the function failed")
+	}
+	return nil
+}
+
+// writeEvents writes the sample events.
+func writeEvents(_ context.Context, args []string) error {
+	var o options
+	fs := newFlags("events", &o)
+	out := fs.String("out", "events", "folder to write the events into")
+	force := fs.Bool("force", false, "overwrite events that exist (they may hold your edits)")
+	if err := o.load(fs, args); err != nil {
+		return err
+	}
+	evs, err := o.sampleEvents()
+	if err != nil {
+		return err
+	}
+	written, kept, err := localrun.WriteSampleEvents(evs, *out, *force)
+	for _, p := range written {
+		fmt.Println("wrote", p)
+	}
+	for _, p := range kept {
+		fmt.Printf("kept  %s (it exists and may hold your edits; `make events FORCE=1` overwrites)\n", p)
+	}
+	return err
+}
+
+// sampleEvents is localrun.SampleEvents of the service stack (a variable:
+// tests replace it).
+var sampleEvents = func(o *options) (map[string][]byte, error) {
+	return localrun.SampleEvents(o.asm, o.serviceStack())
+}
+
+func (o *options) sampleEvents() (map[string][]byte, error) { return sampleEvents(o) }
+
+// eventFile returns the event file to send to function name: event when
+// given (it must exist), else dir/<name>.json, written from the sample
+// event when missing. An existing file is never overwritten.
+func (o *options) eventFile(name, event, dir string, log io.Writer) (string, error) {
+	if event != "" {
+		if _, err := os.Stat(event); err != nil {
+			return "", fmt.Errorf("event file %s: %w (`make events` writes a sample per function into events/)", event, errors.Unwrap(err))
+		}
+		return event, nil
+	}
+	p := filepath.Join(dir, name+".json")
+	if _, err := os.Stat(p); err == nil {
+		return p, nil
+	}
+	evs, err := o.sampleEvents()
+	if err != nil {
+		return "", err
+	}
+	if _, ok := evs[name+".json"]; !ok {
+		return "", fmt.Errorf("no sample event for function %s: give one with `make invoke FN=%s EVENT=path/to/event.json`", name, name)
+	}
+	written, _, err := localrun.WriteSampleEvents(evs, dir, false, name+".json")
+	if err != nil {
+		return "", err
+	}
+	for _, w := range written {
+		fmt.Fprintf(log, "wrote   %s, a sample event (edit it as you like: it is never overwritten)\n", w)
+	}
+	return p, nil
+}
+
+// api serves the HTTP API's routes until interrupted.
+func api(ctx context.Context, args []string) error {
+	var o options
+	fs := newFlags("api", &o)
+	port := fs.Int("port", 3000, "port on 127.0.0.1")
+	fs.Var(&o.env, "env", "NAME=VALUE overriding the function's environment (repeatable)")
+	if err := o.parse(fs, args); err != nil {
+		return err
+	}
+	// Before building anything: a taken port is the most common failure.
+	if err := localrun.CheckPort(*port); err != nil {
+		return portTaken(err, "PORT", "api")
+	}
+	if err := o.loadAssembly(); err != nil {
+		return err
+	}
+	routes, err := o.asm.Routes(o.serviceStack(), "api")
+	if err != nil {
+		return err
+	}
+	router, err := localrun.NewRouter(routes)
+	if err != nil {
+		return err
+	}
+	s, err := start(ctx, &o, "api", os.Stderr)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	proxy := &localrun.APIProxy{Router: router, Function: s.emu, Log: os.Stderr}
+	srv, err := localrun.Serve(*port, proxy)
+	if err != nil {
+		return portTaken(err, "PORT", "api")
+	}
+	defer srv.Close()
+	fmt.Fprintf(os.Stderr, "\nHTTP API on %s (payload format 2.0; one invocation at a time), routes:\n", srv.Endpoint)
+	for _, r := range routes {
+		note := ""
+		if r.AuthorizationType != "NONE" {
+			note = "  (deployed with " + r.AuthorizationType + " authorization; not checked locally)"
+		}
+		fmt.Fprintf(os.Stderr, "  %s%s\n", r.Key, note)
+	}
+	fmt.Fprintln(os.Stderr, "Ctrl-C stops it.")
+	<-ctx.Done()
+	return nil
+}
