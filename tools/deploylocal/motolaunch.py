@@ -28,8 +28,8 @@ never changed:
    Deny to every request (it ignores conditions), and it speaks plain HTTP.
 3. Properties moto's CloudFormation drops or mangles although its service
    API has them: AWS::Lambda::Function Architectures, TracingConfig,
-   EphemeralStorage, ...; AWS::DynamoDB::Table PointInTimeRecoverySpecification
-   and SSESpecification; AWS::S3::Bucket VersioningConfiguration,
+   EphemeralStorage, ...; AWS::DynamoDB::Table PointInTimeRecoverySpecification,
+   SSESpecification and TimeToLiveSpecification; AWS::S3::Bucket VersioningConfiguration,
    PublicAccessBlockConfiguration, NotificationConfiguration (EventBridge),
    OwnershipControls, LoggingConfiguration, LifecycleConfiguration;
    AWS::KMS::Key KeyPolicy (an object, not a string). They are handed to the
@@ -435,9 +435,10 @@ def _lambda_function():
 
 
 def _dynamodb_table():
-    """AWS::DynamoDB::Table: moto ignores PointInTimeRecoverySpecification,
-    and passes SSESpecification in the template's shape (SSEEnabled) where
-    its backend reads the API's (Enabled)."""
+    """AWS::DynamoDB::Table: moto ignores PointInTimeRecoverySpecification
+    and TimeToLiveSpecification, and passes SSESpecification in the
+    template's shape (SSEEnabled) where its backend reads the API's
+    (Enabled)."""
     from moto.dynamodb.models.table import Table
 
     def apply(table, props, account_id, region_name):
@@ -455,8 +456,12 @@ def _dynamodb_table():
                 spec["SSEType"] = sse["SSEType"]
             spec["KMSMasterKeyId"] = sse.get("KMSMasterKeyId") or table._get_default_encryption_key(account_id, region_name)
             table.sse_specification = spec
+        ttl = props.get("TimeToLiveSpecification")
+        if ttl is not None:
+            enabled = str(ttl.get("Enabled")).lower() == "true"
+            table.ttl = {"TimeToLiveStatus": "ENABLED" if enabled else "DISABLED", "AttributeName": ttl.get("AttributeName", "")}
 
-    _fix(Table, "AWS::DynamoDB::Table", ["PointInTimeRecoverySpecification", "SSESpecification"], apply)
+    _fix(Table, "AWS::DynamoDB::Table", ["PointInTimeRecoverySpecification", "SSESpecification", "TimeToLiveSpecification"], apply)
 
 
 def _s3_bucket():
