@@ -96,15 +96,27 @@ type run struct {
 	groupStop map[string]int
 	boxes     []flusher
 	boxByKey  map[any]flusher
+	ctxs      []recordCtx // per item, its handler's context
 }
 
 type ctxKey struct{}
 
-// recordRef is what a record's context carries: its run and index, for
-// Outbox.Add.
-type recordRef struct {
+// recordCtx is a record handler's context: the batch's, plus the record's
+// run and index (for Outbox.Add and RecordID). A batch allocates one slice
+// of them, so a record costs no allocation for its context.
+type recordCtx struct {
+	context.Context
 	r *run
 	i int
+}
+
+// Value answers ctxKey with the recordCtx itself; any other key as the
+// batch's context does.
+func (c *recordCtx) Value(key any) any {
+	if key == (ctxKey{}) {
+		return c
+	}
+	return c.Context.Value(key)
 }
 
 func (p *Processor) log() *slog.Logger {
@@ -135,6 +147,7 @@ func (p *Processor) margin() time.Duration {
 // for a record that succeeded.
 func (p *Processor) process(ctx context.Context, items []item, mode order, call func(ctx context.Context, i int) error) []error {
 	r := &run{p: p, ctx: ctx, items: items, mode: mode, errs: make([]error, len(items)), stopAt: len(items)}
+	r.ctxs = make([]recordCtx, len(items))
 	if mode == grouped {
 		r.groupStop = map[string]int{}
 	}
@@ -233,7 +246,9 @@ func (r *run) call(ctx context.Context, i int, call func(ctx context.Context, i 
 			err = pe
 		}
 	}()
-	return call(context.WithValue(ctx, ctxKey{}, recordRef{r: r, i: i}), i)
+	rc := &r.ctxs[i]
+	rc.Context, rc.r, rc.i = ctx, r, i
+	return call(rc, i)
 }
 
 // fail records err as item i's error (the first one wins) and applies the

@@ -98,7 +98,7 @@ type flusher interface {
 }
 
 func (o *Outbox[E]) add(ctx context.Context, key string, keyed bool, e E) error {
-	ref, ok := ctx.Value(ctxKey{}).(recordRef)
+	ref, ok := ctx.Value(ctxKey{}).(*recordCtx)
 	if !ok {
 		return ErrNoRecord
 	}
@@ -183,7 +183,7 @@ func (st *outboxState[E]) flush(ctx context.Context, r *run) {
 // is (the SQS message ID, the stream sequence number): what the response
 // reports when the record fails. False for another context.
 func RecordID(ctx context.Context) (string, bool) {
-	ref, ok := ctx.Value(ctxKey{}).(recordRef)
+	ref, ok := ctx.Value(ctxKey{}).(*recordCtx)
 	if !ok {
 		return "", false
 	}
