@@ -120,9 +120,14 @@ type Props struct {
 	AlarmAction awscloudwatch.IAlarmAction
 }
 
-// Function is what New built. Pass Function (not this struct) to CDK APIs
-// such as grants and event sources.
+// Function is the construct New defines: everything it built is under it in
+// the construct tree (awscdk.Tags_Of, Node().AddDependency and aspects reach
+// the function, its role, log group and alarms), and its fields are what it
+// built. Pass Function.Function (the Lambda function) to CDK APIs such as
+// grants; the library's constructs take it too and invoke its live alias
+// when it has one (eventsource.InvokeTarget).
 type Function struct {
+	constructs.Construct
 	// Function is the Lambda function.
 	Function awslambda.Function
 	// Role is the function's execution role: its own new one (an awsiam.Role),
@@ -167,7 +172,9 @@ type Function struct {
 // and the path@version of every other module it links; `go list` computes the
 // set, so internal packages shared by functions are covered.
 func New(scope constructs.Construct, id *string, props *Props) *Function {
-	c := constructs.NewConstruct(scope, id)
+	f := &Function{}
+	constructs.NewConstruct_Override(f, scope, id)
+	c := f.Construct
 	problems := eventsource.NewProblems(c, "gofunction")
 	p := withDefaults(problems, props)
 
@@ -256,7 +263,7 @@ func New(scope constructs.Construct, id *string, props *Props) *Function {
 	if policy := nag.DefaultPolicy(role); p.Tracing == awslambda.Tracing_ACTIVE && policy != nil {
 		nag.Suppress(policy, "AwsSolutions-IAM5", "xray:PutTraceSegments and xray:PutTelemetryRecords support no resource narrower than \"*\" (X-Ray has no resource-level permissions).", "Resource::*")
 	}
-	f := &Function{Function: fn, Role: role, LogGroup: logGroup, Asset: asset}
+	f.Function, f.Role, f.LogGroup, f.Asset = fn, role, logGroup, asset
 	f.addAlarms(c, eventsource.Seconds(p.Timeout)*1000, p.AlarmAction)
 	return f
 }
@@ -393,6 +400,10 @@ func (v *validation) Validate() *[]*string {
 	}
 	return &out
 }
+
+// ToString returns the construct's path. (A Go type is a construct for jsii,
+// and so for every CDK API, only when it overrides a method.)
+func (f *Function) ToString() *string { return f.Construct.ToString() }
 
 // num formats a number as written, without exponent: 1209600, 1.5.
 func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
