@@ -36,6 +36,7 @@ import (
 
 	"github.com/example/orderflow/constructs/eventsource"
 	"github.com/example/orderflow/constructs/internal/nag"
+	"github.com/example/orderflow/constructs/internal/propsoverride"
 )
 
 // Lambda limits checked at synth (Lambda quotas,
@@ -118,6 +119,57 @@ type Props struct {
 	// back to OK, e.g. awscloudwatchactions.NewSnsAction(topic).
 	// Default: alarms with no action.
 	AlarmAction awscloudwatch.IAlarmAction
+	// AllowRecursiveLoop lets the function take part in a loop it is
+	// designed for (RecursiveLoop Allow), e.g. "re-queues a message to
+	// itself until the order is ready": the reason, recorded in the
+	// template as the function's metadata "RecursiveLoopAllowed". Empty
+	// fails synth. Default: nil:
+	// RecursiveLoop Terminate, set explicitly: Lambda stops invoking the
+	// function when it detects it in a loop through SQS, SNS, S3 or Lambda
+	// (about 16 invocations of one event) and tells the account's AWS
+	// Health Dashboard. RecursiveLoop is a setting of the function, not of
+	// a version, but the CDK counts it in the version hash: with Alias,
+	// change it together with a change Lambda versions (code, Description),
+	// or the deploy fails with "A version for this Lambda function exists".
+	AllowRecursiveLoop *string
+	// FunctionProps overrides the function's props for settings Props does
+	// not offer (Vpc, SecurityGroups, Layers, Filesystem, EnvironmentEncryption,
+	// ParamsAndSecrets, ...), as the AWS Solutions Constructs' lambdaFunctionProps:
+	// every field set here replaces the construct's. Setting a field the
+	// construct sets (the build: Code, Handler, Runtime; the log group and
+	// its format; a setting of Props) fails synth naming the Props field to
+	// use instead (OwnedFunctionProps). Default: nil (no override).
+	FunctionProps *awslambda.FunctionProps
+}
+
+// OwnedFunctionProps are the fields of awslambda.FunctionProps that New sets
+// itself, each with what to use instead: Props.FunctionProps may not set
+// them.
+var OwnedFunctionProps = map[string]string{
+	"Code":                         "the construct builds Entry (Props.Entry)",
+	"Handler":                      "the construct runs the executable bootstrap (Props.Entry)",
+	"Runtime":                      "the construct runs provided.al2023 (Props.Entry)",
+	"Architecture":                 "use Props.Architecture (it also sets GOARCH)",
+	"MemorySize":                   "use Props.MemorySize",
+	"Timeout":                      "use Props.Timeout",
+	"EphemeralStorageSize":         "use Props.EphemeralStorageSize",
+	"Environment":                  "use Props.Environment",
+	"Description":                  "use Props.Description",
+	"ReservedConcurrentExecutions": "use Props.ReservedConcurrentExecutions",
+	"Role":                         "use Props.Role",
+	"LogGroup":                     "the function logs to its own log group: use Props.LogRetention and Props.LogRemovalPolicy",
+	"LogRetention":                 "use Props.LogRetention",
+	"LogRetentionRole":             "the function logs to its own log group, without a log retention custom resource",
+	"LogRetentionRetryOptions":     "the function logs to its own log group, without a log retention custom resource",
+	"LogRemovalPolicy":             "use Props.LogRemovalPolicy",
+	"LogFormat":                    "the function logs JSON",
+	"LoggingFormat":                "the function logs JSON",
+	"ApplicationLogLevel":          "use Props.ApplicationLogLevel",
+	"ApplicationLogLevelV2":        "use Props.ApplicationLogLevel",
+	"SystemLogLevel":               "use Props.SystemLogLevel",
+	"SystemLogLevelV2":             "use Props.SystemLogLevel",
+	"Tracing":                      "use Props.Tracing",
+	"RecursiveLoop":                "use Props.AllowRecursiveLoop",
 }
 
 // Function is the construct New defines: everything it built is under it in
@@ -231,7 +283,11 @@ func New(scope constructs.Construct, id *string, props *Props) *Function {
 		code = awslambda.Code_FromBucketV2(awss3.Bucket_FromBucketName(c, jsii.String("NoCode"), jsii.String("gofunction-no-code")), jsii.String("bootstrap.zip"), nil)
 	}
 
-	fn := awslambda.NewFunction(c, jsii.String("Function"), &awslambda.FunctionProps{
+	recursion := awslambda.RecursiveLoop_TERMINATE
+	if p.AllowRecursiveLoop != nil {
+		recursion = awslambda.RecursiveLoop_ALLOW
+	}
+	fnProps := awslambda.FunctionProps{
 		Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
 		Handler:                      jsii.String("bootstrap"),
 		Architecture:                 p.Architecture,
@@ -248,7 +304,15 @@ func New(scope constructs.Construct, id *string, props *Props) *Function {
 		ApplicationLogLevelV2:        p.ApplicationLogLevel,
 		SystemLogLevelV2:             p.SystemLogLevel,
 		Tracing:                      p.Tracing,
-	})
+		RecursiveLoop:                recursion,
+	}
+	for _, field := range propsoverride.Apply(&fnProps, p.FunctionProps, OwnedFunctionProps) {
+		problems.Addf("FunctionProps.%s is set: %s", field, OwnedFunctionProps[field])
+	}
+	fn := awslambda.NewFunction(c, jsii.String("Function"), &fnProps)
+	if p.AllowRecursiveLoop != nil {
+		fn.Node().DefaultChild().(awscdk.CfnResource).AddMetadata(jsii.String("RecursiveLoopAllowed"), p.AllowRecursiveLoop)
+	}
 	// The object key is the asset's content hash: new code is a new key, so
 	// the function is updated without an object version.
 	awscdk.Annotations_Of(c).AcknowledgeWarning(jsii.String("@aws-cdk/aws-lambda:codeFromBucketObjectVersionNotSpecified"),
@@ -260,7 +324,15 @@ func New(scope constructs.Construct, id *string, props *Props) *Function {
 		c.Node().AddValidation(&validation{bundler: b})
 	}
 
-	if policy := nag.DefaultPolicy(role); p.Tracing == awslambda.Tracing_ACTIVE && policy != nil {
+	if policy := nag.DefaultPolicy(role); policy == nil {
+		// An immutable import (awsiam.Role_FromRoleArn without Mutable, or a
+		// role of another account) drops every grant without a word.
+		xray := ""
+		if p.Tracing == awslambda.Tracing_ACTIVE {
+			xray = ", and xray:PutTraceSegments and xray:PutTelemetryRecords"
+		}
+		problems.Addf("Role %s takes no grants (imported immutable, or of another account): the function needs logs:CreateLogStream and logs:PutLogEvents on its LogGroup%s; import a role of this account with awsiam.Role_FromRoleArn and Mutable: jsii.Bool(true)", eventsource.Path(role), xray)
+	} else if p.Tracing == awslambda.Tracing_ACTIVE {
 		nag.Suppress(policy, "AwsSolutions-IAM5", "xray:PutTraceSegments and xray:PutTelemetryRecords support no resource narrower than \"*\" (X-Ray has no resource-level permissions).", "Resource::*")
 	}
 	f.Function, f.Role, f.LogGroup, f.Asset = fn, role, logGroup, asset
@@ -326,6 +398,10 @@ func withDefaults(problems *eventsource.Problems, props *Props) Props {
 	}
 	if p.Tracing == "" {
 		p.Tracing = awslambda.Tracing_ACTIVE
+	}
+	if p.AllowRecursiveLoop != nil && strings.TrimSpace(*p.AllowRecursiveLoop) == "" {
+		problems.Addf("AllowRecursiveLoop is empty: give the reason the function takes part in a loop on purpose (Lambda stops a loop it detects unless it is allowed)")
+		p.AllowRecursiveLoop = nil
 	}
 	return p
 }
