@@ -15,6 +15,22 @@
 //		Entry: jsii.String("functions/api"),
 //	})
 //	table.GrantReadData(fn.Function)
+//
+// With Props.Alias, every change of code or configuration publishes a
+// version and moves a live alias to it, which every integration of this
+// library invokes (eventsource.InvokeTarget); with Alias.Deployment,
+// CodeDeploy moves it gradually (canary, linear) and rolls it back on
+// alarms measuring the new version only (see DeploymentProps); with
+// Alias.ProvisionedConcurrency and Alias.Scaling, the alias keeps execution
+// environments initialized. AWS SAM's AutoPublishAlias and
+// DeploymentPreference, with least-privilege roles:
+//
+//	fn := gofunction.New(stack, jsii.String("Kitchen"), &gofunction.Props{
+//		Entry: jsii.String("functions/kitchen"),
+//		Alias: &gofunction.AliasProps{Deployment: &gofunction.DeploymentProps{
+//			Config: awscodedeploy.LambdaDeploymentConfig_CANARY_10PERCENT_5MINUTES(),
+//		}},
+//	})
 package gofunction
 
 import (
@@ -26,6 +42,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodedeploy"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -132,6 +149,25 @@ type Props struct {
 	// change it together with a change Lambda versions (code, Description),
 	// or the deploy fails with "A version for this Lambda function exists".
 	AllowRecursiveLoop *string
+	// Alias publishes a version of the function whenever its code or
+	// configuration changes, and an alias (e.g. "live") that points to it
+	// and that every integration of this library invokes; optionally with a
+	// gradual deployment (canary, linear) rolled back by alarms, and
+	// provisioned concurrency. See AliasProps and DeploymentProps.
+	// Versions are published by fn.CurrentVersion: a new
+	// AWS::Lambda::Version whose logical ID carries a hash of the
+	// properties Lambda versions (code, memory, environment, role, ...),
+	// kept (RemovalPolicy RETAIN) when a newer one replaces it, so that a
+	// rollback and the events still queued for it find it. Retained versions
+	// count against Lambda's code storage quota (75 GB per Region, the
+	// function's zip per version): delete old ones no alias points to from
+	// time to time (aws lambda delete-function --qualifier N). A value the
+	// function reads from another resource's Ref (an environment variable
+	// holding a queue URL) that changes because that resource is replaced
+	// does not change the hash: call Function.InvalidateVersionBasedOn with
+	// a value that changes with it. Default: nil (no version, no alias:
+	// integrations invoke the function's $LATEST).
+	Alias *AliasProps
 	// FunctionProps overrides the function's props for settings Props does
 	// not offer (Vpc, SecurityGroups, Layers, Filesystem, EnvironmentEncryption,
 	// ParamsAndSecrets, ...), as the AWS Solutions Constructs' lambdaFunctionProps:
@@ -170,6 +206,7 @@ var OwnedFunctionProps = map[string]string{
 	"SystemLogLevelV2":             "use Props.SystemLogLevel",
 	"Tracing":                      "use Props.Tracing",
 	"RecursiveLoop":                "use Props.AllowRecursiveLoop",
+	"CurrentVersionOptions":        "use Props.Alias (a version published with the alias is kept, RemovalPolicy RETAIN)",
 }
 
 // Function is the construct New defines: everything it built is under it in
@@ -205,12 +242,54 @@ type Function struct {
 	DurationAlarm awscloudwatch.Alarm
 	// Alarms are ErrorsAlarm, ThrottlesAlarm and DurationAlarm.
 	Alarms []awscloudwatch.Alarm
+
+	// InvokeTarget is what integrations invoke: Alias with Props.Alias,
+	// Function otherwise (eventsource.InvokeTarget(Function) returns it).
+	// Grant a caller invoke rights with InvokeTarget.GrantInvoke(caller).
+	InvokeTarget awslambda.IFunction
+	// Version is the function's current version (Function.CurrentVersion,
+	// under Function as "CurrentVersion"). Nil without Props.Alias.
+	Version awslambda.Version
+	// Alias points to Version (construct ID "Alias"). Nil without
+	// Props.Alias.
+	Alias awslambda.Alias
+	// ProvisionedConcurrencyScaling is the alias's scalable provisioned
+	// concurrency, for more scaling policies. Nil without Alias.Scaling.
+	ProvisionedConcurrencyScaling awslambda.IScalableFunctionAttribute
+	// DeploymentGroup shifts the alias to a new version (construct ID
+	// "DeploymentGroup"). Nil without Alias.Deployment.
+	DeploymentGroup awscodedeploy.LambdaDeploymentGroup
+	// DeploymentRole is the deployment group's service role (construct ID
+	// "DeploymentRole"), trusted by codedeploy.amazonaws.com, with no
+	// managed policy: lambda:GetAlias, lambda:UpdateAlias and
+	// lambda:GetProvisionedConcurrencyConfig on this function and its
+	// alias, cloudwatch:DescribeAlarms on RollbackAlarms, and
+	// lambda:InvokeFunction on the hooks. Nil without Alias.Deployment.
+	DeploymentRole awsiam.Role
+	// NewVersionErrorsAlarm: Errors (Sum) of the alias's new version
+	// (dimension ExecutedVersion) > 0 in 5 minutes. Nil without
+	// Alias.Deployment; likewise the two below.
+	NewVersionErrorsAlarm awscloudwatch.Alarm
+	// NewVersionThrottlesAlarm: Throttles (Sum) of the new version > 0 in 5
+	// minutes.
+	NewVersionThrottlesAlarm awscloudwatch.Alarm
+	// NewVersionDurationAlarm: Duration (p99) of the new version >
+	// DurationAlarmPercent % of Timeout, in 5 minutes.
+	NewVersionDurationAlarm awscloudwatch.Alarm
+	// RollbackAlarms roll a deployment back: the three NewVersion alarms
+	// and Alias.Deployment.Alarms (see DeploymentProps for the alarms that
+	// are not rollback alarms, and why).
+	RollbackAlarms []awscloudwatch.IAlarm
 }
 
 // New defines a Go Lambda function built from props.Entry.
 //
 // Construct IDs below id: "Role" (unless Props.Role), "LogGroup", "Code",
-// "Function", "ErrorsAlarm", "ThrottlesAlarm", "DurationAlarm". Bad props
+// "Function", "ErrorsAlarm", "ThrottlesAlarm", "DurationAlarm"; with
+// Props.Alias "Alias" (and "CurrentVersion" under "Function"), with
+// Alias.Deployment "DeploymentGroup", "DeploymentRole",
+// "NewVersionErrorsAlarm", "NewVersionThrottlesAlarm",
+// "NewVersionDurationAlarm". Bad props
 // fail synth, never New (see eventsource.Problems), each named by field,
 // value and allowed range: "[Service/Api] gofunction: MemorySize 100 MB is
 // outside 128-10240 MB (Lambda quotas)". New still returns a usable
@@ -306,6 +385,9 @@ func New(scope constructs.Construct, id *string, props *Props) *Function {
 		Tracing:                      p.Tracing,
 		RecursiveLoop:                recursion,
 	}
+	if p.Alias != nil {
+		fnProps.CurrentVersionOptions = &awslambda.VersionOptions{RemovalPolicy: awscdk.RemovalPolicy_RETAIN}
+	}
 	for _, field := range propsoverride.Apply(&fnProps, p.FunctionProps, OwnedFunctionProps) {
 		problems.Addf("FunctionProps.%s is set: %s", field, OwnedFunctionProps[field])
 	}
@@ -337,6 +419,10 @@ func New(scope constructs.Construct, id *string, props *Props) *Function {
 	}
 	f.Function, f.Role, f.LogGroup, f.Asset = fn, role, logGroup, asset
 	f.addAlarms(c, eventsource.Seconds(p.Timeout)*1000, p.AlarmAction)
+	f.InvokeTarget = fn
+	if p.Alias != nil {
+		f.addAlias(problems, p.Alias, eventsource.Seconds(p.Timeout)*1000, p.AlarmAction)
+	}
 	return f
 }
 
@@ -399,6 +485,7 @@ func withDefaults(problems *eventsource.Problems, props *Props) Props {
 	if p.Tracing == "" {
 		p.Tracing = awslambda.Tracing_ACTIVE
 	}
+	p.Alias = checkAlias(problems, p.Alias)
 	if p.AllowRecursiveLoop != nil && strings.TrimSpace(*p.AllowRecursiveLoop) == "" {
 		problems.Addf("AllowRecursiveLoop is empty: give the reason the function takes part in a loop on purpose (Lambda stops a loop it detects unless it is allowed)")
 		p.AllowRecursiveLoop = nil
