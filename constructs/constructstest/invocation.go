@@ -24,21 +24,21 @@ type invocationPath struct {
 // invocationTypes are the resource types whose properties name a Lambda
 // function to invoke, as UnqualifiedInvocations reads them.
 var invocationTypes = map[string][]invocationPath{
-	"AWS::Lambda::EventSourceMapping":         {{path: "FunctionName"}},
-	"AWS::Lambda::Permission":                 {{path: "FunctionName"}},
-	"AWS::Lambda::EventInvokeConfig":          {{path: "FunctionName", qualifier: "Qualifier"}},
-	"AWS::Lambda::Url":                        {{path: "TargetFunctionArn", qualifier: "Qualifier"}},
-	"AWS::Events::Rule":                       {{path: "Targets[].Arn"}},
-	"AWS::Scheduler::Schedule":                {{path: "Target.Arn"}},
-	"AWS::SNS::Subscription":                  {{path: "Endpoint"}},
-	"AWS::SNS::Topic":                         {{path: "Subscription[].Endpoint"}},
-	"AWS::ApiGatewayV2::Integration":          {{path: "IntegrationUri"}},
-	"AWS::ApiGateway::Method":                 {{path: "Integration.Uri"}},
+	"AWS::Lambda::EventSourceMapping":          {{path: "FunctionName"}},
+	"AWS::Lambda::Permission":                  {{path: "FunctionName"}},
+	"AWS::Lambda::EventInvokeConfig":           {{path: "FunctionName", qualifier: "Qualifier"}},
+	"AWS::Lambda::Url":                         {{path: "TargetFunctionArn", qualifier: "Qualifier"}},
+	"AWS::Events::Rule":                        {{path: "Targets[].Arn"}},
+	"AWS::Scheduler::Schedule":                 {{path: "Target.Arn"}},
+	"AWS::SNS::Subscription":                   {{path: "Endpoint"}},
+	"AWS::SNS::Topic":                          {{path: "Subscription[].Endpoint"}},
+	"AWS::ApiGatewayV2::Integration":           {{path: "IntegrationUri"}},
+	"AWS::ApiGateway::Method":                  {{path: "Integration.Uri"}},
 	"AWS::ElasticLoadBalancingV2::TargetGroup": {{path: "Targets[].Id"}},
-	"AWS::S3::Bucket":                         {{path: "NotificationConfiguration.LambdaConfigurations[].Function"}},
-	"AWS::Logs::SubscriptionFilter":           {{path: "DestinationArn"}},
-	"AWS::Pipes::Pipe":                        {{path: "Target"}},
-	"AWS::AppSync::DataSource":                {{path: "LambdaConfig.LambdaFunctionArn"}},
+	"AWS::S3::Bucket":                          {{path: "NotificationConfiguration.LambdaConfigurations[].Function"}},
+	"AWS::Logs::SubscriptionFilter":            {{path: "DestinationArn"}},
+	"AWS::Pipes::Pipe":                         {{path: "Target"}},
+	"AWS::AppSync::DataSource":                 {{path: "LambdaConfig.LambdaFunctionArn"}},
 }
 
 // UnqualifiedInvocations walks a synthesized template (Template.ToJSON())
