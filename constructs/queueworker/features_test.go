@@ -67,8 +67,8 @@ func TestFifoContradictionsFailSynth(t *testing.T) {
 		}},
 		{"existing FIFO queue with a standard dead-letter queue", func(s awscdk.Stack) *queueworker.Props {
 			return &queueworker.Props{Function: constructstest.Function(s, "Fn", 10),
-				Queue:           awssqs.Queue_FromQueueArn(s, jsii.String("Jobs"), jsii.String("arn:aws:sqs:us-east-1:123456789012:jobs.fifo")),
-				DeadLetterQueue: awssqs.Queue_FromQueueArn(s, jsii.String("JobsDLQ"), jsii.String("arn:aws:sqs:us-east-1:123456789012:jobs-dlq")),
+				Queue:             awssqs.Queue_FromQueueArn(s, jsii.String("Jobs"), jsii.String("arn:aws:sqs:us-east-1:123456789012:jobs.fifo")),
+				DeadLetterQueue:   awssqs.Queue_FromQueueArn(s, jsii.String("JobsDLQ"), jsii.String("arn:aws:sqs:us-east-1:123456789012:jobs-dlq")),
 				MaxBatchingWindow: awscdk.Duration_Seconds(jsii.Number(1)), Fifo: jsii.Bool(true)}
 		}, []string{
 			"[S/Worker] queueworker: Fifo is set with an existing Queue (S/Jobs): it configures the queue this construct creates; set it on the existing queue",
@@ -266,4 +266,3 @@ func TestCdkNagCleanWithFifoAndFilters(t *testing.T) {
 		Filters: []eventfilter.Filter{eventfilter.Pattern{"body": eventfilter.Pattern{"type": eventfilter.Equals("order")}}}})
 	constructstest.NoNagFindings(t, stack)
 }
-
