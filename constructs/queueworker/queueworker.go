@@ -15,6 +15,15 @@
 // With Props.Queue it consumes a queue you already have instead (and alarms
 // on its dead-letter queue, Props.DeadLetterQueue): its owner keeps its
 // visibility timeout and redrive policy.
+//
+// Props.Fifo makes both queues FIFO queues (order per message group,
+// deduplication, optional high-throughput mode). Props.Filters lets the
+// function see only the messages it handles: Lambda deletes a message that
+// matches no filter, without invoking the function or retrying it.
+// Props.MaxConcurrency is checked against the function's reserved
+// concurrency. QueueProps, DeadLetterQueueProps and MappingProps pass
+// through what Props do not offer; an override that would drop a safe
+// default fails synth.
 package queueworker
 
 import (
