@@ -16,8 +16,9 @@
 // and checked against a Grammar before anything deploys: SQS, DynamoDB and
 // Kinesis for event source mappings, SNSAttributes and SNSBody for the two
 // scopes of an SNS filter policy. Grammar.Validate returns every problem of
-// one pattern, each naming the field path and why ("body.total: numeric
-// range [\">\", 10, \">\", 20] is malformed: ..."); Grammar.Check validates
+// one pattern, each naming the field path and why (`body.total[0]: numeric
+// [">",10,">",20] is malformed: a range is a lower bound (> or >=) then an
+// upper bound (< or <=); ...`); Grammar.Check validates
 // a mapping's list of filters, counts them against the Lambda quota and
 // returns the patterns as the JSON strings CloudFormation takes.
 //
