@@ -115,9 +115,10 @@ type DeploymentProps struct {
 	// new version: one that is in ALARM because of the old version rolls
 	// back every deployment. Default: none.
 	Alarms []awscloudwatch.IAlarm
-	// Application groups the deployment group with others in CodeDeploy.
-	// Default: a new application of the function's own (construct ID
-	// "Application" under DeploymentGroup).
+	// Application groups the deployment group with others in CodeDeploy
+	// (the service role trusts CodeDeploy for the application's deployment
+	// groups). Default: a new application of the function's own (construct
+	// ID "DeploymentApplication").
 	Application awscodedeploy.ILambdaApplication
 }
 
@@ -324,8 +325,22 @@ func (f *Function) addDeployment(d *DeploymentProps, alias string, timeoutMs flo
 	// what CodeDeploy does in a Lambda deployment, on this alias, these
 	// alarms and these hooks. The group gets the role without policy
 	// updates, so that the CDK adds neither that policy nor its own grants.
+	app := d.Application
+	if app == nil {
+		app = awscodedeploy.NewLambdaApplication(f, jsii.String("DeploymentApplication"), nil)
+	}
+	// Confused deputy: CodeDeploy assumes the role for deployment groups of
+	// this application in this account only (CodeDeploy's guide names the
+	// deployment group ARN as aws:SourceArn for Lambda deployments; the
+	// group's own name would be a cycle: the group names the role).
+	stack := awscdk.Stack_Of(f)
+	groups := stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("codedeploy"), Resource: jsii.String("deploymentgroup"),
+		ResourceName: jsii.String(*app.ApplicationName() + "/*"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME})
 	f.DeploymentRole = awsiam.NewRole(f, jsii.String("DeploymentRole"), &awsiam.RoleProps{
-		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("codedeploy.amazonaws.com"), nil),
+		AssumedBy: awsiam.NewPrincipalWithConditions(awsiam.NewServicePrincipal(jsii.String("codedeploy.amazonaws.com"), nil), &map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
+			"ArnLike":      map[string]any{"aws:SourceArn": groups},
+		}),
 		Description: jsii.String("CodeDeploy service role of " + *f.Node().Path()),
 	})
 	fnArn := *f.Function.FunctionArn()
@@ -367,7 +382,7 @@ func (f *Function) addDeployment(d *DeploymentProps, alias string, timeoutMs flo
 	}
 	f.DeploymentGroup = awscodedeploy.NewLambdaDeploymentGroup(f, jsii.String("DeploymentGroup"), &awscodedeploy.LambdaDeploymentGroupProps{
 		Alias:            f.Alias,
-		Application:      d.Application,
+		Application:      app,
 		DeploymentConfig: d.Config,
 		Alarms:           &alarmRefs,
 		Role:             f.DeploymentRole.WithoutPolicyUpdates(nil),

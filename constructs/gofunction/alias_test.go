@@ -167,6 +167,13 @@ func TestDeployment(t *testing.T) {
 	tmpl.HasResourceProperties(jsii.String("AWS::IAM::Role"), &map[string]any{
 		"AssumeRolePolicyDocument": map[string]any{"Statement": []any{map[string]any{
 			"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": map[string]any{"Service": "codedeploy.amazonaws.com"},
+			"Condition": map[string]any{
+				"StringEquals": map[string]any{"aws:SourceAccount": map[string]any{"Ref": "AWS::AccountId"}},
+				"ArnLike": map[string]any{"aws:SourceArn": map[string]any{"Fn::Join": []any{"", []any{
+					"arn:", map[string]any{"Ref": "AWS::Partition"}, ":codedeploy:", map[string]any{"Ref": "AWS::Region"}, ":", map[string]any{"Ref": "AWS::AccountId"},
+					":deploymentgroup:", map[string]any{"Ref": logicalID(stack, f.DeploymentGroup.Application())}, "/*",
+				}}}},
+			},
 		}}},
 		"ManagedPolicyArns": assertions.Match_Absent(),
 	})

@@ -260,8 +260,9 @@ type Function struct {
 	// "DeploymentGroup"). Nil without Alias.Deployment.
 	DeploymentGroup awscodedeploy.LambdaDeploymentGroup
 	// DeploymentRole is the deployment group's service role (construct ID
-	// "DeploymentRole"), trusted by codedeploy.amazonaws.com, with no
-	// managed policy: lambda:GetAlias, lambda:UpdateAlias and
+	// "DeploymentRole"), trusted by codedeploy.amazonaws.com for the
+	// deployment groups of the group's application in this account only
+	// (aws:SourceArn, aws:SourceAccount), with no managed policy: lambda:GetAlias, lambda:UpdateAlias and
 	// lambda:GetProvisionedConcurrencyConfig on this function and its
 	// alias, cloudwatch:DescribeAlarms on RollbackAlarms, and
 	// lambda:InvokeFunction on the hooks. Nil without Alias.Deployment.
@@ -288,6 +289,7 @@ type Function struct {
 // "Function", "ErrorsAlarm", "ThrottlesAlarm", "DurationAlarm"; with
 // Props.Alias "Alias" (and "CurrentVersion" under "Function"), with
 // Alias.Deployment "DeploymentGroup", "DeploymentRole",
+// "DeploymentApplication" (unless Alias.Deployment.Application),
 // "NewVersionErrorsAlarm", "NewVersionThrottlesAlarm",
 // "NewVersionDurationAlarm". Bad props
 // fail synth, never New (see eventsource.Problems), each named by field,
