@@ -90,13 +90,18 @@ type run struct {
 	mode  order
 
 	mu     sync.Mutex
-	errs   []error // per item; nil: succeeded or not yet run
-	stopAt int     // sequential: index of the first failure (len(items): none)
+	slots  []slot // per item: its error and its handler's context
+	stopAt int    // sequential: index of the first failure (len(items): none)
 	// groupStop: grouped: a failed group's first failure.
 	groupStop map[string]int
 	boxes     []flusher
 	boxByKey  map[any]flusher
-	ctxs      []recordCtx // per item, its handler's context
+}
+
+// slot is one item's state in a run (one allocation for the batch).
+type slot struct {
+	err error // nil: succeeded or not yet run
+	ctx recordCtx
 }
 
 type ctxKey struct{}
@@ -143,11 +148,10 @@ func (p *Processor) margin() time.Duration {
 	return p.Margin
 }
 
-// process runs call for every item and returns, per item, its error: nil
-// for a record that succeeded.
-func (p *Processor) process(ctx context.Context, items []item, mode order, call func(ctx context.Context, i int) error) []error {
-	r := &run{p: p, ctx: ctx, items: items, mode: mode, errs: make([]error, len(items)), stopAt: len(items)}
-	r.ctxs = make([]recordCtx, len(items))
+// process runs call for every item and returns the run: per item, its
+// error (nil for a record that succeeded).
+func (p *Processor) process(ctx context.Context, items []item, mode order, call func(ctx context.Context, i int) error) *run {
+	r := &run{p: p, ctx: ctx, items: items, mode: mode, slots: make([]slot, len(items)), stopAt: len(items)}
 	if mode == grouped {
 		r.groupStop = map[string]int{}
 	}
@@ -211,7 +215,7 @@ func (p *Processor) process(ctx context.Context, items []item, mode order, call 
 	}
 	r.flush(ctx)
 	r.finish()
-	return r.errs
+	return r
 }
 
 // gate says whether item i may start: nil, or why not (ErrSkipped,
@@ -220,6 +224,9 @@ func (r *run) gate(i int) error {
 	// The deadline first: every record it stops is counted as such.
 	if deadline, ok := r.ctx.Deadline(); ok && deadline.Sub(r.p.now()) < r.p.margin() {
 		return ErrDeadline
+	}
+	if r.mode == unordered {
+		return nil // no order to keep: no shared state to read
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -246,7 +253,7 @@ func (r *run) call(ctx context.Context, i int, call func(ctx context.Context, i 
 			err = pe
 		}
 	}()
-	rc := &r.ctxs[i]
+	rc := &r.slots[i].ctx
 	rc.Context, rc.r, rc.i = ctx, r, i
 	return call(rc, i)
 }
@@ -260,8 +267,8 @@ func (r *run) fail(i int, err error) {
 }
 
 func (r *run) failLocked(i int, err error) {
-	if r.errs[i] == nil {
-		r.errs[i] = err
+	if r.slots[i].err == nil {
+		r.slots[i].err = err
 	}
 	switch r.mode {
 	case sequential:
@@ -279,23 +286,24 @@ func (r *run) failLocked(i int, err error) {
 // the batch's summary.
 func (r *run) finish() {
 	for i, it := range r.items {
-		if r.errs[i] != nil {
+		if r.slots[i].err != nil {
 			continue
 		}
 		switch r.mode {
 		case sequential:
 			if i > r.stopAt {
-				r.errs[i] = ErrSkipped
+				r.slots[i].err = ErrSkipped
 			}
 		case grouped:
 			if first, ok := r.groupStop[it.group]; ok && first < i {
-				r.errs[i] = ErrSkipped
+				r.slots[i].err = ErrSkipped
 			}
 		}
 	}
 	var failed, late int
 	first := -1
-	for i, err := range r.errs {
+	for i := range r.slots {
+		err := r.slots[i].err
 		if err == nil {
 			continue
 		}
@@ -331,14 +339,14 @@ func (r *run) flush(ctx context.Context) {
 
 // responseIDs returns the identifiers of the failed items, each once, in
 // batch order.
-func responseIDs(items []item, errs []error) []string {
+func (r *run) responseIDs() []string {
 	ids := []string{}
 	var last string
-	for i, err := range errs {
-		if err == nil {
+	for i := range r.slots {
+		if r.slots[i].err == nil {
 			continue
 		}
-		if id := items[i].id; len(ids) == 0 || id != last {
+		if id := r.items[i].id; len(ids) == 0 || id != last {
 			ids = append(ids, id)
 			last = id
 		}

@@ -85,3 +85,16 @@ func BenchmarkDeaggregate(b *testing.B) {
 	}
 	b.ReportMetric(100*float64(b.N)/b.Elapsed().Seconds(), "records/s")
 }
+
+// BenchmarkOverheadEmpty is the Processor's fixed cost: a batch of 10 whose
+// handler does nothing (per batch; divide by 10 for per record).
+func BenchmarkOverheadEmpty(b *testing.B) {
+	ev := benchBatch()
+	ctx := context.Background()
+	p := &Processor{Log: quiet()}
+	handle := func(ctx context.Context, m events.SQSMessage) error { return nil }
+	b.ReportAllocs()
+	for b.Loop() {
+		p.SQS(ctx, ev, handle)
+	}
+}

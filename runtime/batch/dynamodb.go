@@ -17,11 +17,11 @@ func (p *Processor) DynamoDB(ctx context.Context, ev events.DynamoDBEvent, handl
 	for i, r := range ev.Records {
 		items[i].id = r.Change.SequenceNumber
 	}
-	errs := p.process(ctx, items, sequential, func(ctx context.Context, i int) error {
+	r := p.process(ctx, items, sequential, func(ctx context.Context, i int) error {
 		return handle(ctx, ev.Records[i])
 	})
 	resp := events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{}}
-	for _, id := range responseIDs(items, errs) {
+	for _, id := range r.responseIDs() {
 		resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: id})
 	}
 	return resp

@@ -52,11 +52,11 @@ func (p *Processor) Kinesis(ctx context.Context, ev events.KinesisEvent, handle 
 			recs = append(recs, KinesisRecord{Record: r, UserRecord: u})
 		}
 	}
-	errs := p.process(ctx, items, sequential, func(ctx context.Context, i int) error {
+	r := p.process(ctx, items, sequential, func(ctx context.Context, i int) error {
 		return handle(ctx, recs[i])
 	})
 	resp := events.KinesisEventResponse{BatchItemFailures: []events.KinesisBatchItemFailure{}}
-	for _, id := range responseIDs(items, errs) {
+	for _, id := range r.responseIDs() {
 		resp.BatchItemFailures = append(resp.BatchItemFailures, events.KinesisBatchItemFailure{ItemIdentifier: id})
 	}
 	return resp

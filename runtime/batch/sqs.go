@@ -23,11 +23,11 @@ func (p *Processor) SQS(ctx context.Context, ev events.SQSEvent, handle func(ctx
 			items[i].group = m.Attributes["MessageGroupId"]
 		}
 	}
-	errs := p.process(ctx, items, mode, func(ctx context.Context, i int) error {
+	r := p.process(ctx, items, mode, func(ctx context.Context, i int) error {
 		return handle(ctx, ev.Records[i])
 	})
 	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
-	for _, id := range responseIDs(items, errs) {
+	for _, id := range r.responseIDs() {
 		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: id})
 	}
 	return resp
