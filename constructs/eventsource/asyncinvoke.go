@@ -224,10 +224,10 @@ func ConfigureAsyncInvoke(p *Problems, fn awslambda.IFunction, a AsyncInvoke, de
 		}
 		for _, d := range []struct{ field, want, have, none string }{
 			{"OnSuccess", want.onSuccess, have.onSuccess, "none"},
-			{"OnFailure", want.onFailure, have.onFailure, "the dead-letter queue"},
+			{"OnFailure", want.onFailure, have.onFailure, "its dead-letter queue"},
 		} {
 			if d.want != d.have {
-				p.Addf("%s %s differs from the %s that %s gave the same function %s (a function has one asynchronous-invoke configuration: give both the same destination)",
+				p.Addf("%s %s differs from %s, which %s gave the same function %s (a function has one asynchronous-invoke configuration: give both the same destination)",
 					d.field, orNone(d.want, d.none), orNone(d.have, d.none), have.by, Path(BaseFunction(fn)))
 			}
 		}
