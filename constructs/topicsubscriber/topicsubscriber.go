@@ -48,7 +48,6 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/example/orderflow/constructs/eventsource"
-	"github.com/example/orderflow/constructs/internal/override"
 )
 
 // Limits of a subscription filter policy checked at synth (SNS quotas,
@@ -102,11 +101,9 @@ type Props struct {
 	// AlarmAction is told when an alarm goes to ALARM and back to OK, e.g.
 	// awscloudwatchactions.NewSnsAction(topic). Default: alarms with no action.
 	AlarmAction awscloudwatch.IAlarmAction
-	// SubscriptionProps override the subscription's props (AWS Solutions
-	// Constructs style), e.g. DeliveryPolicy. Topic, Endpoint, Protocol,
-	// the filter policies and DeadLetterQueue come from this construct's
-	// props: setting them here fails synth. Default: none.
-	SubscriptionProps *awssns.SubscriptionProps
+	// (A Lambda subscription has no other settings to override: SNS's
+	// delivery policy and raw delivery apply to other protocols.)
+	//
 	// DeadLetterQueueProps override the dead-letter queue's props (see
 	// eventsource.DeadLetterQueueProps.QueueProps). SNS writes only to a
 	// standard queue ("Amazon SNS dead-letter queues": the DLQ of a
@@ -185,9 +182,6 @@ func New(scope constructs.Construct, id *string, props *Props) *TopicSubscriber 
 	if p.FilterPolicyWithMessageBody != nil && !checkBodyPolicy(problems, *p.FilterPolicyWithMessageBody) {
 		p.FilterPolicyWithMessageBody = nil
 	}
-	for _, f := range override.Set(p.SubscriptionProps, "Topic", "Endpoint", "Protocol", "FilterPolicy", "FilterPolicyWithMessageBody", "DeadLetterQueue", "Region") {
-		problems.Addf("SubscriptionProps.%s is set: it is built from this construct's props (Topic, Function, FilterPolicy, FilterPolicyWithMessageBody); set those instead", f)
-	}
 
 	dlq := eventsource.NewDeadLetterQueue(c, "DeadLetterQueue", &eventsource.DeadLetterQueueProps{RetentionPeriod: retention, QueueProps: p.DeadLetterQueueProps})
 	if dlq.Fifo() != nil && *dlq.Fifo() {
@@ -217,7 +211,6 @@ func New(scope constructs.Construct, id *string, props *Props) *TopicSubscriber 
 		FilterPolicyWithMessageBody: p.FilterPolicyWithMessageBody,
 		Region:                      topicRegion(c, p.Topic),
 	}
-	override.Apply(sp, p.SubscriptionProps)
 	s.Subscription = awssns.NewSubscription(c, jsii.String("Subscription"), sp)
 	// The redrive policy on the L1: the L2's DeadLetterQueue would add its
 	// own queue policy statement, with aws:SourceArn only.
