@@ -216,6 +216,14 @@ func New(scope constructs.Construct, id *string, props *Props) *TopicSubscriber 
 	// own queue policy statement, with aws:SourceArn only.
 	s.Subscription.Node().DefaultChild().(awssns.CfnSubscription).SetRedrivePolicy(map[string]any{"deadLetterTargetArn": dlq.QueueArn()})
 	s.Subscription.Node().AddDependency(dlq)
+	if _, alias := eventsource.InvokeTarget(p.Function).(awslambda.IAlias); alias {
+		// SNS delivers to a qualified function ARN (an alias) as to a
+		// function; the CDK's template check expects a function resource.
+		awscdk.Validations_Of(s.Subscription).Acknowledge(&awscdk.Acknowledgment{
+			Id:     jsii.String("CloudFormation-Validate::W3694"),
+			Reason: jsii.String("the endpoint is the function's live alias, which the lambda protocol accepts"),
+		})
+	}
 	if policy := s.Subscription.Node().DefaultChild().(awssns.CfnSubscription).FilterPolicy(); policy != nil {
 		field := "FilterPolicy"
 		if p.FilterPolicyWithMessageBody != nil {
