@@ -31,7 +31,12 @@
 //
 // Failed events are not lost: EventBridge retries delivery and the function's
 // asynchronous invocation retries errors; what still fails lands in an
-// encrypted dead-letter queue, whose alarm goes off at its first message.
+// encrypted dead-letter queue, whose alarm goes off at its first message
+// (or in OnFailure; OnSuccess records the successes). The rule targets the
+// function's invoke target (its live alias when it has one,
+// eventsource.InvokeTarget), which only this rule of this account may
+// invoke. The bucket must be in the stack's account and region: S3 sends
+// its events to the default bus of its own.
 package buckettrigger
 
 import (

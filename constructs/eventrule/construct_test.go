@@ -140,9 +140,13 @@ func TestBadOverridesAndDestinationsFailSynth(t *testing.T) {
 			return &eventrule.Props{EventPattern: orderReady, Function: constructstest.Function(s, "Fn", 3),
 				OnFailure: &eventsource.Destination{Queue: awssqs.NewQueue(s, jsii.String("F"), &awssqs.QueueProps{Fifo: jsii.Bool(true)})}}
 		}, []string{"[S/R] eventrule: OnFailure Queue S/F is a FIFO queue: Lambda cannot send asynchronous invocation records to a FIFO queue (AWS::Lambda::EventInvokeConfig DestinationConfig); give a standard queue"}},
+		{"bus of another account", func(s awscdk.Stack) *eventrule.Props {
+			return &eventrule.Props{EventPattern: orderReady, Function: constructstest.Function(s, "Fn", 3),
+				EventBus: awsevents.EventBus_FromEventBusArn(s, jsii.String("B"), jsii.String("arn:aws:events:us-east-1:999999999999:event-bus/theirs"))}
+		}, []string{"[S/R] eventrule: EventBus S/B is in account 999999999999, this stack in 123456789012: a rule is created in its bus's account; define it in a stack there (or send the events to a bus of this account)"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			stack := constructstest.Stack()
+			stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("us-east-1")}})
 			eventrule.New(stack, jsii.String("R"), tt.props(stack))
 			constructstest.WantProblems(t, stack, tt.want...)
 		})

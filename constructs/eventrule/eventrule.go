@@ -14,6 +14,13 @@
 //		Function: notifier.Function,
 //	})
 //
+// The rule targets the function's invoke target (its live alias when it has
+// one, eventsource.InvokeTarget), which only this rule of this account may
+// invoke (aws:SourceArn, aws:SourceAccount); the function's asynchronous
+// invocations can also report to destinations (OnSuccess, OnFailure: a
+// queue, topic, event bus or function). RuleProps and DeadLetterQueueProps
+// override what the props do not offer.
+//
 // The function receives the matching event (events.EventBridgeEvent,
 // aws-lambda-go's events.CloudWatchEvent) asynchronously. An event fails in
 // one of two places, and both land in DeadLetterQueue: EventBridge could not
@@ -184,6 +191,10 @@ func New(scope constructs.Construct, id *string, props *Props) *EventRule {
 	}
 
 	bus := p.EventBus
+	if bus != nil && awscdk.Token_CompareStrings(bus.Env().Account, awscdk.Stack_Of(c).Account()) == awscdk.TokenComparison_DIFFERENT() {
+		problems.Addf("EventBus %s is in account %s, this stack in %s: a rule is created in its bus's account; define it in a stack there (or send the events to a bus of this account)", eventsource.Path(bus), *bus.Env().Account, *awscdk.Stack_Of(c).Account())
+		bus = nil
+	}
 	if bus != nil && isDefaultBus(bus) {
 		bus = nil // the rule then names no bus: its Ref is the plain rule name
 	}
