@@ -46,7 +46,9 @@ func TestDestinations(t *testing.T) {
 		t.Fatalf("got problems %v, want none", got)
 	}
 	tmpl := assertions.Template_FromStack(stack, nil)
-	arn := func(c constructs.IConstruct) any { return map[string]any{"Fn::GetAtt": []any{constructstest.LogicalID(stack, c), "Arn"}} }
+	arn := func(c constructs.IConstruct) any {
+		return map[string]any{"Fn::GetAtt": []any{constructstest.LogicalID(stack, c), "Arn"}}
+	}
 	tmpl.HasResourceProperties(jsii.String("AWS::Lambda::EventInvokeConfig"), &map[string]any{
 		"FunctionName": map[string]any{"Ref": constructstest.LogicalID(stack, fn)},
 		"DestinationConfig": map[string]any{
