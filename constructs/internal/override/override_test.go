@@ -6,11 +6,10 @@ import (
 )
 
 type props struct {
-	Name    *string
-	Count   *float64
-	Mode    string
-	Tags    map[string]string
-	private int
+	Name  *string
+	Count *float64
+	Mode  string
+	Tags  map[string]string
 }
 
 func str(s string) *string { return &s }
