@@ -3,6 +3,7 @@ package cdkapp_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,6 +27,7 @@ import (
 	"github.com/example/orderflow/constructs/buckettrigger"
 	"github.com/example/orderflow/constructs/cdkapp"
 	"github.com/example/orderflow/constructs/eventbus"
+	"github.com/example/orderflow/constructs/eventfilter"
 	"github.com/example/orderflow/constructs/eventrule"
 	"github.com/example/orderflow/constructs/functionurl"
 	"github.com/example/orderflow/constructs/gofunction"
@@ -65,7 +67,8 @@ func TestEveryProblemOfEveryConstructInOneSynth(t *testing.T) {
 		RetryAttempts: jsii.Number(3)})
 	bus := eventbus.New(stack, jsii.String("Bus"), &eventbus.Props{ArchiveRetention: awscdk.Duration_Hours(jsii.Number(12))})
 	eventrule.New(stack, jsii.String("Rule"), &eventrule.Props{EventBus: bus.Bus, EventPattern: &awsevents.EventPattern{}, Function: fn.Function})
-	kinesisconsumer.New(stack, jsii.String("Clicks"), &kinesisconsumer.Props{Function: fn.Function, ParallelizationFactor: jsii.Number(11)})
+	kinesisconsumer.New(stack, jsii.String("Clicks"), &kinesisconsumer.Props{Function: fn.Function, ParallelizationFactor: jsii.Number(11),
+		Filters: []eventfilter.Filter{eventfilter.Pattern{"data": eventfilter.Prefix("{")}}})
 	functionurl.New(stack, jsii.String("Url"), &functionurl.Props{Function: fn.Function, Public: jsii.String("")})
 	albtarget.New(stack, jsii.String("Alb"), &albtarget.Props{
 		Listener: elbv2.ApplicationListener_FromApplicationListenerAttributes(stack, jsii.String("Listener"), &elbv2.ApplicationListenerAttributes{
@@ -95,13 +98,14 @@ func TestEveryProblemOfEveryConstructInOneSynth(t *testing.T) {
 		"[Svc/Bus] eventbus: ArchiveRetention 43200s is not a whole number of days of at least 1 (the archive keeps events for a number of days)",
 		"[Svc/Rule] eventrule: EventPattern is empty: give the fields events must match, e.g. Source and DetailType (a rule without a pattern matches no event)",
 		"[Svc/Clicks] kinesisconsumer: ParallelizationFactor 11 is outside 1-10 (event source mapping)",
+		"[Svc/Clicks] kinesisconsumer: Filters[0] data: must be an object of fields, not a rule: Lambda event filtering for Kinesis matches the record's data as JSON",
 		"[Svc/Url] functionurl: Public is empty: give the reason the URL needs no authorization (it is recorded as the cdk-nag suppression)",
 		"[Svc/Alb] albtarget: Priority 0 is outside 1-50000 (ALB quotas)",
 	}
 	if got := strings.Join(e.Problems, "\n"); got != strings.Join(want, "\n") {
 		t.Errorf("got problems:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
 	}
-	if got, wantHead := err.Error(), "synth failed, 16 problems:\n"+want[0]+"\n"; !strings.HasPrefix(got, wantHead) {
+	if got, wantHead := err.Error(), fmt.Sprintf("synth failed, %d problems:\n", len(want))+want[0]+"\n"; !strings.HasPrefix(got, wantHead) {
 		t.Errorf("got error %q, want it to start with %q", got, wantHead)
 	}
 }
