@@ -13,6 +13,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/example/orderflow/constructs/constructstest"
+	"github.com/example/orderflow/constructs/eventfilter"
 	"github.com/example/orderflow/constructs/eventsource"
 	"github.com/example/orderflow/constructs/topicsubscriber"
 )
@@ -106,15 +107,27 @@ func TestFIFOAndImportedKeyFailSynth(t *testing.T) {
 	}
 }
 
+// The subscription's filter policy goes through eventfilter's SNS grammar at
+// synth: what the typed CDK filters allow but SNS refuses fails synth.
+func TestFilterPolicyCheckedAgainstTheSNSGrammar(t *testing.T) {
+	stack := constructstest.Stack()
+	topicsubscriber.New(stack, jsii.String("Sub"), &topicsubscriber.Props{Topic: topic(stack), Function: constructstest.Function(stack, "Fn", 3),
+		FilterPolicy: &map[string]awssns.SubscriptionFilter{
+			"total": awssns.SubscriptionFilter_NumericFilter(&awssns.NumericConditions{GreaterThan: jsii.Number(2e9)}),
+		}})
+	constructstest.WantProblems(t, stack, "[S/Sub] topicsubscriber: FilterPolicy total[0]: number 2000000000 is outside -1000000000 to 1000000000 (SNS quotas)")
+}
+
 func TestCheckFilterPolicyJSON(t *testing.T) {
-	big := `{"a":["` + strings.Repeat("x", topicsubscriber.MaxFilterPolicyBytes) + `"]}`
+	big := `{"a":["` + strings.Repeat("x", eventfilter.MaxSNSPolicyBytes) + `"]}`
 	for _, tt := range []struct {
 		name, policy string
 		want         []string
 	}{
 		{"fine", `{"eventType":["OrderReady"]}`, nil},
-		{"not JSON", `["a"]`, []string{"is not a JSON object: json: cannot unmarshal array into Go value of type map[string]interface {}"}},
-		{"too big", big, []string{"is 262154 bytes of JSON, more than 262144 (SNS quotas: 256 KB)"}},
+		{"not an object", `["a"]`, []string{`must be a JSON object of fields, got the array ["a"]`}},
+		{"too big", big, []string{"is 262154 characters long, more than 262144 (SNS quotas)"}},
+		{"nested attribute", `{"a":{"b":["x"]}}`, []string{"a: is a nested object: SNS filter policies on message attributes match attribute names at the top level only (nested fields need FilterPolicyScope MessageBody)"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got := topicsubscriber.CheckFilterPolicyJSON([]byte(tt.policy), false)

@@ -35,7 +35,6 @@ package topicsubscriber
 
 import (
 	"encoding/json"
-	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -47,15 +46,15 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/example/orderflow/constructs/eventfilter"
 	"github.com/example/orderflow/constructs/eventsource"
 )
 
 // Limits of a subscription filter policy checked at synth (SNS quotas,
 // https://docs.aws.amazon.com/sns/latest/dg/subscription-filter-policy-constraints.html).
 const (
-	MaxFilterPolicyKeys         = 5          // top-level attribute or property names
-	MaxFilterPolicyCombinations = 150        // total combination of values
-	MaxFilterPolicyBytes        = 256 * 1024 // the policy's JSON, 256 KB
+	MaxFilterPolicyKeys         = 5   // top-level attribute or property names
+	MaxFilterPolicyCombinations = 150 // total combination of values
 )
 
 // Props configures a TopicSubscriber. Nil fields take the documented default.
@@ -69,8 +68,11 @@ type Props struct {
 	// its on-failure destination needs sqs:SendMessage). Required.
 	Function awslambda.IFunction
 	// FilterPolicy on message attributes: the function receives only
-	// messages whose attributes match. At most 5 attribute names and 150
-	// combinations of values (SNS quotas); more fails synth.
+	// messages whose attributes match (a message filtered out is not
+	// delivered to this subscription, nor retried). At most 5 attribute
+	// names and 150 combinations of values (SNS quotas); more fails synth,
+	// as does anything else eventfilter's SNS grammar refuses (numbers
+	// beyond ±1e9, ...).
 	// Default: none (every message).
 	FilterPolicy *map[string]awssns.SubscriptionFilter
 	// FilterPolicyWithMessageBody filters on the JSON message body instead
@@ -241,28 +243,20 @@ func New(scope constructs.Construct, id *string, props *Props) *TopicSubscriber 
 // CheckFilterPolicyJSON returns what is wrong with a subscription filter
 // policy given as its JSON document (as AWS::SNS::Subscription FilterPolicy
 // holds it; body: FilterPolicyScope MessageBody), one message per problem,
-// each to follow the field's name ("is 300000 bytes, ..."); none when it
-// may be deployed. New checks the policy of Props.FilterPolicy or
-// FilterPolicyWithMessageBody with it at synth.
+// each to follow the field's name; none when it may be deployed. New checks
+// the policy of Props.FilterPolicy or FilterPolicyWithMessageBody with it
+// at synth.
 //
-// HOOK(eventfilter): constructs/eventfilter (branch g1) validates the SNS
-// filter policy grammar (operators, nesting, the message that names the bad
-// key and why). When merging, call its SNS validator here and keep the size
-// check. Until then this checks only what the typed props cannot: the
-// document is a JSON object of at most MaxFilterPolicyBytes (256 KB, "Filter
-// policy constraints in Amazon SNS"); the limits on keys (5) and
-// combinations (150) are checked on the typed props first, since the CDK
-// throws on them.
+// It is the SNS grammar of package eventfilter (eventfilter.SNSAttributes,
+// eventfilter.SNSBody): operators, nesting, numbers, at most 5 keys, 150
+// combinations of values and 256 KB of JSON ("Filter policy constraints in
+// Amazon SNS"); this library has one filter validator.
 func CheckFilterPolicyJSON(policy []byte, body bool) []string {
-	var doc map[string]any
-	if err := json.Unmarshal(policy, &doc); err != nil {
-		return []string{fmt.Sprintf("is not a JSON object: %v", err)}
+	grammar := eventfilter.SNSAttributes
+	if body {
+		grammar = eventfilter.SNSBody
 	}
-	if n := len(policy); n > MaxFilterPolicyBytes {
-		return []string{fmt.Sprintf("is %d bytes of JSON, more than %d (SNS quotas: 256 KB)", n, MaxFilterPolicyBytes)}
-	}
-	_ = body // the grammar differs by scope (HOOK(eventfilter) above)
-	return nil
+	return grammar.Validate(eventfilter.JSON(policy))
 }
 
 // allowTopicToSend lets SNS send this topic's undeliverable messages to the
