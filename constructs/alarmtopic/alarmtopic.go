@@ -42,7 +42,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/example/orderflow/constructs/eventsource"
-	"github.com/example/orderflow/constructs/internal/override"
+	"github.com/example/orderflow/constructs/internal/propsoverride"
 )
 
 // Props configures an AlarmTopic. Nil fields take the documented default.
@@ -93,12 +93,11 @@ func New(scope constructs.Construct, id *string, props *Props) *AlarmTopic {
 	if p.KeyRemovalPolicy == "" {
 		p.KeyRemovalPolicy = awscdk.RemovalPolicy_DESTROY
 	}
-	for _, f := range override.Set(p.TopicProps, "MasterKey", "DisplayName") {
-		problems.Addf("TopicProps.%s is set: the topic is encrypted with this construct's key and DisplayName is its prop; leave it out", f)
-	}
 	if p.TopicProps != nil && p.TopicProps.Fifo != nil && *p.TopicProps.Fifo {
 		problems.Addf("TopicProps.Fifo is set: CloudWatch alarm actions publish to standard topics only (a FIFO topic needs a message group ID, which alarms do not send); leave it out")
-		p.TopicProps.Fifo = nil
+		tp := *p.TopicProps // the caller's props stay as given
+		tp.Fifo = nil
+		p.TopicProps = &tp
 	}
 
 	keyProps := &awskms.KeyProps{
@@ -106,14 +105,16 @@ func New(scope constructs.Construct, id *string, props *Props) *AlarmTopic {
 		EnableKeyRotation: jsii.Bool(true),
 		RemovalPolicy:     p.KeyRemovalPolicy,
 	}
-	override.Apply(keyProps, p.KeyProps)
+	propsoverride.Apply(keyProps, p.KeyProps, nil)
 	t.Key = awskms.NewKey(c, jsii.String("Key"), keyProps)
 	topicProps := &awssns.TopicProps{
 		DisplayName: p.DisplayName,
 		MasterKey:   t.Key,
 		EnforceSSL:  jsii.Bool(true),
 	}
-	override.Apply(topicProps, p.TopicProps)
+	for _, f := range propsoverride.Apply(topicProps, p.TopicProps, map[string]string{"MasterKey": "", "DisplayName": ""}) {
+		problems.Addf("TopicProps.%s is set: the topic is encrypted with this construct's key and DisplayName is its prop; leave it out", f)
+	}
 	t.Topic = awssns.NewTopic(c, jsii.String("Topic"), topicProps)
 	AllowCloudWatchAlarms(t.Topic, t.Key)
 	t.Action = awscloudwatchactions.NewSnsAction(t.Topic)

@@ -53,7 +53,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/example/orderflow/constructs/eventsource"
-	"github.com/example/orderflow/constructs/internal/override"
+	"github.com/example/orderflow/constructs/internal/propsoverride"
 	"github.com/example/orderflow/constructs/internal/ruletarget"
 )
 
@@ -115,6 +115,10 @@ type Props struct {
 	DeadLetterQueueProps *awssqs.QueueProps
 }
 
+// ownedRuleProps are the rule's props New builds (Props.RuleProps cannot
+// override them).
+var ownedRuleProps = map[string]string{"EventBus": "", "EventPattern": "", "Description": "", "Schedule": "", "Targets": ""}
+
 // BucketTrigger is what New built: a construct, so that awscdk.Tags_Of,
 // Node().AddDependency and aspects on it reach the rule, its invoke
 // permission, the dead-letter queue and its alarm. (The function's
@@ -167,9 +171,6 @@ func New(scope constructs.Construct, id *string, props *Props) *BucketTrigger {
 	}
 	retry := problems.AsyncInvoke(eventsource.AsyncInvoke{RetryAttempts: p.RetryAttempts, MaxEventAge: p.MaxEventAge, OnSuccess: p.OnSuccess, OnFailure: p.OnFailure}, awscdk.Duration_Hours(jsii.Number(6)))
 	retention := problems.Duration("DeadLetterRetentionPeriod", p.DeadLetterRetentionPeriod, nil, eventsource.MinRetentionSeconds, eventsource.MaxRetentionSeconds, true, "SQS quotas")
-	for _, f := range override.Set(p.RuleProps, "EventBus", "EventPattern", "Description", "Schedule", "Targets") {
-		problems.Addf("RuleProps.%s is set: it is built from this construct's props (Bucket, Prefix, Suffix, Function); set those instead", f)
-	}
 
 	dlq := eventsource.NewDeadLetterQueue(c, "DeadLetterQueue", &eventsource.DeadLetterQueueProps{RetentionPeriod: retention, QueueProps: p.DeadLetterQueueProps})
 	ruletarget.CheckDeadLetterQueue(problems, dlq)
@@ -199,7 +200,9 @@ func New(scope constructs.Construct, id *string, props *Props) *BucketTrigger {
 			Detail:     &detail,
 		},
 	}
-	override.Apply(ruleProps, p.RuleProps)
+	for _, f := range propsoverride.Apply(ruleProps, p.RuleProps, ownedRuleProps) {
+		problems.Addf("RuleProps.%s is set: it is built from this construct's props (Bucket, Prefix, Suffix, Function); set those instead", f)
+	}
 	rule := awsevents.NewRule(c, jsii.String("Rule"), ruleProps)
 	if p.Function != nil {
 		eventsource.ConfigureAsyncInvoke(problems, p.Function, retry, dlq)

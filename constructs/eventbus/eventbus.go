@@ -28,7 +28,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/example/orderflow/constructs/eventsource"
-	"github.com/example/orderflow/constructs/internal/override"
+	"github.com/example/orderflow/constructs/internal/propsoverride"
 )
 
 // DefaultArchiveRetentionDays is how long the archive keeps events by
@@ -101,14 +101,10 @@ func New(scope constructs.Construct, id *string, props *Props) *EventBus {
 	// owned key. (A customer managed key, EventBusProps.KmsKey, makes CDK
 	// write a key policy naming the bus: a dependency cycle when the key is
 	// in the same stack.)
-	for _, f := range override.Set(p.BusProps, "Description") {
+	busProps := &awsevents.EventBusProps{Description: p.Description}
+	for _, f := range propsoverride.Apply(busProps, p.BusProps, map[string]string{"Description": ""}) {
 		problems.Addf("BusProps.%s is set: it is this construct's prop %s; set it there", f, f)
 	}
-	for _, f := range override.Set(p.ArchiveProps, "SourceEventBus", "EventPattern", "Retention") {
-		problems.Addf("ArchiveProps.%s is set: it is built from this construct's props (the bus, ArchivePattern, ArchiveRetention); set those instead", f)
-	}
-	busProps := &awsevents.EventBusProps{Description: p.Description}
-	override.Apply(busProps, p.BusProps)
 	bus := awsevents.NewEventBus(c, jsii.String("Bus"), busProps)
 	archiveProps := &awsevents.ArchiveProps{
 		SourceEventBus: bus,
@@ -116,7 +112,9 @@ func New(scope constructs.Construct, id *string, props *Props) *EventBus {
 		EventPattern:   pattern,
 		Retention:      retention,
 	}
-	override.Apply(archiveProps, p.ArchiveProps)
+	for _, f := range propsoverride.Apply(archiveProps, p.ArchiveProps, map[string]string{"SourceEventBus": "", "EventPattern": "", "Retention": ""}) {
+		problems.Addf("ArchiveProps.%s is set: it is built from this construct's props (the bus, ArchivePattern, ArchiveRetention); set those instead", f)
+	}
 	archive := awsevents.NewArchive(c, jsii.String("Archive"), archiveProps)
 	// aws-cdk-lib writes KmsKeyIdentifier "" when no key is given, which
 	// some regions refuse (GeneralServiceException; aws/aws-cdk#37847):

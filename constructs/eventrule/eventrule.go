@@ -44,7 +44,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/example/orderflow/constructs/eventsource"
-	"github.com/example/orderflow/constructs/internal/override"
+	"github.com/example/orderflow/constructs/internal/propsoverride"
 	"github.com/example/orderflow/constructs/internal/ruletarget"
 )
 
@@ -125,6 +125,10 @@ type Props struct {
 	DeadLetterQueueProps *awssqs.QueueProps
 }
 
+// ownedRuleProps are the rule's props New builds (Props.RuleProps cannot
+// override them).
+var ownedRuleProps = map[string]string{"EventBus": "", "EventPattern": "", "Description": "", "Schedule": "", "Targets": ""}
+
 // EventRule is what New built: a construct, so that awscdk.Tags_Of,
 // Node().AddDependency and aspects on it reach the rule, its invoke
 // permission, the dead-letter queue and the alarms. (The function's
@@ -186,9 +190,6 @@ func New(scope constructs.Construct, id *string, props *Props) *EventRule {
 		MinDeliveryMaxEventAgeSecond, MaxDeliveryMaxEventAgeSecond, true, "EventBridge retry policy")
 	retry := problems.AsyncInvoke(eventsource.AsyncInvoke{RetryAttempts: p.RetryAttempts, MaxEventAge: p.MaxEventAge, OnSuccess: p.OnSuccess, OnFailure: p.OnFailure}, awscdk.Duration_Hours(jsii.Number(6)))
 	retention := problems.Duration("DeadLetterRetentionPeriod", p.DeadLetterRetentionPeriod, nil, eventsource.MinRetentionSeconds, eventsource.MaxRetentionSeconds, true, "SQS quotas")
-	for _, f := range override.Set(p.RuleProps, "EventBus", "EventPattern", "Description", "Schedule", "Targets") {
-		problems.Addf("RuleProps.%s is set: it is built from this construct's props (EventBus, EventPattern, Description, Function); set it there", f)
-	}
 
 	bus := p.EventBus
 	if bus != nil && awscdk.Token_CompareStrings(bus.Env().Account, awscdk.Stack_Of(c).Account()) == awscdk.TokenComparison_DIFFERENT() {
@@ -205,7 +206,9 @@ func New(scope constructs.Construct, id *string, props *Props) *EventRule {
 		EventPattern: p.EventPattern,
 		Description:  p.Description,
 	}
-	override.Apply(ruleProps, p.RuleProps)
+	for _, f := range propsoverride.Apply(ruleProps, p.RuleProps, ownedRuleProps) {
+		problems.Addf("RuleProps.%s is set: it is built from this construct's props (EventBus, EventPattern, Description, Function); set it there", f)
+	}
 	rule := awsevents.NewRule(c, jsii.String("Rule"), ruleProps)
 	r.Rule, r.DeadLetterQueue = rule, dlq
 	if p.Function != nil {

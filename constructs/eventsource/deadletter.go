@@ -9,7 +9,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/example/orderflow/constructs/internal/nag"
-	"github.com/example/orderflow/constructs/internal/override"
+	"github.com/example/orderflow/constructs/internal/propsoverride"
 )
 
 // Limits of a dead-letter queue's retention (SQS quotas).
@@ -78,7 +78,7 @@ func NewDeadLetterQueue(scope constructs.Construct, id string, props *DeadLetter
 		qp.Encryption = awssqs.QueueEncryption_KMS
 		qp.EncryptionMasterKey = p.EncryptionMasterKey
 	}
-	override.Apply(qp, p.QueueProps)
+	propsoverride.Apply(qp, p.QueueProps, nil)
 	q := awssqs.NewQueue(scope, jsii.String(id), qp)
 	nag.Suppress(q, "Serverless-SQSRedrivePolicy", "This queue is a dead-letter queue; messages that land here are inspected and redriven by an operator.")
 	if !p.RedriveTarget {

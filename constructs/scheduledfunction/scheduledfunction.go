@@ -41,7 +41,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/example/orderflow/constructs/eventsource"
-	"github.com/example/orderflow/constructs/internal/override"
+	"github.com/example/orderflow/constructs/internal/propsoverride"
 	"github.com/example/orderflow/constructs/internal/ruletarget"
 )
 
@@ -152,6 +152,13 @@ type Props struct {
 	DeadLetterQueueProps *awssqs.QueueProps
 }
 
+// The schedule's and the rule's props New builds (Props.ScheduleProps and
+// Props.RuleProps cannot override them).
+var (
+	ownedScheduleProps = map[string]string{"Schedule": "", "Target": "", "ScheduleGroup": "", "Key": "", "TimeWindow": "", "Description": ""}
+	ownedRuleProps     = map[string]string{"Schedule": "", "EventPattern": "", "EventBus": "", "Description": "", "Targets": ""}
+)
+
 // ScheduledFunction is what New built: a construct, so that awscdk.Tags_Of,
 // Node().AddDependency and aspects on it reach everything below. (The
 // function's asynchronous-invoke configuration stays under the function or
@@ -261,11 +268,10 @@ func New(scope constructs.Construct, id *string, props *Props) *ScheduledFunctio
 	}
 	if !scheduler {
 		ruletarget.CheckDeadLetterQueue(problems, dlq)
-		for _, f := range override.Set(p.RuleProps, "Schedule", "EventPattern", "EventBus", "Description", "Targets") {
+		ruleProps := &awsevents.RuleProps{Schedule: p.Schedule, Description: p.Description}
+		for _, f := range propsoverride.Apply(ruleProps, p.RuleProps, ownedRuleProps) {
 			problems.Addf("RuleProps.%s is set: it is built from this construct's props (Schedule, Description, Function); set it there", f)
 		}
-		ruleProps := &awsevents.RuleProps{Schedule: p.Schedule, Description: p.Description}
-		override.Apply(ruleProps, p.RuleProps)
 		sf.Rule = awsevents.NewRule(c, jsii.String("Rule"), ruleProps)
 		if p.Function != nil {
 			ruletarget.Add(sf.Rule, p.Function, ruletarget.Props{DeadLetterQueue: dlq, RetryAttempts: deliveryRetries, MaxEventAge: deliveryAge})
@@ -275,9 +281,6 @@ func New(scope constructs.Construct, id *string, props *Props) *ScheduledFunctio
 
 	if dlq.Fifo() != nil && *dlq.Fifo() {
 		problems.Addf("DeadLetterQueueProps make the dead-letter queue a FIFO queue: EventBridge Scheduler writes to standard queues only (\"Configuring a schedule's dead-letter queue\"); leave Fifo unset")
-	}
-	for _, f := range override.Set(p.ScheduleProps, "Schedule", "Target", "ScheduleGroup", "Key", "TimeWindow", "Description") {
-		problems.Addf("ScheduleProps.%s is set: it is built from this construct's props (Schedule, TimeZone, Function, ScheduleGroup, Key, FlexibleTimeWindow, Description); set it there", f)
 	}
 	sf.ScheduleGroup = p.ScheduleGroup
 	var ownGroup awsscheduler.ScheduleGroup
@@ -336,7 +339,9 @@ func New(scope constructs.Construct, id *string, props *Props) *ScheduledFunctio
 		TimeWindow:    window,
 		Description:   p.Description,
 	}
-	override.Apply(scheduleProps, p.ScheduleProps)
+	for _, f := range propsoverride.Apply(scheduleProps, p.ScheduleProps, ownedScheduleProps) {
+		problems.Addf("ScheduleProps.%s is set: it is built from this construct's props (Schedule, TimeZone, Function, ScheduleGroup, Key, FlexibleTimeWindow, Description); set it there", f)
+	}
 	sf.Schedule = awsscheduler.NewSchedule(c, jsii.String("Schedule"), scheduleProps)
 	if ownGroup != nil {
 		sf.Schedule.Node().AddDependency(ownGroup) // the schedule names its group by name, not by reference
