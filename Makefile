@@ -209,3 +209,11 @@ moto-if-possible:
 	-@$(MAKE) --no-print-directory moto
 
 test: moto-if-possible
+
+# The size of the dev tooling: tracked non-test Go and Python lines under
+# tools/, bench/ and test/ (the product is the rest). A number to watch,
+# not a gate.
+.PHONY: tooling-lines
+
+tooling-lines: ## count the dev tooling's non-test .go and .py lines (tools/, bench/, test/)
+	@git ls-files -- tools bench test | grep -E '\.(go|py)$$' | grep -v '_test\.go$$' | xargs cat | wc -l
