@@ -122,14 +122,6 @@ func TestRebuiltNamesNewAndChangedAssets(t *testing.T) {
 	}
 }
 
-func TestFnName(t *testing.T) {
-	for id, want := range map[string]string{"ApiFunction6BF808ED": "api", "KitchenFunctionC623ED9C": "kitchen", "Sweeper": "sweeper"} {
-		if got := fnName(id); got != want {
-			t.Errorf("fnName(%q): got %q, want %q", id, got, want)
-		}
-	}
-}
-
 func TestZipSizeIsAValidDeflatedZip(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "bootstrap")
 	content := bytes.Repeat([]byte("lambda bootstrap "), 10000)
