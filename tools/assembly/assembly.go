@@ -109,17 +109,6 @@ func (t *Template) LogicalIDs() []string {
 	return ids
 }
 
-// OfType returns the logical IDs of the resources of type typ, sorted.
-func (t *Template) OfType(typ string) []string {
-	var ids []string
-	for _, id := range t.LogicalIDs() {
-		if t.Resources[id].Type == typ {
-			ids = append(ids, id)
-		}
-	}
-	return ids
-}
-
 // manifest is the part of manifest.json this package reads.
 type manifest struct {
 	Artifacts map[string]struct {

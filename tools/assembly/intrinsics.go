@@ -1,7 +1,6 @@
 package assembly
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,89 +19,65 @@ const (
 	Split          = "Fn::Split"
 	GetStackOutput = "Fn::GetStackOutput"
 	ImportValue    = "Fn::ImportValue"
-	Base64         = "Fn::Base64"
-	ToJSONString   = "Fn::ToJsonString"
 )
 
-// NoValue is the pseudo parameter whose Ref leaves the property out.
-const NoValue = "AWS::NoValue"
-
-// Call is an intrinsic function call of a template: {"Fn::Join": [...]}.
+// Call is an intrinsic function call of a template, {"Fn::Join": Arg}.
 type Call struct {
-	// Fn is the key (Ref, GetAtt, ...); Arg its value, unresolved.
 	Fn  string
-	Arg any
+	Arg any // unresolved
 }
 
 // CallOf returns the call v is: a map of one key, Ref or Fn::*.
 func CallOf(v any) (Call, bool) {
-	m, ok := v.(map[string]any)
-	if !ok || len(m) != 1 {
-		return Call{}, false
-	}
-	for k, arg := range m {
-		if k == Ref || strings.HasPrefix(k, "Fn::") {
-			return Call{k, arg}, true
+	if m, ok := v.(map[string]any); ok && len(m) == 1 {
+		for k, arg := range m {
+			if k == Ref || strings.HasPrefix(k, "Fn::") {
+				return Call{k, arg}, true
+			}
 		}
 	}
 	return Call{}, false
 }
 
-// RefTo returns {"Ref": id}; GetAttOf {"Fn::GetAtt": [id, attr]}.
-func RefTo(id string) map[string]any { return map[string]any{Ref: id} }
-
 // GetAttOf returns {"Fn::GetAtt": [id, attr]}.
 func GetAttOf(id, attr string) map[string]any { return map[string]any{GetAtt: []any{id, attr}} }
 
-// Target returns the logical ID or parameter a Ref or Fn::GetAtt names, and
-// the attribute ("" for a Ref); ok is false for any other value. An
-// attribute given as a call stays unresolved in attrArg.
+// Target returns what a Ref or an Fn::GetAtt names: the logical ID (or
+// parameter) and the attribute, "" for a Ref.
 func (c Call) Target() (id, attr string, ok bool) {
-	switch c.Fn {
-	case Ref:
-		id, ok = c.Arg.(string)
-		return id, "", ok
-	case GetAtt:
-		switch a := c.Arg.(type) {
-		case string:
-			id, attr, ok = strings.Cut(a, ".")
-		case []any:
-			if len(a) == 2 {
-				id, _ = a[0].(string)
-				attr, ok = a[1].(string)
-			}
+	switch a := c.Arg.(type) {
+	case string:
+		if c.Fn == Ref {
+			return a, "", true
 		}
-		return id, attr, ok && id != "" && attr != ""
+		id, attr, ok = strings.Cut(a, ".") // "Logical.Attr"
+	case []any:
+		if first, second, pair := c.Pair(); pair {
+			id, _ = first.(string)
+			attr, ok = second.(string)
+		}
 	}
-	return "", "", false
+	return id, attr, c.Fn == GetAtt && ok && id != "" && attr != ""
 }
 
-// Pair returns the two elements of an argument [first, second] (Join,
-// Select, Split, Sub with variables).
+// Pair returns the elements of an argument [first, second].
 func (c Call) Pair() (first, second any, ok bool) {
-	a, ok := c.Arg.([]any)
-	if !ok || len(a) != 2 {
-		return nil, nil, false
+	if a, ok := c.Arg.([]any); ok && len(a) == 2 {
+		return a[0], a[1], true
 	}
-	return a[0], a[1], true
+	return nil, nil, false
 }
 
-// StackOutput returns the arguments of Fn::GetStackOutput, unresolved.
+// StackOutput returns the arguments of an Fn::GetStackOutput.
 func (c Call) StackOutput() (stack, output, region any, ok bool) {
 	m, ok := c.Arg.(map[string]any)
-	if c.Fn != GetStackOutput || !ok {
-		return nil, nil, nil, false
-	}
-	return m["StackName"], m["OutputName"], m["Region"], true
+	return m["StackName"], m["OutputName"], m["Region"], ok && c.Fn == GetStackOutput
 }
 
 // RefID returns the logical ID v refers to with Ref or Fn::GetAtt, looking
 // inside an Fn::Join's parts; "" when there is none.
 func RefID(v any) string {
-	c, ok := CallOf(v)
-	if !ok {
-		return ""
-	}
+	c, _ := CallOf(v)
 	if id, _, ok := c.Target(); ok {
 		return id
 	}
@@ -116,8 +91,8 @@ func RefID(v any) string {
 	return ""
 }
 
-// List returns v as a list: a JSON array as it is, nil as none, any other
-// value as a list of one (a template may write either).
+// List returns v as a list: an array as it is, nil as none, any other
+// value as a list of one (templates write either).
 func List(v any) []any {
 	switch v := v.(type) {
 	case nil:
@@ -144,38 +119,30 @@ func Text(v any) string {
 	return string(b)
 }
 
-// ErrUnsupported is wrapped by the error for an intrinsic function, or an
-// attribute, the resolver or its caller does not evaluate.
-var ErrUnsupported = errors.New("not supported")
-
-// Resolver evaluates the intrinsic functions of template values. The
-// pseudo parameters come from its fields; what a resource is, the caller
-// says through Ref and GetAtt.
+// Resolver evaluates the intrinsic functions of template values: the
+// pseudo parameters from its fields, references through its caller.
 type Resolver struct {
-	// Region and Account answer AWS::Region and AWS::AccountId (and a
-	// Fn::GetStackOutput of another region is an error). AWS::Partition is
-	// "aws", AWS::URLSuffix "amazonaws.com", AWS::StackName the stack's
-	// name.
+	// Region and Account answer AWS::Region and AWS::AccountId; an
+	// Fn::GetStackOutput of another region is an error. AWS::Partition is
+	// "aws", AWS::URLSuffix "amazonaws.com", AWS::StackName the stack's.
 	Region, Account string
-	// Ref answers {"Ref": name} for a parameter or resource of st.
-	// Required.
+	// Ref answers {"Ref": name} of a parameter or resource. Required.
 	Ref func(st *Stack, name string) (any, error)
-	// GetAtt answers Fn::GetAtt and ${Logical.Attr} of Fn::Sub. Required.
+	// GetAtt answers Fn::GetAtt and Fn::Sub's ${Logical.Attr}. Required.
 	GetAtt func(st *Stack, id, attr string) (any, error)
-	// StackOutput answers Fn::GetStackOutput. Default: the output's value
-	// in Assembly's stack of that name, resolved in that stack.
+	// StackOutput answers Fn::GetStackOutput. Default: the output of
+	// Assembly's stack of that name, resolved in that stack.
 	StackOutput func(stack, output string) (any, error)
-	// ImportValue answers Fn::ImportValue. Default: the value of the
-	// output of Assembly's stacks exported under that name.
+	// ImportValue answers Fn::ImportValue. Default: the output of
+	// Assembly's stacks exported under that name.
 	ImportValue func(name string) (any, error)
-	// Assembly holds the other stacks, for the defaults above.
+	// Assembly holds the stacks the defaults look in.
 	Assembly *Assembly
 
-	depth int // guard against reference cycles through the defaults
+	depth int // a guard against reference cycles through the defaults
 }
 
-// omit is what {"Ref": "AWS::NoValue"} resolves to: the property or
-// element is left out.
+// omit is {"Ref": "AWS::NoValue"}: the property or element is left out.
 type omit struct{}
 
 // Resolve returns v with every intrinsic function evaluated in stack st.
@@ -187,28 +154,25 @@ func (r *Resolver) Resolve(st *Stack, v any) (any, error) {
 	if c, ok := CallOf(v); ok {
 		return r.call(st, c)
 	}
+	var err error
 	switch v := v.(type) {
 	case []any:
 		out := make([]any, 0, len(v))
 		for _, e := range v {
-			x, err := r.Resolve(st, e)
-			if err != nil {
+			if e, err = r.Resolve(st, e); err != nil {
 				return nil, err
-			}
-			if _, skip := x.(omit); !skip {
-				out = append(out, x)
+			} else if e != (omit{}) {
+				out = append(out, e)
 			}
 		}
 		return out, nil
 	case map[string]any:
 		out := make(map[string]any, len(v))
 		for k, e := range v {
-			x, err := r.Resolve(st, e)
-			if err != nil {
+			if e, err = r.Resolve(st, e); err != nil {
 				return nil, err
-			}
-			if _, skip := x.(omit); !skip {
-				out[k] = x
+			} else if e != (omit{}) {
+				out[k] = e
 			}
 		}
 		return out, nil
@@ -270,53 +234,70 @@ func (r *Resolver) call(st *Stack, c Call) (any, error) {
 			return out, nil
 		}
 		idx, err := r.String(st, first)
-		if err != nil {
-			return nil, err
-		}
-		i, err := strconv.Atoi(idx)
-		if err != nil || !isList || i < 0 || i >= len(items) {
-			return nil, fmt.Errorf("%s %v of %v: out of range", Select, idx, x)
+		i, aerr := strconv.Atoi(idx)
+		if err != nil || aerr != nil || !isList || i < 0 || i >= len(items) {
+			return nil, errors.Join(err, fmt.Errorf("%s %v of %v: out of range", Select, idx, x))
 		}
 		return items[i], nil
 	case Sub:
 		return r.sub(st, c)
-	case Base64:
-		s, err := r.String(st, c.Arg)
-		return base64.StdEncoding.EncodeToString([]byte(s)), err
-	case ToJSONString:
-		x, err := r.Resolve(st, c.Arg)
-		if err != nil {
-			return nil, err
-		}
-		b, err := json.Marshal(x)
-		return string(b), err
 	case GetStackOutput:
 		x, err := r.Resolve(st, c.Arg)
 		if err != nil {
 			return nil, err
 		}
-		name, output, region, _ := Call{GetStackOutput, x}.StackOutput()
+		stack, output, region, _ := Call{GetStackOutput, x}.StackOutput()
 		if region := Text(region); region != "" && r.Region != "" && region != r.Region {
-			return nil, fmt.Errorf("%s: stack %s in region %s, but the stacks were deployed to %s", GetStackOutput, Text(name), region, r.Region)
+			return nil, fmt.Errorf("%s: stack %s in region %s, but the stacks were deployed to %s", GetStackOutput, Text(stack), region, r.Region)
 		}
 		if r.StackOutput != nil {
-			return r.StackOutput(Text(name), Text(output))
+			return r.StackOutput(Text(stack), Text(output))
 		}
-		return r.output(Text(name), Text(output))
+		if other := r.stack(Text(stack)); other == nil {
+			return nil, fmt.Errorf("%s: stack %s is not in the assembly", GetStackOutput, Text(stack))
+		} else if o, ok := other.Template.Outputs[Text(output)]; ok {
+			return r.Resolve(other, o.Value)
+		}
+		return nil, fmt.Errorf("%s: stack %s has no output %s", GetStackOutput, Text(stack), Text(output))
 	case ImportValue:
 		name, err := r.String(st, c.Arg)
-		if err != nil {
+		switch {
+		case err != nil:
 			return nil, err
-		}
-		if r.ImportValue != nil {
+		case r.ImportValue != nil:
 			return r.ImportValue(name)
 		}
-		return r.export(name)
+		for _, other := range r.stacks() {
+			for _, o := range other.Template.Outputs {
+				if o.Export != nil {
+					if exp, err := r.String(other, o.Export.Name); err == nil && exp == name {
+						return r.Resolve(other, o.Value)
+					}
+				}
+			}
+		}
+		return nil, fmt.Errorf("%s: no stack exports %q", ImportValue, name)
 	}
-	return nil, fmt.Errorf("intrinsic function %s is %w", c.Fn, ErrUnsupported)
+	return nil, fmt.Errorf("intrinsic function %s is not supported", c.Fn)
 }
 
-// ref answers pseudo parameters itself, the rest through r.Ref.
+func (r *Resolver) stacks() []*Stack {
+	if r.Assembly == nil {
+		return nil
+	}
+	return r.Assembly.Stacks
+}
+
+func (r *Resolver) stack(name string) *Stack {
+	for _, s := range r.stacks() {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// ref answers the pseudo parameters itself, the rest through r.Ref.
 func (r *Resolver) ref(st *Stack, name string) (any, error) {
 	switch name {
 	case "AWS::Region":
@@ -329,7 +310,7 @@ func (r *Resolver) ref(st *Stack, name string) (any, error) {
 		return "amazonaws.com", nil
 	case "AWS::StackName":
 		return st.Name, nil
-	case NoValue:
+	case "AWS::NoValue":
 		return omit{}, nil
 	}
 	return r.Ref(st, name)
@@ -361,50 +342,13 @@ func (r *Resolver) sub(st *Stack, c Call) (any, error) {
 		}
 		v, ok := vars[name]
 		var err error
-		if !ok {
-			if id, attr, dotted := strings.Cut(name, "."); dotted {
-				v, err = r.GetAtt(st, id, attr)
-			} else {
-				v, err = r.ref(st, name)
-			}
+		if id, attr, dotted := strings.Cut(name, "."); !ok && dotted {
+			v, err = r.GetAtt(st, id, attr)
+		} else if !ok {
+			v, err = r.ref(st, name)
 		}
-		if err != nil && firstErr == nil {
-			firstErr = err
-		}
+		firstErr = errors.Join(firstErr, err)
 		return Text(v)
 	})
 	return out, firstErr
-}
-
-// output is the default StackOutput: the output of a stack of r.Assembly.
-func (r *Resolver) output(stack, output string) (any, error) {
-	var other *Stack
-	if r.Assembly != nil {
-		other = r.Assembly.Stack(stack)
-	}
-	if other == nil {
-		return nil, fmt.Errorf("%s: stack %s is not in the assembly", GetStackOutput, stack)
-	}
-	o, ok := other.Template.Outputs[output]
-	if !ok {
-		return nil, fmt.Errorf("%s: stack %s has no output %s", GetStackOutput, stack, output)
-	}
-	return r.Resolve(other, o.Value)
-}
-
-// export is the default ImportValue: an exported output of r.Assembly.
-func (r *Resolver) export(name string) (any, error) {
-	if r.Assembly != nil {
-		for _, other := range r.Assembly.Stacks {
-			for _, o := range other.Template.Outputs {
-				if o.Export == nil {
-					continue
-				}
-				if exp, err := r.String(other, o.Export.Name); err == nil && exp == name {
-					return r.Resolve(other, o.Value)
-				}
-			}
-		}
-	}
-	return nil, fmt.Errorf("%s: no stack exports %q", ImportValue, name)
 }

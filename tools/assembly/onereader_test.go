@@ -17,7 +17,7 @@ import (
 // use ManifestFile, Read, CallOf, RefID and Resolver instead.
 func TestNoOtherReader(t *testing.T) {
 	forbidden := map[string]bool{ManifestFile: true}
-	for _, fn := range []string{Ref, GetAtt, Sub, Join, Select, Split, GetStackOutput, ImportValue, Base64, ToJSONString} {
+	for _, fn := range []string{Ref, GetAtt, Sub, Join, Select, Split, GetStackOutput, ImportValue} {
 		forbidden[fn] = true
 	}
 	root, err := filepath.Abs("../..")
