@@ -155,7 +155,7 @@ func (c *clients) deployedStack(ctx context.Context, st *assembly.Stack) (*Deplo
 }
 
 // emptyBucket deletes every object version and delete marker of a bucket,
-// as README asks before destroying a stage with destroyData (CloudFormation
+// as docs/operations.md asks before destroying a stage with destroyData (CloudFormation
 // cannot delete a bucket that holds objects). It returns how many it
 // deleted.
 func (c *clients) emptyBucket(ctx context.Context, bucket string) (int, error) {

@@ -407,7 +407,7 @@ func (r *rehearsal) run(ctx context.Context) error {
 			PrintVerification(r.o.Out, "Throwaway stage "+o.Throwaway+":", v)
 			return "", err
 		}
-		// As README says: empty the buckets, then destroy. Access-log
+		// As docs/operations.md says: empty the buckets, then destroy. Access-log
 		// targets last: requests to the other buckets are logged there.
 		emptied, err := r.emptyBuckets(ctx, throwaway, d)
 		if err != nil {
