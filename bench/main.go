@@ -81,7 +81,7 @@ func main() {
 
 func benchmark(ctx context.Context, o options) error {
 	if o.render != "" {
-		if root, err := localrun.ModuleRoot("."); err == nil && o.benchmarks != "" {
+		if root, err := localrun.ModuleRoot("."); err == nil && o.benchmarks != "" && !filepath.IsAbs(o.benchmarks) {
 			o.benchmarks = filepath.Join(root, o.benchmarks)
 		}
 		return rerender(o)
@@ -103,7 +103,7 @@ func benchmark(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	if o.benchmarks != "" {
+	if o.benchmarks != "" && !filepath.IsAbs(o.benchmarks) {
 		o.benchmarks = filepath.Join(root, o.benchmarks)
 	}
 	module, err := modulePath(root)
