@@ -4,8 +4,8 @@
 // nested assemblies of CDK stages, asset manifests), each stack's template,
 // and the intrinsic functions the CDK writes into templates (Ref,
 // Fn::GetAtt, Fn::Sub, Fn::Join, Fn::Select, Fn::Split, Fn::GetStackOutput,
-// Fn::ImportValue, Fn::Base64, Fn::ToJsonString), evaluated by a Resolver
-// against values its caller supplies: local names (tools/localrun), what
+// Fn::ImportValue), evaluated by a Resolver against values its caller
+// supplies: local names (tools/localrun), what
 // the emulator deployed (tools/deploylocal).
 //
 // Who uses it: tools/localrun (make invoke, make api, make local-services
