@@ -111,11 +111,7 @@ func FunctionName(logicalID string) string {
 // in AccountID and the assembly's region. Cross-stack references
 // (Fn::GetStackOutput, Fn::ImportValue) are followed into the other stack.
 func (a *Assembly) Function(stack, name, sqsEndpoint string) (Function, error) {
-	st, err := a.Stack(stack)
-	if err != nil {
-		return Function{}, err
-	}
-	id, r, err := stackFunction(st, name)
+	st, id, r, err := a.function(stack, name)
 	if err != nil {
 		return Function{}, err
 	}
@@ -151,20 +147,20 @@ func (a *Assembly) Function(stack, name, sqsEndpoint string) (Function, error) {
 	return f, nil
 }
 
-func stackFunction(st *assembly.Stack, name string) (string, assembly.Resource, error) {
+// function returns function name of stack: the stack, the function's
+// logical ID and its resource.
+func (a *Assembly) function(stack, name string) (*assembly.Stack, string, assembly.Resource, error) {
+	st, err := a.Stack(stack)
+	if err != nil {
+		return nil, "", assembly.Resource{}, err
+	}
 	for id, r := range st.Template.Resources {
 		if r.Type == TypeFunction && FunctionName(id) == strings.ToLower(name) {
-			return id, r, nil
+			return st, id, r, nil
 		}
 	}
-	var names []string
-	for id, r := range st.Template.Resources {
-		if r.Type == TypeFunction {
-			names = append(names, FunctionName(id))
-		}
-	}
-	slices.Sort(names)
-	return "", assembly.Resource{}, fmt.Errorf("no function %q in stack %s (it has %s)", name, st.Name, strings.Join(names, ", "))
+	names, _ := a.Functions(stack)
+	return nil, "", assembly.Resource{}, fmt.Errorf("no function %q in stack %s (it has %s)", name, st.Name, strings.Join(names, ", "))
 }
 
 // Route is one HTTP API route of a template.
@@ -180,11 +176,7 @@ type Route struct {
 // targets function name, sorted by key. An integration with a payload format
 // other than 2.0 is an error: the local API speaks only 2.0.
 func (a *Assembly) Routes(stack, name string) ([]Route, error) {
-	st, err := a.Stack(stack)
-	if err != nil {
-		return nil, err
-	}
-	fnID, _, err := stackFunction(st, name)
+	st, fnID, _, err := a.function(stack, name)
 	if err != nil {
 		return nil, err
 	}
@@ -356,11 +348,7 @@ func intProp(v any, def int) int {
 // EventSourceARN returns the local ARN of the event source (a queue, a table
 // stream) of function name's event source mapping in stack.
 func (a *Assembly) EventSourceARN(stack, name string) (string, error) {
-	st, err := a.Stack(stack)
-	if err != nil {
-		return "", err
-	}
-	fnID, _, err := stackFunction(st, name)
+	st, fnID, _, err := a.function(stack, name)
 	if err != nil {
 		return "", err
 	}
@@ -375,11 +363,7 @@ func (a *Assembly) EventSourceARN(stack, name string) (string, error) {
 // RuleARN returns the local ARN of the EventBridge rule in stack that
 // targets function name.
 func (a *Assembly) RuleARN(stack, name string) (string, error) {
-	st, err := a.Stack(stack)
-	if err != nil {
-		return "", err
-	}
-	fnID, _, err := stackFunction(st, name)
+	st, fnID, _, err := a.function(stack, name)
 	if err != nil {
 		return "", err
 	}
