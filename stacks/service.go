@@ -15,6 +15,7 @@ import (
 
 	"github.com/example/orderflow/constructs/alarmtopic"
 	"github.com/example/orderflow/constructs/buckettrigger"
+	"github.com/example/orderflow/constructs/eventfilter"
 	"github.com/example/orderflow/constructs/gofunction"
 	"github.com/example/orderflow/constructs/httpapi"
 	"github.com/example/orderflow/constructs/queueworker"
@@ -145,11 +146,9 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 	publisher := fn("publisher", 30, map[string]*string{orders.EnvKitchenQueueURL: s.Kitchen.Queue.QueueUrl()})
 	s.Kitchen.Queue.Grant(publisher.Function, jsii.String("sqs:SendMessage")) // SendMessageBatch is authorized as sqs:SendMessage
 	s.Publisher = streamconsumer.New(stack, jsii.String("OrdersStream"), &streamconsumer.Props{
-		Table:    table,
-		Function: publisher.Function,
-		Filters: &[]*map[string]interface{}{awslambda.FilterCriteria_Filter(&map[string]interface{}{
-			"eventName": awslambda.FilterRule_IsEqual(jsii.String("INSERT")),
-		})},
+		Table:                 table,
+		Function:              publisher.Function,
+		Filters:               []eventfilter.Filter{eventfilter.Pattern{"eventName": eventfilter.Equals("INSERT")}},
 		AlarmAction:           action,
 		ParallelizationFactor: nonZero(cfg.PublisherParallelization), // Config.PublisherParallelization says why
 	})

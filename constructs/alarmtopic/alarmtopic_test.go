@@ -10,7 +10,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/example/orderflow/constructs/alarmtopic"
-	"github.com/example/orderflow/constructs/internal/constructstest"
+	"github.com/example/orderflow/constructs/constructstest"
 )
 
 func TestMain(m *testing.M) {

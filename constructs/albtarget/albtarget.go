@@ -22,14 +22,15 @@
 package albtarget
 
 import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2targets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/example/orderflow/constructs/eventsource"
+	"github.com/example/orderflow/constructs/internal/propsoverride"
 )
 
 // Limits of a listener rule checked at synth (Application Load Balancer
@@ -73,12 +74,39 @@ type Props struct {
 	// AlarmAction is told when an alarm goes to ALARM and back to OK, e.g.
 	// awscloudwatchactions.NewSnsAction(topic). Default: alarms with no action.
 	AlarmAction awscloudwatch.IAlarmAction
+	// TargetGroupProps overrides the target group's props, as the AWS
+	// Solutions Constructs take props of the resources they build: every
+	// field set here replaces the construct's, except those the construct
+	// sets (OwnedTargetGroupProps). Most other fields configure instance and
+	// IP targets, which ELB refuses for a Lambda target group at deploy.
+	// Default: nil.
+	TargetGroupProps *elbv2.ApplicationTargetGroupProps
 }
 
-// AlbTarget is what New built.
+// OwnedTargetGroupProps are the fields of elbv2.ApplicationTargetGroupProps
+// that New sets itself, each with what to use instead.
+var OwnedTargetGroupProps = map[string]string{
+	"TargetType":               "the target group holds a Lambda function",
+	"Targets":                  "use Props.Function",
+	"MultiValueHeadersEnabled": "use Props.MultiValueHeaders",
+	"HealthCheck":              "use Props.HealthCheck",
+}
+
+// AlbTarget is the construct New defines: everything it built is under it
+// (awscdk.Tags_Of, Node().AddDependency and aspects reach the target group,
+// the rule, the invoke permission and the alarms), and its fields are what
+// it built.
 type AlbTarget struct {
-	// TargetGroup holds the function (target type lambda).
+	constructs.Construct
+	// TargetGroup holds the function (target type lambda): its live alias
+	// when it has one (eventsource.InvokeTarget).
 	TargetGroup elbv2.ApplicationTargetGroup
+	// Permission lets elasticloadbalancing.amazonaws.com invoke the
+	// function (its live alias when it has one) for target groups of this
+	// account and Region only (construct ID "InvokePermission"; see New).
+	// Nil without a Function, or for a function this stack cannot add a
+	// permission to (synth fails then).
+	Permission awslambda.CfnPermission
 	// Rule forwards the matching requests of the listener to TargetGroup.
 	// Nil without a Listener (synth fails then).
 	Rule elbv2.ApplicationListenerRule
@@ -96,17 +124,28 @@ type AlbTarget struct {
 	Alarms []awscloudwatch.Alarm
 }
 
-// New defines the target group, the listener rule and the alarms. Construct
-// IDs below id: "TargetGroup", "Rule", "LambdaUserErrorsAlarm",
-// "TargetServerErrorsAlarm". The function gets a resource policy letting
-// elasticloadbalancing.amazonaws.com invoke it (awselasticloadbalancingv2targets.LambdaTarget's:
-// it cannot name the target group, which registers the function only once
-// the permission exists; ELB only lets target groups of the function's own
-// account and region register it). Bad props fail synth (see
-// eventsource.Problems), each named with its value and allowed range; New
-// still builds what it can.
+// New defines the target group, the listener rule, the invoke permission
+// and the alarms. Construct IDs below id: "TargetGroup", "Rule",
+// "InvokePermission", "LambdaUserErrorsAlarm", "TargetServerErrorsAlarm".
+//
+// The permission lets elasticloadbalancing.amazonaws.com invoke the function
+// (its live alias when it has one) with aws:SourceAccount this account and
+// aws:SourceArn "arn:<partition>:elasticloadbalancing:<region>:<account>:targetgroup/*"
+// (Lambda compares it with ArnLike): the target groups of this account and
+// Region, not this one target group, because the target group registers the
+// function when it is created, and ELB refuses the registration unless the
+// permission exists by then, while a permission naming the group's ARN can
+// only exist after it (CloudFormation has no separate target registration
+// resource; cloudformation-coverage-roadmap#230).
+// awselasticloadbalancingv2targets.LambdaTarget, which this replaces,
+// grants the load balancer service without any condition. Bad props fail
+// synth (see eventsource.Problems), each named with its value and allowed
+// range, as does a function this stack cannot add a permission to (of
+// another account or region); New still builds what it can.
 func New(scope constructs.Construct, id *string, props *Props) *AlbTarget {
-	c := constructs.NewConstruct(scope, id)
+	a := &AlbTarget{}
+	constructs.NewConstruct_Override(a, scope, id)
+	c := a.Construct
 	problems := eventsource.NewProblems(c, "albtarget")
 	var p Props
 	if props != nil {
@@ -145,16 +184,31 @@ func New(scope constructs.Construct, id *string, props *Props) *AlbTarget {
 
 	var targets []elbv2.IApplicationLoadBalancerTarget
 	if p.Function != nil {
-		targets = append(targets, awselasticloadbalancingv2targets.NewLambdaTarget(p.Function))
-		eventsource.NotAsyncInvoked(p.Function, "the load balancer invokes it synchronously and answers 502 when it fails")
+		eventsource.AllowInvoke(c, "InvokePermission", p.Function, "elasticloadbalancing.amazonaws.com",
+			awscdk.Stack_Of(c).FormatArn(&awscdk.ArnComponents{Service: jsii.String("elasticloadbalancing"), Resource: jsii.String("targetgroup"), ResourceName: jsii.String("*"), ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME}))
+		if perm, ok := c.Node().TryFindChild(jsii.String("InvokePermission")).(awslambda.CfnPermission); ok {
+			a.Permission = perm
+		} else {
+			problems.Addf("Function %s is of another account or region, or imported without SameEnvironment: this stack cannot add the permission letting the load balancer invoke it; import it with awslambda.Function_FromFunctionAttributes and SameEnvironment: jsii.Bool(true) when it is in this stack's account and region, or put the target group there", eventsource.Path(p.Function))
+		}
+		targets = append(targets, &lambdaTarget{fn: eventsource.InvokeTarget(p.Function)})
+		eventsource.NotAsyncInvoked(eventsource.BaseFunction(p.Function), "the load balancer invokes it synchronously and answers 502 when it fails")
 	}
-	tg := elbv2.NewApplicationTargetGroup(c, jsii.String("TargetGroup"), &elbv2.ApplicationTargetGroupProps{
+	tgProps := elbv2.ApplicationTargetGroupProps{
 		TargetType:               elbv2.TargetType_LAMBDA,
 		Targets:                  &targets,
 		MultiValueHeadersEnabled: p.MultiValueHeaders,
 		HealthCheck:              p.HealthCheck,
-	})
-	a := &AlbTarget{TargetGroup: tg}
+	}
+	for _, field := range propsoverride.Apply(&tgProps, p.TargetGroupProps, OwnedTargetGroupProps) {
+		problems.Addf("TargetGroupProps.%s is set: %s", field, OwnedTargetGroupProps[field])
+	}
+	tg := elbv2.NewApplicationTargetGroup(c, jsii.String("TargetGroup"), &tgProps)
+	if a.Permission != nil {
+		// ELB checks the permission when the group registers the function.
+		tg.Node().AddDependency(a.Permission)
+	}
+	a.TargetGroup = tg
 	if p.Listener == nil || p.Priority == nil {
 		return a
 	}
@@ -178,6 +232,20 @@ func New(scope constructs.Construct, id *string, props *Props) *AlbTarget {
 	a.Alarms = []awscloudwatch.Alarm{a.LambdaUserErrorsAlarm, a.TargetServerErrorsAlarm}
 	return a
 }
+
+// lambdaTarget registers a function (or alias) in a Lambda target group,
+// as awselasticloadbalancingv2targets.LambdaTarget does without its
+// unconditioned permission (New defines the permission).
+type lambdaTarget struct{ fn awslambda.IFunction }
+
+// AttachToApplicationTargetGroup implements elbv2.IApplicationLoadBalancerTarget.
+func (l *lambdaTarget) AttachToApplicationTargetGroup(elbv2.IApplicationTargetGroup) *elbv2.LoadBalancerTargetProps {
+	return &elbv2.LoadBalancerTargetProps{TargetType: elbv2.TargetType_LAMBDA, TargetJson: map[string]any{"id": l.fn.FunctionArn()}}
+}
+
+// ToString returns the construct's path. (A Go type is a construct for jsii,
+// and so for every CDK API, only when it overrides a method.)
+func (a *AlbTarget) ToString() *string { return a.Construct.ToString() }
 
 func deref(s *string) string {
 	if s == nil {

@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/example/orderflow/constructs/internal/constructstest"
+	"github.com/example/orderflow/constructs/constructstest"
 )
 
 func TestMain(m *testing.M) {

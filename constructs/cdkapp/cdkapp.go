@@ -25,8 +25,10 @@
 package cdkapp
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"strings"
 
@@ -44,7 +46,10 @@ const validationHeader = "Validation failed with the following errors:"
 type Error struct {
 	// Problems are the validation errors of the construct tree, in the order
 	// CDK reports them, each "[construct path] message" (a message may span
-	// lines, e.g. a compiler's output). Empty when synth failed otherwise.
+	// lines, e.g. a compiler's output), and the error annotations CDK's
+	// validation report lists, such as cdk-nag findings:
+	// "[S/Queue/Resource] AwsSolutions-SQS4: The SQS queue does not require
+	// requests to use SSL. ...". Empty when synth failed otherwise.
 	Problems []string
 	// Message is the error CDK raised, without its JavaScript stack, when
 	// it is not a validation failure (e.g. a dependency cycle).
@@ -114,10 +119,21 @@ func asJsiiError(r any) (*Error, bool) {
 	return parse(e.Error()), true
 }
 
+// reportMarker precedes the path of the validation report CDK writes when
+// error annotations (cdk-nag findings among them) fail synth: "ValidationFailed:
+// Validation failed. A copy of this report can be found in: <dir>/validation-report.json".
+const reportMarker = "A copy of this report can be found in: "
+
 // parse reads a jsii error message.
 func parse(msg string) *Error {
 	_, body, ok := strings.Cut(msg, validationHeader)
 	if !ok {
+		if _, path, found := strings.Cut(msg, reportMarker); found {
+			path, _, _ = strings.Cut(path, "\n")
+			if problems := readReport(strings.TrimSpace(path)); len(problems) > 0 {
+				return &Error{Problems: problems}
+			}
+		}
 		return &Error{Message: withoutStack(msg)}
 	}
 	var problems []string
@@ -143,4 +159,37 @@ func withoutStack(msg string) string {
 		keep = append(keep, line)
 	}
 	return strings.TrimSpace(strings.Join(keep, "\n"))
+}
+
+// readReport returns the violations of the validation report at path (CDK's
+// cloud assembly schema: pluginReports[].violations[]), one
+// "[construct path] description" each, in report order; nil when the file
+// cannot be read or holds none.
+func readReport(path string) []string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var report struct {
+		PluginReports []struct {
+			Violations []struct {
+				Description         string `json:"description"`
+				ViolatingConstructs []struct {
+					ConstructPath string `json:"constructPath"`
+				} `json:"violatingConstructs"`
+			} `json:"violations"`
+		} `json:"pluginReports"`
+	}
+	if json.Unmarshal(data, &report) != nil {
+		return nil
+	}
+	var problems []string
+	for _, plugin := range report.PluginReports {
+		for _, v := range plugin.Violations {
+			for _, c := range v.ViolatingConstructs {
+				problems = append(problems, "["+c.ConstructPath+"] "+strings.TrimSpace(v.Description))
+			}
+		}
+	}
+	return problems
 }

@@ -3,6 +3,7 @@ package cdkapp_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,12 +19,15 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/example/orderflow/constructs/albtarget"
 	"github.com/example/orderflow/constructs/buckettrigger"
 	"github.com/example/orderflow/constructs/cdkapp"
 	"github.com/example/orderflow/constructs/eventbus"
+	"github.com/example/orderflow/constructs/eventfilter"
 	"github.com/example/orderflow/constructs/eventrule"
 	"github.com/example/orderflow/constructs/functionurl"
 	"github.com/example/orderflow/constructs/gofunction"
@@ -63,7 +67,8 @@ func TestEveryProblemOfEveryConstructInOneSynth(t *testing.T) {
 		RetryAttempts: jsii.Number(3)})
 	bus := eventbus.New(stack, jsii.String("Bus"), &eventbus.Props{ArchiveRetention: awscdk.Duration_Hours(jsii.Number(12))})
 	eventrule.New(stack, jsii.String("Rule"), &eventrule.Props{EventBus: bus.Bus, EventPattern: &awsevents.EventPattern{}, Function: fn.Function})
-	kinesisconsumer.New(stack, jsii.String("Clicks"), &kinesisconsumer.Props{Function: fn.Function, ParallelizationFactor: jsii.Number(11)})
+	kinesisconsumer.New(stack, jsii.String("Clicks"), &kinesisconsumer.Props{Function: fn.Function, ParallelizationFactor: jsii.Number(11),
+		Filters: []eventfilter.Filter{eventfilter.Pattern{"data": eventfilter.Prefix("{")}}})
 	functionurl.New(stack, jsii.String("Url"), &functionurl.Props{Function: fn.Function, Public: jsii.String("")})
 	albtarget.New(stack, jsii.String("Alb"), &albtarget.Props{
 		Listener: elbv2.ApplicationListener_FromApplicationListenerAttributes(stack, jsii.String("Listener"), &elbv2.ApplicationListenerAttributes{
@@ -93,13 +98,14 @@ func TestEveryProblemOfEveryConstructInOneSynth(t *testing.T) {
 		"[Svc/Bus] eventbus: ArchiveRetention 43200s is not a whole number of days of at least 1 (the archive keeps events for a number of days)",
 		"[Svc/Rule] eventrule: EventPattern is empty: give the fields events must match, e.g. Source and DetailType (a rule without a pattern matches no event)",
 		"[Svc/Clicks] kinesisconsumer: ParallelizationFactor 11 is outside 1-10 (event source mapping)",
+		"[Svc/Clicks] kinesisconsumer: Filters[0] data: must be an object of fields, not a rule: Lambda event filtering for Kinesis matches the record's data as JSON",
 		"[Svc/Url] functionurl: Public is empty: give the reason the URL needs no authorization (it is recorded as the cdk-nag suppression)",
 		"[Svc/Alb] albtarget: Priority 0 is outside 1-50000 (ALB quotas)",
 	}
 	if got := strings.Join(e.Problems, "\n"); got != strings.Join(want, "\n") {
 		t.Errorf("got problems:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
 	}
-	if got, wantHead := err.Error(), "synth failed, 16 problems:\n"+want[0]+"\n"; !strings.HasPrefix(got, wantHead) {
+	if got, wantHead := err.Error(), fmt.Sprintf("synth failed, %d problems:\n", len(want))+want[0]+"\n"; !strings.HasPrefix(got, wantHead) {
 		t.Errorf("got error %q, want it to start with %q", got, wantHead)
 	}
 }
@@ -181,3 +187,46 @@ func TestBrokenAppExitsOneWithTheProblems(t *testing.T) {
 		t.Errorf("got stdout %q, want nothing", stdout.String())
 	}
 }
+
+// With the library's feature flags (as with a cdk.json that has them) an
+// error annotation fails synth with only a pointer to validation-report.json;
+// Synth returns the findings themselves.
+func TestNagFindingsComeBackAsProblems(t *testing.T) {
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir()), Context: ptr(cdkapp.FeatureFlags())})
+	stack := awscdk.NewStack(app, jsii.String("S"), nil)
+	awssqs.NewQueue(stack, jsii.String("Plain"), &awssqs.QueueProps{Encryption: awssqs.QueueEncryption_UNENCRYPTED})
+	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	_, err := cdkapp.Synth(app)
+	var e *cdkapp.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("got %v, want an *cdkapp.Error", err)
+	}
+	got := strings.Join(e.Problems, "\n")
+	for _, want := range []string{
+		"[S/Plain/Resource] AwsSolutions-SQS2: The SQS Queue does not have server-side encryption enabled.",
+		"[S/Plain/Resource] AwsSolutions-SQS4: The SQS queue does not require requests to use SSL.",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("got problems:\n%s\nwant a line starting %q", got, want)
+		}
+	}
+	if strings.Contains(err.Error(), "validation-report.json") {
+		t.Errorf("got %q, want the findings, not a pointer to the report", err)
+	}
+}
+
+func TestFeatureFlagsAreTheRecommendedOnes(t *testing.T) {
+	flags := cdkapp.FeatureFlags()
+	if len(flags) < 80 {
+		t.Fatalf("got %d flags, want the recommended flags of aws-cdk-lib (80+)", len(flags))
+	}
+	if got := flags["@aws-cdk/aws-iam:importedRoleStackSafeDefaultPolicyName"]; got != true {
+		t.Errorf("@aws-cdk/aws-iam:importedRoleStackSafeDefaultPolicyName: got %v, want true", got)
+	}
+	flags["x"] = 1
+	if _, ok := cdkapp.FeatureFlags()["x"]; ok {
+		t.Error("FeatureFlags returned a shared map: a caller's change leaked")
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -9,8 +9,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/example/orderflow/constructs/constructstest"
 	"github.com/example/orderflow/constructs/eventbus"
-	"github.com/example/orderflow/constructs/internal/constructstest"
 )
 
 func TestMain(m *testing.M) {

@@ -12,8 +12,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/example/orderflow/constructs/constructstest"
 	"github.com/example/orderflow/constructs/eventsource"
-	"github.com/example/orderflow/constructs/internal/constructstest"
 )
 
 func TestMain(m *testing.M) {

@@ -21,6 +21,7 @@ package functionurl
 import (
 	"strings"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -44,7 +45,10 @@ type Props struct {
 	// Function to give a URL: an awslambda.Function of the app, or an
 	// imported one (the URL and, for Public, the resource policy are
 	// created in this stack; the function must be in its account and
-	// region). A function has at most one URL. Required.
+	// region, or synth fails). The URL is on the function's live alias when
+	// it has one (eventsource.InvokeTarget): turning the alias on replaces
+	// the URL, whose address changes. A function (or alias) has at most one
+	// URL. Required.
 	Function awslambda.IFunction
 	// Public makes the URL callable by anyone (auth type NONE): the reason,
 	// e.g. "payment provider webhook; the handler checks its signature". It
@@ -64,8 +68,13 @@ type Props struct {
 	AlarmAction awscloudwatch.IAlarmAction
 }
 
-// FunctionUrl is what New built.
+// FunctionUrl is the construct New defines: everything it built is under
+// it (awscdk.Tags_Of, Node().AddDependency and aspects reach the URL and
+// the alarm), and its fields are what it built. The resource-policy
+// statements of a public URL are the CDK's awslambda.FunctionUrl's: it
+// defines them on the function (or alias) itself, with no scope to give.
 type FunctionUrl struct {
+	constructs.Construct
 	// Url is the function URL; its address is Url.Url(). Grant callers of
 	// an AWS_IAM URL with Url.GrantInvokeUrl(grantee). Nil without a
 	// Function (synth fails then).
@@ -83,9 +92,15 @@ type FunctionUrl struct {
 // "Url", "ServerErrorsAlarm". A public URL adds the function's resource
 // policy statements "invoke-function-url" (lambda:InvokeFunctionUrl) and
 // "invoke-function" (lambda:InvokeFunction, only through the URL) for
-// principal "*". Bad props fail synth (see eventsource.Problems).
+// principal "*" (on the live alias when the function has one); they carry
+// no aws:SourceArn or aws:SourceAccount: their principal is any caller,
+// not an AWS service, and lambda:FunctionUrlAuthType NONE limits them to
+// the URL. An AWS_IAM URL adds no resource policy at all. Bad props fail
+// synth (see eventsource.Problems).
 func New(scope constructs.Construct, id *string, props *Props) *FunctionUrl {
-	c := constructs.NewConstruct(scope, id)
+	u := &FunctionUrl{}
+	constructs.NewConstruct_Override(u, scope, id)
+	c := u.Construct
 	problems := eventsource.NewProblems(c, "functionurl")
 	var p Props
 	if props != nil {
@@ -100,25 +115,29 @@ func New(scope constructs.Construct, id *string, props *Props) *FunctionUrl {
 			auth = awslambda.FunctionUrlAuthType_NONE
 		}
 	}
-	u := &FunctionUrl{}
 	if p.Function == nil {
 		return u
 	}
-	before := len(*p.Function.Node().Children())
+	if !sameEnvironment(c, p.Function) {
+		problems.Addf("Function %s is of another account or region than this stack: a function URL is created in the function's account and region; define it in a stack there", eventsource.Path(p.Function))
+		return u
+	}
+	target := eventsource.InvokeTarget(p.Function)
+	before := len(*target.Node().Children())
 	u.Url = awslambda.NewFunctionUrl(c, jsii.String("Url"), &awslambda.FunctionUrlProps{
-		Function:   p.Function,
+		Function:   target,
 		AuthType:   auth,
 		Cors:       p.Cors,
 		InvokeMode: p.InvokeMode,
 	})
 	if auth == awslambda.FunctionUrlAuthType_NONE {
-		for _, perm := range (*p.Function.Node().Children())[before:] { // the statements NewFunctionUrl added
+		for _, perm := range (*target.Node().Children())[before:] { // the statements NewFunctionUrl added
 			for _, rule := range PublicAccessRules {
 				nag.Suppress(perm, rule, "Public function URL, on purpose: "+*p.Public)
 			}
 		}
 	}
-	eventsource.NotAsyncInvoked(p.Function, "its function URL invokes it synchronously and returns its errors to the caller")
+	eventsource.NotAsyncInvoked(eventsource.BaseFunction(p.Function), "its function URL invokes it synchronously and returns its errors to the caller")
 	u.ServerErrorsAlarm = eventsource.NewAlarm(c, "ServerErrorsAlarm", eventsource.AlarmSpec{
 		Metric: awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
 			Namespace:     jsii.String("AWS/Lambda"),
@@ -131,3 +150,19 @@ func New(scope constructs.Construct, id *string, props *Props) *FunctionUrl {
 	u.Alarms = []awscloudwatch.Alarm{u.ServerErrorsAlarm}
 	return u
 }
+
+// sameEnvironment reports whether fn may be in scope's account and region:
+// false only when both are known and differ.
+func sameEnvironment(scope constructs.Construct, fn awslambda.IFunction) bool {
+	stack := awscdk.Stack_Of(scope)
+	for _, pair := range [][2]*string{{fn.Env().Account, stack.Account()}, {fn.Env().Region, stack.Region()}} {
+		if awscdk.Token_CompareStrings(pair[0], pair[1]) == awscdk.TokenComparison_DIFFERENT() {
+			return false
+		}
+	}
+	return true
+}
+
+// ToString returns the construct's path. (A Go type is a construct for jsii,
+// and so for every CDK API, only when it overrides a method.)
+func (u *FunctionUrl) ToString() *string { return u.Construct.ToString() }

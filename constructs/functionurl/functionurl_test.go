@@ -11,8 +11,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/example/orderflow/constructs/constructstest"
 	"github.com/example/orderflow/constructs/functionurl"
-	"github.com/example/orderflow/constructs/internal/constructstest"
 )
 
 func TestMain(m *testing.M) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodedeploy"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -61,4 +62,43 @@ func resourceProps(tmpl assertions.Template, stack awscdk.Stack, c constructs.IC
 	id := *stack.GetLogicalId(c.Node().DefaultChild().(awscdk.CfnElement))
 	resource := (*tmpl.ToJSON())["Resources"].(map[string]any)[id].(map[string]any)
 	return resource["Properties"].(map[string]any)
+}
+
+// A function deployed by canary: each change publishes a version, and
+// CodeDeploy moves the live alias to it (10% of the traffic for 5 minutes,
+// then all), rolling back when the new version's errors, throttles or p99
+// duration alarm. Every integration of the library invokes the alias.
+func ExampleNew_canary() {
+	outdir, err := os.MkdirTemp("", "gofunction-example-")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(outdir)
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir)})
+	stack := awscdk.NewStack(app, jsii.String("Example"), nil)
+
+	api := gofunction.New(stack, jsii.String("Api"), &gofunction.Props{
+		Entry: jsii.String("testdata/mod/fn/b"),
+		Alias: &gofunction.AliasProps{ // "live"
+			Deployment: &gofunction.DeploymentProps{
+				Config: awscodedeploy.LambdaDeploymentConfig_CANARY_10PERCENT_5MINUTES(),
+			},
+		},
+	})
+	fmt.Println("integrations invoke:", *api.InvokeTarget.Node().Path())
+
+	tmpl := assertions.Template_FromStack(stack, nil)
+	group := resourceProps(tmpl, stack, api.DeploymentGroup)
+	fmt.Println("config:", group["DeploymentConfigName"])
+	fmt.Println("rollback alarms:", len(group["AlarmConfiguration"].(map[string]any)["Alarms"].([]any)))
+	for _, d := range resourceProps(tmpl, stack, api.NewVersionErrorsAlarm)["Dimensions"].([]any) {
+		fmt.Println("  errors alarm dimension:", d.(map[string]any)["Name"])
+	}
+	// Output:
+	// integrations invoke: Example/Api/Alias
+	// config: CodeDeployDefault.LambdaCanary10Percent5Minutes
+	// rollback alarms: 3
+	//   errors alarm dimension: ExecutedVersion
+	//   errors alarm dimension: FunctionName
+	//   errors alarm dimension: Resource
 }

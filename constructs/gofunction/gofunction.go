@@ -15,6 +15,22 @@
 //		Entry: jsii.String("functions/api"),
 //	})
 //	table.GrantReadData(fn.Function)
+//
+// With Props.Alias, every change of code or configuration publishes a
+// version and moves a live alias to it, which every integration of this
+// library invokes (eventsource.InvokeTarget); with Alias.Deployment,
+// CodeDeploy moves it gradually (canary, linear) and rolls it back on
+// alarms measuring the new version only (see DeploymentProps); with
+// Alias.ProvisionedConcurrency and Alias.Scaling, the alias keeps execution
+// environments initialized. AWS SAM's AutoPublishAlias and
+// DeploymentPreference, with least-privilege roles:
+//
+//	fn := gofunction.New(stack, jsii.String("Kitchen"), &gofunction.Props{
+//		Entry: jsii.String("functions/kitchen"),
+//		Alias: &gofunction.AliasProps{Deployment: &gofunction.DeploymentProps{
+//			Config: awscodedeploy.LambdaDeploymentConfig_CANARY_10PERCENT_5MINUTES(),
+//		}},
+//	})
 package gofunction
 
 import (
@@ -26,6 +42,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodedeploy"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -36,6 +53,7 @@ import (
 
 	"github.com/example/orderflow/constructs/eventsource"
 	"github.com/example/orderflow/constructs/internal/nag"
+	"github.com/example/orderflow/constructs/internal/propsoverride"
 )
 
 // Lambda limits checked at synth (Lambda quotas,
@@ -118,11 +136,87 @@ type Props struct {
 	// back to OK, e.g. awscloudwatchactions.NewSnsAction(topic).
 	// Default: alarms with no action.
 	AlarmAction awscloudwatch.IAlarmAction
+	// AllowRecursiveLoop lets the function take part in a loop it is
+	// designed for (RecursiveLoop Allow), e.g. "re-queues a message to
+	// itself until the order is ready": the reason, recorded in the
+	// template as the function's metadata "RecursiveLoopAllowed". Empty
+	// fails synth. Default: nil:
+	// RecursiveLoop Terminate, set explicitly: Lambda stops invoking the
+	// function when it detects it in a loop through SQS, SNS, S3 or Lambda
+	// (about 16 invocations of one event) and tells the account's AWS
+	// Health Dashboard. RecursiveLoop is a setting of the function, not of
+	// a version, but the CDK counts it in the version hash: with Alias,
+	// change it together with a change Lambda versions (code, Description),
+	// or the deploy fails with "A version for this Lambda function exists".
+	AllowRecursiveLoop *string
+	// Alias publishes a version of the function whenever its code or
+	// configuration changes, and an alias (e.g. "live") that points to it
+	// and that every integration of this library invokes; optionally with a
+	// gradual deployment (canary, linear) rolled back by alarms, and
+	// provisioned concurrency. See AliasProps and DeploymentProps.
+	// Versions are published by fn.CurrentVersion: a new
+	// AWS::Lambda::Version whose logical ID carries a hash of the
+	// properties Lambda versions (code, memory, environment, role, ...),
+	// kept (RemovalPolicy RETAIN) when a newer one replaces it, so that a
+	// rollback and the events still queued for it find it. Retained versions
+	// count against Lambda's code storage quota (75 GB per Region, the
+	// function's zip per version): delete old ones no alias points to from
+	// time to time (aws lambda delete-function --qualifier N). A value the
+	// function reads from another resource's Ref (an environment variable
+	// holding a queue URL) that changes because that resource is replaced
+	// does not change the hash: call Function.InvalidateVersionBasedOn with
+	// a value that changes with it. Default: nil (no version, no alias:
+	// integrations invoke the function's $LATEST).
+	Alias *AliasProps
+	// FunctionProps overrides the function's props for settings Props does
+	// not offer (Vpc, SecurityGroups, Layers, Filesystem, EnvironmentEncryption,
+	// ParamsAndSecrets, ...), as the AWS Solutions Constructs' lambdaFunctionProps:
+	// every field set here replaces the construct's. Setting a field the
+	// construct sets (the build: Code, Handler, Runtime; the log group and
+	// its format; a setting of Props) fails synth naming the Props field to
+	// use instead (OwnedFunctionProps). Default: nil (no override).
+	FunctionProps *awslambda.FunctionProps
 }
 
-// Function is what New built. Pass Function (not this struct) to CDK APIs
-// such as grants and event sources.
+// OwnedFunctionProps are the fields of awslambda.FunctionProps that New sets
+// itself, each with what to use instead: Props.FunctionProps may not set
+// them.
+var OwnedFunctionProps = map[string]string{
+	"Code":                         "the construct builds Entry (Props.Entry)",
+	"Handler":                      "the construct runs the executable bootstrap (Props.Entry)",
+	"Runtime":                      "the construct runs provided.al2023 (Props.Entry)",
+	"Architecture":                 "use Props.Architecture (it also sets GOARCH)",
+	"MemorySize":                   "use Props.MemorySize",
+	"Timeout":                      "use Props.Timeout",
+	"EphemeralStorageSize":         "use Props.EphemeralStorageSize",
+	"Environment":                  "use Props.Environment",
+	"Description":                  "use Props.Description",
+	"ReservedConcurrentExecutions": "use Props.ReservedConcurrentExecutions",
+	"Role":                         "use Props.Role",
+	"LogGroup":                     "the function logs to its own log group: use Props.LogRetention and Props.LogRemovalPolicy",
+	"LogRetention":                 "use Props.LogRetention",
+	"LogRetentionRole":             "the function logs to its own log group, without a log retention custom resource",
+	"LogRetentionRetryOptions":     "the function logs to its own log group, without a log retention custom resource",
+	"LogRemovalPolicy":             "use Props.LogRemovalPolicy",
+	"LogFormat":                    "the function logs JSON",
+	"LoggingFormat":                "the function logs JSON",
+	"ApplicationLogLevel":          "use Props.ApplicationLogLevel",
+	"ApplicationLogLevelV2":        "use Props.ApplicationLogLevel",
+	"SystemLogLevel":               "use Props.SystemLogLevel",
+	"SystemLogLevelV2":             "use Props.SystemLogLevel",
+	"Tracing":                      "use Props.Tracing",
+	"RecursiveLoop":                "use Props.AllowRecursiveLoop",
+	"CurrentVersionOptions":        "use Props.Alias (a version published with the alias is kept, RemovalPolicy RETAIN)",
+}
+
+// Function is the construct New defines: everything it built is under it in
+// the construct tree (awscdk.Tags_Of, Node().AddDependency and aspects reach
+// the function, its role, log group and alarms), and its fields are what it
+// built. Pass Function.Function (the Lambda function) to CDK APIs such as
+// grants; the library's constructs take it too and invoke its live alias
+// when it has one (eventsource.InvokeTarget).
 type Function struct {
+	constructs.Construct
 	// Function is the Lambda function.
 	Function awslambda.Function
 	// Role is the function's execution role: its own new one (an awsiam.Role),
@@ -148,12 +242,56 @@ type Function struct {
 	DurationAlarm awscloudwatch.Alarm
 	// Alarms are ErrorsAlarm, ThrottlesAlarm and DurationAlarm.
 	Alarms []awscloudwatch.Alarm
+
+	// InvokeTarget is what integrations invoke: Alias with Props.Alias,
+	// Function otherwise (eventsource.InvokeTarget(Function) returns it).
+	// Grant a caller invoke rights with InvokeTarget.GrantInvoke(caller).
+	InvokeTarget awslambda.IFunction
+	// Version is the function's current version (Function.CurrentVersion,
+	// under Function as "CurrentVersion"). Nil without Props.Alias.
+	Version awslambda.Version
+	// Alias points to Version (construct ID "Alias"). Nil without
+	// Props.Alias.
+	Alias awslambda.Alias
+	// ProvisionedConcurrencyScaling is the alias's scalable provisioned
+	// concurrency, for more scaling policies. Nil without Alias.Scaling.
+	ProvisionedConcurrencyScaling awslambda.IScalableFunctionAttribute
+	// DeploymentGroup shifts the alias to a new version (construct ID
+	// "DeploymentGroup"). Nil without Alias.Deployment.
+	DeploymentGroup awscodedeploy.LambdaDeploymentGroup
+	// DeploymentRole is the deployment group's service role (construct ID
+	// "DeploymentRole"), trusted by codedeploy.amazonaws.com for the
+	// deployment groups of the group's application in this account only
+	// (aws:SourceArn, aws:SourceAccount), with no managed policy: lambda:GetAlias, lambda:UpdateAlias and
+	// lambda:GetProvisionedConcurrencyConfig on this function and its
+	// alias, cloudwatch:DescribeAlarms on RollbackAlarms, and
+	// lambda:InvokeFunction on the hooks. Nil without Alias.Deployment.
+	DeploymentRole awsiam.Role
+	// NewVersionErrorsAlarm: Errors (Sum) of the alias's new version
+	// (dimension ExecutedVersion) > 0 in 5 minutes. Nil without
+	// Alias.Deployment; likewise the two below.
+	NewVersionErrorsAlarm awscloudwatch.Alarm
+	// NewVersionThrottlesAlarm: Throttles (Sum) of the new version > 0 in 5
+	// minutes.
+	NewVersionThrottlesAlarm awscloudwatch.Alarm
+	// NewVersionDurationAlarm: Duration (p99) of the new version >
+	// DurationAlarmPercent % of Timeout, in 5 minutes.
+	NewVersionDurationAlarm awscloudwatch.Alarm
+	// RollbackAlarms roll a deployment back: the three NewVersion alarms
+	// and Alias.Deployment.Alarms (see DeploymentProps for the alarms that
+	// are not rollback alarms, and why).
+	RollbackAlarms []awscloudwatch.IAlarm
 }
 
 // New defines a Go Lambda function built from props.Entry.
 //
 // Construct IDs below id: "Role" (unless Props.Role), "LogGroup", "Code",
-// "Function", "ErrorsAlarm", "ThrottlesAlarm", "DurationAlarm". Bad props
+// "Function", "ErrorsAlarm", "ThrottlesAlarm", "DurationAlarm"; with
+// Props.Alias "Alias" (and "CurrentVersion" under "Function"), with
+// Alias.Deployment "DeploymentGroup", "DeploymentRole",
+// "DeploymentApplication" (unless Alias.Deployment.Application),
+// "NewVersionErrorsAlarm", "NewVersionThrottlesAlarm",
+// "NewVersionDurationAlarm". Bad props
 // fail synth, never New (see eventsource.Problems), each named by field,
 // value and allowed range: "[Service/Api] gofunction: MemorySize 100 MB is
 // outside 128-10240 MB (Lambda quotas)". New still returns a usable
@@ -167,7 +305,9 @@ type Function struct {
 // and the path@version of every other module it links; `go list` computes the
 // set, so internal packages shared by functions are covered.
 func New(scope constructs.Construct, id *string, props *Props) *Function {
-	c := constructs.NewConstruct(scope, id)
+	f := &Function{}
+	constructs.NewConstruct_Override(f, scope, id)
+	c := f.Construct
 	problems := eventsource.NewProblems(c, "gofunction")
 	p := withDefaults(problems, props)
 
@@ -224,7 +364,11 @@ func New(scope constructs.Construct, id *string, props *Props) *Function {
 		code = awslambda.Code_FromBucketV2(awss3.Bucket_FromBucketName(c, jsii.String("NoCode"), jsii.String("gofunction-no-code")), jsii.String("bootstrap.zip"), nil)
 	}
 
-	fn := awslambda.NewFunction(c, jsii.String("Function"), &awslambda.FunctionProps{
+	recursion := awslambda.RecursiveLoop_TERMINATE
+	if p.AllowRecursiveLoop != nil {
+		recursion = awslambda.RecursiveLoop_ALLOW
+	}
+	fnProps := awslambda.FunctionProps{
 		Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
 		Handler:                      jsii.String("bootstrap"),
 		Architecture:                 p.Architecture,
@@ -241,7 +385,18 @@ func New(scope constructs.Construct, id *string, props *Props) *Function {
 		ApplicationLogLevelV2:        p.ApplicationLogLevel,
 		SystemLogLevelV2:             p.SystemLogLevel,
 		Tracing:                      p.Tracing,
-	})
+		RecursiveLoop:                recursion,
+	}
+	if p.Alias != nil {
+		fnProps.CurrentVersionOptions = &awslambda.VersionOptions{RemovalPolicy: awscdk.RemovalPolicy_RETAIN}
+	}
+	for _, field := range propsoverride.Apply(&fnProps, p.FunctionProps, OwnedFunctionProps) {
+		problems.Addf("FunctionProps.%s is set: %s", field, OwnedFunctionProps[field])
+	}
+	fn := awslambda.NewFunction(c, jsii.String("Function"), &fnProps)
+	if p.AllowRecursiveLoop != nil {
+		fn.Node().DefaultChild().(awscdk.CfnResource).AddMetadata(jsii.String("RecursiveLoopAllowed"), p.AllowRecursiveLoop)
+	}
 	// The object key is the asset's content hash: new code is a new key, so
 	// the function is updated without an object version.
 	awscdk.Annotations_Of(c).AcknowledgeWarning(jsii.String("@aws-cdk/aws-lambda:codeFromBucketObjectVersionNotSpecified"),
@@ -253,11 +408,23 @@ func New(scope constructs.Construct, id *string, props *Props) *Function {
 		c.Node().AddValidation(&validation{bundler: b})
 	}
 
-	if policy := nag.DefaultPolicy(role); p.Tracing == awslambda.Tracing_ACTIVE && policy != nil {
+	if policy := nag.DefaultPolicy(role); policy == nil {
+		// An immutable import (awsiam.Role_FromRoleArn without Mutable, or a
+		// role of another account) drops every grant without a word.
+		xray := ""
+		if p.Tracing == awslambda.Tracing_ACTIVE {
+			xray = ", and xray:PutTraceSegments and xray:PutTelemetryRecords"
+		}
+		problems.Addf("Role %s takes no grants (imported immutable, or of another account): the function needs logs:CreateLogStream and logs:PutLogEvents on its LogGroup%s; import a role of this account with awsiam.Role_FromRoleArn and Mutable: jsii.Bool(true)", eventsource.Path(role), xray)
+	} else if p.Tracing == awslambda.Tracing_ACTIVE {
 		nag.Suppress(policy, "AwsSolutions-IAM5", "xray:PutTraceSegments and xray:PutTelemetryRecords support no resource narrower than \"*\" (X-Ray has no resource-level permissions).", "Resource::*")
 	}
-	f := &Function{Function: fn, Role: role, LogGroup: logGroup, Asset: asset}
+	f.Function, f.Role, f.LogGroup, f.Asset = fn, role, logGroup, asset
 	f.addAlarms(c, eventsource.Seconds(p.Timeout)*1000, p.AlarmAction)
+	f.InvokeTarget = fn
+	if p.Alias != nil {
+		f.addAlias(problems, p.Alias, eventsource.Seconds(p.Timeout)*1000, p.AlarmAction)
+	}
 	return f
 }
 
@@ -319,6 +486,11 @@ func withDefaults(problems *eventsource.Problems, props *Props) Props {
 	}
 	if p.Tracing == "" {
 		p.Tracing = awslambda.Tracing_ACTIVE
+	}
+	p.Alias = checkAlias(problems, p.Alias)
+	if p.AllowRecursiveLoop != nil && strings.TrimSpace(*p.AllowRecursiveLoop) == "" {
+		problems.Addf("AllowRecursiveLoop is empty: give the reason the function takes part in a loop on purpose (Lambda stops a loop it detects unless it is allowed)")
+		p.AllowRecursiveLoop = nil
 	}
 	return p
 }
@@ -393,6 +565,10 @@ func (v *validation) Validate() *[]*string {
 	}
 	return &out
 }
+
+// ToString returns the construct's path. (A Go type is a construct for jsii,
+// and so for every CDK API, only when it overrides a method.)
+func (f *Function) ToString() *string { return f.Construct.ToString() }
 
 // num formats a number as written, without exponent: 1209600, 1.5.
 func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

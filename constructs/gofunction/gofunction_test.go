@@ -95,6 +95,9 @@ func TestLimitViolationsFailSynthNamingFieldValueAndRange(t *testing.T) {
 		{"storage above", &Props{Entry: &entry, EphemeralStorageSize: awscdk.Size_Gibibytes(jsii.Number(11))}, "gofunction: EphemeralStorageSize 11264 MiB is outside 512-10240 MiB (Lambda quotas)"},
 		{"entry without module", &Props{Entry: jsii.String("/")}, `gofunction: Entry "/": no go.mod in / or any parent`},
 		{"entry not a package", &Props{Entry: jsii.String(mod)}, `gofunction: Entry "` + mod + `"`},
+		{"recursive loop without reason", &Props{Entry: &entry, AllowRecursiveLoop: jsii.String(" ")}, "gofunction: AllowRecursiveLoop is empty: give the reason the function takes part in a loop on purpose (Lambda stops a loop it detects unless it is allowed)"},
+		{"override of a Props setting", &Props{Entry: &entry, FunctionProps: &awslambda.FunctionProps{MemorySize: jsii.Number(512)}}, "gofunction: FunctionProps.MemorySize is set: use Props.MemorySize"},
+		{"override of the build", &Props{Entry: &entry, FunctionProps: &awslambda.FunctionProps{Handler: jsii.String("main")}}, "gofunction: FunctionProps.Handler is set: the construct runs the executable bootstrap (Props.Entry)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -492,5 +495,52 @@ func TestSweepLeavesOtherRunningSynthsAlone(t *testing.T) {
 		if kept := err == nil; kept != tt.keep {
 			t.Errorf("%s: kept %t, want %t", tt.dir, kept, tt.keep)
 		}
+	}
+}
+
+// Recursive loop detection is explicit: Terminate unless allowed with a
+// reason, which the template records.
+func TestRecursiveLoop(t *testing.T) {
+	mod := copyModule(t)
+	stack := newStack(t, t.TempDir())
+	New(stack, jsii.String("Default"), &Props{Entry: jsii.String(filepath.Join(mod, "fn", "a"))})
+	New(stack, jsii.String("Looping"), &Props{Entry: jsii.String(filepath.Join(mod, "fn", "b")), AllowRecursiveLoop: jsii.String("re-queues an order to itself until the kitchen is done")})
+	tmpl := assertions.Template_FromStack(stack, nil)
+	tmpl.ResourcePropertiesCountIs(jsii.String("AWS::Lambda::Function"), &map[string]any{"RecursiveLoop": "Terminate"}, jsii.Number(1))
+	tmpl.HasResource(jsii.String("AWS::Lambda::Function"), &map[string]any{
+		"Properties": map[string]any{"RecursiveLoop": "Allow"},
+		"Metadata":   map[string]any{"RecursiveLoopAllowed": "re-queues an order to itself until the kitchen is done"},
+	})
+}
+
+// FunctionProps passes settings Props does not offer to the function.
+func TestFunctionPropsOverride(t *testing.T) {
+	mod := copyModule(t)
+	stack := newStack(t, t.TempDir())
+	layer := awslambda.LayerVersion_FromLayerVersionArn(stack, jsii.String("Layer"), jsii.String("arn:aws:lambda:us-east-1:123456789012:layer:tools:3"))
+	New(stack, jsii.String("Fn"), &Props{Entry: jsii.String(filepath.Join(mod, "fn", "a")), FunctionProps: &awslambda.FunctionProps{
+		Layers: &[]awslambda.ILayerVersion{layer},
+	}})
+	assertions.Template_FromStack(stack, nil).HasResourceProperties(jsii.String("AWS::Lambda::Function"), &map[string]any{
+		"Layers":     []any{"arn:aws:lambda:us-east-1:123456789012:layer:tools:3"},
+		"MemorySize": DefaultMemoryMB, // the construct's own settings stay
+		"Runtime":    "provided.al2023",
+	})
+}
+
+// An immutable role would drop the log and X-Ray grants: synth fails
+// saying how to import it.
+func TestImmutableRoleFailsSynth(t *testing.T) {
+	mod := copyModule(t)
+	stack := newStack(t, t.TempDir())
+	role := awsiam.Role_FromRoleArn(stack, jsii.String("Platform"), jsii.String("arn:aws:iam::123456789012:role/platform-lambda"), nil)
+	// Mutable by default: the grants land on it.
+	New(stack, jsii.String("Ok"), &Props{Entry: jsii.String(filepath.Join(mod, "fn", "a")), Role: role})
+	fixed := awsiam.Role_FromRoleArn(stack, jsii.String("Fixed"), jsii.String("arn:aws:iam::123456789012:role/fixed"), &awsiam.FromRoleArnOptions{Mutable: jsii.Bool(false)})
+	New(stack, jsii.String("Fn"), &Props{Entry: jsii.String(filepath.Join(mod, "fn", "a")), Role: fixed})
+	got := synthProblems(t, stack)
+	want := "[S/Fn] gofunction: Role S/Fixed takes no grants (imported immutable, or of another account): the function needs logs:CreateLogStream and logs:PutLogEvents on its LogGroup, and xray:PutTraceSegments and xray:PutTelemetryRecords; import a role of this account with awsiam.Role_FromRoleArn and Mutable: jsii.Bool(true)"
+	if strings.Join(got, "\n") != want {
+		t.Errorf("got problems %q, want %q", got, want)
 	}
 }

@@ -1,7 +1,9 @@
 // Package httpapi provides an API Gateway HTTP API with secure, observable
 // defaults (stage throttling, JSON access logs in a log group with a
 // retention, alarms on 5xx answers and p99 latency) and a route construct
-// that wires routes to a Lambda function with payload format version 2.0.
+// that wires routes to a Lambda function with payload format version 2.0:
+// to its live alias when it has one (eventsource.InvokeTarget), with an
+// invoke permission scoped to the route and the account.
 //
 // Tracing: API Gateway HTTP APIs (v2) do not support X-Ray; only REST APIs
 // (v1) do. A trace of a request starts at the Lambda function (active
@@ -38,6 +40,7 @@ import (
 
 	"github.com/example/orderflow/constructs/eventsource"
 	"github.com/example/orderflow/constructs/internal/nag"
+	"github.com/example/orderflow/constructs/internal/propsoverride"
 )
 
 // AccessLogFormat is the JSON line written per request: request ID, caller
@@ -75,10 +78,42 @@ type Props struct {
 	// OK, e.g. awscloudwatchactions.NewSnsAction(topic).
 	// Default: alarms with no action.
 	AlarmAction awscloudwatch.IAlarmAction
+	// ApiProps overrides the API's props for settings Props does not offer
+	// (DisableExecuteApiEndpoint, DefaultDomainMapping, IpAddressType, ...),
+	// as the AWS Solutions Constructs' apiGatewayProps: every field set here
+	// replaces the construct's. Setting one the construct sets fails synth
+	// naming what to use instead (OwnedApiProps). Default: nil.
+	ApiProps *awsapigatewayv2.HttpApiProps
+	// StageProps overrides the $default stage's props likewise
+	// (DetailedMetricsEnabled, StageVariables, DomainMapping, Description);
+	// see OwnedStageProps. Default: nil.
+	StageProps *awsapigatewayv2.HttpStageProps
 }
 
-// HttpApi is what New built.
+// OwnedApiProps are the fields of awsapigatewayv2.HttpApiProps that New sets
+// itself, each with what to use instead.
+var OwnedApiProps = map[string]string{
+	"Description":        "use Props.Description",
+	"CorsPreflight":      "use Props.CorsPreflight",
+	"CreateDefaultStage": "the construct defines the $default stage itself, throttled and logged",
+}
+
+// OwnedStageProps are the fields of awsapigatewayv2.HttpStageProps that New
+// sets itself, each with what to use instead.
+var OwnedStageProps = map[string]string{
+	"HttpApi":           "the stage belongs to the construct's API",
+	"StageName":         "the construct's stage is $default",
+	"AutoDeploy":        "the construct's stage deploys every change",
+	"Throttle":          "use Props.ThrottlingRateLimit and Props.ThrottlingBurstLimit",
+	"AccessLogSettings": "the stage logs to AccessLogGroup (Props.AccessLogRetention, Props.AccessLogRemovalPolicy)",
+}
+
+// HttpApi is the construct New defines: everything it built is under it
+// (awscdk.Tags_Of, Node().AddDependency and aspects reach the API, its
+// stage, log group and alarms, and the routes NewRoute adds to Api), and
+// its fields are what it built.
 type HttpApi struct {
+	constructs.Construct
 	// Api is the HTTP API; its URL is Stage.Url().
 	Api awsapigatewayv2.HttpApi
 	// Stage is the $default stage, auto-deployed, throttled and logged.
@@ -102,7 +137,9 @@ type HttpApi struct {
 // (dimension ApiId), which cover every stage. Bad props fail synth (see
 // eventsource.Problems).
 func New(scope constructs.Construct, id *string, props *Props) *HttpApi {
-	c := constructs.NewConstruct(scope, id)
+	h := &HttpApi{}
+	constructs.NewConstruct_Override(h, scope, id)
+	c := h.Construct
 	var p Props
 	if props != nil {
 		p = *props
@@ -121,12 +158,16 @@ func New(scope constructs.Construct, id *string, props *Props) *HttpApi {
 		Retention:     p.AccessLogRetention,
 		RemovalPolicy: p.AccessLogRemovalPolicy,
 	})
-	api := awsapigatewayv2.NewHttpApi(c, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
+	apiProps := awsapigatewayv2.HttpApiProps{
 		Description:        p.Description,
 		CreateDefaultStage: jsii.Bool(false),
 		CorsPreflight:      p.CorsPreflight,
-	})
-	stage := awsapigatewayv2.NewHttpStage(c, jsii.String("Stage"), &awsapigatewayv2.HttpStageProps{
+	}
+	for _, field := range propsoverride.Apply(&apiProps, p.ApiProps, OwnedApiProps) {
+		problems.Addf("ApiProps.%s is set: %s", field, OwnedApiProps[field])
+	}
+	api := awsapigatewayv2.NewHttpApi(c, jsii.String("Api"), &apiProps)
+	stageProps := awsapigatewayv2.HttpStageProps{
 		HttpApi:    api,
 		StageName:  jsii.String("$default"),
 		AutoDeploy: jsii.Bool(true),
@@ -138,8 +179,12 @@ func New(scope constructs.Construct, id *string, props *Props) *HttpApi {
 			destination: awsapigatewayv2.NewLogGroupLogDestination(logs),
 			format:      awsapigateway.AccessLogFormat_Custom(jsii.String(AccessLogFormat)),
 		},
-	})
-	h := &HttpApi{Api: api, Stage: stage, AccessLogGroup: logs}
+	}
+	for _, field := range propsoverride.Apply(&stageProps, p.StageProps, OwnedStageProps) {
+		problems.Addf("StageProps.%s is set: %s", field, OwnedStageProps[field])
+	}
+	stage := awsapigatewayv2.NewHttpStage(c, jsii.String("Stage"), &stageProps)
+	h.Api, h.Stage, h.AccessLogGroup = api, stage, logs
 	h.ServerErrorsAlarm = eventsource.NewAlarm(c, "ServerErrorsAlarm", eventsource.AlarmSpec{
 		Metric:      api.MetricServerError(&awscloudwatch.MetricOptions{Statistic: jsii.String("Sum")}),
 		Description: "the API answered 5xx. See the access log (integrationError) and the function's log.",
@@ -197,23 +242,54 @@ type RouteProps struct {
 	// does not implement authorization) on each route. Setting it with an
 	// Authorizer, or empty, fails synth. Default: nil (not public).
 	Public *string
+	// IntegrationProps overrides the Lambda integration's props (Timeout,
+	// ParameterMapping), as the AWS Solutions Constructs take props of the
+	// resources they build; PayloadFormatVersion (2.0) and
+	// ScopePermissionToRoute (the permission names the route) are the
+	// construct's (OwnedIntegrationProps). Default: nil.
+	IntegrationProps *awsapigatewayv2integrations.HttpLambdaIntegrationProps
 }
 
-// Route is what NewRoute built.
+// OwnedIntegrationProps are the fields of
+// awsapigatewayv2integrations.HttpLambdaIntegrationProps that NewRoute sets
+// itself, each with the reason.
+var OwnedIntegrationProps = map[string]string{
+	"PayloadFormatVersion":   "the routes use payload format version 2.0 (events.APIGatewayV2HTTPRequest)",
+	"ScopePermissionToRoute": "the invoke permission names the route (aws:SourceArn)",
+}
+
+// Route is the construct NewRoute defines, and its fields are what it
+// built. Its routes, their integration and invoke permissions are children
+// of the API (where HttpApi.AddRoutes puts them, keeping their logical IDs:
+// a route moved elsewhere would be replaced, and a new route cannot be
+// created while the old one holds its route key), or of this construct for
+// an imported API: tag and depend on the HttpApi construct for them.
 type Route struct {
+	constructs.Construct
 	// Integration is the Lambda proxy integration, payload format 2.0.
 	Integration awsapigatewayv2integrations.HttpLambdaIntegration
 	// Routes are one route per method.
 	Routes []awsapigatewayv2.HttpRoute
+	// Permissions let API Gateway invoke the function (its live alias when
+	// it has one, eventsource.InvokeTarget) through each route only:
+	// aws:SourceArn the route's execute-api ARN, aws:SourceAccount this
+	// account. One per route, a child of the route ("<id>-Permission").
+	Permissions []awslambda.CfnPermission
 }
 
-// NewRoute routes Methods on Path to Function. The integration adds a
-// resource policy letting this API (only) invoke the function. The routes
-// are constructs of the API, with the IDs HttpApi.AddRoutes gives them
-// ("<METHOD><path>"), or of this construct for an imported API. Bad props fail synth
-// (see eventsource.Problems).
+// NewRoute routes Methods on Path to Function: to its live alias when it
+// has one (eventsource.InvokeTarget), both in the integration and in the
+// invoke permission. The integration adds, per route, a resource policy
+// statement letting API Gateway invoke the function through that route
+// only (Permissions). The routes are constructs of the API, with the IDs
+// HttpApi.AddRoutes gives them ("<METHOD><path>"), or of this construct for
+// an imported API. Bad props fail synth (see eventsource.Problems), as does
+// a Function imported from another account or region: this stack could not
+// add its permission.
 func NewRoute(scope constructs.Construct, id *string, props *RouteProps) *Route {
-	c := constructs.NewConstruct(scope, id)
+	r := &Route{}
+	constructs.NewConstruct_Override(r, scope, id)
+	c := r.Construct
 	problems := eventsource.NewProblems(c, "httpapi")
 	var p RouteProps
 	if props != nil {
@@ -237,14 +313,17 @@ func NewRoute(scope constructs.Construct, id *string, props *RouteProps) *Route 
 	case authorizer == nil:
 		authorizer = awsapigatewayv2authorizers.NewHttpIamAuthorizer()
 	}
-	r := &Route{}
 	if p.Function == nil {
 		return r
 	}
-	r.Integration = awsapigatewayv2integrations.NewHttpLambdaIntegration(id, p.Function, &awsapigatewayv2integrations.HttpLambdaIntegrationProps{
+	integrationProps := awsapigatewayv2integrations.HttpLambdaIntegrationProps{
 		PayloadFormatVersion: awsapigatewayv2.PayloadFormatVersion_VERSION_2_0(),
-	})
-	eventsource.NotAsyncInvoked(p.Function, "API Gateway invokes it synchronously and returns its errors to the caller")
+	}
+	for _, field := range propsoverride.Apply(&integrationProps, p.IntegrationProps, OwnedIntegrationProps) {
+		problems.Addf("IntegrationProps.%s is set: %s", field, OwnedIntegrationProps[field])
+	}
+	r.Integration = awsapigatewayv2integrations.NewHttpLambdaIntegration(id, eventsource.InvokeTarget(p.Function), &integrationProps)
+	eventsource.NotAsyncInvoked(eventsource.BaseFunction(p.Function), "API Gateway invokes it synchronously and returns its errors to the caller")
 	if p.Api == nil || p.Path == nil || !strings.HasPrefix(*p.Path, "/") {
 		return r
 	}
@@ -265,6 +344,23 @@ func NewRoute(scope constructs.Construct, id *string, props *RouteProps) *Route 
 			nag.Suppress(route, "AwsSolutions-APIG4", "Public route, on purpose: "+*p.Public)
 		}
 		r.Routes = append(r.Routes, route)
+		// The integration's permission carries aws:SourceArn (this route);
+		// aws:SourceAccount is added here (confused deputy: the ARN names
+		// the account too, the condition states it).
+		perm, ok := route.Node().TryFindChild(jsii.String(*id + "-Permission")).(awslambda.CfnPermission)
+		if !ok {
+			problems.Addf("Function %s is of another account or region, or imported without SameEnvironment: this stack cannot add the permission letting API Gateway invoke it; import it with awslambda.Function_FromFunctionAttributes and SameEnvironment: jsii.Bool(true) when it is in this stack's account and region, or route to a function there", eventsource.Path(p.Function))
+			continue
+		}
+		perm.SetSourceAccount(awscdk.Stack_Of(route).Account())
+		r.Permissions = append(r.Permissions, perm)
 	}
 	return r
 }
+
+// ToString returns the construct's path. (A Go type is a construct for jsii,
+// and so for every CDK API, only when it overrides a method.)
+func (h *HttpApi) ToString() *string { return h.Construct.ToString() }
+
+// ToString returns the construct's path.
+func (r *Route) ToString() *string { return r.Construct.ToString() }

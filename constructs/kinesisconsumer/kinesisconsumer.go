@@ -16,6 +16,9 @@
 // bisecting the batch), and after RetryAttempts or MaxRecordAge the shard,
 // sequence numbers and error go to DeadLetterQueue. The records stay in the
 // stream until its retention ends: read them from there.
+//
+// A record that matches none of Filters is skipped: the shard iterator
+// advances past it, the function never sees it and it is not retried.
 package kinesisconsumer
 
 import (
@@ -28,17 +31,20 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/example/orderflow/constructs/eventfilter"
 	"github.com/example/orderflow/constructs/eventsource"
+	"github.com/example/orderflow/constructs/internal/mapping"
 )
 
 // Limits checked at synth (Lambda event source mapping and Kinesis quotas).
 const (
 	MaxBatchSize             = 10_000
-	MaxRetryAttempts         = 10_000
+	MaxRetryAttempts         = 10_000 // or -1: retry until the record expires
 	MinRecordAgeSeconds      = 60
-	MaxRecordAgeSeconds      = 604_800 // 7 days; -1 (infinite) is not offered here
+	MaxRecordAgeSeconds      = 604_800 // 7 days
 	MaxBatchingWindowSeconds = 300
 	MaxParallelization       = 10
+	MaxTumblingWindowSeconds = 900
 	MinStreamRetentionHours  = 24
 	MaxStreamRetentionHours  = 8_760 // 365 days
 	MaxShardCount            = 10_000
@@ -49,8 +55,9 @@ type Props struct {
 	// Stream to read: a stream of the app or an imported one
 	// (awskinesis.Stream_FromStreamArn, or Stream_FromStreamAttributes with
 	// its EncryptionKey when a customer managed key encrypts it, so that the
-	// function is granted kms:Decrypt). Default: a new stream (see
-	// StreamMode, ShardCount, StreamRetention), encrypted with the AWS
+	// function is granted kms:Decrypt; a stream encrypted with the AWS
+	// managed key alias/aws/kinesis needs no grant). Default: a new stream
+	// (see StreamMode, ShardCount, StreamRetention), encrypted with the AWS
 	// managed key alias/aws/kinesis.
 	Stream awskinesis.IStream
 	// StreamMode of the new stream. Setting it, ShardCount or
@@ -63,9 +70,11 @@ type Props struct {
 	// StreamRetention of the new stream's records, 24 h-365 days, in whole
 	// hours. Default: 24 hours.
 	StreamRetention awscdk.Duration
-	// Function consumes the stream: an awslambda.Function of the app, or an
-	// imported one with its role (awslambda.Function_FromFunctionAttributes
-	// with Role: the mapping grants it the stream reads). Required.
+	// Function consumes the stream: an awslambda.Function of the app, an
+	// alias or version of one (awslambda.Alias), or an imported function
+	// with its role (awslambda.Function_FromFunctionAttributes with Role:
+	// the mapping grants it the stream reads). The mapping invokes its live
+	// alias when it has one (eventsource.InvokeTarget). Required.
 	Function awslambda.IFunction
 	// StartingPosition for a new mapping. Default: TRIM_HORIZON (the oldest
 	// record still in the stream: nothing written before the deploy is
@@ -81,26 +90,57 @@ type Props struct {
 	// ParallelizationFactor: concurrent batches per shard, 1-10. Order is
 	// kept per partition key. Default: 1.
 	ParallelizationFactor *float64
+	// TumblingWindow: the function aggregates over windows of this length
+	// (state passed from one invocation to the next), 0-900 s. Default: none.
+	TumblingWindow awscdk.Duration
 	// BisectBatchOnError splits a failing batch in two and retries each
 	// half, isolating a bad record. Default: true.
 	BisectBatchOnError *bool
 	// RetryAttempts of a failing batch before its records go to the
-	// dead-letter queue, 0-10,000. Default: 10.
+	// dead-letter queue, 0-10,000, or -1: retry until the record expires
+	// from the stream. Default: 10.
 	RetryAttempts *float64
 	// MaxRecordAge: records older than this go to the dead-letter queue
-	// instead of being processed, 60 s-7 days. Default: 1 day.
+	// instead of being processed, 60 s-7 days, and not longer than the new
+	// stream's StreamRetention (records expire first: synth fails).
+	// Default: 1 day.
 	MaxRecordAge awscdk.Duration
-	// Filters: event filtering patterns; records that match none are dropped
-	// by Lambda before invoking (and not billed). Default: none (every record).
-	Filters *[]*map[string]interface{}
+	// InfiniteRecordAge sets the maximum record age to -1: a failing record
+	// is retried until RetryAttempts run out or it expires from the stream.
+	// With MaxRecordAge it fails synth. Default: false (MaxRecordAge).
+	InfiniteRecordAge *bool
+	// Filters: event filtering patterns (eventfilter.Pattern or
+	// eventfilter.JSON), checked at synth against eventfilter.Kinesis (the
+	// record's data is matched as JSON under "data"); at most 5 (Lambda's
+	// quota; context eventfilter:maxFiltersPerMapping when yours was raised,
+	// up to 10). A record that matches none is skipped: the function never
+	// sees it, it is not retried nor sent to the dead-letter queue.
+	// Default: none (every record).
+	Filters []eventfilter.Filter
 	// EnhancedFanOut reads through a registered stream consumer with its own
 	// 2 MB/s per shard, pushed over HTTP/2 (lower latency; billed per
 	// consumer-shard hour and GB), instead of sharing the shard's read
 	// throughput with the other readers. Default: false.
 	EnhancedFanOut *bool
-	// DeadLetterRetentionPeriod of the dead-letter queue, 60 s-14 days.
+	// DeadLetterQueue receives the metadata of the records the mapping gives
+	// up on, instead of a new queue: a standard queue (Lambda takes no FIFO
+	// queue as a destination: synth fails), of the app or imported (with
+	// awssqs.Queue_FromQueueAttributes and KeyArn when a customer managed
+	// key encrypts it, so that the function may send to it). Setting
+	// DeadLetterRetentionPeriod with it fails synth. Default: a new
+	// encrypted queue (SSE-SQS) keeping messages 14 days.
+	DeadLetterQueue awssqs.IQueue
+	// DeadLetterRetentionPeriod of the new dead-letter queue, 60 s-14 days.
 	// Default: 14 days.
 	DeadLetterRetentionPeriod awscdk.Duration
+	// MappingProps sets what Props do not offer on the event source mapping:
+	// Enabled, LogLevel, MetricsConfig, FilterEncryption (with Filters; the
+	// CDK then grants lambda.amazonaws.com kms:Decrypt in that key's
+	// policy). A setting that Props offer (BatchSize...), that the construct
+	// owns (EventSourceArn, ReportBatchItemFailures) or that does not apply
+	// to Kinesis fails synth naming it: no safe default is dropped
+	// silently. Default: none.
+	MappingProps *awslambda.EventSourceMappingOptions
 	// IteratorAgeAlarmThreshold: IteratorAgeAlarm goes off when the age of
 	// the last record of a batch the function received (IteratorAge,
 	// Maximum over 5 minutes) exceeds it, at least 1 s: the consumer falls
@@ -112,8 +152,12 @@ type Props struct {
 	AlarmAction awscloudwatch.IAlarmAction
 }
 
-// KinesisConsumer is what New built.
+// KinesisConsumer is the construct New defines: everything it built is
+// under it in the construct tree (awscdk.Tags_Of, Node().AddDependency and
+// aspects reach the stream, the consumer, the mapping, the dead-letter
+// queue and the alarms), and its fields are what it built.
 type KinesisConsumer struct {
+	constructs.Construct
 	// Stream read (Props.Stream, or the new one). Producers get write rights
 	// with Stream.GrantWrite (kinesis:PutRecord(s), kinesis:ListShards,
 	// kinesis:DescribeStreamSummary, and kms:GenerateDataKey for a customer
@@ -121,13 +165,17 @@ type KinesisConsumer struct {
 	Stream awskinesis.IStream
 	// Consumer is the enhanced fan-out consumer; nil without EnhancedFanOut.
 	Consumer awskinesis.StreamConsumer
-	// EventSource is the Kinesis event source (KinesisEventSource, or
-	// KinesisConsumerEventSource with EnhancedFanOut) with
-	// ReportBatchItemFailures on. Nil without a Function (synth fails then).
-	EventSource awslambda.IEventSource
+	// EventSourceMapping reads the stream (or Consumer) for the function (its
+	// live alias when it has one), with ReportBatchItemFailures on.
+	// Construct ID "EventSourceMapping"; its logical ID is the one
+	// Function.AddEventSource(KinesisEventSource, or
+	// KinesisConsumerEventSource with EnhancedFanOut) gives it (see
+	// eventsource.NewEventSourceMapping). Nil without a Function (synth
+	// fails then).
+	EventSourceMapping awslambda.EventSourceMapping
 	// DeadLetterQueue holds the metadata (shard, sequence numbers, error) of
-	// batches given up on.
-	DeadLetterQueue awssqs.Queue
+	// batches given up on (new, or Props.DeadLetterQueue).
+	DeadLetterQueue awssqs.IQueue
 	// DeadLetterQueueAlarm: the dead-letter queue holds messages
 	// (ApproximateNumberOfMessagesVisible Maximum > 0 in 5 minutes). Missing
 	// data keeps the state: SQS stops reporting a queue untouched for 6 hours.
@@ -144,26 +192,30 @@ type KinesisConsumer struct {
 // New defines the stream (without Props.Stream), the enhanced fan-out
 // consumer (with EnhancedFanOut), the event source mapping, its dead-letter
 // queue and the alarms. Construct IDs below id: "Stream", "Consumer",
-// "DeadLetterQueue", "DeadLetterQueueAlarm", "IteratorAgeAlarm". The event
-// source grants the function, on the stream only,
-// kinesis:DescribeStreamSummary, kinesis:GetRecords,
-// kinesis:GetShardIterator, kinesis:ListShards, kinesis:SubscribeToShard,
-// kinesis:DescribeStream, kinesis:ListStreams and
-// kinesis:DescribeStreamConsumer (with EnhancedFanOut also
+// "DeadLetterQueue" (unless Props.DeadLetterQueue), "EventSourceMapping",
+// "DeadLetterQueueAlarm", "IteratorAgeAlarm". It grants the function what
+// awslambdaeventsources.KinesisEventSource (KinesisConsumerEventSource)
+// grants: Stream.GrantRead (kinesis:DescribeStreamSummary,
+// kinesis:GetRecords, kinesis:GetShardIterator, kinesis:ListShards,
+// kinesis:SubscribeToShard, kinesis:DescribeStream, kinesis:ListStreams,
+// kinesis:DescribeStreamConsumer on the stream only, and kms:Decrypt on a
+// customer managed key of the stream), with EnhancedFanOut also
 // kinesis:DescribeStreamConsumer and kinesis:SubscribeToShard on the
-// consumer), kms:Decrypt on a customer managed key of the stream, and
-// sqs:SendMessage, sqs:GetQueueAttributes, sqs:GetQueueUrl on the
-// dead-letter queue. Bad props fail synth (see eventsource.Problems), each
-// named with its value and allowed range; New still builds what it can.
+// consumer; and through the on-failure destination sqs:SendMessage,
+// sqs:GetQueueAttributes, sqs:GetQueueUrl on the dead-letter queue (and
+// kms:Encrypt, kms:GenerateDataKey* on its customer managed key). Bad props
+// fail synth (see eventsource.Problems), each named with its value and
+// allowed range; New still builds what it can.
 func New(scope constructs.Construct, id *string, props *Props) *KinesisConsumer {
-	c := constructs.NewConstruct(scope, id)
+	k := &KinesisConsumer{}
+	constructs.NewConstruct_Override(k, scope, id)
+	c := k.Construct
 	problems := eventsource.NewProblems(c, "kinesisconsumer")
 	var p Props
 	if props != nil {
 		p = *props
 	}
 	problems.Required("Function", p.Function != nil, "the function that consumes the stream")
-	const em = "event source mapping"
 	if p.StartingPosition == "" {
 		p.StartingPosition = awslambda.StartingPosition_TRIM_HORIZON
 	}
@@ -176,18 +228,10 @@ func New(scope constructs.Construct, id *string, props *Props) *KinesisConsumer 
 		problems.Addf("StartingPositionTimestamp %s is set with StartingPosition %s: it applies to AT_TIMESTAMP only", eventsource.Num(*p.StartingPositionTimestamp), p.StartingPosition)
 		p.StartingPositionTimestamp = nil
 	}
-	p.BatchSize = problems.Count("BatchSize", p.BatchSize, 100, 1, MaxBatchSize, "", em)
-	p.MaxBatchingWindow = problems.Duration("MaxBatchingWindow", p.MaxBatchingWindow, nil, 0, MaxBatchingWindowSeconds, true, em)
-	p.ParallelizationFactor = problems.Count("ParallelizationFactor", p.ParallelizationFactor, 1, 1, MaxParallelization, "", em)
-	p.RetryAttempts = problems.Count("RetryAttempts", p.RetryAttempts, 10, 0, MaxRetryAttempts, "", em)
-	p.MaxRecordAge = problems.Duration("MaxRecordAge", p.MaxRecordAge, awscdk.Duration_Days(jsii.Number(1)), MinRecordAgeSeconds, MaxRecordAgeSeconds, true, em)
-	if p.BisectBatchOnError == nil {
-		p.BisectBatchOnError = jsii.Bool(true)
-	}
-	retention := problems.Duration("DeadLetterRetentionPeriod", p.DeadLetterRetentionPeriod, nil, eventsource.MinRetentionSeconds, eventsource.MaxRetentionSeconds, true, "SQS quotas")
 	p.IteratorAgeAlarmThreshold = problems.MinDuration("IteratorAgeAlarmThreshold", p.IteratorAgeAlarmThreshold, awscdk.Duration_Minutes(jsii.Number(5)), 1)
 
-	k := &KinesisConsumer{Stream: p.Stream}
+	k.Stream = p.Stream
+	retention, retentionName := 0.0, ""
 	if p.Stream != nil {
 		for _, f := range []struct {
 			name string
@@ -198,11 +242,37 @@ func New(scope constructs.Construct, id *string, props *Props) *KinesisConsumer 
 			}
 		}
 	} else {
-		k.Stream = newStream(c, problems, p)
+		var s awskinesis.Stream
+		s, retention = newStream(c, problems, p)
+		k.Stream, retentionName = s, "the stream's StreamRetention"
 	}
+	mp, infinite := mapping.StreamProps(problems, mapping.Stream{
+		StartingPosition: p.StartingPosition, StartingPositionTimestamp: p.StartingPositionTimestamp, BatchSize: p.BatchSize,
+		MaxBatchingWindow: p.MaxBatchingWindow, ParallelizationFactor: p.ParallelizationFactor, TumblingWindow: p.TumblingWindow,
+		BisectBatchOnError: p.BisectBatchOnError, RetryAttempts: p.RetryAttempts, MaxRecordAge: p.MaxRecordAge, InfiniteRecordAge: p.InfiniteRecordAge,
+		RetentionSeconds: retention, RetentionName: retentionName,
+	})
+	mp.Filters = mapping.Filters(problems, c, eventfilter.Kinesis, p.Filters)
+	mapping.Override(problems, &mp, p.MappingProps, mapping.Source{Kind: "a Kinesis", Props: map[string]string{
+		"BatchSize": "Props.BatchSize", "BisectBatchOnError": "Props.BisectBatchOnError", "Filters": "Props.Filters", "MaxBatchingWindow": "Props.MaxBatchingWindow",
+		"MaxConcurrency": "", "MaxRecordAge": "Props.MaxRecordAge (or InfiniteRecordAge)", "OnFailure": "Props.DeadLetterQueue",
+		"ParallelizationFactor": "Props.ParallelizationFactor", "RetryAttempts": "Props.RetryAttempts", "StartingPosition": "Props.StartingPosition",
+		"StartingPositionTimestamp": "Props.StartingPositionTimestamp", "TumblingWindow": "Props.TumblingWindow",
+	}})
 
-	dlq := eventsource.NewDeadLetterQueue(c, "DeadLetterQueue", &eventsource.DeadLetterQueueProps{RetentionPeriod: retention})
-	k.DeadLetterQueue = dlq
+	k.DeadLetterQueue = p.DeadLetterQueue
+	if p.DeadLetterQueue != nil {
+		if p.DeadLetterRetentionPeriod != nil {
+			problems.Addf("DeadLetterRetentionPeriod is set with an existing DeadLetterQueue (%s): it configures the queue this construct creates", eventsource.Path(p.DeadLetterQueue))
+		}
+		if !mapping.StandardQueue(problems, "DeadLetterQueue", p.DeadLetterQueue) {
+			p.DeadLetterQueue = nil
+		}
+	} else {
+		dlqRetention := problems.Duration("DeadLetterRetentionPeriod", p.DeadLetterRetentionPeriod, nil, eventsource.MinRetentionSeconds, eventsource.MaxRetentionSeconds, true, "SQS quotas")
+		k.DeadLetterQueue = eventsource.NewDeadLetterQueue(c, "DeadLetterQueue", &eventsource.DeadLetterQueueProps{RetentionPeriod: dlqRetention})
+		p.DeadLetterQueue = k.DeadLetterQueue
+	}
 	if p.EnhancedFanOut != nil && *p.EnhancedFanOut {
 		k.Consumer = awskinesis.NewStreamConsumer(c, jsii.String("Consumer"), &awskinesis.StreamConsumerProps{
 			Stream: k.Stream,
@@ -211,38 +281,40 @@ func New(scope constructs.Construct, id *string, props *Props) *KinesisConsumer 
 		})
 	}
 	if p.Function != nil && problems.FunctionRole("Function", p.Function, "kinesis:GetRecords, kinesis:GetShardIterator and kinesis:DescribeStream on the stream, and sqs:SendMessage on the dead-letter queue") {
-		sourceProps := &awslambdaeventsources.KinesisEventSourceProps{
-			StartingPosition:          p.StartingPosition,
-			StartingPositionTimestamp: p.StartingPositionTimestamp,
-			BatchSize:                 p.BatchSize,
-			MaxBatchingWindow:         p.MaxBatchingWindow,
-			ParallelizationFactor:     p.ParallelizationFactor,
-			BisectBatchOnError:        p.BisectBatchOnError,
-			RetryAttempts:             p.RetryAttempts,
-			MaxRecordAge:              p.MaxRecordAge,
-			ReportBatchItemFailures:   jsii.Bool(true),
-			Filters:                   p.Filters,
-			OnFailure:                 awslambdaeventsources.NewSqsDlq(dlq),
+		if p.DeadLetterQueue != nil {
+			// SqsDlq grants the mapping's target sqs:SendMessage on the queue.
+			mp.OnFailure = awslambdaeventsources.NewSqsDlq(p.DeadLetterQueue)
 		}
+		// What KinesisEventSource / KinesisConsumerEventSource grant: the
+		// reads of the stream (and consumer), after defining the mapping.
 		if k.Consumer != nil {
-			k.EventSource = awslambdaeventsources.NewKinesisConsumerEventSource(k.Consumer, sourceProps)
+			mp.EventSourceArn = k.Consumer.StreamConsumerArn()
+			k.EventSourceMapping = eventsource.NewEventSourceMapping(c, p.Function, eventsource.KinesisConsumerMapping, k.Consumer, &mp)
+			k.Consumer.GrantRead(p.Function)
 		} else {
-			k.EventSource = awslambdaeventsources.NewKinesisEventSource(k.Stream, sourceProps)
+			mp.EventSourceArn = k.Stream.StreamArn()
+			k.EventSourceMapping = eventsource.NewEventSourceMapping(c, p.Function, eventsource.KinesisMapping, k.Stream, &mp)
+			k.Stream.GrantRead(p.Function)
 		}
-		p.Function.AddEventSource(k.EventSource)
-		eventsource.NotAsyncInvoked(p.Function, "a Kinesis event source mapping invokes it; records it gives up on go to the mapping's on-failure destination")
+		if infinite {
+			mapping.InfiniteRecordAge(k.EventSourceMapping)
+		}
+		eventsource.NotAsyncInvoked(eventsource.BaseFunction(p.Function), "a Kinesis event source mapping invokes it; records it gives up on go to the mapping's on-failure destination")
 	}
-	k.DeadLetterQueueAlarm = eventsource.NewDeadLetterQueueAlarm(c, dlq, p.AlarmAction)
-	k.Alarms = []awscloudwatch.Alarm{k.DeadLetterQueueAlarm}
+	if k.DeadLetterQueue != nil {
+		k.DeadLetterQueueAlarm = eventsource.NewDeadLetterQueueAlarm(c, k.DeadLetterQueue, p.AlarmAction)
+		k.Alarms = []awscloudwatch.Alarm{k.DeadLetterQueueAlarm}
+	}
 	if p.Function != nil {
-		k.IteratorAgeAlarm = eventsource.NewIteratorAgeAlarm(c, p.Function, p.IteratorAgeAlarmThreshold, p.AlarmAction)
+		k.IteratorAgeAlarm = eventsource.NewIteratorAgeAlarm(c, eventsource.BaseFunction(p.Function), p.IteratorAgeAlarmThreshold, p.AlarmAction)
 		k.Alarms = append(k.Alarms, k.IteratorAgeAlarm)
 	}
 	return k
 }
 
-// newStream checks the props of the new stream and defines it.
-func newStream(c constructs.Construct, problems *eventsource.Problems, p Props) awskinesis.Stream {
+// newStream checks the props of the new stream and defines it; it returns
+// the stream's retention in seconds.
+func newStream(c constructs.Construct, problems *eventsource.Problems, p Props) (awskinesis.Stream, float64) {
 	mode := p.StreamMode
 	if mode == "" {
 		mode = awskinesis.StreamMode_ON_DEMAND
@@ -259,6 +331,10 @@ func newStream(c constructs.Construct, problems *eventsource.Problems, p Props) 
 		problems.Addf("StreamRetention %ss is not a whole number of hours", eventsource.Num(s))
 		retention = awscdk.Duration_Hours(jsii.Number(MinStreamRetentionHours))
 	}
+	seconds := 0.0
+	if !*retention.IsUnresolved() {
+		seconds = eventsource.Seconds(retention)
+	}
 	return awskinesis.NewStream(c, jsii.String("Stream"), &awskinesis.StreamProps{
 		StreamMode:      mode,
 		ShardCount:      shards,
@@ -266,5 +342,9 @@ func newStream(c constructs.Construct, problems *eventsource.Problems, p Props) 
 		// Server-side encryption with the AWS managed key: no key to manage,
 		// and readers and writers need no KMS grant (cdk-nag KDS1, KDS3).
 		Encryption: awskinesis.StreamEncryption_MANAGED,
-	})
+	}), seconds
 }
+
+// ToString returns the construct's path. (A Go type is a construct for jsii,
+// and so for every CDK API, only when it overrides a method.)
+func (k *KinesisConsumer) ToString() *string { return k.Construct.ToString() }

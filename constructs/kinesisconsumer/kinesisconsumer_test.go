@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/example/orderflow/constructs/internal/constructstest"
+	"github.com/example/orderflow/constructs/constructstest"
 	"github.com/example/orderflow/constructs/kinesisconsumer"
 )
 
@@ -67,8 +67,8 @@ func TestDefaults(t *testing.T) {
 		"AlarmActions": constructstest.AlarmActions(stack, alarms),
 	})
 	constructstest.HasDeadLetterQueueAlarm(tmpl, stack, k.DeadLetterQueue, alarms)
-	if len(k.Alarms) != 2 || k.Consumer != nil || k.EventSource == nil {
-		t.Errorf("got %d alarms, consumer %v, event source %v; want 2, none, one", len(k.Alarms), k.Consumer, k.EventSource)
+	if len(k.Alarms) != 2 || k.Consumer != nil || k.EventSourceMapping == nil {
+		t.Errorf("got %d alarms, consumer %v, mapping %v; want 2, none, one", len(k.Alarms), k.Consumer, k.EventSourceMapping)
 	}
 }
 
@@ -130,12 +130,12 @@ func TestBadPropsFailSynth(t *testing.T) {
 			[]string{"[S/K] kinesisconsumer: Function is required (the function that consumes the stream)"}},
 		{"mapping", func(s awscdk.Stack) *kinesisconsumer.Props {
 			return &kinesisconsumer.Props{Function: constructstest.Function(s, "Fn", 3), BatchSize: jsii.Number(10_001), ParallelizationFactor: jsii.Number(0),
-				RetryAttempts: jsii.Number(-1), MaxRecordAge: awscdk.Duration_Days(jsii.Number(8)), MaxBatchingWindow: awscdk.Duration_Seconds(jsii.Number(301))}
+				RetryAttempts: jsii.Number(-3), MaxRecordAge: awscdk.Duration_Days(jsii.Number(8)), MaxBatchingWindow: awscdk.Duration_Seconds(jsii.Number(301))}
 		}, []string{
 			"[S/K] kinesisconsumer: BatchSize 10001 is outside 1-10000" + em,
 			"[S/K] kinesisconsumer: MaxBatchingWindow 301s is outside 0-300s" + em,
 			"[S/K] kinesisconsumer: ParallelizationFactor 0 is outside 1-10" + em,
-			"[S/K] kinesisconsumer: RetryAttempts -1 is outside 0-10000" + em,
+			"[S/K] kinesisconsumer: RetryAttempts -3 is neither -1 (retry until the record expires) nor a whole number within 0-10000" + em,
 			"[S/K] kinesisconsumer: MaxRecordAge 691200s is outside 60-604800s" + em,
 		}},
 		{"starting position", func(s awscdk.Stack) *kinesisconsumer.Props {

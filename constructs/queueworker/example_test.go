@@ -11,6 +11,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/example/orderflow/constructs/eventfilter"
 	"github.com/example/orderflow/constructs/queueworker"
 )
 
@@ -76,4 +77,36 @@ func printResourceCounts(tmpl assertions.Template) {
 	for _, t := range types {
 		fmt.Println(t, counts[t])
 	}
+}
+
+// A FIFO queue whose senders need no deduplication ID, in high-throughput
+// mode, feeding a function only the orders it handles.
+func ExampleNew_fifo() {
+	stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("Example"), nil)
+	ship := awslambda.NewFunction(stack, jsii.String("Ship"), &awslambda.FunctionProps{
+		Runtime: awslambda.Runtime_PROVIDED_AL2023(),
+		Handler: jsii.String("bootstrap"),
+		Code:    awslambda.Code_FromBucketV2(awss3.Bucket_FromBucketName(stack, jsii.String("Artifacts"), jsii.String("example-artifacts")), jsii.String("ship.zip"), nil),
+	})
+	orders := queueworker.New(stack, jsii.String("Orders"), &queueworker.Props{
+		Function:                  ship,
+		Fifo:                      jsii.Bool(true),
+		ContentBasedDeduplication: jsii.Bool(true),
+		HighThroughputFifo:        jsii.Bool(true),
+		Filters: []eventfilter.Filter{eventfilter.Pattern{"body": eventfilter.Pattern{
+			"type": eventfilter.Equals("order.paid"),
+		}}},
+	})
+
+	tmpl := assertions.Template_FromStack(stack, nil)
+	queue := resourceProps(tmpl, stack, orders.Queue)
+	fmt.Println("fifo:", queue["FifoQueue"], "dedup:", queue["DeduplicationScope"], queue["FifoThroughputLimit"])
+	fmt.Println("dead-letter queue fifo:", resourceProps(tmpl, stack, orders.DeadLetterQueue)["FifoQueue"])
+	for _, m := range *tmpl.FindResources(jsii.String("AWS::Lambda::EventSourceMapping"), nil) {
+		fmt.Println("filter:", (*m)["Properties"].(map[string]any)["FilterCriteria"])
+	}
+	// Output:
+	// fifo: true dedup: messageGroup perMessageGroupId
+	// dead-letter queue fifo: true
+	// filter: map[Filters:[map[Pattern:{"body":{"type":["order.paid"]}}]]]
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/example/orderflow/constructs/internal/constructstest"
+	"github.com/example/orderflow/constructs/constructstest"
 	"github.com/example/orderflow/constructs/scheduledfunction"
 )
 

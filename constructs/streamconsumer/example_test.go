@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/example/orderflow/constructs/eventfilter"
 	"github.com/example/orderflow/constructs/streamconsumer"
 )
 
@@ -33,9 +34,7 @@ func ExampleNew() {
 	streamconsumer.New(stack, jsii.String("OrdersStream"), &streamconsumer.Props{
 		Table:    table,
 		Function: publisher,
-		Filters: &[]*map[string]interface{}{awslambda.FilterCriteria_Filter(&map[string]interface{}{
-			"eventName": awslambda.FilterRule_IsEqual(jsii.String("INSERT")),
-		})},
+		Filters:  []eventfilter.Filter{eventfilter.Pattern{"eventName": eventfilter.Equals("INSERT")}},
 	})
 
 	tmpl := assertions.Template_FromStack(stack, nil)

@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/example/orderflow/constructs/internal/constructstest"
+	"github.com/example/orderflow/constructs/constructstest"
 	"github.com/example/orderflow/constructs/streamconsumer"
 )
 
@@ -53,7 +53,13 @@ func TestBadPropsFailSynth(t *testing.T) {
 		want  string
 	}{
 		{"batch size", streamconsumer.Props{BatchSize: jsii.Number(0)}, "[S/C] streamconsumer: BatchSize 0 is outside 1-10000" + em},
-		{"retries", streamconsumer.Props{RetryAttempts: jsii.Number(10001)}, "[S/C] streamconsumer: RetryAttempts 10001 is outside 0-10000" + em},
+		{"retries", streamconsumer.Props{RetryAttempts: jsii.Number(10001)}, "[S/C] streamconsumer: RetryAttempts 10001 is neither -1 (retry until the record expires) nor a whole number within 0-10000" + em},
+		{"retries below -1", streamconsumer.Props{RetryAttempts: jsii.Number(-2)}, "[S/C] streamconsumer: RetryAttempts -2 is neither -1 (retry until the record expires) nor a whole number within 0-10000" + em},
+		{"record age past the stream's retention", streamconsumer.Props{MaxRecordAge: awscdk.Duration_Days(jsii.Number(2))},
+			"[S/C] streamconsumer: MaxRecordAge 172800s is longer than the retention of DynamoDB Streams (24 h), 86400s: records expire from the stream before they reach that age, unprocessed and never sent to the dead-letter queue; give at most 86400s"},
+		{"record age both ways", streamconsumer.Props{MaxRecordAge: awscdk.Duration_Hours(jsii.Number(1)), InfiniteRecordAge: jsii.Bool(true)},
+			"[S/C] streamconsumer: MaxRecordAge 3600s and InfiniteRecordAge are both set: give one"},
+		{"tumbling window", streamconsumer.Props{TumblingWindow: awscdk.Duration_Seconds(jsii.Number(901))}, "[S/C] streamconsumer: TumblingWindow 901s is outside 0-900s" + em},
 		{"record age", streamconsumer.Props{MaxRecordAge: awscdk.Duration_Days(jsii.Number(8))}, "[S/C] streamconsumer: MaxRecordAge 691200s is outside 60-604800s" + em},
 		{"parallelization", streamconsumer.Props{ParallelizationFactor: jsii.Number(11)}, "[S/C] streamconsumer: ParallelizationFactor 11 is outside 1-10" + em},
 		{"batching window", streamconsumer.Props{MaxBatchingWindow: awscdk.Duration_Minutes(jsii.Number(10))}, "[S/C] streamconsumer: MaxBatchingWindow 600s is outside 0-300s" + em},
@@ -64,8 +70,8 @@ func TestBadPropsFailSynth(t *testing.T) {
 			p := tt.props
 			p.Table, p.Function = table(stack), constructstest.Function(stack, "Fn", 10)
 			c := streamconsumer.New(stack, jsii.String("C"), &p)
-			if c.EventSource == nil {
-				t.Error("got no EventSource; want one built with the default in place of the bad value")
+			if c.EventSourceMapping == nil {
+				t.Error("got no EventSourceMapping; want one built with the default in place of the bad value")
 			}
 			constructstest.WantProblems(t, stack, tt.want)
 		})
@@ -75,8 +81,8 @@ func TestBadPropsFailSynth(t *testing.T) {
 func TestRequiredPropsFailSynth(t *testing.T) {
 	stack := constructstest.Stack()
 	c := streamconsumer.New(stack, jsii.String("C"), nil)
-	if c.DeadLetterQueue == nil || c.DeadLetterQueueAlarm == nil {
-		t.Error("want the dead-letter queue and its alarm built without Table and Function")
+	if c.DeadLetterQueue == nil || c.DeadLetterQueueAlarm == nil || c.EventSourceMapping != nil {
+		t.Error("want the dead-letter queue and its alarm built without Table and Function, and no mapping")
 	}
 	constructstest.WantProblems(t, stack,
 		"[S/C] streamconsumer: Table is required (the table whose stream the function reads)",

@@ -1,12 +1,9 @@
-// Command brokenapp is an app with bad props in two constructs, synthesized
-// the way README's reuse section shows: cdkapp_test runs it and checks that
-// it prints one line per problem and exits 1, without a Go panic.
+// Command brokenapp is an app with bad props in two constructs, whose main is
+// cdkapp.Main as README's reuse section shows: cdkapp_test runs it and checks
+// that it prints one line per problem and exits 1, without a Go panic.
 package main
 
 import (
-	"fmt"
-	"os"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
@@ -16,14 +13,9 @@ import (
 )
 
 func main() {
-	defer jsii.Close()
-	app := awscdk.NewApp(nil)
-	stack := awscdk.NewStack(app, jsii.String("Broken"), nil)
-	fn := gofunction.New(stack, jsii.String("Worker"), &gofunction.Props{MemorySize: jsii.Number(64)})
-	queueworker.New(stack, jsii.String("Jobs"), &queueworker.Props{Function: fn.Function, BatchSize: jsii.Number(11)})
-	if _, err := cdkapp.Synth(app); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		jsii.Close() // os.Exit skips deferred calls
-		os.Exit(1)
-	}
+	cdkapp.Main(func(app awscdk.App) {
+		stack := awscdk.NewStack(app, jsii.String("Broken"), nil)
+		fn := gofunction.New(stack, jsii.String("Worker"), &gofunction.Props{MemorySize: jsii.Number(64)})
+		queueworker.New(stack, jsii.String("Jobs"), &queueworker.Props{Function: fn.Function, BatchSize: jsii.Number(11)})
+	})
 }

@@ -1,11 +1,31 @@
-// Package constructstest has helpers for the construct packages' tests: a
-// stack, a stand-in function that needs no build, and the problems a synth
-// fails with.
+// Package constructstest has test helpers for stacks built with this
+// library, for its own tests and for yours:
+//
+//   - NewApp: an app with the library's feature flags (cdkapp.FeatureFlags)
+//     and an output folder under t.TempDir(), as the CLI would run yours;
+//   - NagFindings, NoNagFindings: the cdk-nag AwsSolutions and Serverless
+//     findings of a stack as lines a test compares ("/S/Queue/Resource:
+//     AwsSolutions-SQS4: ..."), so a failing test shows the findings
+//     themselves;
+//   - NagCleanFunction, Function: a function that needs no build, to wire
+//     constructs to in unit tests (gofunction builds Go code at synth);
+//   - Problems, WantProblems: the bad-props problems a synth fails with.
+//
+// A unit test of a stack of yours:
+//
+//	func TestOrdersStack(t *testing.T) {
+//		app := constructstest.NewApp(t)
+//		stack := awscdk.NewStack(app, jsii.String("Orders"), nil)
+//		fn := constructstest.NagCleanFunction(stack, "Worker", 30)
+//		queueworker.New(stack, jsii.String("Jobs"), &queueworker.Props{Function: fn})
+//		constructstest.NoNagFindings(t, stack)
+//	}
 package constructstest
 
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"testing"
@@ -24,7 +44,19 @@ import (
 	"github.com/example/orderflow/constructs/cdkapp"
 )
 
-// Stack returns a new stack "S" in a new app.
+// NewApp returns an app whose output folder is under t.TempDir() and whose
+// context holds the library's feature flags (cdkapp.FeatureFlags) plus
+// context (later maps win), as `cdk synth` passes cdk.json's context.
+func NewApp(t testing.TB, context ...map[string]any) awscdk.App {
+	t.Helper()
+	ctx := cdkapp.FeatureFlags()
+	for _, c := range context {
+		maps.Copy(ctx, c)
+	}
+	return awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir()), Context: &ctx})
+}
+
+// Stack returns a new stack "S" in a new app without feature flags.
 func Stack() awscdk.Stack {
 	return awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil)
 }
@@ -75,7 +107,9 @@ func LogicalID(stack awscdk.Stack, c constructs.IConstruct) string {
 	if dc := c.Node().DefaultChild(); dc != nil {
 		c = dc
 	}
-	return *stack.GetLogicalId(c.(awscdk.CfnElement))
+	// Resolved, not stack.GetLogicalId: that is the allocated ID, blind to
+	// OverrideLogicalId.
+	return stack.Resolve(c.(awscdk.CfnElement).LogicalId()).(string)
 }
 
 // AlarmActions is the AlarmActions (and OKActions) value of an alarm that
