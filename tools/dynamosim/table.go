@@ -146,6 +146,9 @@ func (db *DB) Forget(tableName string, key item) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	t := db.tables[tableName]
+	if t == nil {
+		return
+	}
 	if k, err := t.key(key); err == nil && t.items[k] != nil {
 		for _, ix := range t.indexes {
 			ix.drop(k, t.items[k])
