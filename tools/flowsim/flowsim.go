@@ -4,7 +4,9 @@
 // that charges every request the capacity DynamoDB would, per table or
 // index, partition-key value and second. It answers one question: does any
 // partition-key value of the table or of an index take more than a
-// partition serves (1,000 write units, 3,000 read units per second)?
+// partition serves (1,000 write units, 3,000 read units per second)? Run
+// by make capacity (tools/cmd/capacity, which writes docs/capacity.md) and
+// by make test (this package's tests and tools/cmd/capacity's).
 //
 // What runs, each second of simulated time:
 //   - the api: Rate orders, each stored with orders.Store.Create (one
