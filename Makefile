@@ -124,19 +124,20 @@ runtime: node_modules/.installed ## vet and test the handler runtime module (run
 
 test: runtime
 
-# Benchmarks (docs/bench.md): prints one markdown table (synth of a fresh
-# clone, synth against the same app in TypeScript with its components and
-# a scaling line, function sizes, cold starts and warm invocations under the
-# emulator, handler cost per event) and writes the raw samples, the table
-# and the cost section under .build/bench/. Works in throwaway clones of
-# HEAD in a temp dir; takes 1-2 hours on 2 cores. Flags via BENCH_FLAGS,
-# e.g. BENCH_FLAGS="-worktree" (include uncommitted changes) or
-# BENCH_FLAGS="-runs 1 -pairs 2 -scale-pairs 1 -sessions 3 -count 3" (a quick look).
+# Benchmarks (docs/bench.md): one markdown table (synth of a fresh clone,
+# synth against the same app in TypeScript with its components and a
+# scaling line, function sizes, cold starts and warm invocations under the
+# emulator, handler cost per event), printed and written into BENCHMARKS.md
+# (commit it; then make capacity), the raw samples under .build/bench/.
+# Works in throwaway clones of HEAD in a temp dir; takes 1-2 hours on 2
+# cores. Flags via BENCH_FLAGS, e.g. BENCH_FLAGS="-worktree" (include
+# uncommitted changes); a quick look, whose BENCHMARKS.md is not for the
+# record: BENCH_FLAGS="-runs 1 -pairs 2 -scale-pairs 1 -sessions 3 -count 3".
 BENCH_FLAGS ?=
 
 .PHONY: bench
 
-bench: $(RIE_STAMP) ## benchmark synth (also against TypeScript), functions and handlers; one markdown table (docs/bench.md)
+bench: $(RIE_STAMP) ## benchmark synth (also against TypeScript), functions and handlers into BENCHMARKS.md (docs/bench.md)
 	go run ./bench -rie $(RIE) $(BENCH_FLAGS)
 
 # Capacity model (docs/capacity.md): capacity, first limit and monthly cost at
@@ -173,7 +174,7 @@ lint: ## staticcheck (the app, the constructs, the runtime, both examples) and a
 
 test: lint
 
-# Template snapshots (README "Template snapshots"): the normalized templates
+# Template snapshots (docs/testing.md): the normalized templates
 # of the dev and prod stages in test/testdata/snapshots/<stage>/. TestSnapshot
 # (in make test) fails when the app's templates differ and prints the diff and
 # its security-relevant part. After reviewing a change, refresh and commit
@@ -187,7 +188,7 @@ snapshots: node_modules/.installed ## refresh the template snapshots (ACCEPT_REP
 	go test -count=1 ./test -run '^TestSnapshot$$' -v -update $(if $(filter 1 true yes,$(ACCEPT_REPLACEMENT)),-accept-replacement) 2>&1 \
 		| grep -v '^Bundling asset'
 
-# Deploy rehearsal (README "Deploy"): the dev stage synthesized as `make
+# Deploy rehearsal (docs/operations.md): the dev stage synthesized as `make
 # synth` does, deployed unchanged with the pinned CDK CLI to moto (a local AWS
 # emulator) on 127.0.0.1, read back through the AWS SDK and compared with its
 # templates, redeployed, updated, destroyed; then a throwaway stage with
@@ -219,3 +220,11 @@ moto-if-possible:
 	-@$(MAKE) --no-print-directory moto
 
 test: moto-if-possible
+
+# The size of the dev tooling: tracked non-test Go and Python lines under
+# tools/, bench/ and test/ (the product is the rest). A number to watch,
+# not a gate.
+.PHONY: tooling-lines
+
+tooling-lines: ## count the dev tooling's non-test .go and .py lines (tools/, bench/, test/)
+	@git ls-files -- tools bench test | grep -E '\.(go|py)$$' | grep -v '_test\.go$$' | xargs cat | wc -l

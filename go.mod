@@ -28,6 +28,7 @@ require (
 	github.com/cdklabs/cdk-nag-go/cdknag/v2 v2.38.2
 	github.com/example/orderflow/runtime v0.0.0-00010101000000-000000000000
 	github.com/johannesboyne/gofakes3 v1.2.0
+	github.com/truora/minidyn v0.8.2
 	golang.org/x/tools v0.52.0
 )
 

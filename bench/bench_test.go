@@ -122,14 +122,6 @@ func TestRebuiltNamesNewAndChangedAssets(t *testing.T) {
 	}
 }
 
-func TestFnName(t *testing.T) {
-	for id, want := range map[string]string{"ApiFunction6BF808ED": "api", "KitchenFunctionC623ED9C": "kitchen", "Sweeper": "sweeper"} {
-		if got := fnName(id); got != want {
-			t.Errorf("fnName(%q): got %q, want %q", id, got, want)
-		}
-	}
-}
-
 func TestZipSizeIsAValidDeflatedZip(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "bootstrap")
 	content := bytes.Repeat([]byte("lambda bootstrap "), 10000)
@@ -245,6 +237,38 @@ func TestRenderTableIsOneTableWithVerdicts(t *testing.T) {
 		if !strings.Contains(table, want) {
 			t.Errorf("table lacks %q:\n%s", want, table)
 		}
+	}
+}
+
+// TestWriteReplacesBenchmarksOnlyWhenComplete: BENCHMARKS.md is one table
+// under its header, written by a run of every default section and by no
+// other.
+func TestWriteReplacesBenchmarksOnlyWhenComplete(t *testing.T) {
+	dir := t.TempDir()
+	o := options{out: filepath.Join(dir, "out"), benchmarks: filepath.Join(dir, "BENCHMARKS.md"), sessions: 1, invokes: 1, count: 1}
+	fn := fnResult{Name: "api", MemoryMB: 256, Runs: []fnRun{{Cold: time.Millisecond, Warm: []time.Duration{time.Millisecond}, WarmReportMs: []float64{1}}}}
+	partial := results{Machine: machine{Cores: 2}, Functions: []fnResult{fn}}
+	if err := write(partial, o, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(o.benchmarks); err == nil {
+		t.Fatal("a run of some sections wrote BENCHMARKS.md")
+	}
+	all := partial
+	all.Synth = []synthRun{{}}
+	all.Compare = &compareRun{}
+	all.Handlers = []handlerResult{{Function: "api"}}
+	if err := write(all, o, ""); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(o.benchmarks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(b)
+	if !strings.HasPrefix(got, "# Benchmarks\n") || !strings.Contains(got, "[docs/bench.md](docs/bench.md)") || strings.Count(got, "| Figure | Median (runs) | Target | Result |") != 1 ||
+		!strings.Contains(got, "api: warm invoke") {
+		t.Errorf("BENCHMARKS.md: want one table with the header and the function rows, got:\n%s", got)
 	}
 }
 

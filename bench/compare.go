@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/example/orderflow/tools/assembly"
 )
 
 // The comparison with TypeScript (section "compare", docs/bench.md): the
@@ -313,12 +315,8 @@ var fnLogicalID = regexp.MustCompile(`^([A-Za-z0-9]+?)Function[0-9A-F]{8}$`)
 // app built (per entry: the Go asset's hash and directory), read from the
 // Go template in goOut.
 func writeTSAssets(goOut, template, tsProject string, entry func(constructID string) string) error {
-	var t serviceTemplate
-	raw, err := os.ReadFile(filepath.Join(goOut, template))
+	t, err := assembly.ReadTemplate(filepath.Join(goOut, template))
 	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(raw, &t); err != nil {
 		return err
 	}
 	assets := map[string]map[string]string{}
@@ -445,7 +443,7 @@ func (b *compareBench) warmUp(ctx context.Context) error {
 		return err
 	}
 	b.same("orderflow", goOut, filepath.Join(b.tsDir, "orderflow", "cdk.out"),
-		"OrderFlow-dev-Stateful.template.json", serviceStack+".template.json", "manifest.json")
+		"OrderFlow-dev-Stateful.template.json", serviceStack+".template.json", assembly.ManifestFile)
 	for _, n := range b.scale {
 		b.log("compare: scaling app with %d functions, first synth of each (builds them; not measured)", n)
 		if _, err := b.goScaleSynth(ctx, n); err != nil {
@@ -459,7 +457,7 @@ func (b *compareBench) warmUp(ctx context.Context) error {
 		if _, err := b.tsSynth(ctx, "scale", "-c", fmt.Sprintf("functions=%d", n)); err != nil {
 			return err
 		}
-		b.same(fmt.Sprintf("scale-%d", n), goScaleOut, filepath.Join(b.tsDir, "scale", "cdk.out"), "Scale.template.json", "manifest.json")
+		b.same(fmt.Sprintf("scale-%d", n), goScaleOut, filepath.Join(b.tsDir, "scale", "cdk.out"), "Scale.template.json", assembly.ManifestFile)
 	}
 	// The last scale synth wrote the largest app's assets list; the TS
 	// project reads it for every n (a superset).

@@ -58,62 +58,36 @@ type fnResult struct {
 	Runs       []fnRun `json:"runs"`
 }
 
-func (r fnResult) cold() time.Duration {
-	var ds []time.Duration
-	for _, x := range r.Runs {
-		ds = append(ds, x.Cold)
+// each returns f of every run.
+func each[T any](r fnResult, f func(fnRun) T) []T {
+	out := make([]T, len(r.Runs))
+	for i, x := range r.Runs {
+		out[i] = f(x)
 	}
-	return medianDur(ds)
+	return out
 }
 
 func (r fnResult) colds() []time.Duration {
-	var ds []time.Duration
-	for _, x := range r.Runs {
-		ds = append(ds, x.Cold)
-	}
-	return ds
+	return each(r, func(x fnRun) time.Duration { return x.Cold })
 }
-
+func (r fnResult) cold() time.Duration { return medianDur(r.colds()) }
 func (r fnResult) initMs() float64 {
-	var xs []float64
-	for _, x := range r.Runs {
-		xs = append(xs, x.ColdInitMs)
-	}
-	return median(xs)
+	return median(each(r, func(x fnRun) float64 { return x.ColdInitMs }))
 }
 
-// warm is the median over sessions of each session's median warm invocation.
+// warm is the median over sessions of each session's median warm
+// invocation; warmReportMs the same for the emulator's REPORT Duration.
 func (r fnResult) warm() time.Duration {
-	var ds []time.Duration
-	for _, x := range r.Runs {
-		ds = append(ds, medianDur(x.Warm))
-	}
-	return medianDur(ds)
+	return medianDur(each(r, func(x fnRun) time.Duration { return medianDur(x.Warm) }))
 }
-
-// warmReportMs is the same for the emulator's REPORT Duration.
 func (r fnResult) warmReportMs() float64 {
-	var xs []float64
-	for _, x := range r.Runs {
-		xs = append(xs, median(x.WarmReportMs))
-	}
-	return median(xs)
+	return median(each(r, func(x fnRun) float64 { return median(x.WarmReportMs) }))
 }
-
 func (r fnResult) cpuPerInvoke() time.Duration {
-	var ds []time.Duration
-	for _, x := range r.Runs {
-		ds = append(ds, x.CPUPerInvoke)
-	}
-	return medianDur(ds)
+	return medianDur(each(r, func(x fnRun) time.Duration { return x.CPUPerInvoke }))
 }
-
 func (r fnResult) peakRSS() uint64 {
-	var us []uint64
-	for _, x := range r.Runs {
-		us = append(us, x.PeakRSS)
-	}
-	return medianU(us)
+	return medianU(each(r, func(x fnRun) uint64 { return x.PeakRSS }))
 }
 
 // fnSpec is how to run one function under the emulator.

@@ -33,6 +33,7 @@ import (
 type options struct {
 	runs, pairs, scalePairs, sessions, invokes, count int
 	benchtime, sections, out, rie, scale, render      string
+	benchmarks                                        string
 	worktree, coldCache, keep, compareCheck           bool
 }
 
@@ -61,6 +62,7 @@ func main() {
 	flag.StringVar(&o.benchtime, "benchtime", "1s", "go test -benchtime of the handler benchmarks")
 	flag.StringVar(&o.sections, "sections", "synth,compare,functions,handlers", "what to measure (also: maketest, make test's wall time with warm caches)")
 	flag.StringVar(&o.out, "out", ".build/bench", "folder for results.json, table.md, cost.md, gotest.txt")
+	flag.StringVar(&o.benchmarks, "benchmarks", "BENCHMARKS.md", "the page a run of every default section writes its table into, relative to the repository root (\"\": none)")
 	flag.StringVar(&o.render, "render", "", "measure nothing: render table.md and cost.md again from this results.json of an earlier run (after a change to the report code)")
 	flag.StringVar(&o.rie, "rie", "bin/aws-lambda-rie", "aws-lambda-rie binary; installed into a temp dir when missing")
 	flag.BoolVar(&o.worktree, "worktree", false, "measure the working tree: copy its uncommitted changes over each clone of HEAD")
@@ -79,6 +81,9 @@ func main() {
 
 func benchmark(ctx context.Context, o options) error {
 	if o.render != "" {
+		if root, err := localrun.ModuleRoot("."); err == nil && o.benchmarks != "" && !filepath.IsAbs(o.benchmarks) {
+			o.benchmarks = filepath.Join(root, o.benchmarks)
+		}
 		return rerender(o)
 	}
 	if o.runs < 1 || o.sessions < 1 || o.invokes < 1 || o.count < 1 || o.pairs < 1 || o.scalePairs < 0 {
@@ -97,6 +102,9 @@ func benchmark(ctx context.Context, o options) error {
 	root, err := localrun.ModuleRoot(".")
 	if err != nil {
 		return err
+	}
+	if o.benchmarks != "" && !filepath.IsAbs(o.benchmarks) {
+		o.benchmarks = filepath.Join(root, o.benchmarks)
 	}
 	module, err := modulePath(root)
 	if err != nil {
@@ -223,6 +231,9 @@ func benchmark(ctx context.Context, o options) error {
 		return err
 	}
 	logf("wrote %s/{results.json,table.md,cost.md,gotest.txt}", o.out)
+	if complete(res) && o.benchmarks != "" {
+		logf("wrote %s", o.benchmarks)
+	}
 	return nil
 }
 
@@ -466,12 +477,30 @@ func nanos(ns float64) string {
 	return fmt.Sprintf("%.2f ms", ns/1e6)
 }
 
+// complete reports whether res holds every default section: only such a
+// run replaces BENCHMARKS.md.
+func complete(res results) bool {
+	return len(res.Synth) > 0 && res.Compare != nil && len(res.Functions) > 0 && len(res.Handlers) > 0
+}
+
+// page is BENCHMARKS.md: the table under a header that says what it is.
+func page(table string) string {
+	return "# Benchmarks\n\n" +
+		"The current figures, written by `make bench` (what each figure measures, and how: [docs/bench.md](docs/bench.md)).\n" +
+		"Each is the median of the runs the table names, on the machine it names; earlier figures are in this file's git history.\n\n" + table
+}
+
 // write prints the table and writes results.json, table.md, cost.md (when
 // functions were measured) and gotest.txt (when gotest is not empty) into
-// o.out.
+// o.out, and the page o.benchmarks when res holds every default section.
 func write(res results, o options, gotest string) error {
 	table := renderTable(res, o)
 	fmt.Print(table)
+	if complete(res) && o.benchmarks != "" {
+		if err := os.WriteFile(o.benchmarks, []byte(page(table)), 0o644); err != nil {
+			return err
+		}
+	}
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return err
 	}

@@ -24,30 +24,19 @@ func median(xs []float64) float64 {
 	return (s[n/2-1] + s[n/2]) / 2
 }
 
-// medianDur is median over durations.
-func medianDur(ds []time.Duration) time.Duration {
-	xs := make([]float64, len(ds))
-	for i, d := range ds {
-		xs[i] = float64(d)
-	}
-	m := median(xs)
-	if math.IsNaN(m) {
-		return 0
-	}
-	return time.Duration(m)
-}
+// medianDur and medianU are median over durations and byte counts, 0 for
+// none.
+var medianDur, medianU = medianOf[time.Duration], medianOf[uint64]
 
-// medianU is median over byte counts.
-func medianU(us []uint64) uint64 {
-	xs := make([]float64, len(us))
-	for i, u := range us {
-		xs[i] = float64(u)
+func medianOf[T time.Duration | uint64](xs []T) T {
+	fs := make([]float64, len(xs))
+	for i, x := range xs {
+		fs[i] = float64(x)
 	}
-	m := median(xs)
-	if math.IsNaN(m) {
-		return 0
+	if m := median(fs); !math.IsNaN(m) {
+		return T(m)
 	}
-	return uint64(m)
+	return 0
 }
 
 // minMax returns the smallest and largest of ds.

@@ -4,16 +4,17 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/example/orderflow/tools/assembly"
+	"github.com/example/orderflow/tools/localrun"
 )
 
 const (
@@ -124,36 +125,11 @@ type assetSnap struct {
 	mtime map[string]time.Time // asset directory name -> its bootstrap's mtime
 }
 
-var logicalIDSuffix = regexp.MustCompile(`[0-9A-F]{8}$`)
-
-// fnName is the function name of a function's logical ID: "ApiFunction6BF808ED" -> "api".
-func fnName(logicalID string) string {
-	return strings.ToLower(strings.TrimSuffix(logicalIDSuffix.ReplaceAllString(logicalID, ""), "Function"))
-}
-
-// serviceTemplate is what the benchmark reads of the service stack's template.
-type serviceTemplate struct {
-	Resources map[string]struct {
-		Type       string
-		Metadata   map[string]any
-		Properties map[string]any
-	}
-}
-
-func readTemplate(clone string) (serviceTemplate, []byte, error) {
-	var t serviceTemplate
-	b, err := os.ReadFile(filepath.Join(clone, "cdk.out", serviceStack+".template.json"))
-	if err != nil {
-		return t, nil, err
-	}
-	return t, b, json.Unmarshal(b, &t)
-}
-
 // snapshot reads which asset directory holds each function's code and the
 // mtime of every asset's bootstrap.
 func snapshot(clone string) (assetSnap, error) {
 	s := assetSnap{byFn: map[string]string{}, mtime: map[string]time.Time{}}
-	t, _, err := readTemplate(clone)
+	t, err := assembly.ReadTemplate(filepath.Join(clone, "cdk.out", serviceStack+".template.json"))
 	if err != nil {
 		return s, err
 	}
@@ -162,7 +138,7 @@ func snapshot(clone string) (assetSnap, error) {
 			continue
 		}
 		if p, ok := r.Metadata["aws:asset:path"].(string); ok {
-			s.byFn[fnName(id)] = filepath.Base(p)
+			s.byFn[localrun.FunctionName(id)] = filepath.Base(p)
 		}
 	}
 	matches, _ := filepath.Glob(filepath.Join(clone, "cdk.out", "asset.*", "bootstrap"))

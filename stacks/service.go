@@ -204,6 +204,9 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 	grantTable(sweeper, table, "dynamodb:UpdateItem")
 	s.Kitchen.Queue.Grant(sweeper.Function, jsii.String("sqs:SendMessage"))
 	s.Sweeper = scheduledfunction.New(stack, jsii.String("SweepSchedule"), &scheduledfunction.Props{
+		// The scheduled rule deployed since v0.0; EventBridge Scheduler (the
+		// library's default) would replace it.
+		Kind:        scheduledfunction.KindRule,
 		Function:    sweeper.Function,
 		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(5))),
 		Description: jsii.String("Resend orders stuck in PENDING to the kitchen"),

@@ -185,26 +185,13 @@ func stackState(d *templatediff.Result) string {
 // normalized (templatediff.Normalize) when normalize is set. A missing dir
 // holds no templates.
 func readTemplateDir(dir string, normalize bool) (map[string]map[string]any, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.template.json"))
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]map[string]any{}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		var tmpl map[string]any
-		if err := json.Unmarshal(data, &tmpl); err != nil {
-			return nil, fmt.Errorf("%s: %v", f, err)
-		}
+	out, err := templatediff.Load(dir)
+	for name, t := range out {
 		if normalize {
-			tmpl = templatediff.Normalize(tmpl)
+			out[name] = templatediff.Normalize(t)
 		}
-		out[filepath.Base(f)] = tmpl
 	}
-	return out, nil
+	return out, err
 }
 
 // writeSnapshots writes got into dir (sorted keys, one-space indent, as

@@ -19,6 +19,14 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+var alarmsOfThisAccountAndRegion = map[string]any{
+	"StringEquals": map[string]any{"aws:SourceAccount": map[string]any{"Ref": "AWS::AccountId"}},
+	"ArnLike": map[string]any{"aws:SourceArn": map[string]any{"Fn::Join": []any{"", []any{
+		"arn:", map[string]any{"Ref": "AWS::Partition"}, ":cloudwatch:", map[string]any{"Ref": "AWS::Region"},
+		":", map[string]any{"Ref": "AWS::AccountId"}, ":alarm:*",
+	}}}},
+}
+
 func TestTopicIsEncryptedTLSOnlyAndOpenToCloudWatchAlarms(t *testing.T) {
 	stack := constructstest.Stack()
 	at := alarmtopic.New(stack, jsii.String("Alarms"), &alarmtopic.Props{DisplayName: jsii.String("ops")})
@@ -41,6 +49,7 @@ func TestTopicIsEncryptedTLSOnlyAndOpenToCloudWatchAlarms(t *testing.T) {
 				"Principal": map[string]any{"Service": "cloudwatch.amazonaws.com"},
 				"Action":    []any{"kms:Decrypt", "kms:GenerateDataKey*"},
 				"Resource":  "*",
+				"Condition": alarmsOfThisAccountAndRegion,
 			}})},
 		}),
 	})
@@ -62,13 +71,7 @@ func TestTopicIsEncryptedTLSOnlyAndOpenToCloudWatchAlarms(t *testing.T) {
 				"Principal": map[string]any{"Service": "cloudwatch.amazonaws.com"},
 				"Action":    "sns:Publish",
 				"Resource":  topicArn,
-				"Condition": map[string]any{
-					"StringEquals": map[string]any{"aws:SourceAccount": map[string]any{"Ref": "AWS::AccountId"}},
-					"ArnLike": map[string]any{"aws:SourceArn": map[string]any{"Fn::Join": []any{"", []any{
-						"arn:", map[string]any{"Ref": "AWS::Partition"}, ":cloudwatch:", map[string]any{"Ref": "AWS::Region"},
-						":", map[string]any{"Ref": "AWS::AccountId"}, ":alarm:*",
-					}}}},
-				},
+				"Condition": alarmsOfThisAccountAndRegion,
 			}),
 		})},
 	})

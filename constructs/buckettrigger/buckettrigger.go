@@ -31,7 +31,12 @@
 //
 // Failed events are not lost: EventBridge retries delivery and the function's
 // asynchronous invocation retries errors; what still fails lands in an
-// encrypted dead-letter queue, whose alarm goes off at its first message.
+// encrypted dead-letter queue, whose alarm goes off at its first message
+// (or in OnFailure; OnSuccess records the successes). The rule targets the
+// function's invoke target (its live alias when it has one,
+// eventsource.InvokeTarget), which only this rule of this account may
+// invoke. The bucket must be in the stack's account and region: S3 sends
+// its events to the default bus of its own.
 package buckettrigger
 
 import (
@@ -41,7 +46,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
@@ -49,6 +53,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/example/orderflow/constructs/eventsource"
+	"github.com/example/orderflow/constructs/internal/propsoverride"
+	"github.com/example/orderflow/constructs/internal/ruletarget"
 )
 
 // Props configures a BucketTrigger. Nil fields take the documented default.
@@ -84,15 +90,45 @@ type Props struct {
 	MaxEventAge awscdk.Duration
 	// DeadLetterRetentionPeriod of the dead-letter queue. Default: 14 days.
 	DeadLetterRetentionPeriod awscdk.Duration
+	// OnSuccess receives a record of each event the function handled
+	// (Lambda asynchronous invocation destination: an SQS queue, SNS topic,
+	// event bus or function). A function invoked by several asynchronous
+	// sources has one configuration: give them the same destinations.
+	// Default: none.
+	OnSuccess *eventsource.Destination
+	// OnFailure receives the record of an event the function still failed,
+	// instead of DeadLetterQueue, which keeps what EventBridge could not
+	// deliver. Default: DeadLetterQueue.
+	OnFailure *eventsource.Destination
 	// AlarmAction is told when DeadLetterQueueAlarm goes to ALARM and back
 	// to OK, e.g. awscloudwatchactions.NewSnsAction(topic).
 	// Default: alarms with no action.
 	AlarmAction awscloudwatch.IAlarmAction
+	// RuleProps override the rule's props (AWS Solutions Constructs style),
+	// e.g. Enabled. EventBus, EventPattern, Description and Schedule are
+	// built from Bucket, Prefix and Suffix, Targets from Function: setting
+	// them here fails synth. Default: none.
+	RuleProps *awsevents.RuleProps
+	// DeadLetterQueueProps override the dead-letter queue's props (see
+	// eventsource.DeadLetterQueueProps.QueueProps). A FIFO queue or a KMS
+	// key fails synth, as in eventrule.Props. Default: none.
+	DeadLetterQueueProps *awssqs.QueueProps
 }
 
-// BucketTrigger is what New built.
+// ownedRuleProps are the rule's props New builds (Props.RuleProps cannot
+// override them).
+var ownedRuleProps = map[string]string{"EventBus": "", "EventPattern": "", "Description": "", "Schedule": "", "Targets": ""}
+
+// BucketTrigger is what New built: a construct, so that awscdk.Tags_Of,
+// Node().AddDependency and aspects on it reach the rule, its invoke
+// permission, the dead-letter queue and its alarm. (The function's
+// asynchronous-invoke configuration stays under the function or its alias:
+// it has one, shared by every source.)
 type BucketTrigger struct {
-	// Rule matches the bucket's "Object Created" events for the key filter.
+	constructs.Construct
+	// Rule matches the bucket's "Object Created" events for the key filter
+	// and targets the function's invoke target (its live alias when it has
+	// one, eventsource.InvokeTarget); the invoke permission is its child.
 	Rule awsevents.Rule
 	// DeadLetterQueue receives events EventBridge could not deliver and
 	// events the function still failed after its retries (Lambda on-failure
@@ -108,15 +144,20 @@ type BucketTrigger struct {
 }
 
 // New defines the rule, its target, the dead-letter queue and its alarm.
-// Construct IDs below id: "Rule", "DeadLetterQueue", "DeadLetterQueueAlarm".
-// The function's role gets sqs:SendMessage, sqs:GetQueueAttributes,
-// sqs:GetQueueUrl on the dead-letter queue (on-failure destination);
-// EventBridge gets lambda:InvokeFunction on the function and sqs:SendMessage
-// on the queue through resource policies. Bad props fail synth (see
-// eventsource.Problems), each named with its value and allowed range; New
-// still builds what it can.
+// Construct IDs below id: "Rule" (the invoke permission below it:
+// "AllowEventRule<unique ID of the invoke target>", as awseventstargets
+// names it), "DeadLetterQueue", "DeadLetterQueueAlarm". The function's role
+// gets sqs:SendMessage, sqs:GetQueueAttributes, sqs:GetQueueUrl on the
+// dead-letter queue (on-failure destination), or what OnSuccess and
+// OnFailure need; EventBridge gets lambda:InvokeFunction on the function's
+// invoke target and sqs:SendMessage on the queue through resource policies,
+// for this rule only (aws:SourceArn and aws:SourceAccount). Bad props fail
+// synth (see eventsource.Problems), each named with its value and allowed
+// range; New still builds what it can.
 func New(scope constructs.Construct, id *string, props *Props) *BucketTrigger {
-	c := constructs.NewConstruct(scope, id)
+	t := &BucketTrigger{}
+	constructs.NewConstruct_Override(t, scope, id)
+	c := t.Construct
 	problems := eventsource.NewProblems(c, "buckettrigger")
 	var p Props
 	if props != nil {
@@ -128,37 +169,56 @@ func New(scope constructs.Construct, id *string, props *Props) *BucketTrigger {
 	if prefix == "" && suffix == "" && (p.AllKeys == nil || !*p.AllKeys) {
 		problems.Addf("Prefix and Suffix are both empty; set AllKeys to trigger on every key")
 	}
-	retry := problems.AsyncInvoke(eventsource.AsyncInvoke{RetryAttempts: p.RetryAttempts, MaxEventAge: p.MaxEventAge}, awscdk.Duration_Hours(jsii.Number(6)))
+	retry := problems.AsyncInvoke(eventsource.AsyncInvoke{RetryAttempts: p.RetryAttempts, MaxEventAge: p.MaxEventAge, OnSuccess: p.OnSuccess, OnFailure: p.OnFailure}, awscdk.Duration_Hours(jsii.Number(6)))
 	retention := problems.Duration("DeadLetterRetentionPeriod", p.DeadLetterRetentionPeriod, nil, eventsource.MinRetentionSeconds, eventsource.MaxRetentionSeconds, true, "SQS quotas")
 
-	dlq := eventsource.NewDeadLetterQueue(c, "DeadLetterQueue", &eventsource.DeadLetterQueueProps{RetentionPeriod: retention})
+	dlq := eventsource.NewDeadLetterQueue(c, "DeadLetterQueue", &eventsource.DeadLetterQueueProps{RetentionPeriod: retention, QueueProps: p.DeadLetterQueueProps})
+	ruletarget.CheckDeadLetterQueue(problems, dlq)
 	dlqAlarm := eventsource.NewDeadLetterQueueAlarm(c, dlq, p.AlarmAction)
 	detail := map[string]interface{}{}
 	if p.Bucket != nil {
 		detail["bucket"] = map[string]interface{}{"name": []interface{}{p.Bucket.BucketName()}}
 		c.Node().AddValidation(&eventBridgeCheck{bucket: p.Bucket})
+		stack := awscdk.Stack_Of(c)
+		for _, d := range []struct{ name, bucket, stack string }{
+			{"account", *p.Bucket.Env().Account, *stack.Account()},
+			{"region", *p.Bucket.Env().Region, *stack.Region()},
+		} {
+			if awscdk.Token_CompareStrings(jsii.String(d.bucket), jsii.String(d.stack)) == awscdk.TokenComparison_DIFFERENT() {
+				problems.Addf("Bucket %s is in %s %s, this stack in %s: S3 sends its events to the default event bus of the bucket's own account and region; define the trigger in a stack there", eventsource.Path(p.Bucket), d.name, d.bucket, d.stack)
+			}
+		}
 	}
 	if f := keyFilter(prefix, suffix); f != nil {
 		detail["object"] = map[string]interface{}{"key": []interface{}{f}}
 	}
-	rule := awsevents.NewRule(c, jsii.String("Rule"), &awsevents.RuleProps{
+	ruleProps := &awsevents.RuleProps{
 		Description: jsii.String(fmt.Sprintf("Objects created in the bucket with key %q...%q", prefix, suffix)),
 		EventPattern: &awsevents.EventPattern{
 			Source:     jsii.Strings("aws.s3"),
 			DetailType: jsii.Strings("Object Created"),
 			Detail:     &detail,
 		},
-	})
+	}
+	for _, f := range propsoverride.Apply(ruleProps, p.RuleProps, ownedRuleProps) {
+		problems.Addf("RuleProps.%s is set: it is built from this construct's props (Bucket, Prefix, Suffix, Function); set those instead", f)
+	}
+	rule := awsevents.NewRule(c, jsii.String("Rule"), ruleProps)
 	if p.Function != nil {
 		eventsource.ConfigureAsyncInvoke(problems, p.Function, retry, dlq)
-		rule.AddTarget(awseventstargets.NewLambdaFunction(p.Function, &awseventstargets.LambdaFunctionProps{
+		ruletarget.Add(rule, p.Function, ruletarget.Props{
 			DeadLetterQueue: dlq,
 			RetryAttempts:   jsii.Number(185), // EventBridge's maximum: delivery retries for up to a day
 			MaxEventAge:     awscdk.Duration_Hours(jsii.Number(24)),
-		}))
+		})
 	}
-	return &BucketTrigger{Rule: rule, DeadLetterQueue: dlq, DeadLetterQueueAlarm: dlqAlarm, Alarms: []awscloudwatch.Alarm{dlqAlarm}}
+	t.Rule, t.DeadLetterQueue, t.DeadLetterQueueAlarm, t.Alarms = rule, dlq, dlqAlarm, []awscloudwatch.Alarm{dlqAlarm}
+	return t
 }
+
+// ToString returns the construct's path. (A Go type is a construct for jsii,
+// and so for every CDK API, only when it overrides a method.)
+func (t *BucketTrigger) ToString() *string { return t.Construct.ToString() }
 
 // EnableEventBridge turns on the EventBridge notifications of a bucket of
 // the app by setting its CloudFormation property

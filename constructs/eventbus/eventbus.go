@@ -28,6 +28,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/example/orderflow/constructs/eventsource"
+	"github.com/example/orderflow/constructs/internal/propsoverride"
 )
 
 // DefaultArchiveRetentionDays is how long the archive keeps events by
@@ -45,10 +46,21 @@ type Props struct {
 	// ArchivePattern selects the events to archive. Default: every event
 	// put on the bus (source prefix "").
 	ArchivePattern *awsevents.EventPattern
+	// BusProps override the bus's props (AWS Solutions Constructs style),
+	// e.g. DeadLetterQueue or EventBusName. Description comes from this
+	// construct's props: setting it here fails synth. A KmsKey of the same
+	// stack makes a dependency cycle (see New). Default: none.
+	BusProps *awsevents.EventBusProps
+	// ArchiveProps override the archive's props, e.g. ArchiveName.
+	// SourceEventBus, EventPattern and Retention come from this
+	// construct: setting them here fails synth. Default: none.
+	ArchiveProps *awsevents.ArchiveProps
 }
 
-// EventBus is what New built.
+// EventBus is what New built: a construct, so that awscdk.Tags_Of,
+// Node().AddDependency and aspects on it reach the bus and the archive.
 type EventBus struct {
+	constructs.Construct
 	// Bus is the custom event bus. Producers get events:PutEvents on it
 	// (only) with Bus.GrantPutEventsTo(grantee, nil); consumers are rules on
 	// it (eventrule.Props.EventBus).
@@ -63,7 +75,9 @@ type EventBus struct {
 // account with events:PutEvents on it can put events). Bad props fail synth
 // (see eventsource.Problems).
 func New(scope constructs.Construct, id *string, props *Props) *EventBus {
-	c := constructs.NewConstruct(scope, id)
+	b := &EventBus{}
+	constructs.NewConstruct_Override(b, scope, id)
+	c := b.Construct
 	problems := eventsource.NewProblems(c, "eventbus")
 	var p Props
 	if props != nil {
@@ -87,18 +101,31 @@ func New(scope constructs.Construct, id *string, props *Props) *EventBus {
 	// owned key. (A customer managed key, EventBusProps.KmsKey, makes CDK
 	// write a key policy naming the bus: a dependency cycle when the key is
 	// in the same stack.)
-	bus := awsevents.NewEventBus(c, jsii.String("Bus"), &awsevents.EventBusProps{
-		Description: p.Description,
-	})
-	archive := awsevents.NewArchive(c, jsii.String("Archive"), &awsevents.ArchiveProps{
+	busProps := &awsevents.EventBusProps{Description: p.Description}
+	for _, f := range propsoverride.Apply(busProps, p.BusProps, map[string]string{"Description": ""}) {
+		problems.Addf("BusProps.%s is set: it is this construct's prop %s; set it there", f, f)
+	}
+	bus := awsevents.NewEventBus(c, jsii.String("Bus"), busProps)
+	archiveProps := &awsevents.ArchiveProps{
 		SourceEventBus: bus,
 		Description:    jsii.String("Events of " + *c.Node().Path() + ", for replay"),
 		EventPattern:   pattern,
 		Retention:      retention,
-	})
+	}
+	for _, f := range propsoverride.Apply(archiveProps, p.ArchiveProps, map[string]string{"SourceEventBus": "", "EventPattern": "", "Retention": ""}) {
+		problems.Addf("ArchiveProps.%s is set: it is built from this construct's props (the bus, ArchivePattern, ArchiveRetention); set those instead", f)
+	}
+	archive := awsevents.NewArchive(c, jsii.String("Archive"), archiveProps)
 	// aws-cdk-lib writes KmsKeyIdentifier "" when no key is given, which
 	// some regions refuse (GeneralServiceException; aws/aws-cdk#37847):
 	// leave it out, which CloudFormation takes as the AWS owned key.
-	archive.Node().DefaultChild().(awscdk.CfnResource).AddPropertyDeletionOverride(jsii.String("KmsKeyIdentifier"))
-	return &EventBus{Bus: bus, Archive: archive}
+	if archiveProps.KmsKey == nil {
+		archive.Node().DefaultChild().(awscdk.CfnResource).AddPropertyDeletionOverride(jsii.String("KmsKeyIdentifier"))
+	}
+	b.Bus, b.Archive = bus, archive
+	return b
 }
+
+// ToString returns the construct's path. (A Go type is a construct for jsii,
+// and so for every CDK API, only when it overrides a method.)
+func (b *EventBus) ToString() *string { return b.Construct.ToString() }

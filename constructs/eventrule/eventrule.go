@@ -14,6 +14,13 @@
 //		Function: notifier.Function,
 //	})
 //
+// The rule targets the function's invoke target (its live alias when it has
+// one, eventsource.InvokeTarget), which only this rule of this account may
+// invoke (aws:SourceArn, aws:SourceAccount); the function's asynchronous
+// invocations can also report to destinations (OnSuccess, OnFailure: a
+// queue, topic, event bus or function). RuleProps and DeadLetterQueueProps
+// override what the props do not offer.
+//
 // The function receives the matching event (events.EventBridgeEvent,
 // aws-lambda-go's events.CloudWatchEvent) asynchronously. An event fails in
 // one of two places, and both land in DeadLetterQueue: EventBridge could not
@@ -31,13 +38,14 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/example/orderflow/constructs/eventsource"
+	"github.com/example/orderflow/constructs/internal/propsoverride"
+	"github.com/example/orderflow/constructs/internal/ruletarget"
 )
 
 // Limits of an EventBridge target's retry policy (EventBridge quotas,
@@ -89,14 +97,48 @@ type Props struct {
 	// DeadLetterRetentionPeriod of the dead-letter queue, 60 s-14 days.
 	// Default: 14 days.
 	DeadLetterRetentionPeriod awscdk.Duration
+	// OnSuccess receives a record of each event the function handled
+	// (Lambda asynchronous invocation destination: an SQS queue, SNS topic,
+	// event bus or function). A function invoked by several asynchronous
+	// sources has one configuration: give them the same destinations.
+	// Default: none.
+	OnSuccess *eventsource.Destination
+	// OnFailure receives the record of an event the function still failed,
+	// instead of DeadLetterQueue (a standard queue, topic, event bus or
+	// function). DeadLetterQueue keeps what EventBridge could not deliver.
+	// Default: DeadLetterQueue.
+	OnFailure *eventsource.Destination
 	// AlarmAction is told when an alarm goes to ALARM and back to OK, e.g.
 	// awscloudwatchactions.NewSnsAction(topic). Default: alarms with no action.
 	AlarmAction awscloudwatch.IAlarmAction
+	// RuleProps override the rule's props (AWS Solutions Constructs style),
+	// e.g. Enabled or RuleName. EventBus, EventPattern, Description and
+	// Schedule are this construct's props and Targets its own: setting them
+	// here fails synth. Default: none.
+	RuleProps *awsevents.RuleProps
+	// DeadLetterQueueProps override the dead-letter queue's props (see
+	// eventsource.DeadLetterQueueProps.QueueProps). EventBridge cannot write
+	// to a FIFO queue, nor to one encrypted with a KMS key unless the key
+	// policy lets events.amazonaws.com use it for any rule (EventBridge's
+	// KMS requests carry no source ARN or account to limit it by): either
+	// fails synth. Default: none.
+	DeadLetterQueueProps *awssqs.QueueProps
 }
 
-// EventRule is what New built.
+// ownedRuleProps are the rule's props New builds (Props.RuleProps cannot
+// override them).
+var ownedRuleProps = map[string]string{"EventBus": "", "EventPattern": "", "Description": "", "Schedule": "", "Targets": ""}
+
+// EventRule is what New built: a construct, so that awscdk.Tags_Of,
+// Node().AddDependency and aspects on it reach the rule, its invoke
+// permission, the dead-letter queue and the alarms. (The function's
+// asynchronous-invoke configuration stays under the function or its alias:
+// it has one, shared by every source.)
 type EventRule struct {
-	// Rule on the event bus, targeting the function.
+	constructs.Construct
+	// Rule on the event bus, targeting the function's invoke target (its
+	// live alias when it has one, eventsource.InvokeTarget). The invoke
+	// permission is its child (see ruletarget.Add).
 	Rule awsevents.Rule
 	// DeadLetterQueue receives the events EventBridge could not deliver and
 	// the function's failures (Lambda on-failure records with the error).
@@ -118,16 +160,20 @@ type EventRule struct {
 
 // New defines the rule, its target, the dead-letter queue, the function's
 // asynchronous-invoke configuration and the alarms. Construct IDs below id:
-// "Rule", "DeadLetterQueue", "DeadLetterQueueAlarm",
-// "FailedInvocationsAlarm". The function gets a resource policy letting this
-// rule (only) invoke it; the dead-letter queue a queue policy letting this
-// rule (only, aws:SourceArn) send to it; the function's role
+// "Rule" (the invoke permission below it: "AllowEventRule<unique ID of the
+// invoke target>", as awseventstargets names it), "DeadLetterQueue",
+// "DeadLetterQueueAlarm", "FailedInvocationsAlarm". The function's invoke
+// target gets a resource policy letting this rule (only: aws:SourceArn and
+// aws:SourceAccount) invoke it; the dead-letter queue a queue policy
+// letting this rule (only, likewise) send to it; the function's role
 // sqs:SendMessage, sqs:GetQueueAttributes and sqs:GetQueueUrl on it
-// (on-failure destination). Bad props fail synth (see
-// eventsource.Problems), each named with its value and allowed range; New
-// still builds what it can.
+// (on-failure destination), or what OnSuccess and OnFailure need. Bad props
+// fail synth (see eventsource.Problems), each named with its value and
+// allowed range; New still builds what it can.
 func New(scope constructs.Construct, id *string, props *Props) *EventRule {
-	c := constructs.NewConstruct(scope, id)
+	r := &EventRule{}
+	constructs.NewConstruct_Override(r, scope, id)
+	c := r.Construct
 	problems := eventsource.NewProblems(c, "eventrule")
 	var p Props
 	if props != nil {
@@ -142,28 +188,37 @@ func New(scope constructs.Construct, id *string, props *Props) *EventRule {
 	deliveryRetries := problems.Count("DeliveryRetryAttempts", p.DeliveryRetryAttempts, MaxDeliveryRetryAttempts, 0, MaxDeliveryRetryAttempts, "", "EventBridge retry policy")
 	deliveryAge := problems.Duration("DeliveryMaxEventAge", p.DeliveryMaxEventAge, awscdk.Duration_Hours(jsii.Number(24)),
 		MinDeliveryMaxEventAgeSecond, MaxDeliveryMaxEventAgeSecond, true, "EventBridge retry policy")
-	retry := problems.AsyncInvoke(eventsource.AsyncInvoke{RetryAttempts: p.RetryAttempts, MaxEventAge: p.MaxEventAge}, awscdk.Duration_Hours(jsii.Number(6)))
+	retry := problems.AsyncInvoke(eventsource.AsyncInvoke{RetryAttempts: p.RetryAttempts, MaxEventAge: p.MaxEventAge, OnSuccess: p.OnSuccess, OnFailure: p.OnFailure}, awscdk.Duration_Hours(jsii.Number(6)))
 	retention := problems.Duration("DeadLetterRetentionPeriod", p.DeadLetterRetentionPeriod, nil, eventsource.MinRetentionSeconds, eventsource.MaxRetentionSeconds, true, "SQS quotas")
 
 	bus := p.EventBus
+	if bus != nil && awscdk.Token_CompareStrings(bus.Env().Account, awscdk.Stack_Of(c).Account()) == awscdk.TokenComparison_DIFFERENT() {
+		problems.Addf("EventBus %s is in account %s, this stack in %s: a rule is created in its bus's account; define it in a stack there (or send the events to a bus of this account)", eventsource.Path(bus), *bus.Env().Account, *awscdk.Stack_Of(c).Account())
+		bus = nil
+	}
 	if bus != nil && isDefaultBus(bus) {
 		bus = nil // the rule then names no bus: its Ref is the plain rule name
 	}
-	dlq := eventsource.NewDeadLetterQueue(c, "DeadLetterQueue", &eventsource.DeadLetterQueueProps{RetentionPeriod: retention})
-	rule := awsevents.NewRule(c, jsii.String("Rule"), &awsevents.RuleProps{
+	dlq := eventsource.NewDeadLetterQueue(c, "DeadLetterQueue", &eventsource.DeadLetterQueueProps{RetentionPeriod: retention, QueueProps: p.DeadLetterQueueProps})
+	ruletarget.CheckDeadLetterQueue(problems, dlq)
+	ruleProps := &awsevents.RuleProps{
 		EventBus:     bus,
 		EventPattern: p.EventPattern,
 		Description:  p.Description,
-	})
-	r := &EventRule{Rule: rule, DeadLetterQueue: dlq}
+	}
+	for _, f := range propsoverride.Apply(ruleProps, p.RuleProps, ownedRuleProps) {
+		problems.Addf("RuleProps.%s is set: it is built from this construct's props (EventBus, EventPattern, Description, Function); set it there", f)
+	}
+	rule := awsevents.NewRule(c, jsii.String("Rule"), ruleProps)
+	r.Rule, r.DeadLetterQueue = rule, dlq
 	if p.Function != nil {
 		eventsource.ConfigureAsyncInvoke(problems, p.Function, retry, dlq)
-		rule.AddTarget(awseventstargets.NewLambdaFunction(p.Function, &awseventstargets.LambdaFunctionProps{
+		ruletarget.Add(rule, p.Function, ruletarget.Props{
 			DeadLetterQueue: dlq,
 			RetryAttempts:   deliveryRetries,
 			MaxEventAge:     deliveryAge,
-			Event:           p.Event,
-		}))
+			Input:           p.Event,
+		})
 	}
 	r.DeadLetterQueueAlarm = eventsource.NewDeadLetterQueueAlarm(c, dlq, p.AlarmAction)
 	r.FailedInvocationsAlarm = eventsource.NewAlarm(c, "FailedInvocationsAlarm", eventsource.AlarmSpec{
@@ -178,6 +233,10 @@ func New(scope constructs.Construct, id *string, props *Props) *EventRule {
 	r.Alarms = []awscloudwatch.Alarm{r.DeadLetterQueueAlarm, r.FailedInvocationsAlarm}
 	return r
 }
+
+// ToString returns the construct's path. (A Go type is a construct for jsii,
+// and so for every CDK API, only when it overrides a method.)
+func (r *EventRule) ToString() *string { return r.Construct.ToString() }
 
 // ruleDimensions are the CloudWatch dimensions of a rule's metrics: RuleName
 // on the default bus; EventBusName and RuleName on a custom bus, where the

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/example/orderflow/constructs/internal/nag"
+	"github.com/example/orderflow/constructs/internal/propsoverride"
 )
 
 // Limits of a dead-letter queue's retention (SQS quotas).
@@ -39,6 +40,14 @@ type DeadLetterQueueProps struct {
 	// ("no dead-letter queue") is suppressed with that reason.
 	// Default: false.
 	RedriveTarget bool
+	// QueueProps override the queue's props field by field, in the manner
+	// of the AWS Solutions Constructs (deadLetterQueueProps): every field
+	// set here wins over the defaults above, e.g. a QueueName or
+	// VisibilityTimeout. What it weakens (EnforceSSL false, no encryption)
+	// cdk-nag reports; a Fifo queue is refused by the constructs whose
+	// service cannot write to one (Problems.StandardQueue).
+	// Default: none.
+	QueueProps *awssqs.QueueProps
 }
 
 // NewDeadLetterQueue defines an encrypted, TLS-only queue (a queue policy
@@ -69,6 +78,7 @@ func NewDeadLetterQueue(scope constructs.Construct, id string, props *DeadLetter
 		qp.Encryption = awssqs.QueueEncryption_KMS
 		qp.EncryptionMasterKey = p.EncryptionMasterKey
 	}
+	propsoverride.Apply(qp, p.QueueProps, nil)
 	q := awssqs.NewQueue(scope, jsii.String(id), qp)
 	nag.Suppress(q, "Serverless-SQSRedrivePolicy", "This queue is a dead-letter queue; messages that land here are inspected and redriven by an operator.")
 	if !p.RedriveTarget {
@@ -79,16 +89,35 @@ func NewDeadLetterQueue(scope constructs.Construct, id string, props *DeadLetter
 
 // AllowServiceToSend adds to q's queue policy the statement that lets an AWS
 // service (servicePrincipal, e.g. "sns.amazonaws.com") send messages to it
-// on behalf of one resource only: sqs:SendMessage on q, with the condition
-// ArnEquals aws:SourceArn = sourceArn (no confused deputy: another topic or
-// rule of any account cannot use the grant). For a source of your own whose
-// service delivers failures to a dead-letter queue; awssns.Subscription and
-// awseventstargets.LambdaFunction add this statement themselves.
+// on behalf of one resource only: sqs:SendMessage on q, with the conditions
+// ArnEquals aws:SourceArn = sourceArn and StringEquals aws:SourceAccount =
+// the account of q's stack (no confused deputy: another topic or rule, of
+// this account or any other, cannot use the grant; a service principal
+// calling SQS directly sends both keys, see "AWS global condition context
+// keys" in the IAM User Guide). For a source whose service delivers failures
+// to a dead-letter queue (an SNS subscription's redrive policy, an
+// EventBridge target's dead-letter queue). The source must be in q's
+// account.
 func AllowServiceToSend(q awssqs.IQueue, servicePrincipal string, sourceArn *string) {
 	q.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String(servicePrincipal), nil)},
 		Actions:    jsii.Strings("sqs:SendMessage"),
 		Resources:  jsii.Strings(*q.QueueArn()),
-		Conditions: &map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": sourceArn}},
+		Conditions: &map[string]any{
+			"ArnEquals":    map[string]any{"aws:SourceArn": sourceArn},
+			"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Stack_Of(q).Account()},
+		},
 	}))
+}
+
+// StandardQueue reports (as field) a FIFO queue given where the service
+// writing to it accepts standard queues only (why names the service and
+// its documentation), and returns whether q is usable. A queue of the app
+// says whether it is FIFO; an imported one does by its name (".fifo").
+func (p *Problems) StandardQueue(field string, q awssqs.IQueue, why string) bool {
+	if q == nil || q.Fifo() == nil || !*q.Fifo() {
+		return true
+	}
+	p.Addf("%s %s is a FIFO queue: %s; give a standard queue", field, Path(q), why)
+	return false
 }

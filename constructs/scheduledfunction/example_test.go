@@ -14,8 +14,10 @@ import (
 	"github.com/example/orderflow/constructs/scheduledfunction"
 )
 
-// A function run every five minutes: a failed run is retried twice, and a run
-// that never succeeds lands in the dead-letter queue.
+// A function run every five minutes by EventBridge Scheduler: a failed run is
+// retried twice, and a run that never succeeds lands in the dead-letter queue.
+// The schedule has a group of its own and an execution role that may invoke
+// only this function and send only to the dead-letter queue.
 func ExampleNew() {
 	stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("Example"), nil)
 	// Any awslambda.Function; gofunction.New builds one from a Go main package.
@@ -31,10 +33,10 @@ func ExampleNew() {
 	})
 
 	tmpl := assertions.Template_FromStack(stack, nil)
-	for _, r := range *tmpl.FindResources(jsii.String("AWS::Events::Rule"), nil) {
+	for _, r := range *tmpl.FindResources(jsii.String("AWS::Scheduler::Schedule"), nil) {
 		p := (*r)["Properties"].(map[string]any)
-		target := p["Targets"].([]any)[0].(map[string]any)
-		fmt.Println("schedule:", p["ScheduleExpression"], "retries:", target["RetryPolicy"].(map[string]any)["MaximumRetryAttempts"])
+		target := p["Target"].(map[string]any)
+		fmt.Println("schedule:", p["ScheduleExpression"], "in", p["ScheduleExpressionTimezone"], "delivery retries:", target["RetryPolicy"].(map[string]any)["MaximumRetryAttempts"])
 	}
 	for _, r := range *tmpl.FindResources(jsii.String("AWS::Lambda::EventInvokeConfig"), nil) {
 		p := (*r)["Properties"].(map[string]any)
@@ -43,17 +45,17 @@ func ExampleNew() {
 	}
 	printResourceCounts(tmpl)
 	// Output:
-	// schedule: rate(5 minutes) retries: 2
+	// schedule: rate(5 minutes) in Etc/UTC delivery retries: 185
 	// async retries: 2 max event age: 3600 s, on-failure destination: true
 	// AWS::CloudWatch::Alarm 1
-	// AWS::Events::Rule 1
-	// AWS::IAM::Policy 1
-	// AWS::IAM::Role 1
+	// AWS::IAM::Policy 2
+	// AWS::IAM::Role 2
 	// AWS::Lambda::EventInvokeConfig 1
 	// AWS::Lambda::Function 1
-	// AWS::Lambda::Permission 1
 	// AWS::SQS::Queue 1
 	// AWS::SQS::QueuePolicy 1
+	// AWS::Scheduler::Schedule 1
+	// AWS::Scheduler::ScheduleGroup 1
 }
 
 // printResourceCounts prints how many resources of each type the template has.

@@ -15,6 +15,14 @@
 //		},
 //	})
 //
+// The subscription's endpoint is the function's invoke target (its live
+// alias when it has one, eventsource.InvokeTarget), and so is the invoke
+// permission, which only this topic of this account may use.
+//
+// Lambda supports SNS triggers for standard topics only ("Invoking Lambda
+// functions with Amazon SNS notifications", Lambda Developer Guide): a FIFO
+// topic fails synth.
+//
 // SNS invokes the function asynchronously with an events.SNSEvent. A
 // message fails in one of two places, and both land in DeadLetterQueue:
 // SNS could not invoke the function (throttled past SNS's retries, no
@@ -26,15 +34,19 @@
 package topicsubscriber
 
 import (
+	"encoding/json"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/example/orderflow/constructs/eventfilter"
 	"github.com/example/orderflow/constructs/eventsource"
 )
 
@@ -56,8 +68,11 @@ type Props struct {
 	// its on-failure destination needs sqs:SendMessage). Required.
 	Function awslambda.IFunction
 	// FilterPolicy on message attributes: the function receives only
-	// messages whose attributes match. At most 5 attribute names and 150
-	// combinations of values (SNS quotas); more fails synth.
+	// messages whose attributes match (a message filtered out is not
+	// delivered to this subscription, nor retried). At most 5 attribute
+	// names and 150 combinations of values (SNS quotas); more fails synth,
+	// as does anything else eventfilter's SNS grammar refuses (numbers
+	// beyond ±1e9, ...).
 	// Default: none (every message).
 	FilterPolicy *map[string]awssns.SubscriptionFilter
 	// FilterPolicyWithMessageBody filters on the JSON message body instead
@@ -75,16 +90,43 @@ type Props struct {
 	// DeadLetterRetentionPeriod of the dead-letter queue, 60 s-14 days.
 	// Default: 14 days.
 	DeadLetterRetentionPeriod awscdk.Duration
+	// OnSuccess receives a record of each message the function handled
+	// (Lambda asynchronous invocation destination: an SQS queue, SNS topic,
+	// event bus or function). A function invoked by several asynchronous
+	// sources has one configuration: give them the same destinations.
+	// Default: none.
+	OnSuccess *eventsource.Destination
+	// OnFailure receives the record of a message the function still failed,
+	// instead of DeadLetterQueue, which keeps what SNS could not deliver.
+	// Default: DeadLetterQueue.
+	OnFailure *eventsource.Destination
 	// AlarmAction is told when an alarm goes to ALARM and back to OK, e.g.
 	// awscloudwatchactions.NewSnsAction(topic). Default: alarms with no action.
 	AlarmAction awscloudwatch.IAlarmAction
+	// (A Lambda subscription has no other settings to override: SNS's
+	// delivery policy and raw delivery apply to other protocols.)
+	//
+	// DeadLetterQueueProps override the dead-letter queue's props (see
+	// eventsource.DeadLetterQueueProps.QueueProps). SNS writes only to a
+	// standard queue ("Amazon SNS dead-letter queues": the DLQ of a
+	// subscription to a standard topic is a standard queue): Fifo fails
+	// synth. A KMS key of the app gets the key policy statement SNS needs
+	// (kms:GenerateDataKey and kms:Decrypt for sns.amazonaws.com, for this
+	// topic and account only); an imported key fails synth, since its policy
+	// cannot be changed here. Default: none.
+	DeadLetterQueueProps *awssqs.QueueProps
 }
 
-// TopicSubscriber is what New built.
+// TopicSubscriber is what New built: a construct, so that awscdk.Tags_Of,
+// Node().AddDependency and aspects on it reach the subscription, the invoke
+// permission, the dead-letter queue and the alarms. (The function's
+// asynchronous-invoke configuration stays under the function or its alias:
+// it has one, shared by every source.)
 type TopicSubscriber struct {
-	// Subscription of the function to the topic, with the filter policy and
-	// the redrive policy to DeadLetterQueue. Nil without Topic or Function
-	// (synth fails then).
+	constructs.Construct
+	// Subscription of the function's invoke target to the topic, with the
+	// filter policy and the redrive policy to DeadLetterQueue. Nil without
+	// Topic or Function (synth fails then).
 	Subscription awssns.Subscription
 	// DeadLetterQueue receives the messages SNS could not deliver (the SNS
 	// message) and the events the function still failed (a Lambda
@@ -104,18 +146,21 @@ type TopicSubscriber struct {
 	Alarms []awscloudwatch.Alarm
 }
 
-// New defines the subscription, the dead-letter queue, the function's
-// asynchronous-invoke configuration and the alarms. Construct IDs below id:
-// "Subscription", "DeadLetterQueue", "DeadLetterQueueAlarm",
-// "NotificationsFailedAlarm". The function gets a resource policy letting
-// this topic (only) invoke it; the dead-letter queue a queue policy letting
-// this topic (only, aws:SourceArn) send to it; the function's role
-// sqs:SendMessage, sqs:GetQueueAttributes and sqs:GetQueueUrl on it
-// (on-failure destination). Bad props fail synth (see
-// eventsource.Problems), each named with its value and allowed range; New
-// still builds what it can.
+// New defines the subscription, the invoke permission, the dead-letter
+// queue, the function's asynchronous-invoke configuration and the alarms.
+// Construct IDs below id: "Subscription", "AllowInvoke",
+// "DeadLetterQueue", "DeadLetterQueueAlarm", "NotificationsFailedAlarm".
+// The function's invoke target gets a resource policy letting this topic
+// (only: aws:SourceArn and aws:SourceAccount) invoke it; the dead-letter
+// queue a queue policy letting this topic (only, likewise) send to it; the
+// function's role sqs:SendMessage, sqs:GetQueueAttributes and
+// sqs:GetQueueUrl on it (on-failure destination), or what OnSuccess and
+// OnFailure need. Bad props fail synth (see eventsource.Problems), each
+// named with its value and allowed range; New still builds what it can.
 func New(scope constructs.Construct, id *string, props *Props) *TopicSubscriber {
-	c := constructs.NewConstruct(scope, id)
+	s := &TopicSubscriber{}
+	constructs.NewConstruct_Override(s, scope, id)
+	c := s.Construct
 	problems := eventsource.NewProblems(c, "topicsubscriber")
 	var p Props
 	if props != nil {
@@ -123,7 +168,11 @@ func New(scope constructs.Construct, id *string, props *Props) *TopicSubscriber 
 	}
 	problems.Required("Topic", p.Topic != nil, "the SNS topic to subscribe to")
 	problems.Required("Function", p.Function != nil, "the function to invoke")
-	retry := problems.AsyncInvoke(eventsource.AsyncInvoke{RetryAttempts: p.RetryAttempts, MaxEventAge: p.MaxEventAge}, awscdk.Duration_Hours(jsii.Number(6)))
+	if p.Topic != nil && p.Topic.Fifo() != nil && *p.Topic.Fifo() {
+		problems.Addf("Topic %s is a FIFO topic: Lambda supports SNS triggers for standard topics only (a FIFO topic delivers to SQS queues); subscribe an SQS FIFO queue (queueworker) instead", eventsource.Path(p.Topic))
+		p.Topic = nil
+	}
+	retry := problems.AsyncInvoke(eventsource.AsyncInvoke{RetryAttempts: p.RetryAttempts, MaxEventAge: p.MaxEventAge, OnSuccess: p.OnSuccess, OnFailure: p.OnFailure}, awscdk.Duration_Hours(jsii.Number(6)))
 	retention := problems.Duration("DeadLetterRetentionPeriod", p.DeadLetterRetentionPeriod, nil, eventsource.MinRetentionSeconds, eventsource.MaxRetentionSeconds, true, "SQS quotas")
 	if p.FilterPolicy != nil && p.FilterPolicyWithMessageBody != nil {
 		problems.Addf("FilterPolicy and FilterPolicyWithMessageBody are both set: a subscription filters on attributes or on the body, not both")
@@ -136,8 +185,11 @@ func New(scope constructs.Construct, id *string, props *Props) *TopicSubscriber 
 		p.FilterPolicyWithMessageBody = nil
 	}
 
-	dlq := eventsource.NewDeadLetterQueue(c, "DeadLetterQueue", &eventsource.DeadLetterQueueProps{RetentionPeriod: retention})
-	s := &TopicSubscriber{DeadLetterQueue: dlq}
+	dlq := eventsource.NewDeadLetterQueue(c, "DeadLetterQueue", &eventsource.DeadLetterQueueProps{RetentionPeriod: retention, QueueProps: p.DeadLetterQueueProps})
+	if dlq.Fifo() != nil && *dlq.Fifo() {
+		problems.Addf("DeadLetterQueueProps make the dead-letter queue a FIFO queue: the dead-letter queue of a subscription to a standard topic must be a standard queue; leave Fifo unset")
+	}
+	s.DeadLetterQueue = dlq
 	s.DeadLetterQueueAlarm = eventsource.NewDeadLetterQueueAlarm(c, dlq, p.AlarmAction)
 	s.Alarms = []awscloudwatch.Alarm{s.DeadLetterQueueAlarm}
 	if p.Topic != nil {
@@ -151,29 +203,104 @@ func New(scope constructs.Construct, id *string, props *Props) *TopicSubscriber 
 		return s
 	}
 	eventsource.ConfigureAsyncInvoke(problems, p.Function, retry, dlq)
-	s.Subscription = awssns.NewSubscription(c, jsii.String("Subscription"), subscriptionProps(p, dlq))
+	eventsource.AllowInvoke(c, "AllowInvoke", p.Function, "sns.amazonaws.com", p.Topic.TopicArn())
+	allowTopicToSend(problems, dlq, p.Topic)
+	sp := &awssns.SubscriptionProps{
+		Topic:                       p.Topic,
+		Endpoint:                    eventsource.InvokeTarget(p.Function).FunctionArn(),
+		Protocol:                    awssns.SubscriptionProtocol_LAMBDA,
+		FilterPolicy:                p.FilterPolicy,
+		FilterPolicyWithMessageBody: p.FilterPolicyWithMessageBody,
+		Region:                      topicRegion(c, p.Topic),
+	}
+	s.Subscription = awssns.NewSubscription(c, jsii.String("Subscription"), sp)
+	// The redrive policy on the L1: the L2's DeadLetterQueue would add its
+	// own queue policy statement, with aws:SourceArn only.
+	s.Subscription.Node().DefaultChild().(awssns.CfnSubscription).SetRedrivePolicy(map[string]any{"deadLetterTargetArn": dlq.QueueArn()})
+	s.Subscription.Node().AddDependency(dlq)
+	if _, alias := eventsource.InvokeTarget(p.Function).(awslambda.IAlias); alias {
+		// SNS delivers to a qualified function ARN (an alias) as to a
+		// function; the CDK's template check expects a function resource.
+		awscdk.Validations_Of(s.Subscription).Acknowledge(&awscdk.Acknowledgment{
+			Id:     jsii.String("CloudFormation-Validate::W3694"),
+			Reason: jsii.String("the endpoint is the function's live alias, which the lambda protocol accepts"),
+		})
+	}
+	if policy := s.Subscription.Node().DefaultChild().(awssns.CfnSubscription).FilterPolicy(); policy != nil {
+		field := "FilterPolicy"
+		if p.FilterPolicyWithMessageBody != nil {
+			field = "FilterPolicyWithMessageBody"
+		}
+		if doc, err := json.Marshal(policy); err == nil {
+			for _, msg := range CheckFilterPolicyJSON(doc, p.FilterPolicyWithMessageBody != nil) {
+				problems.Addf("%s %s", field, msg)
+			}
+		}
+	}
 	return s
 }
 
-// subscriptionProps is what awssnssubscriptions.LambdaSubscription would
-// bind, plus the permission it adds, in this construct: a Subscription of
-// our own, so that its ID (and logical ID) does not depend on the topic.
-func subscriptionProps(p Props, dlq awssqs.IQueue) *awssns.SubscriptionProps {
-	config := awssnssubscriptions.NewLambdaSubscription(p.Function, &awssnssubscriptions.LambdaSubscriptionProps{
-		DeadLetterQueue:             dlq,
-		FilterPolicy:                p.FilterPolicy,
-		FilterPolicyWithMessageBody: p.FilterPolicyWithMessageBody,
-	}).Bind(p.Topic)
-	return &awssns.SubscriptionProps{
-		Topic:                       p.Topic,
-		Endpoint:                    config.Endpoint,
-		Protocol:                    config.Protocol,
-		FilterPolicy:                config.FilterPolicy,
-		FilterPolicyWithMessageBody: config.FilterPolicyWithMessageBody,
-		DeadLetterQueue:             config.DeadLetterQueue,
-		Region:                      config.Region,
+// CheckFilterPolicyJSON returns what is wrong with a subscription filter
+// policy given as its JSON document (as AWS::SNS::Subscription FilterPolicy
+// holds it; body: FilterPolicyScope MessageBody), one message per problem,
+// each to follow the field's name; none when it may be deployed. New checks
+// the policy of Props.FilterPolicy or FilterPolicyWithMessageBody with it
+// at synth.
+//
+// It is the SNS grammar of package eventfilter (eventfilter.SNSAttributes,
+// eventfilter.SNSBody): operators, nesting, numbers, at most 5 keys, 150
+// combinations of values and 256 KB of JSON ("Filter policy constraints in
+// Amazon SNS"); this library has one filter validator.
+func CheckFilterPolicyJSON(policy []byte, body bool) []string {
+	grammar := eventfilter.SNSAttributes
+	if body {
+		grammar = eventfilter.SNSBody
 	}
+	return grammar.Validate(eventfilter.JSON(policy))
 }
+
+// allowTopicToSend lets SNS send this topic's undeliverable messages to the
+// dead-letter queue (queue policy, and the key policy of a KMS key of the
+// app), for this topic and account only.
+func allowTopicToSend(problems *eventsource.Problems, dlq awssqs.Queue, topic awssns.ITopic) {
+	eventsource.AllowServiceToSend(dlq, "sns.amazonaws.com", topic.TopicArn())
+	key := dlq.EncryptionMasterKey()
+	if key == nil {
+		return
+	}
+	k, ok := key.(awskms.Key)
+	if !ok || k.Node().DefaultChild() == nil {
+		problems.Addf("DeadLetterQueueProps encrypt the dead-letter queue with the imported key %s, whose key policy this app cannot change: SNS needs kms:GenerateDataKey and kms:Decrypt on it; add that statement to the key policy (sns.amazonaws.com, aws:SourceArn the topic) and use SSE-SQS here, or give a key of the app", eventsource.Path(key))
+		return
+	}
+	k.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("sns.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("kms:GenerateDataKey", "kms:Decrypt"),
+		Resources:  jsii.Strings("*"), // in a key policy, "*" is this key
+		Conditions: &map[string]any{
+			"ArnEquals":    map[string]any{"aws:SourceArn": topic.TopicArn()},
+			"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Stack_Of(dlq).Account()},
+		},
+	}), nil)
+}
+
+// topicRegion is the subscription's Region as
+// awssnssubscriptions.LambdaSubscription sets it: none for a topic of the
+// app in the subscriber's region; the topic stack's region for one in
+// another; the region of the ARN for an imported topic.
+func topicRegion(subscriber constructs.IConstruct, topic awssns.ITopic) *string {
+	if _, own := topic.Node().DefaultChild().(awssns.CfnTopic); own {
+		if r := awscdk.Stack_Of(topic).Region(); *r != *awscdk.Stack_Of(subscriber).Region() {
+			return r
+		}
+		return nil
+	}
+	return awscdk.Stack_Of(topic).SplitArn(topic.TopicArn(), awscdk.ArnFormat_SLASH_RESOURCE_NAME).Region
+}
+
+// ToString returns the construct's path. (A Go type is a construct for jsii,
+// and so for every CDK API, only when it overrides a method.)
+func (s *TopicSubscriber) ToString() *string { return s.Construct.ToString() }
 
 // checkAttributePolicy reports an attribute filter policy over the SNS
 // limits (which CDK would otherwise throw on, at once).

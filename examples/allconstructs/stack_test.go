@@ -151,7 +151,7 @@ func TestImportedResources(t *testing.T) {
 			"EventPattern": map[string]any{"source": []any{"aws.s3"}, "detail-type": []any{"Object Created"},
 				"detail": map[string]any{"bucket": map[string]any{"name": []any{LandingBucket}}, "object": map[string]any{"key": []any{map[string]any{"prefix": "inbox/"}}}}},
 		}},
-		{"hourly schedule", "AWS::Events::Rule", map[string]any{"ScheduleExpression": "rate(1 hour)"}},
+		{"hourly schedule", "AWS::Scheduler::Schedule", map[string]any{"ScheduleExpression": "rate(1 hour)"}},
 		{"rule on the new bus", "AWS::Events::Rule", map[string]any{
 			"EventBusName": ref(logicalID(s, s.Bus.Bus)), "EventPattern": map[string]any{"source": []any{"acme.orders"}, "detail-type": []any{"OrderPlaced"}},
 		}},

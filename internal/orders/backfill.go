@@ -15,7 +15,7 @@ import (
 // under one of three status values, so at a few hundred orders per second
 // its PENDING key takes more than the 1,000 write units per second a
 // partition serves. A deployment that has it moves to the pending index in
-// two releases (README, "Moving to the pending index"); PendingBackfill
+// two releases (docs/design.md, "Moving to the pending index"); PendingBackfill
 // reads it in between.
 const LegacyStatusIndexName = "byStatus"
 

@@ -13,7 +13,7 @@ import (
 	"github.com/example/orderflow/tools/localrun"
 )
 
-// TestMoveToThePendingIndex walks README's "Moving to the pending index"
+// TestMoveToThePendingIndex walks docs/design.md's "Moving to the pending index"
 // on the local DynamoDB: a table with both indexes (the release deployed
 // with -c legacyStatusIndex=true), orders an older release wrote (no
 // pendingShard), the backfill (tools/cmd/pendingbackfill's code), and the

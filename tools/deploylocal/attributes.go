@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/example/orderflow/tools/assembly"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -229,12 +231,12 @@ func (c *clients) exists(ctx context.Context, typ, physical string) (exists, pro
 // role's inline policy, a function's invoke configuration or permission, a
 // bucket's, queue's or topic's policy), found from the template's
 // references to deployed resources. probed is false for other types.
-func (c *clients) existsAttached(ctx context.Context, res Resource, d *DeployedStack) (exists, probed bool, err error) {
+func (c *clients) existsAttached(ctx context.Context, res assembly.Resource, d *DeployedStack) (exists, probed bool, err error) {
 	ref := func(v any) string {
-		if m, ok := v.(map[string]any); ok {
-			return d.Physical[scalar(m["Ref"])]
+		if id := assembly.RefID(v); id != "" {
+			return d.Physical[id]
 		}
-		return scalar(v)
+		return assembly.Text(v)
 	}
 	refs := func(v any) []string {
 		var out []string
@@ -256,7 +258,7 @@ func (c *clients) existsAttached(ctx context.Context, res Resource, d *DeployedS
 	}
 	switch res.Type {
 	case "AWS::IAM::Policy":
-		name := scalar(p["PolicyName"])
+		name := assembly.Text(p["PolicyName"])
 		for _, role := range refs(p["Roles"]) {
 			if e, _, err := result(func() error {
 				_, err := c.iam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: &role, PolicyName: &name})

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/example/orderflow/tools/procgroup"
 )
 
 // Account is the AWS account the rehearsal deploys to: moto's default.
@@ -141,7 +143,7 @@ func (c *cli) run(ctx context.Context, dir string, env []string, args ...string)
 	cmd := exec.Command(c.bin, args...)
 	cmd.Dir = dir
 	cmd.Env = env
-	cmd.SysProcAttr = sysProcAttr()
+	cmd.SysProcAttr = procgroup.Attr()
 	var out bytes.Buffer
 	var w io.Writer = &out
 	if c.echo != nil {
@@ -159,7 +161,7 @@ func (c *cli) run(ctx context.Context, dir string, env []string, args ...string)
 	select {
 	case <-done:
 	case <-ctx.Done():
-		stopGroup(cmd.Process, done, 5*time.Second)
+		procgroup.Stop(cmd.Process, done, 5*time.Second)
 		waitErr = ctx.Err()
 	}
 	fmt.Fprintf(c.log, "%s[%s, %v]\n", out.String(), time.Since(start).Round(time.Millisecond), waitErr)

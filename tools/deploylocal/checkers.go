@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/example/orderflow/tools/assembly"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -38,7 +40,7 @@ type checker struct {
 type resourceCheck struct {
 	stack    *DeployedStack
 	id       string
-	res      Resource
+	res      assembly.Resource
 	physical string
 	// props: the template's properties, resolved.
 	props map[string]any
@@ -97,7 +99,7 @@ func readFunction(ctx context.Context, c *clients, r *resourceCheck) (map[string
 	// Code present: the function's CodeSha256 is the SHA-256 of the asset
 	// object the template names, which the CLI uploaded.
 	code, _ := r.props["Code"].(map[string]any)
-	bucket, key := scalar(code["S3Bucket"]), scalar(code["S3Key"])
+	bucket, key := assembly.Text(code["S3Bucket"]), assembly.Text(code["S3Key"])
 	want := "an S3 object s3://" + bucket + "/" + key
 	obj, err := c.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key})
 	if err != nil {
@@ -132,7 +134,7 @@ func readEventSourceMapping(ctx context.Context, c *clients, r *resourceCheck) (
 // functionName returns what the template named the function by: its name
 // (from the ARN) unless the template gave an ARN.
 func functionName(arn string, templateValue any) string {
-	if strings.HasPrefix(scalar(templateValue), "arn:") {
+	if strings.HasPrefix(assembly.Text(templateValue), "arn:") {
 		return arn
 	}
 	if i := strings.LastIndex(arn, ":function:"); i >= 0 {
@@ -144,7 +146,7 @@ func functionName(arn string, templateValue any) string {
 }
 
 func readEventInvokeConfig(ctx context.Context, c *clients, r *resourceCheck) (map[string]any, error) {
-	fn := scalar(r.props["FunctionName"])
+	fn := assembly.Text(r.props["FunctionName"])
 	out, err := c.lambda.GetFunctionEventInvokeConfig(ctx, &lambda.GetFunctionEventInvokeConfigInput{FunctionName: &fn})
 	if err != nil {
 		return nil, err
@@ -158,7 +160,7 @@ func readEventInvokeConfig(ctx context.Context, c *clients, r *resourceCheck) (m
 // readPermission finds the function policy's statement with the template's
 // action, principal and source ARN.
 func readPermission(ctx context.Context, c *clients, r *resourceCheck) (map[string]any, error) {
-	fn := scalar(r.props["FunctionName"])
+	fn := assembly.Text(r.props["FunctionName"])
 	out, err := c.lambda.GetPolicy(ctx, &lambda.GetPolicyInput{FunctionName: &fn})
 	if err != nil {
 		return nil, err
@@ -242,7 +244,7 @@ func readPolicyOfEach(r *resourceCheck, list string, policy func(target string) 
 	targets, _ := r.props[list].([]any)
 	got := map[string]any{list: targets}
 	for i, t := range targets {
-		target := scalar(t)
+		target := assembly.Text(t)
 		doc, err := policy(target)
 		if err != nil {
 			return nil, err
@@ -358,7 +360,7 @@ func readBucket(ctx context.Context, c *clients, r *resourceCheck) (map[string]a
 }
 
 func readBucketPolicy(ctx context.Context, c *clients, r *resourceCheck) (map[string]any, error) {
-	bucket := scalar(r.props["Bucket"])
+	bucket := assembly.Text(r.props["Bucket"])
 	out, err := c.s3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: &bucket})
 	if err != nil {
 		return nil, err
@@ -389,14 +391,14 @@ func readRule(ctx context.Context, c *clients, r *resourceCheck) (map[string]any
 	name := aws.ToString(in.Name)
 	bus := r.props["EventBusName"]
 	if bus != nil {
-		in.EventBusName = aws.String(scalar(bus))
+		in.EventBusName = aws.String(assembly.Text(bus))
 	}
 	out, err := c.events.DescribeRule(ctx, in)
 	if err != nil {
 		return nil, err
 	}
 	got, _ := normalize(out).(map[string]any)
-	if bus != nil && !strings.HasPrefix(scalar(bus), "arn:") {
+	if bus != nil && !strings.HasPrefix(assembly.Text(bus), "arn:") {
 		got["EventBusName"] = lastSegment(aws.ToString(out.EventBusName))
 	}
 	targets, err := c.events.ListTargetsByRule(ctx, &eventbridge.ListTargetsByRuleInput{Rule: &name, EventBusName: in.EventBusName})
@@ -519,7 +521,7 @@ func readRole(ctx context.Context, c *clients, r *resourceCheck) (map[string]any
 	if inline, ok := r.props["Policies"].([]any); ok {
 		var policies []any
 		for _, p := range inline {
-			name := scalar(p.(map[string]any)["PolicyName"])
+			name := assembly.Text(p.(map[string]any)["PolicyName"])
 			rp, err := c.iam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: &r.physical, PolicyName: &name})
 			if err != nil {
 				return nil, err
@@ -533,11 +535,11 @@ func readRole(ctx context.Context, c *clients, r *resourceCheck) (map[string]any
 }
 
 func readPolicy(ctx context.Context, c *clients, r *resourceCheck) (map[string]any, error) {
-	name := scalar(r.props["PolicyName"])
+	name := assembly.Text(r.props["PolicyName"])
 	roles, _ := r.props["Roles"].([]any)
 	got := map[string]any{"PolicyName": name, "Roles": roles}
 	for i, role := range roles {
-		rn := scalar(role)
+		rn := assembly.Text(role)
 		out, err := c.iam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: &rn, PolicyName: &name})
 		if err != nil {
 			return nil, err

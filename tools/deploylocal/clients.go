@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
+
+	"github.com/example/orderflow/tools/assembly"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -101,9 +104,29 @@ func (c *clients) stackGone(ctx context.Context, name string) (bool, error) {
 	return true, nil
 }
 
+// DeployedStack is a stack as deployed: its template and what
+// CloudFormation says about it.
+type DeployedStack struct {
+	*assembly.Stack
+	// Physical IDs by logical ID (ListStackResources).
+	Physical map[string]string
+	// Outputs and Parameters by key (DescribeStacks).
+	Outputs, Parameters map[string]string
+}
+
+// sortedKeys returns m's keys, sorted.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
 // deployedStack reads a deployed stack's resources, outputs and parameters.
-func (c *clients) deployedStack(ctx context.Context, st *StackTemplate) (*DeployedStack, error) {
-	d := &DeployedStack{Name: st.Name, Template: st.Template, Physical: map[string]string{},
+func (c *clients) deployedStack(ctx context.Context, st *assembly.Stack) (*DeployedStack, error) {
+	d := &DeployedStack{Stack: st, Physical: map[string]string{},
 		Outputs: map[string]string{}, Parameters: map[string]string{}}
 	out, err := c.cfn.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: &st.Name})
 	if err != nil {
@@ -132,7 +155,7 @@ func (c *clients) deployedStack(ctx context.Context, st *StackTemplate) (*Deploy
 }
 
 // emptyBucket deletes every object version and delete marker of a bucket,
-// as README asks before destroying a stage with destroyData (CloudFormation
+// as docs/operations.md asks before destroying a stage with destroyData (CloudFormation
 // cannot delete a bucket that holds objects). It returns how many it
 // deleted.
 func (c *clients) emptyBucket(ctx context.Context, bucket string) (int, error) {

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+
+	"github.com/example/orderflow/tools/assembly"
 )
 
 // Status is the outcome of one check.
@@ -127,7 +129,7 @@ func match(want, got any, path string) (bool, string) {
 	if got == nil && want != nil {
 		return false, fmt.Sprintf("%s: want %s, got nothing", orRoot(path), short(want))
 	}
-	if scalar(want) != scalar(got) {
+	if assembly.Text(want) != assembly.Text(got) {
 		return false, fmt.Sprintf("%s: want %s, got %s", orRoot(path), short(want), short(got))
 	}
 	return true, ""
@@ -211,7 +213,7 @@ func sortedList(v any) any {
 	if !ok {
 		list = []any{v}
 	}
-	sort.Slice(list, func(i, j int) bool { return scalar(list[i]) < scalar(list[j]) })
+	sort.Slice(list, func(i, j int) bool { return assembly.Text(list[i]) < assembly.Text(list[j]) })
 	return list
 }
 

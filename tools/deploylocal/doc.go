@@ -1,7 +1,7 @@
 // Package deploylocal rehearses `cdk deploy` of the order flow against moto,
-// a local AWS emulator, with no Docker and no AWS account: `make
-// deploy-local` (tools/deploylocal) and the integration test in
-// tools/deploylocal run it.
+// a local AWS emulator, with no Docker and no AWS account. Run by `make
+// deploy-local` (tools/cmd/deploylocal) and by make test
+// (TestDeployRehearsal in this package).
 //
 // Run synthesizes the app with the pinned CDK CLI exactly as `make synth`
 // does, starts moto on 127.0.0.1 (tools/deploylocal/motolaunch.py, which

@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/example/orderflow/tools/procgroup"
 )
 
 // MotoVersion is the moto release the launcher is written against; the
@@ -74,7 +76,7 @@ func StartEmulator(ctx context.Context, python, launcher, logPath string, timeou
 	}
 	cmd := exec.Command(python, launcher, "--port", "0")
 	cmd.Stderr = logFile
-	cmd.SysProcAttr = sysProcAttr()
+	cmd.SysProcAttr = procgroup.Attr()
 	cmd.Env = append(os.Environ(), "PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1")
 	stdin, err := cmd.StdinPipe() // the launcher exits when this closes
 	if err != nil {
@@ -140,7 +142,7 @@ func (e *Emulator) Stop() {
 	default:
 	}
 	e.stdin.Close()
-	stopGroup(e.cmd.Process, e.done, 5*time.Second)
+	procgroup.Stop(e.cmd.Process, e.done, 5*time.Second)
 }
 
 // LauncherReport is what the launcher taught moto or stood in for.

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/example/orderflow/tools/assembly"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 )
@@ -144,12 +146,12 @@ func (r *rehearsal) step(name string, f func() (string, error)) error {
 // synthJob is a synth running in the background.
 type synthJob struct {
 	done chan struct{}
-	asm  *Assembly
+	asm  *assembly.Assembly
 	err  error
 	took time.Duration
 }
 
-func (j *synthJob) wait(ctx context.Context) (*Assembly, error) {
+func (j *synthJob) wait(ctx context.Context) (*assembly.Assembly, error) {
 	select {
 	case <-j.done:
 		return j.asm, j.err
@@ -198,7 +200,7 @@ func (r *rehearsal) run(ctx context.Context) error {
 		return err
 	}
 	out := func(name string) string { return filepath.Join(o.WorkDir, name) }
-	devJob := r.background(ctx, nil, func() (*Assembly, error) {
+	devJob := r.background(ctx, nil, func() (*assembly.Assembly, error) {
 		return synthInto(ctx, synthCLI, o.Root, "", out("dev.out"), "stage="+o.Stage)
 	})
 	// The other two synthesize with the same app built once (go build, its
@@ -206,10 +208,10 @@ func (r *rehearsal) run(ctx context.Context) error {
 	// of cdk.json's `go run`, which would compile and link the app again in
 	// the copy of the project. Same code, same cdk.json context.
 	app := out("app")
-	appJob := r.background(ctx, devJob, func() (*Assembly, error) {
+	appJob := r.background(ctx, devJob, func() (*assembly.Assembly, error) {
 		return nil, goBuild(ctx, o.Root, app, r.log)
 	})
-	changedJob := r.background(ctx, appJob, func() (*Assembly, error) {
+	changedJob := r.background(ctx, appJob, func() (*assembly.Assembly, error) {
 		copyDir := out("changed-src")
 		if err := copyProject(o.Root, copyDir); err != nil {
 			return nil, err
@@ -219,7 +221,7 @@ func (r *rehearsal) run(ctx context.Context) error {
 		}
 		return synthInto(ctx, synthCLI, copyDir, app, out("changed.out"), "stage="+o.Stage)
 	})
-	throwawayJob := r.background(ctx, appJob, func() (*Assembly, error) {
+	throwawayJob := r.background(ctx, appJob, func() (*assembly.Assembly, error) {
 		return synthInto(ctx, synthCLI, o.Root, app, out("throwaway.out"), "stage="+o.Throwaway, "destroyData=true",
 			"stages."+o.Throwaway+".account="+Account, "stages."+o.Throwaway+".region="+o.Region)
 	})
@@ -249,7 +251,7 @@ func (r *rehearsal) run(ctx context.Context) error {
 		return err
 	}
 
-	var dev *Assembly
+	var dev *assembly.Assembly
 	if err := r.step("cdk synth -c stage="+o.Stage+" (as make synth)", func() (string, error) {
 		var err error
 		dev, err = devJob.wait(ctx)
@@ -274,7 +276,7 @@ func (r *rehearsal) run(ctx context.Context) error {
 		}
 	}
 
-	deployArgs := func(asm *Assembly) []string {
+	deployArgs := func(asm *assembly.Assembly) []string {
 		return []string{"deploy", "--app", asm.Dir, "--all", "--method=direct", "--require-approval", "never", "--progress", "events"}
 	}
 	if err := r.step(fmt.Sprintf("cdk deploy --all --method=direct (%s)", o.Stage), func() (string, error) {
@@ -323,7 +325,7 @@ func (r *rehearsal) run(ctx context.Context) error {
 		return err
 	}
 
-	var changed *Assembly
+	var changed *assembly.Assembly
 	if err := r.step("cdk deploy with functions/"+o.ChangeFunction+" changed", func() (string, error) {
 		var err error
 		if changed, err = changedJob.wait(ctx); err != nil {
@@ -384,7 +386,7 @@ func (r *rehearsal) run(ctx context.Context) error {
 		return err
 	}
 
-	var throwaway *Assembly
+	var throwaway *assembly.Assembly
 	if err := r.step(fmt.Sprintf("throwaway stage %s (-c destroyData=true, account and region pinned by -c): deploy, read back, destroy", o.Throwaway), func() (string, error) {
 		var err error
 		if throwaway, err = throwawayJob.wait(ctx); err != nil {
@@ -405,7 +407,7 @@ func (r *rehearsal) run(ctx context.Context) error {
 			PrintVerification(r.o.Out, "Throwaway stage "+o.Throwaway+":", v)
 			return "", err
 		}
-		// As README says: empty the buckets, then destroy. Access-log
+		// As docs/operations.md says: empty the buckets, then destroy. Access-log
 		// targets last: requests to the other buckets are logged there.
 		emptied, err := r.emptyBuckets(ctx, throwaway, d)
 		if err != nil {
@@ -431,7 +433,7 @@ func (r *rehearsal) run(ctx context.Context) error {
 
 // background runs f in a goroutine once after (if any) has succeeded; run
 // waits for every such job before it returns.
-func (r *rehearsal) background(ctx context.Context, after *synthJob, f func() (*Assembly, error)) *synthJob {
+func (r *rehearsal) background(ctx context.Context, after *synthJob, f func() (*assembly.Assembly, error)) *synthJob {
 	j := &synthJob{done: make(chan struct{})}
 	r.jobs = append(r.jobs, j)
 	go func() {
@@ -451,11 +453,11 @@ func (r *rehearsal) background(ctx context.Context, after *synthJob, f func() (*
 
 // synthInto synthesizes the project in dir into outdir: with its cdk.json's
 // app, or with app (an executable) when not empty.
-func synthInto(ctx context.Context, c *cli, dir, app, outdir string, context ...string) (*Assembly, error) {
+func synthInto(ctx context.Context, c *cli, dir, app, outdir string, context ...string) (*assembly.Assembly, error) {
 	if _, err := c.synth(ctx, dir, app, outdir, context...); err != nil {
 		return nil, err
 	}
-	return ReadAssembly(outdir)
+	return assembly.Read(outdir)
 }
 
 // goBuild builds the app (the main package in root) into out.
@@ -472,7 +474,7 @@ func goBuild(ctx context.Context, root, out string, log io.Writer) error {
 
 // verify reads back asm's deployed stacks and writes every check, with
 // both values, to checks-<assembly>.txt in the work directory.
-func (r *rehearsal) verify(ctx context.Context, asm *Assembly, region string) (*Verification, map[string]*DeployedStack, error) {
+func (r *rehearsal) verify(ctx context.Context, asm *assembly.Assembly, region string) (*Verification, map[string]*DeployedStack, error) {
 	rep, err := r.emu.Report(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -510,7 +512,7 @@ func (r *rehearsal) expectedEnvironment(stage string) string {
 	return "aws://" + account + "/" + region
 }
 
-func allEnvironments(a *Assembly, want string) bool {
+func allEnvironments(a *assembly.Assembly, want string) bool {
 	for _, s := range a.Stacks {
 		if s.Environment != want {
 			return false
@@ -519,7 +521,7 @@ func allEnvironments(a *Assembly, want string) bool {
 	return true
 }
 
-func environments(a *Assembly) []string {
+func environments(a *assembly.Assembly) []string {
 	var out []string
 	for _, s := range a.Stacks {
 		out = append(out, s.Name+"="+s.Environment)
@@ -528,10 +530,9 @@ func environments(a *Assembly) []string {
 }
 
 // regionOf returns the region the assembly's stacks pin, else fallback.
-func regionOf(a *Assembly, fallback string) string {
-	env := a.Stacks[0].Environment
-	if i := strings.LastIndex(env, "/"); i >= 0 && env[i+1:] != "unknown-region" {
-		return env[i+1:]
+func regionOf(a *assembly.Assembly, fallback string) string {
+	if r := a.Region(); r != "" {
+		return r
 	}
 	return fallback
 }
@@ -575,7 +576,7 @@ func unprobedNote(unprobed []string) string {
 // it was when it updates its code.)
 type snapshot map[string]string
 
-func (r *rehearsal) snapshot(ctx context.Context, asm *Assembly, deployed map[string]*DeployedStack) (snapshot, error) {
+func (r *rehearsal) snapshot(ctx context.Context, asm *assembly.Assembly, deployed map[string]*DeployedStack) (snapshot, error) {
 	s := snapshot{}
 	for _, st := range asm.Stacks {
 		d, err := r.aws.deployedStack(ctx, st)
@@ -645,7 +646,7 @@ type resourceDiff struct{ stack, id, typ string }
 func (d resourceDiff) String() string { return d.stack + "/" + d.id + " (" + d.typ + ")" }
 
 // templateDiff lists the resources that differ between two assemblies.
-func templateDiff(a, b *Assembly) []resourceDiff {
+func templateDiff(a, b *assembly.Assembly) []resourceDiff {
 	var out []resourceDiff
 	for _, sa := range a.Stacks {
 		sb := b.Stack(sa.Name)
@@ -676,7 +677,7 @@ func templateDiff(a, b *Assembly) []resourceDiff {
 
 // emptyBuckets empties every bucket of the assembly's deployed stacks,
 // buckets that receive another's access logs last.
-func (r *rehearsal) emptyBuckets(ctx context.Context, asm *Assembly, deployed map[string]*DeployedStack) (int, error) {
+func (r *rehearsal) emptyBuckets(ctx context.Context, asm *assembly.Assembly, deployed map[string]*DeployedStack) (int, error) {
 	type bucket struct {
 		name      string
 		logTarget bool
@@ -686,9 +687,7 @@ func (r *rehearsal) emptyBuckets(ctx context.Context, asm *Assembly, deployed ma
 		targets := map[string]bool{}
 		for _, res := range st.Template.Resources {
 			if lc, ok := res.Properties["LoggingConfiguration"].(map[string]any); ok {
-				if ref, ok := lc["DestinationBucketName"].(map[string]any); ok {
-					targets[scalar(ref["Ref"])] = true
-				}
+				targets[assembly.RefID(lc["DestinationBucketName"])] = true
 			}
 		}
 		for _, id := range st.Template.LogicalIDs() {
@@ -713,7 +712,7 @@ func (r *rehearsal) emptyBuckets(ctx context.Context, asm *Assembly, deployed ma
 // stacks are gone, that every resource with DeletionPolicy Retain still
 // exists (when wantRetained) and that every other one is gone. It returns
 // what still exists, how many are gone, and the types it cannot probe.
-func (r *rehearsal) afterDestroy(ctx context.Context, asm *Assembly, deployed map[string]*DeployedStack, wantRetained bool) (retained []string, gone int, unprobed []string, err error) {
+func (r *rehearsal) afterDestroy(ctx context.Context, asm *assembly.Assembly, deployed map[string]*DeployedStack, wantRetained bool) (retained []string, gone int, unprobed []string, err error) {
 	var problems []string
 	unprobedSet := map[string]bool{}
 	for _, st := range asm.Stacks {

@@ -1,28 +1,29 @@
 package deploylocal
 
 import (
-	"encoding/json"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/example/orderflow/tools/assembly"
 )
 
 func TestTemplateDiff(t *testing.T) {
-	fn := func(key string) Resource {
-		return Resource{Type: "AWS::Lambda::Function", Properties: map[string]any{"Code": map[string]any{"S3Key": key}}}
+	fn := func(key string) assembly.Resource {
+		return assembly.Resource{Type: "AWS::Lambda::Function", Properties: map[string]any{"Code": map[string]any{"S3Key": key}}}
 	}
-	table := Resource{Type: "AWS::DynamoDB::Table", DeletionPolicy: "Retain"}
-	a := &Assembly{Stacks: []*StackTemplate{
-		{Name: "S", Template: Template{Resources: map[string]Resource{"Table": table}}},
-		{Name: "V", Template: Template{Resources: map[string]Resource{"Api": fn("a.zip"), "Kitchen": fn("k.zip")}}},
+	table := assembly.Resource{Type: "AWS::DynamoDB::Table", DeletionPolicy: "Retain"}
+	a := &assembly.Assembly{Stacks: []*assembly.Stack{
+		{Name: "S", Template: &assembly.Template{Resources: map[string]assembly.Resource{"Table": table}}},
+		{Name: "V", Template: &assembly.Template{Resources: map[string]assembly.Resource{"Api": fn("a.zip"), "Kitchen": fn("k.zip")}}},
 	}}
-	b := &Assembly{Stacks: []*StackTemplate{
-		{Name: "S", Template: Template{Resources: map[string]Resource{"Table": table}}},
-		{Name: "V", Template: Template{Resources: map[string]Resource{"Api": fn("a2.zip"), "Kitchen": fn("k.zip"), "New": table}}},
+	b := &assembly.Assembly{Stacks: []*assembly.Stack{
+		{Name: "S", Template: &assembly.Template{Resources: map[string]assembly.Resource{"Table": table}}},
+		{Name: "V", Template: &assembly.Template{Resources: map[string]assembly.Resource{"Api": fn("a2.zip"), "Kitchen": fn("k.zip"), "New": table}}},
 	}}
 	got := templateDiff(a, b)
 	want := []resourceDiff{{"V", "Api", "AWS::Lambda::Function"}, {"V", "New", "AWS::DynamoDB::Table"}}
@@ -77,37 +78,6 @@ func TestNames(t *testing.T) {
 		if tt.got != tt.want {
 			t.Errorf("got %q, want %q", tt.got, tt.want)
 		}
-	}
-}
-
-func TestReadAssemblyOrdersStacksByDependency(t *testing.T) {
-	dir := t.TempDir()
-	manifest := map[string]any{"version": "55.0.0", "artifacts": map[string]any{
-		"A-Service":        map[string]any{"type": "aws:cloudformation:stack", "environment": "aws://unknown-account/unknown-region", "dependencies": []string{"A-Service.assets", "A-Stateful"}, "properties": map[string]any{"templateFile": "svc.json"}},
-		"A-Service.assets": map[string]any{"type": "cdk:asset-manifest"},
-		"A-Stateful":       map[string]any{"type": "aws:cloudformation:stack", "environment": "aws://unknown-account/unknown-region", "properties": map[string]any{"templateFile": "st.json"}},
-	}}
-	write := func(name string, v any) {
-		b, _ := json.Marshal(v)
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("manifest.json", manifest)
-	write("svc.json", map[string]any{"Resources": map[string]any{"Fn": map[string]any{"Type": "AWS::Lambda::Function"}}})
-	write("st.json", map[string]any{"Resources": map[string]any{"T": map[string]any{"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain"}}})
-	a, err := ReadAssembly(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(a.Stacks) != 2 || a.Stacks[0].Name != "A-Stateful" || a.Stacks[1].Name != "A-Service" {
-		t.Fatalf("got stacks %v, want A-Stateful then A-Service", environments(a))
-	}
-	if !a.Stack("A-Stateful").Template.Resources["T"].Retained() || a.Stack("A-Service").Template.Resources["Fn"].Retained() {
-		t.Error("Retained: want true for the table only")
-	}
-	if got := regionOf(a, "eu-west-3"); got != "eu-west-3" {
-		t.Errorf("regionOf an environment-agnostic assembly: got %q, want the fallback", got)
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+
+	"github.com/example/orderflow/tools/assembly"
 )
 
 // Verification is the read-back of an assembly's deployed stacks.
@@ -57,7 +59,7 @@ func (v *Verification) Failed() []Check {
 // verify reads back every resource of the assembly's deployed stacks and
 // compares it with its template. standIns and taught are keys
 // "stack/logicalID" from the launcher's report.
-func verify(ctx context.Context, c *clients, asm *Assembly, region string, rep *LauncherReport) (*Verification, map[string]*DeployedStack, error) {
+func verify(ctx context.Context, c *clients, asm *assembly.Assembly, region string, rep *LauncherReport) (*Verification, map[string]*DeployedStack, error) {
 	standIns, taught := map[string]bool{}, map[string]bool{}
 	for _, r := range rep.StandIns {
 		standIns[r.StackName+"/"+r.LogicalID] = true
@@ -77,12 +79,33 @@ func verify(ctx context.Context, c *clients, asm *Assembly, region string, rep *
 		}
 		deployed[st.Name] = d
 	}
-	res := &resolver{region: region, account: Account, stacks: deployed,
-		getAtt: func(ctx context.Context, st *DeployedStack, id, attr string) (string, error) {
-			return c.attribute(ctx, st, standIns, id, attr)
+	res := &assembly.Resolver{Region: region, Account: Account,
+		Ref: func(st *assembly.Stack, name string) (any, error) {
+			d := deployed[st.Name]
+			if v, ok := d.Parameters[name]; ok {
+				return v, nil
+			}
+			if p, ok := d.Physical[name]; ok {
+				return p, nil
+			}
+			return nil, fmt.Errorf("{\"Ref\": %q}: no such parameter or deployed resource in %s", name, st.Name)
 		},
-		importValue: func(ctx context.Context, name string) (string, error) {
-			return "", fmt.Errorf("Fn::ImportValue %s: not used by these templates", name)
+		GetAtt: func(st *assembly.Stack, id, attr string) (any, error) {
+			return c.attribute(ctx, deployed[st.Name], standIns, id, attr)
+		},
+		StackOutput: func(stack, output string) (any, error) {
+			other, ok := deployed[stack]
+			if !ok {
+				return nil, fmt.Errorf("stack %s is not deployed", stack)
+			}
+			v, ok := other.Outputs[output]
+			if !ok {
+				return nil, fmt.Errorf("stack %s has no output %s", stack, output)
+			}
+			return v, nil
+		},
+		ImportValue: func(name string) (any, error) {
+			return nil, fmt.Errorf("%s %s: not used by these templates", assembly.ImportValue, name)
 		},
 	}
 	v := &Verification{Region: region, Fixes: rep.Fixes}
@@ -144,7 +167,7 @@ func verify(ctx context.Context, c *clients, asm *Assembly, region string, rep *
 	return v, deployed, nil
 }
 
-func stackIndex(asm *Assembly, name string) int {
+func stackIndex(asm *assembly.Assembly, name string) int {
 	for i, s := range asm.Stacks {
 		if s.Name == name {
 			return i
@@ -155,14 +178,14 @@ func stackIndex(asm *Assembly, name string) int {
 
 // checkResource compares one deployed resource with its template, property
 // by property.
-func checkResource(ctx context.Context, c *clients, res *resolver, st *DeployedStack, id string, r Resource) []Check {
+func checkResource(ctx context.Context, c *clients, res *assembly.Resolver, st *DeployedStack, id string, r assembly.Resource) []Check {
 	chk := checkers[r.Type]
 	rc := &resourceCheck{stack: st, id: id, res: r, physical: st.Physical[id], props: map[string]any{}}
 	base := Check{Stack: st.Name, LogicalID: id, Type: r.Type}
 	var checks []Check
 	unresolved := map[string]error{}
 	for _, p := range sortedKeys(r.Properties) {
-		v, err := res.resolve(ctx, st, r.Properties[p])
+		v, err := res.Resolve(st.Stack, r.Properties[p])
 		if err != nil {
 			unresolved[p] = err
 			continue

@@ -1,22 +1,29 @@
-// Package dynamosim is an in-memory DynamoDB for simulations: tables with
-// their global secondary indexes, the data-plane operations this project
-// calls (PutItem, GetItem, UpdateItem, DeleteItem, Query, BatchGetItem,
-// BatchWriteItem) with DynamoDB's semantics for conditions, sparse indexes
-// and pagination, and a Recorder that charges every request the read and
-// write units DynamoDB would, per table or index, partition-key value and
-// second of a clock the caller controls.
+// Package dynamosim is the capacity model's DynamoDB: an in-memory table
+// with its global secondary indexes that charges every request the read
+// and write units DynamoDB would, per table or index, partition-key value
+// and second of a clock the caller controls (Recorder). tools/flowsim runs
+// the order flow's domain code against it; make test (tools/cmd/capacity's
+// TestNoHotKeyAt10000OrdersPerSecond, tools/flowsim's tests) and make
+// capacity run that.
 //
-// It knows the key schema of the table and of each index, so it can tell an
-// index put from an index update or delete and whether an item is in a
-// sparse index at all, and charges index writes by DynamoDB's rules
-// (GSI.html#GSI.ThroughputConsiderations): an item entering an index is a
-// put, leaving it a delete, an update that changes an index key a delete
-// plus a put (on the old and the new partition-key value), one that changes
-// only projected attributes an update, one that changes neither nothing.
+// Why not an existing fake alone: no DynamoDB fake or emulator reports
+// capacity per partition-key value and second (DynamoDB itself reports
+// consumed capacity per request and table, and throttles hot keys without
+// saying which); that is what the hot-key test measures. The expressions
+// are minidyn's (github.com/truora/minidyn, a Go DynamoDB fake), but not
+// its tables: in v0.8.2 an UpdateItem neither removes the attributes its
+// REMOVE names nor moves the item into or out of a sparse index (the order
+// flow's pending index: Advance removes pendingShard, the backfill sets
+// it), a new key costs time in proportion to the table's size (it sorts
+// all keys again: hours for the 10,000-orders-per-second window instead of
+// seconds), and its last Query page carries an empty LastEvaluatedKey, on
+// which the SDK's paginators never stop. What stays here is the table:
+// items by key, index membership, Query, and the charging.
 //
-// It is not a DynamoDB emulator: no streams, transactions, scans, TTL, or
-// expression features beyond those in expr.go; a request it does not
-// understand fails with an error naming what is missing.
+// Index writes follow DynamoDB's rules (GSI.html#GSI.ThroughputConsiderations):
+// an item entering an index is a put, leaving it a delete, an update that
+// changes an index key a delete plus a put, one that changes only
+// projected attributes an update, one that changes neither nothing.
 package dynamosim
 
 import (
@@ -32,6 +39,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/truora/minidyn/interpreter/language"
 )
 
 // TableDef is a table's keys and indexes, with the field names of
@@ -46,10 +54,9 @@ type keySchema struct{ hash, rng string }
 func keysOf(ks []types.KeySchemaElement) (keySchema, error) {
 	var k keySchema
 	for _, e := range ks {
-		switch e.KeyType {
-		case types.KeyTypeHash:
+		if e.KeyType == types.KeyTypeHash {
 			k.hash = aws.ToString(e.AttributeName)
-		case types.KeyTypeRange:
+		} else {
 			k.rng = aws.ToString(e.AttributeName)
 		}
 	}
@@ -60,19 +67,18 @@ func keysOf(ks []types.KeySchemaElement) (keySchema, error) {
 }
 
 type index struct {
-	name    string
-	target  string // "<table>/index/<name>"
-	keys    keySchema
-	proj    types.ProjectionType
-	include map[string]bool
-	members map[string]map[string]struct{} // partition-key value -> table keys
+	name, target string // target: "<table>/index/<name>"
+	keys         keySchema
+	all          bool            // projection ALL
+	include      map[string]bool // projected non-key attributes
+	members      map[string]map[string]struct{}
 }
 
 type table struct {
 	name    string
 	keys    keySchema
 	indexes []*index
-	items   map[string]map[string]types.AttributeValue // table key -> item
+	items   map[string]item // by key
 }
 
 // DB holds tables. Its zero value is not usable: use New.
@@ -85,13 +91,14 @@ type DB struct {
 
 	mu     sync.Mutex
 	tables map[string]*table
-	conds  map[string]*cond
-	ups    map[string]*update
+	conds  map[string]*language.ConditionalExpression
+	ups    map[string]*language.UpdateStatement
 }
 
 // New returns a DB with no tables, charging rec at now().
 func New(now func() time.Time, rec *Recorder) *DB {
-	return &DB{Now: now, Rec: rec, tables: map[string]*table{}, conds: map[string]*cond{}, ups: map[string]*update{}}
+	return &DB{Now: now, Rec: rec, tables: map[string]*table{},
+		conds: map[string]*language.ConditionalExpression{}, ups: map[string]*language.UpdateStatement{}}
 }
 
 // CreateTable adds an empty table named name.
@@ -102,17 +109,14 @@ func (db *DB) CreateTable(name string, def TableDef) error {
 	if err != nil {
 		return fmt.Errorf("table %s: %w", name, err)
 	}
-	t := &table{name: name, keys: k, items: map[string]map[string]types.AttributeValue{}}
+	t := &table{name: name, keys: k, items: map[string]item{}}
 	for _, g := range def.GlobalSecondaryIndexes {
-		ik, err := keysOf(g.KeySchema)
-		if err != nil {
-			return fmt.Errorf("table %s index %s: %w", name, aws.ToString(g.IndexName), err)
+		ix := &index{name: aws.ToString(g.IndexName), target: name + "/index/" + aws.ToString(g.IndexName), all: true, members: map[string]map[string]struct{}{}}
+		if ix.keys, err = keysOf(g.KeySchema); err != nil {
+			return fmt.Errorf("table %s index %s: %w", name, ix.name, err)
 		}
-		ix := &index{name: aws.ToString(g.IndexName), target: name + "/index/" + aws.ToString(g.IndexName), keys: ik,
-			proj: types.ProjectionTypeAll, members: map[string]map[string]struct{}{}}
 		if g.Projection != nil {
-			ix.proj = g.Projection.ProjectionType
-			ix.include = map[string]bool{}
+			ix.all, ix.include = g.Projection.ProjectionType == types.ProjectionTypeAll, map[string]bool{}
 			for _, a := range g.Projection.NonKeyAttributes {
 				ix.include[a] = true
 			}
@@ -123,91 +127,57 @@ func (db *DB) CreateTable(name string, def TableDef) error {
 	return nil
 }
 
-// Len returns the number of items in table name.
-func (db *DB) Len(name string) int {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	if t := db.tables[name]; t != nil {
-		return len(t.items)
-	}
-	return 0
-}
-
 // IndexLen returns the number of items in index of table name.
 func (db *DB) IndexLen(name, indexName string) int {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	if t := db.tables[name]; t != nil {
-		for _, ix := range t.indexes {
-			if ix.name == indexName {
-				n := 0
-				for _, m := range ix.members {
-					n += len(m)
-				}
-				return n
-			}
+	n := 0
+	if ix := db.tables[name].index(indexName); ix != nil {
+		for _, m := range ix.members {
+			n += len(m)
 		}
 	}
-	return 0
+	return n
 }
 
 // Forget drops an item without charging anything, to bound the memory of
 // a long simulation (items nothing will read again).
-func (db *DB) Forget(tableName string, key map[string]types.AttributeValue) {
+func (db *DB) Forget(tableName string, key item) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	t := db.tables[tableName]
 	if t == nil {
 		return
 	}
-	k, err := t.key(key)
-	if err != nil {
-		return
-	}
-	if old := t.items[k]; old != nil {
+	if k, err := t.key(key); err == nil && t.items[k] != nil {
 		for _, ix := range t.indexes {
-			ix.drop(k, old)
+			ix.drop(k, t.items[k])
 		}
 		delete(t.items, k)
 	}
 }
 
+func (t *table) index(name string) *index {
+	if t != nil {
+		for _, ix := range t.indexes {
+			if ix.name == name {
+				return ix
+			}
+		}
+	}
+	return nil
+}
+
 func (db *DB) second() int64 { return db.Now().Unix() }
 
 func (db *DB) table(name *string) (*table, error) {
-	t := db.tables[aws.ToString(name)]
-	if t == nil {
-		return nil, &types.ResourceNotFoundException{Message: aws.String("no table " + aws.ToString(name))}
+	if t := db.tables[aws.ToString(name)]; t != nil {
+		return t, nil
 	}
-	return t, nil
+	return nil, &types.ResourceNotFoundException{Message: aws.String("no table " + aws.ToString(name))}
 }
 
-func (db *DB) cond(s string) (*cond, error) {
-	if c, ok := db.conds[s]; ok {
-		return c, nil
-	}
-	c, err := parseCondition(s)
-	if err != nil {
-		return nil, err
-	}
-	db.conds[s] = c
-	return c, nil
-}
-
-func (db *DB) update(s string) (*update, error) {
-	if u, ok := db.ups[s]; ok {
-		return u, nil
-	}
-	u, err := parseUpdate(s)
-	if err != nil {
-		return nil, err
-	}
-	db.ups[s] = u
-	return u, nil
-}
-
-// scalarText is a key value's text: a string, a number, or base64-free raw
-// bytes of a binary.
+// scalarText is a key value's text: a string, a number, or a binary's bytes.
 func scalarText(v types.AttributeValue) (string, bool) {
 	switch v := v.(type) {
 	case *types.AttributeValueMemberS:
@@ -221,152 +191,90 @@ func scalarText(v types.AttributeValue) (string, bool) {
 }
 
 // key returns the table key of an item or key map.
-func (t *table) key(item map[string]types.AttributeValue) (string, error) {
-	h, ok := scalarText(item[t.keys.hash])
-	if !ok {
-		return "", fmt.Errorf("item has no scalar %s (the key of %s)", t.keys.hash, t.name)
-	}
-	if t.keys.rng == "" {
-		return h, nil
-	}
-	r, ok := scalarText(item[t.keys.rng])
-	if !ok {
-		return "", fmt.Errorf("item has no scalar %s (the sort key of %s)", t.keys.rng, t.name)
+func (t *table) key(it item) (string, error) {
+	h, ok := scalarText(it[t.keys.hash])
+	r, rok := scalarText(it[t.keys.rng])
+	if !ok || (t.keys.rng != "" && !rok) {
+		return "", fmt.Errorf("item has no scalar key %s %s of %s", t.keys.hash, t.keys.rng, t.name)
 	}
 	return h + "\x00" + r, nil
 }
 
-func (t *table) hashText(item map[string]types.AttributeValue) string {
-	h, _ := scalarText(item[t.keys.hash])
-	return h
-}
-
-// entry returns item's projection into the index, or nil when the item
-// lacks an index key (a sparse index leaves it out).
-func (ix *index) entry(t *table, item map[string]types.AttributeValue) map[string]types.AttributeValue {
-	if item == nil {
+// entry returns it's projection into the index, or nil when it lacks an
+// index key (a sparse index leaves it out).
+func (ix *index) entry(t *table, it item) item {
+	_, ok := scalarText(it[ix.keys.hash])
+	if _, rok := scalarText(it[ix.keys.rng]); !ok || (ix.keys.rng != "" && !rok) {
 		return nil
 	}
-	if _, ok := scalarText(item[ix.keys.hash]); !ok {
-		return nil
+	if ix.all {
+		return maps.Clone(it)
 	}
-	if ix.keys.rng != "" {
-		if _, ok := scalarText(item[ix.keys.rng]); !ok {
-			return nil
-		}
-	}
-	if ix.proj == types.ProjectionTypeAll {
-		return maps.Clone(item) // the item may be updated in place
-	}
-	e := map[string]types.AttributeValue{}
-	for _, a := range []string{t.keys.hash, t.keys.rng, ix.keys.hash, ix.keys.rng} {
-		if v, ok := item[a]; ok && a != "" {
-			e[a] = v
-		}
-	}
-	for a := range ix.include {
-		if v, ok := item[a]; ok {
+	e := item{}
+	for a, v := range it {
+		if a == t.keys.hash || a == t.keys.rng || a == ix.keys.hash || a == ix.keys.rng || ix.include[a] {
 			e[a] = v
 		}
 	}
 	return e
 }
 
-func (ix *index) drop(tableKey string, item map[string]types.AttributeValue) {
-	if h, ok := scalarText(item[ix.keys.hash]); ok {
-		if m := ix.members[h]; m != nil {
-			delete(m, tableKey)
-			if len(m) == 0 {
-				delete(ix.members, h)
-			}
+func (ix *index) drop(k string, it item) {
+	h, _ := scalarText(it[ix.keys.hash])
+	if m := ix.members[h]; m != nil {
+		delete(m, k)
+		if len(m) == 0 {
+			delete(ix.members, h)
 		}
 	}
 }
 
-func sameValue(a, b types.AttributeValue) bool {
-	if a == b {
-		return true
-	}
-	switch x := a.(type) {
-	case *types.AttributeValueMemberS:
-		y, ok := b.(*types.AttributeValueMemberS)
-		return ok && x.Value == y.Value
-	case *types.AttributeValueMemberN:
-		y, ok := b.(*types.AttributeValueMemberN)
-		return ok && x.Value == y.Value
-	}
-	return fmt.Sprint(a) == fmt.Sprint(b)
-}
-
-func sameEntry(a, b map[string]types.AttributeValue) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		w, ok := b[k]
-		if !ok || !sameValue(v, w) {
-			return false
-		}
-	}
-	return true
-}
-
-// apply replaces the item at k with next (nil: delete), charging the table
-// and every index; the caller checked conditions.
-func (db *DB) apply(t *table, k string, old, next map[string]types.AttributeValue, kind string) {
-	before := make([]map[string]types.AttributeValue, len(t.indexes))
-	for i, ix := range t.indexes {
-		before[i] = ix.entry(t, old)
-	}
-	oldSize := 0
-	if old != nil {
-		oldSize = ItemSize(old)
-	}
-	db.commit(t, k, old, before, oldSize, next, kind)
+func sameEntry(a, b item) bool {
+	return maps.EqualFunc(a, b, func(x, y types.AttributeValue) bool { return fmt.Sprint(x) == fmt.Sprint(y) })
 }
 
 // commit stores next at k (nil: delete) and charges the write: the table
-// by the larger of oldSize and next's size, each index by the change from
-// its entry before (from the item as it was) to its entry for next. old may
-// be the same map as next (updated in place); before and oldSize were taken
-// ahead of the change.
-func (db *DB) commit(t *table, k string, old map[string]types.AttributeValue, before []map[string]types.AttributeValue, oldSize int, next map[string]types.AttributeValue, kind string) {
+// by the larger of the item before and after, each index by the change
+// from the entry of old to that of next.
+func (db *DB) commit(t *table, k string, old, next item, kind string) {
 	sec := db.second()
-	size := oldSize
-	if next != nil {
-		size = max(size, ItemSize(next))
+	size, hash := 0, old
+	if old != nil {
+		size = ItemSize(old)
 	}
-	hash := t.hashText(old)
 	if next != nil {
-		hash = t.hashText(next)
+		size, hash = max(size, ItemSize(next)), next
 	}
-	db.Rec.write(t.name, hash, kind, sec, WriteUnits(size))
-	for i, ix := range t.indexes {
-		b, after := before[i], ix.entry(t, next)
+	h, _ := scalarText(hash[t.keys.hash])
+	db.Rec.write(t.name, h, kind, sec, WriteUnits(size))
+	for _, ix := range t.indexes {
+		b, a := ix.entry(t, old), ix.entry(t, next)
+		write := func(kind string, e item) {
+			h, _ := scalarText(e[ix.keys.hash])
+			db.Rec.write(ix.target, h, kind, sec, WriteUnits(IndexItemOverheadBytes+ItemSize(e)))
+		}
 		switch {
-		case b == nil && after == nil:
+		case b == nil && a == nil:
 		case b == nil:
-			db.indexWrite(ix, "put", after, sec)
-		case after == nil:
-			db.indexWrite(ix, "delete", b, sec)
-		case !sameValue(b[ix.keys.hash], after[ix.keys.hash]) || (ix.keys.rng != "" && !sameValue(b[ix.keys.rng], after[ix.keys.rng])):
-			db.indexWrite(ix, "delete", b, sec)
-			db.indexWrite(ix, "put", after, sec)
-		case !sameEntry(b, after):
-			h, _ := scalarText(after[ix.keys.hash])
-			db.Rec.write(ix.target, h, "update", sec, WriteUnits(IndexItemOverheadBytes+max(ItemSize(b), ItemSize(after))))
+			write("put", a)
+		case a == nil:
+			write("delete", b)
+		case !sameEntry(item{"h": b[ix.keys.hash], "r": b[ix.keys.rng]}, item{"h": a[ix.keys.hash], "r": a[ix.keys.rng]}):
+			write("delete", b)
+			write("put", a)
+		case !sameEntry(b, a):
+			h, _ := scalarText(a[ix.keys.hash])
+			db.Rec.write(ix.target, h, "update", sec, WriteUnits(IndexItemOverheadBytes+max(ItemSize(b), ItemSize(a))))
 		}
 		if b != nil {
 			ix.drop(k, b)
 		}
-		if after != nil {
-			h, _ := scalarText(after[ix.keys.hash])
-			m := ix.members[h]
-			if m == nil {
-				m = map[string]struct{}{}
-				ix.members[h] = m
+		if a != nil {
+			h, _ := scalarText(a[ix.keys.hash])
+			if ix.members[h] == nil {
+				ix.members[h] = map[string]struct{}{}
 			}
-			m[k] = struct{}{}
+			ix.members[h][k] = struct{}{}
 		}
 	}
 	if next == nil {
@@ -376,41 +284,22 @@ func (db *DB) commit(t *table, k string, old map[string]types.AttributeValue, be
 	}
 }
 
-func (db *DB) indexWrite(ix *index, kind string, e map[string]types.AttributeValue, sec int64) {
-	h, _ := scalarText(e[ix.keys.hash])
-	db.Rec.write(ix.target, h, kind, sec, WriteUnits(IndexItemOverheadBytes+ItemSize(e)))
-}
-
 // check evaluates a condition on old; a false condition is charged as
 // DynamoDB does (the larger of the existing item and the write, at least
 // one unit) and returned as ConditionalCheckFailedException.
-func (db *DB) check(t *table, expr *string, e env, old, next map[string]types.AttributeValue, ret types.ReturnValuesOnConditionCheckFailure) error {
+func (db *DB) check(t *table, expr *string, e env, old, next item, ret types.ReturnValuesOnConditionCheckFailure) error {
 	if expr == nil {
 		return nil
 	}
-	c, err := db.cond(*expr)
-	if err != nil {
-		return fmt.Errorf("dynamosim: ConditionExpression: %w", err)
+	if ok, err := db.match(*expr, e, old); err != nil || ok {
+		return err
 	}
-	ok, err := e.eval(c, old)
-	if err != nil {
-		return fmt.Errorf("dynamosim: ConditionExpression %q: %w", *expr, err)
-	}
-	if ok {
-		return nil
-	}
-	size := 0
-	if old != nil {
-		size = ItemSize(old)
-	}
-	if next != nil {
-		size = max(size, ItemSize(next))
-	}
-	hash := t.hashText(old)
+	size, hash := max(ItemSize(old), ItemSize(next)), old
 	if old == nil {
-		hash = t.hashText(next)
+		hash = next
 	}
-	db.Rec.write(t.name, hash, "condition-failed", db.second(), WriteUnits(size))
+	h, _ := scalarText(hash[t.keys.hash])
+	db.Rec.write(t.name, h, "condition-failed", db.second(), WriteUnits(size))
 	ccf := &types.ConditionalCheckFailedException{Message: aws.String("The conditional request failed")}
 	if ret == types.ReturnValuesOnConditionCheckFailureAllOld && old != nil {
 		ccf.Item = maps.Clone(old)
@@ -430,41 +319,14 @@ func (db *DB) PutItem(_ context.Context, in *dynamodb.PutItemInput, _ ...func(*d
 	if err != nil {
 		return nil, fmt.Errorf("dynamosim: PutItem: %w", err)
 	}
-	old := t.items[k]
-	next := in.Item // kept as given: callers do not change an item they wrote
-	if err := db.check(t, in.ConditionExpression, env{in.ExpressionAttributeNames, in.ExpressionAttributeValues}, old, next, in.ReturnValuesOnConditionCheckFailure); err != nil {
+	if err := db.check(t, in.ConditionExpression, env{in.ExpressionAttributeNames, in.ExpressionAttributeValues}, t.items[k], in.Item, in.ReturnValuesOnConditionCheckFailure); err != nil {
 		return nil, err
 	}
-	db.apply(t, k, old, next, "put")
+	db.commit(t, k, t.items[k], in.Item, "put")
 	return &dynamodb.PutItemOutput{}, nil
 }
 
-// DeleteItem implements the DynamoDB operation.
-func (db *DB) DeleteItem(_ context.Context, in *dynamodb.DeleteItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	t, err := db.table(in.TableName)
-	if err != nil {
-		return nil, err
-	}
-	k, err := t.key(in.Key)
-	if err != nil {
-		return nil, fmt.Errorf("dynamosim: DeleteItem: %w", err)
-	}
-	old := t.items[k]
-	if err := db.check(t, in.ConditionExpression, env{in.ExpressionAttributeNames, in.ExpressionAttributeValues}, old, nil, in.ReturnValuesOnConditionCheckFailure); err != nil {
-		return nil, err
-	}
-	if old == nil {
-		db.Rec.write(t.name, t.hashText(in.Key), "delete", db.second(), 1)
-		return &dynamodb.DeleteItemOutput{}, nil
-	}
-	db.apply(t, k, old, nil, "delete")
-	return &dynamodb.DeleteItemOutput{}, nil
-}
-
-// UpdateItem implements the DynamoDB operation (SET and REMOVE of top-level
-// attributes; ReturnValues NONE only).
+// UpdateItem implements the DynamoDB operation (ReturnValues NONE only).
 func (db *DB) UpdateItem(_ context.Context, in *dynamodb.UpdateItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
 	if in.ReturnValues != "" && in.ReturnValues != types.ReturnValueNone {
 		return nil, fmt.Errorf("dynamosim: UpdateItem: ReturnValues %s is not supported", in.ReturnValues)
@@ -479,114 +341,37 @@ func (db *DB) UpdateItem(_ context.Context, in *dynamodb.UpdateItemInput, _ ...f
 	if err != nil {
 		return nil, fmt.Errorf("dynamosim: UpdateItem: %w", err)
 	}
-	u, err := db.update(aws.ToString(in.UpdateExpression))
+	e, old := env{in.ExpressionAttributeNames, in.ExpressionAttributeValues}, t.items[k]
+	start := old
+	if old == nil {
+		start = in.Key
+	}
+	next, err := db.update(aws.ToString(in.UpdateExpression), e, start)
 	if err != nil {
-		return nil, fmt.Errorf("dynamosim: UpdateExpression: %w", err)
+		return nil, err
 	}
-	e := env{in.ExpressionAttributeNames, in.ExpressionAttributeValues}
-	old := t.items[k]
-	// Resolve every action before changing anything.
-	type change struct {
-		name  string
-		value types.AttributeValue // nil: remove
-	}
-	var changes []change
-	for _, a := range u.set {
-		n, err := e.attr(a.target)
-		if err != nil {
-			return nil, err
-		}
-		if n == t.keys.hash || n == t.keys.rng {
-			return nil, fmt.Errorf("dynamosim: UpdateItem: cannot update key attribute %s", n)
-		}
-		if _, exists := old[n]; a.ifNotExists && exists {
-			continue
-		}
-		v, err := e.resolve(a.value, old)
-		if err != nil {
-			return nil, err
-		}
-		if v == nil {
-			return nil, fmt.Errorf("dynamosim: UpdateItem: SET %s to a missing value", n)
-		}
-		changes = append(changes, change{n, v})
-	}
-	for _, o := range u.remove {
-		n, err := e.attr(o)
-		if err != nil {
-			return nil, err
-		}
-		changes = append(changes, change{n, nil})
+	if nk, err := t.key(next); err != nil || nk != k {
+		return nil, fmt.Errorf("dynamosim: UpdateItem %q: cannot update a key attribute", aws.ToString(in.UpdateExpression))
 	}
 	if err := db.check(t, in.ConditionExpression, e, old, nil, in.ReturnValuesOnConditionCheckFailure); err != nil {
 		return nil, err
 	}
-	before := make([]map[string]types.AttributeValue, len(t.indexes))
-	for i, ix := range t.indexes {
-		before[i] = ix.entry(t, old)
-	}
-	oldSize, next := 0, old
-	if old != nil {
-		oldSize = ItemSize(old)
-	} else {
-		next = maps.Clone(in.Key)
-	}
-	for _, c := range changes {
-		if c.value == nil {
-			delete(next, c.name)
-		} else {
-			next[c.name] = c.value
-		}
-	}
-	db.commit(t, k, old, before, oldSize, next, "update")
+	db.commit(t, k, old, next, "update")
 	return &dynamodb.UpdateItemOutput{}, nil
-}
-
-// project applies a ProjectionExpression (top-level names only).
-func project(item map[string]types.AttributeValue, expr *string, names map[string]string) (map[string]types.AttributeValue, error) {
-	if expr == nil || item == nil {
-		return item, nil
-	}
-	out := map[string]types.AttributeValue{}
-	for _, part := range strings.Split(*expr, ",") {
-		n := strings.TrimSpace(part)
-		if strings.HasPrefix(n, "#") {
-			m, ok := names[n]
-			if !ok {
-				return nil, fmt.Errorf("dynamosim: ExpressionAttributeNames has no %s", n)
-			}
-			n = m
-		}
-		if v, ok := item[n]; ok {
-			out[n] = v
-		}
-	}
-	return out, nil
 }
 
 // GetItem implements the DynamoDB operation.
 func (db *DB) GetItem(_ context.Context, in *dynamodb.GetItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	t, err := db.table(in.TableName)
+	out, err := db.BatchGetItem(context.Background(), &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
+		aws.ToString(in.TableName): {Keys: []item{in.Key}, ConsistentRead: in.ConsistentRead, ProjectionExpression: in.ProjectionExpression, ExpressionAttributeNames: in.ExpressionAttributeNames}}})
 	if err != nil {
 		return nil, err
 	}
-	k, err := t.key(in.Key)
-	if err != nil {
-		return nil, fmt.Errorf("dynamosim: GetItem: %w", err)
+	got := &dynamodb.GetItemOutput{}
+	if items := out.Responses[aws.ToString(in.TableName)]; len(items) == 1 {
+		got.Item = items[0]
 	}
-	item := t.items[k]
-	size := 0
-	if item != nil {
-		size = ItemSize(item)
-	}
-	db.Rec.read(t.name, t.hashText(in.Key), db.second(), ReadUnits(size, aws.ToBool(in.ConsistentRead)))
-	out, err := project(item, in.ProjectionExpression, in.ExpressionAttributeNames)
-	if err != nil {
-		return nil, err
-	}
-	return &dynamodb.GetItemOutput{Item: maps.Clone(out)}, nil
+	return got, nil
 }
 
 // BatchGetItem implements the DynamoDB operation; it never leaves keys
@@ -594,8 +379,7 @@ func (db *DB) GetItem(_ context.Context, in *dynamodb.GetItemInput, _ ...func(*d
 func (db *DB) BatchGetItem(_ context.Context, in *dynamodb.BatchGetItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	out := &dynamodb.BatchGetItemOutput{Responses: map[string][]map[string]types.AttributeValue{}}
-	sec := db.second()
+	out := &dynamodb.BatchGetItemOutput{Responses: map[string][]item{}}
 	for name, ka := range in.RequestItems {
 		t, err := db.table(aws.String(name))
 		if err != nil {
@@ -609,16 +393,13 @@ func (db *DB) BatchGetItem(_ context.Context, in *dynamodb.BatchGetItemInput, _ 
 			if err != nil {
 				return nil, fmt.Errorf("dynamosim: BatchGetItem: %w", err)
 			}
-			item := t.items[k]
-			size := 0
-			if item != nil {
-				size = ItemSize(item)
-			}
-			db.Rec.read(t.name, t.hashText(key), sec, ReadUnits(size, aws.ToBool(ka.ConsistentRead)))
-			if item == nil {
+			it := t.items[k]
+			h, _ := scalarText(key[t.keys.hash])
+			db.Rec.read(t.name, h, db.second(), ReadUnits(ItemSize(it), aws.ToBool(ka.ConsistentRead)))
+			if it == nil {
 				continue
 			}
-			p, err := project(item, ka.ProjectionExpression, ka.ExpressionAttributeNames)
+			p, err := project(it, ka.ProjectionExpression, ka.ExpressionAttributeNames)
 			if err != nil {
 				return nil, err
 			}
@@ -631,11 +412,7 @@ func (db *DB) BatchGetItem(_ context.Context, in *dynamodb.BatchGetItemInput, _ 
 // BatchWriteItem implements the DynamoDB operation (puts and deletes, no
 // conditions); it never leaves items unprocessed.
 func (db *DB) BatchWriteItem(_ context.Context, in *dynamodb.BatchWriteItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
-	n := 0
-	for _, reqs := range in.RequestItems {
-		n += len(reqs)
-	}
-	if n > 25 {
+	if n := len(slices.Concat(slices.Collect(maps.Values(in.RequestItems))...)); n > 25 {
 		return nil, fmt.Errorf("dynamosim: BatchWriteItem: %d requests, at most 25", n)
 	}
 	db.mu.Lock()
@@ -646,21 +423,19 @@ func (db *DB) BatchWriteItem(_ context.Context, in *dynamodb.BatchWriteItemInput
 			return nil, err
 		}
 		for _, r := range reqs {
-			switch {
-			case r.PutRequest != nil:
-				k, err := t.key(r.PutRequest.Item)
-				if err != nil {
-					return nil, fmt.Errorf("dynamosim: BatchWriteItem: %w", err)
-				}
-				db.apply(t, k, t.items[k], r.PutRequest.Item, "put")
-			case r.DeleteRequest != nil:
-				k, err := t.key(r.DeleteRequest.Key)
-				if err != nil {
-					return nil, fmt.Errorf("dynamosim: BatchWriteItem: %w", err)
-				}
-				if old := t.items[k]; old != nil {
-					db.apply(t, k, old, nil, "delete")
-				}
+			var next item
+			key, kind := item(nil), "delete"
+			if r.PutRequest != nil {
+				next, key, kind = r.PutRequest.Item, r.PutRequest.Item, "put"
+			} else if r.DeleteRequest != nil {
+				key = r.DeleteRequest.Key
+			}
+			k, err := t.key(key)
+			if err != nil {
+				return nil, fmt.Errorf("dynamosim: BatchWriteItem: %w", err)
+			}
+			if next != nil || t.items[k] != nil {
+				db.commit(t, k, t.items[k], next, kind)
 			}
 		}
 	}
@@ -671,9 +446,10 @@ func (db *DB) BatchWriteItem(_ context.Context, in *dynamodb.BatchWriteItemInput
 const queryPageBytes = 1 << 20
 
 // Query implements the DynamoDB operation on a table or an index: a key
-// condition on the partition key (=) and optionally the sort key,
-// ScanIndexForward, Limit, ExclusiveStartKey, ProjectionExpression; no
-// FilterExpression. Index queries are eventually consistent.
+// condition (partition key = :value, and any sort key condition),
+// ScanIndexForward, Limit, ExclusiveStartKey (its item may be gone),
+// ProjectionExpression; no FilterExpression. Index queries are eventually
+// consistent.
 func (db *DB) Query(_ context.Context, in *dynamodb.QueryInput, _ ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
 	if in.FilterExpression != nil {
 		return nil, errors.New("dynamosim: Query: FilterExpression is not supported")
@@ -684,104 +460,80 @@ func (db *DB) Query(_ context.Context, in *dynamodb.QueryInput, _ ...func(*dynam
 	if err != nil {
 		return nil, err
 	}
-	keys, target := t.keys, t.name
-	var ix *index
-	if in.IndexName != nil {
-		for _, x := range t.indexes {
-			if x.name == *in.IndexName {
-				ix = x
-			}
-		}
-		if ix == nil {
-			return nil, fmt.Errorf("dynamosim: Query: table %s has no index %s", t.name, *in.IndexName)
-		}
-		if aws.ToBool(in.ConsistentRead) {
-			return nil, errors.New("dynamosim: Query: consistent reads are not supported on global secondary indexes")
-		}
+	keys, target, ix := t.keys, t.name, t.index(aws.ToString(in.IndexName))
+	switch {
+	case in.IndexName != nil && ix == nil:
+		return nil, fmt.Errorf("dynamosim: Query: table %s has no index %s", t.name, *in.IndexName)
+	case ix != nil && aws.ToBool(in.ConsistentRead):
+		return nil, errors.New("dynamosim: Query: consistent reads are not supported on global secondary indexes")
+	case ix != nil:
 		keys, target = ix.keys, ix.target
 	}
-	c, err := db.cond(aws.ToString(in.KeyConditionExpression))
+	expr, e := aws.ToString(in.KeyConditionExpression), env{in.ExpressionAttributeNames, in.ExpressionAttributeValues}
+	hashVal, err := e.keyEquals(expr, keys.hash)
 	if err != nil {
-		return nil, fmt.Errorf("dynamosim: KeyConditionExpression: %w", err)
-	}
-	e := env{in.ExpressionAttributeNames, in.ExpressionAttributeValues}
-	hashVal, err := keyEquals(c, e, keys.hash)
-	if err != nil {
-		return nil, fmt.Errorf("dynamosim: KeyConditionExpression %q: %w", aws.ToString(in.KeyConditionExpression), err)
+		return nil, err
 	}
 	type hit struct {
-		k    string
-		item map[string]types.AttributeValue
+		k  string
+		it item
 	}
 	var hits []hit
+	candidates := maps.Keys(t.items)
 	if ix != nil {
-		for k := range ix.members[hashVal] {
-			hits = append(hits, hit{k, ix.entry(t, t.items[k])})
+		candidates = maps.Keys(ix.members[hashVal])
+	}
+	for k := range candidates {
+		it := t.items[k]
+		if ix != nil {
+			it = ix.entry(t, it)
+		} else if h, _ := scalarText(it[t.keys.hash]); h != hashVal {
+			continue
 		}
-	} else {
-		for k, item := range t.items {
-			if h, _ := scalarText(item[t.keys.hash]); h == hashVal {
-				hits = append(hits, hit{k, item})
-			}
+		if ok, err := db.match(expr, e, it); err != nil {
+			return nil, err
+		} else if ok {
+			hits = append(hits, hit{k, it})
 		}
 	}
-	matched := hits[:0]
-	for _, h := range hits {
-		ok, err := e.eval(c, h.item)
-		if err != nil {
-			return nil, fmt.Errorf("dynamosim: KeyConditionExpression: %w", err)
+	order := func(a item, ak string, b item, bk string) int {
+		if r := compare(a[keys.rng], b[keys.rng]); r != 0 {
+			return r
 		}
-		if ok {
-			matched = append(matched, h)
-		}
+		return strings.Compare(ak, bk)
 	}
-	order := func(aItem map[string]types.AttributeValue, aKey string, bItem map[string]types.AttributeValue, bKey string) int {
-		if keys.rng != "" {
-			if r, ok := compare(aItem[keys.rng], bItem[keys.rng]); ok && r != 0 {
-				return r
-			}
-		}
-		return strings.Compare(aKey, bKey)
-	}
-	slices.SortFunc(matched, func(a, b hit) int { return order(a.item, a.k, b.item, b.k) })
 	forward := in.ScanIndexForward == nil || *in.ScanIndexForward
-	if !forward {
-		slices.Reverse(matched)
-	}
-	if len(in.ExclusiveStartKey) > 0 {
-		// Continue after the start key's position, whether or not its item
-		// is still there.
+	slices.SortFunc(hits, func(a, b hit) int {
+		if forward {
+			return order(a.it, a.k, b.it, b.k)
+		}
+		return order(b.it, b.k, a.it, a.k)
+	})
+	if len(in.ExclusiveStartKey) > 0 { // continue after its position
 		sk, err := t.key(in.ExclusiveStartKey)
 		if err != nil {
 			return nil, fmt.Errorf("dynamosim: ExclusiveStartKey: %w", err)
 		}
-		i := 0
-		for i < len(matched) {
-			r := order(matched[i].item, matched[i].k, in.ExclusiveStartKey, sk)
-			if (forward && r > 0) || (!forward && r < 0) {
-				break
-			}
-			i++
-		}
-		matched = matched[i:]
+		hits = slices.DeleteFunc(hits, func(h hit) bool {
+			r := order(h.it, h.k, in.ExclusiveStartKey, sk)
+			return (forward && r <= 0) || (!forward && r >= 0)
+		})
 	}
-	out := &dynamodb.QueryOutput{}
-	limit := int(aws.ToInt32(in.Limit))
-	read := 0
-	for i, h := range matched {
+	out, limit, read := &dynamodb.QueryOutput{}, int(aws.ToInt32(in.Limit)), 0
+	for i, h := range hits {
 		if (limit > 0 && i == limit) || read >= queryPageBytes {
-			out.LastEvaluatedKey = lastKey(t, ix, matched[i-1].item)
+			out.LastEvaluatedKey = lastKey(t, ix, hits[i-1].it)
 			break
 		}
-		read += ItemSize(h.item)
-		p, err := project(h.item, in.ProjectionExpression, in.ExpressionAttributeNames)
+		read += ItemSize(h.it)
+		p, err := project(h.it, in.ProjectionExpression, in.ExpressionAttributeNames)
 		if err != nil {
 			return nil, err
 		}
 		out.Items = append(out.Items, maps.Clone(p))
 	}
-	if limit > 0 && len(matched) == limit && out.LastEvaluatedKey == nil {
-		out.LastEvaluatedKey = lastKey(t, ix, matched[limit-1].item)
+	if limit > 0 && len(hits) == limit {
+		out.LastEvaluatedKey = lastKey(t, ix, hits[limit-1].it)
 	}
 	out.Count = int32(len(out.Items))
 	out.ScannedCount = out.Count
@@ -790,41 +542,42 @@ func (db *DB) Query(_ context.Context, in *dynamodb.QueryInput, _ ...func(*dynam
 }
 
 // lastKey is a LastEvaluatedKey: the table's keys and the index's.
-func lastKey(t *table, ix *index, item map[string]types.AttributeValue) map[string]types.AttributeValue {
-	k := map[string]types.AttributeValue{}
+func lastKey(t *table, ix *index, it item) item {
+	k := item{}
 	names := []string{t.keys.hash, t.keys.rng}
 	if ix != nil {
 		names = append(names, ix.keys.hash, ix.keys.rng)
 	}
 	for _, n := range names {
-		if v, ok := item[n]; ok && n != "" {
+		if v, ok := it[n]; ok && n != "" {
 			k[n] = v
 		}
 	}
 	return k
 }
 
-// keyEquals finds "hash = :v" in a key condition and returns v's text.
-func keyEquals(c *cond, e env, hash string) (string, error) {
-	switch c.op {
-	case "and":
-		for _, k := range c.kids {
-			if v, err := keyEquals(k, e, hash); err == nil {
-				return v, nil
-			}
-		}
-	case "cmp":
-		if c.cmp == "=" {
-			if n, err := e.attr(c.operands[0]); err == nil && n == hash {
-				v, err := e.resolve(c.operands[1], nil)
-				if err != nil {
-					return "", err
-				}
-				if s, ok := scalarText(v); ok {
-					return s, nil
-				}
-			}
-		}
+// compare orders two key values: strings and binaries by bytes, numbers by
+// value; a missing value first.
+func compare(a, b types.AttributeValue) int {
+	x, xok := a.(*types.AttributeValueMemberN)
+	y, yok := b.(*types.AttributeValueMemberN)
+	if xok && yok {
+		var p, q float64
+		fmt.Sscan(x.Value, &p)
+		fmt.Sscan(y.Value, &q)
+		return cmpFloat(p, q)
 	}
-	return "", fmt.Errorf("no %s = :value", hash)
+	s, _ := scalarText(a)
+	u, _ := scalarText(b)
+	return strings.Compare(s, u)
+}
+
+func cmpFloat(p, q float64) int {
+	switch {
+	case p < q:
+		return -1
+	case p > q:
+		return 1
+	}
+	return 0
 }

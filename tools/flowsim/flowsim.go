@@ -4,7 +4,9 @@
 // that charges every request the capacity DynamoDB would, per table or
 // index, partition-key value and second. It answers one question: does any
 // partition-key value of the table or of an index take more than a
-// partition serves (1,000 write units, 3,000 read units per second)?
+// partition serves (1,000 write units, 3,000 read units per second)? Run
+// by make capacity (tools/cmd/capacity, which writes docs/capacity.md) and
+// by make test (this package's tests and tools/cmd/capacity's).
 //
 // What runs, each second of simulated time:
 //   - the api: Rate orders, each stored with orders.Store.Create (one
@@ -51,6 +53,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/example/orderflow/internal/orderevents"
@@ -169,7 +172,7 @@ func Run(ctx context.Context, p Params) (Result, error) {
 		{AttributeName: aws.String(idempotency.AttrID), KeyType: types.KeyTypeHash}}}); err != nil {
 		return Result{}, err
 	}
-	guard := &idempotency.Guard{Client: db, Table: IdempotencyTable, Prefix: "notifier", Now: func() time.Time { return clock }}
+	guard := &idempotency.Guard{Client: guardClient{db}, Table: IdempotencyTable, Prefix: "notifier", Now: func() time.Time { return clock }}
 	var notified []string // idempotency records written this second
 	notify := func(id string) error {
 		e := orderevents.NewOrderReady(id)
@@ -340,4 +343,14 @@ func Run(ctx context.Context, p Params) (Result, error) {
 	res.Totals = rec.Totals()
 	res.Wall = time.Since(begin)
 	return res, nil
+}
+
+// guardClient is the simulated table as the idempotency guard's client.
+// The guard deletes a record only after its function failed; the simulated
+// notifier's publish never fails, so DeleteItem is never called here.
+type guardClient struct{ *dynamosim.DB }
+
+// DeleteItem reports that it was called: a bug of the simulation.
+func (guardClient) DeleteItem(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
+	return nil, errors.New("flowsim: the idempotency guard deleted a record, which the simulated notifier never makes it do")
 }

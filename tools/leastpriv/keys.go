@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+
+	"github.com/example/orderflow/tools/assembly"
 )
 
 // KeyNeed is what a grant implies on a KMS key: writing to a resource
@@ -57,10 +59,11 @@ var keyWildcards = map[string]bool{"kms:generatedatakey*": true}
 // keyNeeds returns the key needs of grants: for each grant of an
 // encryptedWrites action on a resource of the template whose key property
 // names a key that is not AWS managed.
-func keyNeeds(grants []Grant, res map[string]any, typeOf func(string) string, propsOf func(string) map[string]any) []KeyNeed {
+func keyNeeds(grants []Grant, t *assembly.Template) []KeyNeed {
+	typeOf := func(id string) string { return t.Resources[id].Type }
 	var out []KeyNeed
 	for _, gr := range grants {
-		id := refID(gr.Resource)
+		id := assembly.RefID(gr.Resource)
 		if id == "" {
 			continue
 		}
@@ -68,7 +71,7 @@ func keyNeeds(grants []Grant, res map[string]any, typeOf func(string) string, pr
 			if typeOf(id) != w.Type || !strings.EqualFold(gr.Action, w.Action) {
 				continue
 			}
-			key, ok := customerKey(propsOf(id)[w.KeyProperty], typeOf)
+			key, ok := customerKey(t.Resources[id].Properties[w.KeyProperty], typeOf)
 			if !ok {
 				continue
 			}
@@ -92,8 +95,8 @@ func customerKey(v any, typeOf func(string) string) (any, bool) {
 	if v == nil {
 		return nil, false
 	}
-	if id := refID(v); id != "" && typeOf(id) == "AWS::KMS::Key" {
-		return map[string]any{"Fn::GetAtt": []any{id, "Arn"}}, true
+	if id := assembly.RefID(v); id != "" && typeOf(id) == "AWS::KMS::Key" {
+		return assembly.GetAttOf(id, "Arn"), true
 	}
 	if strings.Contains(Render(v), "alias/aws/") {
 		return nil, false

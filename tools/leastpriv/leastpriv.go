@@ -1,6 +1,7 @@
 // Package leastpriv checks that a Lambda function's execution role allows
 // exactly the AWS API actions its code calls: no call without its grant, no
-// grant without a call.
+// grant without a call. Run by make test: test/leastprivilege_test.go checks
+// every function of the app with it.
 //
 // The two sides come from the artifacts, not from a list someone keeps:
 //

@@ -4,8 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"sort"
 	"strings"
+
+	"github.com/example/orderflow/tools/assembly"
 )
 
 // Grant is one action a role's policies allow on one resource.
@@ -82,17 +83,12 @@ type platformRule struct {
 // a problem, except kms:GenerateDataKey* on such a key (the form of the
 // SNS guide and of the CDK's key grants).
 func RoleGrants(template map[string]any, roleID, functionID string) (*Grants, error) {
-	res, _ := template["Resources"].(map[string]any)
-	typeOf := func(id string) string {
-		r, _ := res[id].(map[string]any)
-		t, _ := r["Type"].(string)
-		return t
+	t, err := assembly.FromMap(template)
+	if err != nil {
+		return nil, err
 	}
-	propsOf := func(id string) map[string]any {
-		r, _ := res[id].(map[string]any)
-		p, _ := r["Properties"].(map[string]any)
-		return p
-	}
+	typeOf := func(id string) string { return t.Resources[id].Type }
+	propsOf := func(id string) map[string]any { return t.Resources[id].Properties }
 	if t := typeOf(roleID); t != "AWS::IAM::Role" {
 		return nil, fmt.Errorf("role %s: got type %q, want AWS::IAM::Role", roleID, t)
 	}
@@ -101,12 +97,12 @@ func RoleGrants(template map[string]any, roleID, functionID string) (*Grants, er
 	}
 	g := &Grants{Role: roleID, Function: functionID}
 
-	rules := platformRules(functionID, propsOf(functionID), res, typeOf)
+	rules := platformRules(functionID, t)
 	var wild []wildcard
 
 	addDocument := func(policy string, doc any) {
 		d, _ := doc.(map[string]any)
-		for i, s := range asList(d["Statement"]) {
+		for i, s := range assembly.List(d["Statement"]) {
 			st, _ := s.(map[string]any)
 			where := fmt.Sprintf("%s statement %d", policy, i)
 			if st["Effect"] != "Allow" {
@@ -117,12 +113,12 @@ func RoleGrants(template map[string]any, roleID, functionID string) (*Grants, er
 					g.Problems = append(g.Problems, fmt.Sprintf("%s uses %s: cannot be checked, list what is allowed", where, k))
 				}
 			}
-			for _, a := range asList(st["Action"]) {
+			for _, a := range assembly.List(st["Action"]) {
 				action, _ := a.(string)
 				if strings.ContainsAny(action, "*?") {
-					wild = append(wild, wildcard{where: where, action: action, resources: asList(st["Resource"])})
+					wild = append(wild, wildcard{where: where, action: action, resources: assembly.List(st["Resource"])})
 				}
-				for _, r := range asList(st["Resource"]) {
+				for _, r := range assembly.List(st["Resource"]) {
 					gr := Grant{Action: action, Resource: r, Policy: policy}
 					for _, rule := range rules {
 						if containsFold(rule.actions, action) && reflect.DeepEqual(rule.resource, r) {
@@ -139,45 +135,42 @@ func RoleGrants(template map[string]any, roleID, functionID string) (*Grants, er
 		}
 	}
 
-	for i, p := range asList(propsOf(roleID)["Policies"]) {
+	for i, p := range assembly.List(propsOf(roleID)["Policies"]) {
 		pm, _ := p.(map[string]any)
 		addDocument(fmt.Sprintf("%s.Policies[%d]", roleID, i), pm["PolicyDocument"])
 	}
-	for _, m := range asList(propsOf(roleID)["ManagedPolicyArns"]) {
+	for _, m := range assembly.List(propsOf(roleID)["ManagedPolicyArns"]) {
 		g.Problems = append(g.Problems, fmt.Sprintf("role %s has the managed policy %s: its actions cannot be checked", roleID, Render(m)))
 	}
-	ids := make([]string, 0, len(res))
-	for id := range res {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
+	for _, id := range t.LogicalIDs() {
 		if t := typeOf(id); t != "AWS::IAM::Policy" && t != "AWS::IAM::ManagedPolicy" {
 			continue
 		}
 		p := propsOf(id)
 		attached := false
-		for _, r := range asList(p["Roles"]) {
-			attached = attached || refID(r) == roleID
+		for _, r := range assembly.List(p["Roles"]) {
+			attached = attached || assembly.RefID(r) == roleID
 		}
 		if attached {
 			addDocument(id, p["PolicyDocument"])
 		}
 	}
-	g.KeyNeeds = keyNeeds(g.Grants, res, typeOf, propsOf)
+	g.KeyNeeds = keyNeeds(g.Grants, t)
 	keyPlatform(g, wild)
 	return g, nil
 }
 
 // platformRules derives the grants the Lambda service needs for function
-// fnID (with properties fn) from the template's resources.
-func platformRules(fnID string, fn map[string]any, res map[string]any, typeOf func(string) string) []platformRule {
+// fnID from the template's resources.
+func platformRules(fnID string, t *assembly.Template) []platformRule {
+	typeOf := func(id string) string { return t.Resources[id].Type }
+	fn := t.Resources[fnID].Properties
 	var rules []platformRule
 	if lc, ok := fn["LoggingConfig"].(map[string]any); ok {
-		if lg := refID(lc["LogGroup"]); lg != "" {
+		if lg := assembly.RefID(lc["LogGroup"]); lg != "" {
 			rules = append(rules, platformRule{
 				actions:  []string{"logs:CreateLogStream", "logs:PutLogEvents"},
-				resource: map[string]any{"Fn::GetAtt": []any{lg, "Arn"}},
+				resource: assembly.GetAttOf(lg, "Arn"),
 				why:      "own log group " + lg,
 			})
 		}
@@ -194,7 +187,7 @@ func platformRules(fnID string, fn map[string]any, res map[string]any, typeOf fu
 			return
 		}
 		var actions []string
-		switch typeOf(refID(dest)) {
+		switch typeOf(assembly.RefID(dest)) {
 		case "AWS::SQS::Queue":
 			actions = []string{"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
 		case "AWS::SNS::Topic":
@@ -208,15 +201,9 @@ func platformRules(fnID string, fn map[string]any, res map[string]any, typeOf fu
 		}
 		rules = append(rules, platformRule{actions: actions, resource: dest, why: what + " " + Render(dest)})
 	}
-	ids := make([]string, 0, len(res))
-	for id := range res {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		r, _ := res[id].(map[string]any)
-		p, _ := r["Properties"].(map[string]any)
-		if refID(p["FunctionName"]) != fnID {
+	for _, id := range t.LogicalIDs() {
+		p := t.Resources[id].Properties
+		if assembly.RefID(p["FunctionName"]) != fnID {
 			continue
 		}
 		dc, _ := p["DestinationConfig"].(map[string]any)
@@ -226,13 +213,13 @@ func platformRules(fnID string, fn map[string]any, res map[string]any, typeOf fu
 		case "AWS::Lambda::EventSourceMapping":
 			src := p["EventSourceArn"]
 			switch _, stream := p["StartingPosition"]; {
-			case typeOf(refID(src)) == "AWS::SQS::Queue":
+			case typeOf(assembly.RefID(src)) == "AWS::SQS::Queue":
 				rules = append(rules, platformRule{
 					actions:  []string{"sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl", "sqs:DeleteMessage", "sqs:GetQueueAttributes"},
 					resource: src,
 					why:      "event source " + Render(src),
 				})
-			case stream && typeOf(refID(src)) != "AWS::Kinesis::Stream":
+			case stream && typeOf(assembly.RefID(src)) != "AWS::Kinesis::Stream":
 				rules = append(rules, platformRule{
 					actions:  []string{"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"},
 					resource: src,
@@ -252,30 +239,6 @@ func platformRules(fnID string, fn map[string]any, res map[string]any, typeOf fu
 	return rules
 }
 
-// refID returns the logical ID in {"Ref": id} or {"Fn::GetAtt": [id, attr]}, or "".
-func refID(v any) string {
-	m, _ := v.(map[string]any)
-	if r, ok := m["Ref"].(string); ok {
-		return r
-	}
-	if ga, ok := m["Fn::GetAtt"].([]any); ok && len(ga) > 0 {
-		id, _ := ga[0].(string)
-		return id
-	}
-	return ""
-}
-
-// asList returns v as a list: a JSON array as is, a single value as a list of one.
-func asList(v any) []any {
-	switch v := v.(type) {
-	case nil:
-		return nil
-	case []any:
-		return v
-	}
-	return []any{v}
-}
-
 func containsFold(list []string, s string) bool {
 	for _, x := range list {
 		if strings.EqualFold(x, s) {
@@ -289,38 +252,33 @@ func containsFold(list []string, s string) bool {
 // logical ID for a Ref, the parts of a Join joined, "Stack:Output" for a
 // cross-stack reference; JSON for anything else.
 func Render(v any) string {
-	switch v := v.(type) {
-	case string:
-		return v
-	case []any:
-		parts := make([]string, len(v))
-		for i, x := range v {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	if l, ok := v.([]any); ok {
+		parts := make([]string, len(l))
+		for i, x := range l {
 			parts[i] = Render(x)
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
-	case map[string]any:
-		if len(v) == 1 {
-			if r, ok := v["Ref"].(string); ok {
-				return r
+	}
+	if c, ok := assembly.CallOf(v); ok {
+		if id, attr, ok := c.Target(); ok {
+			return strings.TrimSuffix(id+"."+attr, ".")
+		}
+		sep, parts, pair := c.Pair()
+		stack, output, _, isOutput := c.StackOutput()
+		switch {
+		case c.Fn == assembly.Join && pair:
+			s := make([]string, len(assembly.List(parts)))
+			for i, p := range assembly.List(parts) {
+				s[i] = Render(p)
 			}
-			if ga, ok := v["Fn::GetAtt"].([]any); ok && len(ga) == 2 {
-				return Render(ga[0]) + "." + Render(ga[1])
-			}
-			if j, ok := v["Fn::Join"].([]any); ok && len(j) == 2 {
-				sep, _ := j[0].(string)
-				parts := asList(j[1])
-				s := make([]string, len(parts))
-				for i, p := range parts {
-					s[i] = Render(p)
-				}
-				return strings.Join(s, sep)
-			}
-			if o, ok := v["Fn::GetStackOutput"].(map[string]any); ok {
-				return Render(o["StackName"]) + ":" + Render(o["OutputName"])
-			}
-			if iv, ok := v["Fn::ImportValue"]; ok {
-				return "import:" + Render(iv)
-			}
+			return strings.Join(s, Render(sep))
+		case isOutput:
+			return Render(stack) + ":" + Render(output)
+		case c.Fn == assembly.ImportValue:
+			return "import:" + Render(c.Arg)
 		}
 	}
 	b, _ := json.Marshal(v)

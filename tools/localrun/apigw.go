@@ -18,6 +18,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
 )
 
 // MaxAPIBody is the largest request body the local API accepts: API
@@ -25,41 +27,8 @@ import (
 const MaxAPIBody = 10 << 20
 
 // HTTPRequestEvent is an API Gateway HTTP API request, payload format 2.0, as
-// API Gateway sends it to Lambda.
-type HTTPRequestEvent struct {
-	Version               string             `json:"version"`
-	RouteKey              string             `json:"routeKey"`
-	RawPath               string             `json:"rawPath"`
-	RawQueryString        string             `json:"rawQueryString"`
-	Cookies               []string           `json:"cookies,omitempty"`
-	Headers               map[string]string  `json:"headers"`
-	QueryStringParameters map[string]string  `json:"queryStringParameters,omitempty"`
-	PathParameters        map[string]string  `json:"pathParameters,omitempty"`
-	RequestContext        HTTPRequestContext `json:"requestContext"`
-	StageVariables        map[string]string  `json:"stageVariables,omitempty"`
-	Body                  string             `json:"body,omitempty"`
-	IsBase64Encoded       bool               `json:"isBase64Encoded"`
-}
-
-// HTTPRequestContext is the requestContext of an HTTPRequestEvent.
-type HTTPRequestContext struct {
-	AccountID    string `json:"accountId"`
-	APIID        string `json:"apiId"`
-	DomainName   string `json:"domainName"`
-	DomainPrefix string `json:"domainPrefix"`
-	HTTP         struct {
-		Method    string `json:"method"`
-		Path      string `json:"path"`
-		Protocol  string `json:"protocol"`
-		SourceIP  string `json:"sourceIp"`
-		UserAgent string `json:"userAgent"`
-	} `json:"http"`
-	RequestID string `json:"requestId"`
-	RouteKey  string `json:"routeKey"`
-	Stage     string `json:"stage"`
-	Time      string `json:"time"`
-	TimeEpoch int64  `json:"timeEpoch"`
-}
+// API Gateway sends it to Lambda (aws-lambda-go's type).
+type HTTPRequestEvent = events.APIGatewayV2HTTPRequest
 
 // LocalAPIID is the apiId of local requests.
 const LocalAPIID = "local"
@@ -284,14 +253,7 @@ func ParseHTTPResponse(inv Invocation) (HTTPResponse, error) {
 		}
 		return HTTPResponse{Status: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: body}, nil
 	}
-	var out struct {
-		StatusCode        int                 `json:"statusCode"`
-		Headers           map[string]string   `json:"headers"`
-		MultiValueHeaders map[string][]string `json:"multiValueHeaders"`
-		Cookies           []string            `json:"cookies"`
-		Body              string              `json:"body"`
-		IsBase64Encoded   bool                `json:"isBase64Encoded"`
-	}
+	var out events.APIGatewayV2HTTPResponse
 	if err := json.Unmarshal(inv.Body, &out); err != nil {
 		return internalError(), fmt.Errorf("function answer is malformed: %w", err)
 	}

@@ -10,6 +10,7 @@
 //
 // Everything listens on 127.0.0.1 and stops on Stop or Close; child
 // processes also die with this process (Linux). No function imports this
-// package: tools/localrun (the Makefile's invoke, events, api and
-// local-services targets) and test/integration do.
+// package. Run by tools/cmd/localrun (make invoke, events, api and
+// local-services; docs/local.md), by test/integration (make test) and by
+// bench (make bench).
 package localrun

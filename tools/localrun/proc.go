@@ -11,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/example/orderflow/tools/procgroup"
 )
 
 // process is a child process (and its own children) whose output is kept.
@@ -30,7 +32,7 @@ func startProcess(dir string, env []string, name string, args ...string) (*proce
 	p.cmd.Dir = dir
 	p.cmd.Env = env
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	p.cmd.SysProcAttr = sysProcAttr()
+	p.cmd.SysProcAttr = procgroup.Attr()
 	if err := p.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
@@ -70,7 +72,7 @@ func (p *process) stop() {
 		return
 	default:
 	}
-	killGroup(p.cmd.Process)
+	procgroup.Kill(p.cmd.Process)
 	select {
 	case <-p.done:
 	case <-time.After(5 * time.Second):

@@ -129,3 +129,11 @@ func TestEventSourceAndRuleARNs(t *testing.T) {
 		t.Error("api has no event source mapping: got no error")
 	}
 }
+
+func TestFnName(t *testing.T) {
+	for id, want := range map[string]string{"ApiFunction6BF808ED": "api", "KitchenFunctionC623ED9C": "kitchen", "Sweeper": "sweeper"} {
+		if got := FunctionName(id); got != want {
+			t.Errorf("FunctionName(%q): got %q, want %q", id, got, want)
+		}
+	}
+}

@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/example/orderflow/tools/assembly"
 )
 
 // CacheDir is the folder, inside the output folder, that holds the cached
@@ -270,7 +272,7 @@ func (c *cache) record(key string, before map[string]stamp, out output) error {
 		}
 	}
 	slices.Sort(produced)
-	if !slices.Contains(produced, "manifest.json") {
+	if !slices.Contains(produced, assembly.ManifestFile) {
 		return errors.New("the app wrote no manifest.json")
 	}
 	e := entry{Version: recordVersion, Key: key, Created: c.r.now().UTC(), Stdout: out.Stdout, Stderr: out.Stderr}

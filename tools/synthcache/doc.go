@@ -1,5 +1,7 @@
 // Package synthcache runs a Go CDK app for the CDK CLI (cdk.json's "app" is
-// `go run ./tools/cmd/synthcache`). It does two things `go run ./app.go` does not:
+// `go run ./tools/cmd/synthcache`, so make synth, npx cdk synth and npx cdk
+// deploy, and every test that runs the CLI, go through it; docs/synth.md). It
+// does two things `go run ./app.go` does not:
 //
 //   - It keeps a compiled binary of the app under .build/synthcache/ and rebuilds
 //     it only when an input of the build changed: the files of every package

@@ -1,6 +1,10 @@
 package templatediff
 
 import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 )
@@ -78,4 +82,29 @@ func normalizeValue(v any) any {
 		return assetHash.ReplaceAllString(x, AssetHash)
 	}
 	return v
+}
+
+// Load reads the template file path, or every *.template.json of the
+// folder path (a cdk.out, a snapshot folder; a missing folder holds none),
+// by file name.
+func Load(path string) (map[string]map[string]any, error) {
+	files := []string{path}
+	if fi, err := os.Stat(path); err != nil || fi.IsDir() {
+		if files, err = filepath.Glob(filepath.Join(path, "*.template.json")); err != nil {
+			return nil, err
+		}
+	}
+	out := map[string]map[string]any{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		var t map[string]any
+		if err := json.Unmarshal(data, &t); err != nil {
+			return nil, fmt.Errorf("%s: %v", f, err)
+		}
+		out[filepath.Base(f)] = t
+	}
+	return out, nil
 }

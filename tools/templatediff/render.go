@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/example/orderflow/tools/assembly"
 )
 
 // maxValueLen caps a value printed in a diff line; longer ones are cut
@@ -89,53 +91,39 @@ func compactJSON(v any) string {
 // ${Stack.Output}, an import as ${Import:Name}, anything else as compact
 // JSON.
 func renderIntrinsic(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case map[string]any:
-		if len(x) != 1 {
-			break
-		}
-		for fn, arg := range x {
-			switch fn {
-			case "Ref":
-				return "${" + renderIntrinsic(arg) + "}"
-			case "Fn::GetAtt":
-				if parts, ok := arg.([]any); ok {
-					var s []string
-					for _, p := range parts {
-						s = append(s, renderIntrinsic(p))
-					}
-					return "${" + strings.Join(s, ".") + "}"
-				}
-				return "${" + renderIntrinsic(arg) + "}"
-			case "Fn::Join":
-				if parts, ok := arg.([]any); ok && len(parts) == 2 {
-					sep, _ := parts[0].(string)
-					if list, ok := parts[1].([]any); ok {
-						var s []string
-						for _, p := range list {
-							s = append(s, renderIntrinsic(p))
-						}
-						return strings.Join(s, sep)
-					}
-				}
-			case "Fn::Sub":
-				if s, ok := arg.(string); ok {
-					return s
-				}
-				if parts, ok := arg.([]any); ok && len(parts) > 0 {
-					return renderIntrinsic(parts[0])
-				}
-			case "Fn::ImportValue":
-				return "${Import:" + renderIntrinsic(arg) + "}"
-			case "Fn::GetStackOutput":
-				if m, ok := arg.(map[string]any); ok {
-					return "${" + renderIntrinsic(m["StackName"]) + "." + renderOutputName(renderIntrinsic(m["OutputName"])) + "}"
-				}
+	if s, ok := v.(string); ok || v == nil {
+		return s
+	}
+	c, ok := assembly.CallOf(v)
+	if !ok {
+		return compactJSON(v)
+	}
+	if id, attr, ok := c.Target(); ok {
+		return "${" + strings.TrimSuffix(id+"."+attr, ".") + "}"
+	}
+	first, second, pair := c.Pair()
+	switch c.Fn {
+	case assembly.Join:
+		if parts, ok := second.([]any); pair && ok {
+			s := make([]string, len(parts))
+			for i, p := range parts {
+				s[i] = renderIntrinsic(p)
 			}
+			sep, _ := first.(string)
+			return strings.Join(s, sep)
+		}
+	case assembly.Sub:
+		if s, ok := c.Arg.(string); ok {
+			return s
+		}
+		if parts, ok := c.Arg.([]any); ok && len(parts) > 0 {
+			return renderIntrinsic(parts[0])
+		}
+	case assembly.ImportValue:
+		return "${Import:" + renderIntrinsic(c.Arg) + "}"
+	case assembly.GetStackOutput:
+		if stack, output, _, ok := c.StackOutput(); ok {
+			return "${" + renderIntrinsic(stack) + "." + renderOutputName(renderIntrinsic(output)) + "}"
 		}
 	}
 	return compactJSON(v)
@@ -162,18 +150,6 @@ func renderOutputName(name string) string {
 		return m[1]
 	}
 	return name
-}
-
-// list returns v as a list: a JSON array's elements, or v alone; nothing
-// for nil.
-func list(v any) []any {
-	switch x := v.(type) {
-	case nil:
-		return nil
-	case []any:
-		return x
-	}
-	return []any{v}
 }
 
 // Format writes the changes, one block per changed entry:

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/example/orderflow/tools/assembly"
 )
 
 // Class is the kind of a security-relevant change.
@@ -138,7 +140,7 @@ func grantsOf(id string, r map[string]any) []grant {
 	case scrutinyIdentityPolicyResource:
 		var who []string
 		for _, k := range []string{"Roles", "Users", "Groups", "RoleName", "UserName", "GroupName"} {
-			for _, v := range list(props[k]) {
+			for _, v := range assembly.List(props[k]) {
 				who = append(who, identityName(v))
 			}
 		}
@@ -160,7 +162,7 @@ func grantsOf(id string, r map[string]any) []grant {
 	for _, name := range sortedKeys(props) {
 		switch resourceSpec.PropertyScrutiny[typ][name] {
 		case scrutinyInlineIdentityPolicies:
-			for _, p := range list(props[name]) {
+			for _, p := range assembly.List(props[name]) {
 				pm, _ := p.(map[string]any)
 				if doc, ok := statements(pm["PolicyDocument"]); ok {
 					out = append(out, statementGrants(ClassIAM, doc, "${"+id+"}", "")...)
@@ -213,7 +215,7 @@ func statements(v any) ([]any, bool) {
 	if !ok {
 		return nil, false
 	}
-	return list(st), true
+	return assembly.List(st), true
 }
 
 // statementGrants flattens statements into grants. principal, when set,
@@ -270,12 +272,12 @@ func renderPrincipals(v any, prefix string) []string {
 	case string:
 		return []string{prefix + x}
 	case map[string]any:
-		if len(x) == 1 && isIntrinsic(x) {
+		if _, ok := assembly.CallOf(x); ok {
 			return []string{prefix + renderIntrinsic(x)}
 		}
 		var out []string
 		for _, k := range sortedKeys(x) {
-			for _, p := range list(x[k]) {
+			for _, p := range assembly.List(x[k]) {
 				out = append(out, prefix+k+":"+renderIntrinsic(p))
 			}
 		}
@@ -286,24 +288,17 @@ func renderPrincipals(v any, prefix string) []string {
 
 func renderAll(v any, prefix string) []string {
 	var out []string
-	for _, x := range list(v) {
+	for _, x := range assembly.List(v) {
 		out = append(out, prefix+renderIntrinsic(x))
 	}
 	return out
-}
-
-func isIntrinsic(m map[string]any) bool {
-	for k := range m {
-		return k == "Ref" || strings.HasPrefix(k, "Fn::")
-	}
-	return false
 }
 
 // renderDeep renders every intrinsic inside v as a string.
 func renderDeep(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
-		if len(x) == 1 && isIntrinsic(x) {
+		if _, ok := assembly.CallOf(x); ok {
 			return renderIntrinsic(x)
 		}
 		out := make(map[string]any, len(x))
@@ -456,7 +451,7 @@ func managedPolicyFindings(id string, o, n map[string]any) []Finding {
 
 func stringSet(v any) map[string]bool {
 	out := map[string]bool{}
-	for _, x := range list(v) {
+	for _, x := range assembly.List(v) {
 		out[renderIntrinsic(x)] = true
 	}
 	return out
@@ -485,7 +480,7 @@ func ruleFindings(id string, o, n map[string]any) []Finding {
 			if dir == "" {
 				continue
 			}
-			for _, rule := range list(propsOf(r)[name]) {
+			for _, rule := range assembly.List(propsOf(r)[name]) {
 				out[dir+compactJSON(renderDeep(rule))] = true
 			}
 		}
@@ -556,7 +551,7 @@ func parsable(v any, kind string) bool {
 		return true
 	}
 	if kind == scrutinyInlineIdentityPolicies {
-		for _, p := range list(v) {
+		for _, p := range assembly.List(v) {
 			pm, _ := p.(map[string]any)
 			if _, ok := statements(pm["PolicyDocument"]); !ok {
 				return false
@@ -818,7 +813,7 @@ func suppressionFindings(id string, o, n map[string]any) []Finding {
 		out := map[string]string{}
 		meta, _ := r["Metadata"].(map[string]any)
 		nag, _ := meta["cdk_nag"].(map[string]any)
-		for _, x := range list(nag["rules_to_suppress"]) {
+		for _, x := range assembly.List(nag["rules_to_suppress"]) {
 			rule, _ := x.(map[string]any)
 			key := str(rule["id"])
 			if a := rule["applies_to"]; a != nil {

@@ -25,6 +25,9 @@
 //
 // Templates are JSON-decoded values (map[string]any, []any, string, float64,
 // bool). A JSON null counts as an absent value.
+//
+// Run by make test (TestSnapshot in test/), make snapshots, and
+// tools/cmd/templatediff (go run ./tools/cmd/templatediff OLD NEW).
 package templatediff
 
 import (

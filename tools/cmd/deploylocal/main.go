@@ -14,7 +14,7 @@
 // stays). It prints a table of what was checked and the resource types the
 // emulator only stood in for, and exits 1 when anything differs. The
 // emulator stops when it ends, also on failure and Ctrl-C. See
-// tools/deploylocal and README "Deploy".
+// tools/deploylocal and docs/operations.md ("Rehearse it").
 package main
 
 import (

@@ -1,8 +1,8 @@
 // Command pendingbackfill gives the PENDING orders an older release stored
 // their pendingShard attribute, so they enter the pending index and the
 // sweeper finds them (orders.PendingBackfill). It is step 2 of moving a
-// deployment from the status index to the pending index (README, "Moving
-// to the pending index"): run it after deploying with -c
+// deployment from the status index to the pending index (docs/design.md,
+// "Moving to the pending index"): run it after deploying with -c
 // legacyStatusIndex=true, before deploying without. Running it again is
 // harmless.
 //

@@ -18,13 +18,10 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
-	"strings"
 
 	"github.com/example/orderflow/tools/templatediff"
 )
@@ -50,13 +47,18 @@ func main() {
 }
 
 func run(oldPath, newPath string) (bool, error) {
-	olds, err := load(oldPath)
+	olds, err := templatediff.Load(oldPath)
 	if err != nil {
 		return false, err
 	}
-	news, err := load(newPath)
+	news, err := templatediff.Load(newPath)
 	if err != nil {
 		return false, err
+	}
+	for p, ts := range map[string]map[string]map[string]any{oldPath: olds, newPath: news} {
+		if len(ts) == 0 {
+			return false, fmt.Errorf("%s: no template, no *.template.json", p)
+		}
 	}
 	if len(olds) == 1 && len(news) == 1 {
 		// Two files: compare them whatever their names.
@@ -107,35 +109,4 @@ func report(name string, old, new map[string]any) bool {
 		d.FormatSecurity(os.Stdout)
 	}
 	return true
-}
-
-// load reads a template file, or every *.template.json of a directory, by
-// base name without ".template.json".
-func load(path string) (map[string]map[string]any, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	files := []string{path}
-	if fi.IsDir() {
-		if files, err = filepath.Glob(filepath.Join(path, "*.template.json")); err != nil {
-			return nil, err
-		}
-		if len(files) == 0 {
-			return nil, fmt.Errorf("%s: no *.template.json", path)
-		}
-	}
-	out := map[string]map[string]any{}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		var t map[string]any
-		if err := json.Unmarshal(data, &t); err != nil {
-			return nil, fmt.Errorf("%s: %v", f, err)
-		}
-		out[strings.TrimSuffix(filepath.Base(f), ".template.json")] = t
-	}
-	return out, nil
 }

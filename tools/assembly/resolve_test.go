@@ -1,7 +1,6 @@
-package deploylocal
+package assembly
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -9,22 +8,38 @@ import (
 	"testing"
 )
 
+// TestResolve resolves against a deployment: physical IDs, parameter
+// values and outputs as tools/deploylocal reads them from the emulator.
 func TestResolve(t *testing.T) {
-	stateful := &DeployedStack{Name: "App-Stateful", Outputs: map[string]string{"TableName": "Orders-ABC"}}
-	service := &DeployedStack{
-		Name:       "App-Service",
-		Physical:   map[string]string{"Fn": "App-Service-Fn-XYZ", "Queue": "https://sqs.eu-west-3.amazonaws.com/123456789012/q"},
-		Parameters: map[string]string{"BootstrapVersion": "30"},
-	}
-	r := &resolver{region: "eu-west-3", account: "123456789012",
-		stacks: map[string]*DeployedStack{stateful.Name: stateful, service.Name: service},
-		getAtt: func(_ context.Context, st *DeployedStack, id, attr string) (string, error) {
+	stateful := &Stack{Name: "App-Stateful"}
+	service := &Stack{Name: "App-Service"}
+	physical := map[string]string{"Fn": "App-Service-Fn-XYZ", "Queue": "https://sqs.eu-west-3.amazonaws.com/123456789012/q"}
+	params := map[string]string{"BootstrapVersion": "30"}
+	outputs := map[string]map[string]string{stateful.Name: {"TableName": "Orders-ABC"}}
+	r := &Resolver{Region: "eu-west-3", Account: "123456789012",
+		Ref: func(st *Stack, name string) (any, error) {
+			if v, ok := params[name]; ok {
+				return v, nil
+			}
+			if p, ok := physical[name]; ok {
+				return p, nil
+			}
+			return nil, fmt.Errorf("{\"Ref\": %q}: no such parameter or deployed resource in %s", name, st.Name)
+		},
+		GetAtt: func(st *Stack, id, attr string) (any, error) {
 			if id == "Fn" && attr == "Arn" {
-				return "arn:aws:lambda:eu-west-3:123456789012:function:" + st.Physical[id], nil
+				return "arn:aws:lambda:eu-west-3:123456789012:function:" + physical[id], nil
 			}
 			return "", fmt.Errorf("no attribute %s.%s", id, attr)
 		},
-		importValue: func(_ context.Context, name string) (string, error) { return "imported-" + name, nil },
+		StackOutput: func(stack, output string) (any, error) {
+			v, ok := outputs[stack][output]
+			if !ok {
+				return nil, fmt.Errorf("stack %s has no output %s", stack, output)
+			}
+			return v, nil
+		},
+		ImportValue: func(name string) (any, error) { return "imported-" + name, nil },
 	}
 	tests := []struct {
 		name    string
@@ -63,7 +78,7 @@ func TestResolve(t *testing.T) {
 			if err := json.Unmarshal([]byte(tt.in), &in); err != nil {
 				t.Fatal(err)
 			}
-			got, err := r.resolve(context.Background(), service, in)
+			got, err := r.Resolve(service, in)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("got %v, %v; want an error containing %q", got, err, tt.wantErr)
@@ -81,5 +96,26 @@ func TestResolve(t *testing.T) {
 				t.Errorf("got %#v, want %#v", got, want)
 			}
 		})
+	}
+}
+
+func TestRefID(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`{"Ref": "Queue"}`, "Queue"},
+		{`{"Fn::GetAtt": ["Queue", "Arn"]}`, "Queue"},
+		{`{"Fn::GetAtt": "Queue.Arn"}`, "Queue"},
+		{`{"Fn::Join": ["", ["arn:aws:lambda:", {"Ref": "AWS::Region"}, ":", {"Fn::GetAtt": ["Fn", "Arn"]}]]}`, "AWS::Region"},
+		{`{"Fn::Join": ["", ["arn:", {"Fn::GetAtt": ["Fn", "Arn"]}]]}`, "Fn"},
+		{`{"Fn::Sub": "${Fn.Arn}"}`, ""},
+		{`"plain"`, ""},
+	}
+	for _, tt := range tests {
+		var v any
+		if err := json.Unmarshal([]byte(tt.in), &v); err != nil {
+			t.Fatal(err)
+		}
+		if got := RefID(v); got != tt.want {
+			t.Errorf("RefID(%s): got %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }
