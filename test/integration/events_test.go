@@ -10,15 +10,19 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/example/orderflow/internal/orderevents"
 	"github.com/example/orderflow/internal/orders"
+	"github.com/example/orderflow/runtime/idempotency"
 	"github.com/example/orderflow/tools/localrun"
 )
 
 const (
-	busName  = "orders"
-	topicARN = "arn:aws:sns:" + region + ":" + localrun.AccountID + ":notifications"
+	idempotencyTable = "Idempotency"
+	busName          = "orders"
+	topicARN         = "arn:aws:sns:" + region + ":" + localrun.AccountID + ":notifications"
 )
 
 // startEventBridge starts the recording fake EventBridge (sends are checked
@@ -143,7 +147,9 @@ func TestKitchenPutsOrderReadyOnTheBus(t *testing.T) {
 // the kitchen puts OrderReady (fake EventBridge), the event is delivered as
 // the rule delivers it to the notifier, and the notifier's notification is
 // seen at SNS (the fake at the SDK boundary); so is the notification of the
-// real-shaped fixture of a replayed event. A malformed event is rejected
+// real-shaped fixture of a replayed event; delivered again, neither is
+// published twice (the idempotency guard on the local DynamoDB). A
+// malformed event is rejected
 // with errorType InvalidEventError and publishes nothing; a publish SNS
 // refuses is a PublishError.
 func TestOrderReadyReachesTheNotificationsTopic(t *testing.T) {
@@ -153,8 +159,18 @@ func TestOrderReadyReachesTheNotificationsTopic(t *testing.T) {
 	sns, snsURL := startSNS(t)
 	kitchen := startFunction(t, "kitchen", map[string]string{orders.EnvTableName: table, orderevents.EnvBusName: busName},
 		localrun.Endpoints{DynamoDB: d.Endpoint, EventBridge: ebURL})
-	notifier := startFunction(t, "notifier", map[string]string{orderevents.EnvNotificationTopicARN: topicARN},
-		localrun.Endpoints{SNS: snsURL})
+	// The notifier's idempotency table, as the idempotencytable construct
+	// makes it (key id).
+	if err := localrun.CreateTable(testContext(t), db, idempotencyTable, localrun.TableProps{
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String(idempotency.AttrID), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String(idempotency.AttrID), KeyType: types.KeyTypeHash}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	notifierEnv := func(topic string) map[string]string {
+		return map[string]string{orderevents.EnvNotificationTopicARN: topic, orderevents.EnvIdempotencyTableName: idempotencyTable}
+	}
+	notifier := startFunction(t, "notifier", notifierEnv(topicARN), localrun.Endpoints{SNS: snsURL, DynamoDB: d.Endpoint})
 	now := time.Now()
 	storeOrder(t, db, "ord_N1", now)
 
@@ -171,6 +187,10 @@ func TestOrderReadyReachesTheNotificationsTopic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	invoke(t, notifier, json.RawMessage(fixture))
+	// Redelivered and replayed again: the idempotency guard finds both
+	// events notified, nothing more is published.
+	invoke(t, notifier, put[0].Delivery(region, now))
 	invoke(t, notifier, json.RawMessage(fixture))
 
 	msgs := sns.Messages()
@@ -206,8 +226,9 @@ func TestOrderReadyReachesTheNotificationsTopic(t *testing.T) {
 	}
 
 	// SNS refuses (a topic it does not know): PublishError, for Lambda's retries.
-	other := startFunction(t, "notifier", map[string]string{orderevents.EnvNotificationTopicARN: topicARN + "-gone"}, localrun.Endpoints{SNS: snsURL})
-	payload, _ = json.Marshal(localrun.OrderReady(region, "ord_N1", now))
+	// (Another order: ord_N1's event was notified, the guard would answer it.)
+	other := startFunction(t, "notifier", notifierEnv(topicARN+"-gone"), localrun.Endpoints{SNS: snsURL, DynamoDB: d.Endpoint})
+	payload, _ = json.Marshal(localrun.OrderReady(region, "ord_N2", now))
 	if inv, err = other.Invoke(testContext(t), "", payload); err != nil {
 		t.Fatal(err)
 	}

@@ -77,6 +77,14 @@ func TestNoHotKeyAt10000OrdersPerSecond(t *testing.T) {
 	if idx.Keys != orders.PendingShards || idx.PeakWrite.Units < 300 {
 		t.Errorf("pending index: writes on %d keys, peak %v; want all %d shards and a plausible peak", idx.Keys, idx.PeakWrite, orders.PendingShards)
 	}
+	// The idempotency table: one key per event, so at 10,000 orders per
+	// second no key takes more than one event's writes (claim, result, a
+	// redelivered copy's failed claim).
+	idem := res.Totals[flowsim.IdempotencyTable]
+	if idem.Keys < dynamosim.MaxKeys || idem.PeakWrite.Units > 3 || res.Notified != res.Prepared {
+		t.Errorf("idempotency table: %d keys, peak %v, %d notified of %d prepared; want a key per event, a peak of at most 3, one notification per prepared order",
+			idem.Keys, idem.PeakWrite, res.Notified, res.Prepared)
+	}
 }
 
 // TestCapacityDocIsCurrent: docs/capacity.md is what make capacity writes
