@@ -3,7 +3,9 @@
 // Context: -c stage=dev|prod|<throwaway name> (default dev) and, for
 // throwaway stages only, -c destroyData=true (the table and bucket go with
 // their stack instead of being retained); -c legacyStatusIndex=true keeps
-// the old status index for the move to the pending index (README). The
+// the old status index for the move to the pending index (docs/design.md);
+// -c canary=api,kitchen (or none) chooses the functions deployed by canary
+// in place of the stage's (stacks.Config.Canary). The
 // stage's account and region come from context only: stages.<stage>.account
 // and stages.<stage>.region in cdk.json, or -c flags (stacks.EnvironmentFor).
 // Without them the stacks are environment-agnostic. The machine's AWS
@@ -43,6 +45,14 @@ func main() {
 	// pending index (README, "Moving to the pending index").
 	if v := app.Node().TryGetContext(jsii.String("legacyStatusIndex")); v != nil {
 		if cfg.LegacyStatusIndex, err = stacks.ParseLegacyStatusIndex(fmt.Sprint(v)); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+	}
+	// -c canary=api,kitchen or -c canary=none: which functions a deploy
+	// shifts by canary, in place of the stage's (stacks.Config.Canary).
+	if v := app.Node().TryGetContext(jsii.String("canary")); v != nil {
+		if cfg.Canary, err = stacks.ParseCanary(fmt.Sprint(v)); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(2)
 		}

@@ -6,6 +6,7 @@ package stacks
 
 import (
 	"fmt"
+	"slices"
 	"regexp"
 	"strings"
 	"time"
@@ -195,6 +196,29 @@ func ConfigFor(stage string) (Config, error) {
 
 // ParseLegacyStatusIndex reads the legacyStatusIndex context value: "" or
 // "false" (the pending index only) or "true" (Config.LegacyStatusIndex).
+// FunctionNames are the service's functions in the order of the flow, the
+// order of the dashboard's lines.
+var FunctionNames = []string{"api", "publisher", "kitchen", "importer", "sweeper", "notifier"}
+
+// ParseCanary reads the context value canary: the functions to deploy by
+// canary in place of the stage's Config.Canary, comma-separated ("api,kitchen"),
+// or "none" for all at once (`-c canary=none`, `-c canary=api`). Unknown
+// function names are an error naming them.
+func ParseCanary(v string) ([]string, error) {
+	if v == "none" {
+		return nil, nil
+	}
+	var names []string
+	for _, name := range strings.Split(v, ",") {
+		name = strings.TrimSpace(name)
+		if !slices.Contains(FunctionNames, name) {
+			return nil, fmt.Errorf("stacks: canary %q names %q, which is not a function (%s, or none)", v, name, strings.Join(FunctionNames, ", "))
+		}
+		names = append(names, name)
+	}
+	return names, nil
+}
+
 func ParseLegacyStatusIndex(v string) (bool, error) {
 	switch v {
 	case "", "false":

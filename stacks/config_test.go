@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -48,6 +50,31 @@ func TestConfigForContext(t *testing.T) {
 			}
 			if got := cfg.StatefulRemovalPolicy(); got != tt.wantRemoval {
 				t.Errorf("StatefulRemovalPolicy: got %v, want %v", got, tt.wantRemoval)
+			}
+		})
+	}
+}
+
+func TestParseCanary(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     []string
+		err      string
+	}{
+		{"none", "none", nil, ""},
+		{"one", "api", []string{"api"}, ""},
+		{"several, spaces", "api, kitchen", []string{"api", "kitchen"}, ""},
+		{"unknown", "api,chef", nil, `stacks: canary "api,chef" names "chef", which is not a function (api, publisher, kitchen, importer, sweeper, notifier, or none)`},
+		{"empty", "", nil, `stacks: canary "" names "", which is not a function (api, publisher, kitchen, importer, sweeper, notifier, or none)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseCanary(tt.in)
+			if gotErr := fmt.Sprint(err); (tt.err == "" && err != nil) || (tt.err != "" && gotErr != tt.err) {
+				t.Fatalf("got error %v, want %q", err, tt.err)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})
 	}

@@ -10,10 +10,6 @@ import (
 	"github.com/example/orderflow/internal/ordermetrics"
 )
 
-// functionNames are the service's functions in the order of the flow, the
-// order in which the dashboard lists them.
-var functionNames = []string{"api", "publisher", "kitchen", "importer", "sweeper", "notifier"}
-
 // newDashboard defines the flow's dashboard (construct ID "Dashboard", no
 // physical name), one row per concern, every graph at 5-minute periods:
 //
@@ -35,8 +31,8 @@ func newDashboard(stack awscdk.Stack, s *ServiceStack, stage string) awscloudwat
 		})
 	}
 	perFunction := func(metric func(name string) awscloudwatch.IMetric) []awscloudwatch.IMetric {
-		out := make([]awscloudwatch.IMetric, len(functionNames))
-		for i, name := range functionNames {
+		out := make([]awscloudwatch.IMetric, len(FunctionNames))
+		for i, name := range FunctionNames {
 			out[i] = metric(name)
 		}
 		return out
@@ -61,7 +57,7 @@ func newDashboard(stack awscdk.Stack, s *ServiceStack, stage string) awscloudwat
 	api := s.Api.Api
 
 	var alarms []interfacesawscloudwatch.IAlarmRef
-	for _, name := range functionNames {
+	for _, name := range FunctionNames {
 		for _, a := range fns[name].Alarms {
 			alarms = append(alarms, a)
 		}

@@ -46,6 +46,12 @@ func (c *clients) attribute(ctx context.Context, st *DeployedStack, standIns map
 			return "", err
 		}
 		return aws.ToString(out.Configuration.FunctionArn), nil
+	case "AWS::Lambda::Version.Version": // the physical ID is the version's ARN
+		out, err := c.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: &physical})
+		if err != nil {
+			return "", err
+		}
+		return aws.ToString(out.Configuration.Version), nil
 	case "AWS::SQS::Queue.Arn", "AWS::SQS::Queue.QueueName", "AWS::SQS::Queue.QueueUrl":
 		if attr == "QueueUrl" {
 			return physical, nil
@@ -166,6 +172,18 @@ func (c *clients) exists(ctx context.Context, typ, physical string) (exists, pro
 	}
 	switch typ {
 	case "AWS::Lambda::Function":
+		_, err := c.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: &physical})
+		return gone(err)
+	case "AWS::Lambda::Version", "AWS::Lambda::Alias": // the physical ID is the qualified ARN
+		// The function first: moto still answers for a version of a deleted
+		// function, which Lambda deletes with it.
+		if !strings.Contains(physical, ":function:") {
+			return false, false, nil // not deployed, or not known: cannot probe
+		}
+		function := physical[:strings.LastIndex(physical, ":")]
+		if _, err := c.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: &function}); err != nil {
+			return gone(err)
+		}
 		_, err := c.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: &physical})
 		return gone(err)
 	case "AWS::Lambda::EventSourceMapping":

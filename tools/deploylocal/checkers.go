@@ -65,6 +65,8 @@ var checkers = map[string]checker{
 	"AWS::Lambda::EventSourceMapping": {read: readEventSourceMapping},
 	"AWS::Lambda::EventInvokeConfig":  {read: readEventInvokeConfig},
 	"AWS::Lambda::Permission":         {read: readPermission},
+	"AWS::Lambda::Version":            {read: readVersion},
+	"AWS::Lambda::Alias":              {read: readAlias},
 	"AWS::SQS::Queue":                 {read: readQueue},
 	"AWS::SQS::QueuePolicy":           {read: readQueuePolicy},
 	"AWS::DynamoDB::Table":            {read: readTable},
@@ -132,22 +134,57 @@ func readEventSourceMapping(ctx context.Context, c *clients, r *resourceCheck) (
 }
 
 // functionName returns what the template named the function by: its name
-// (from the ARN) unless the template gave an ARN.
+// (from the ARN), with the ARN's qualifier when the template gave one
+// ("name:live", an alias), unless the template gave an ARN.
 func functionName(arn string, templateValue any) string {
-	if strings.HasPrefix(assembly.Text(templateValue), "arn:") {
+	want := assembly.Text(templateValue)
+	if strings.HasPrefix(want, "arn:") {
 		return arn
 	}
 	if i := strings.LastIndex(arn, ":function:"); i >= 0 {
 		name := arn[i+len(":function:"):]
-		name, _, _ = strings.Cut(name, ":") // a qualifier
+		if !strings.Contains(want, ":") {
+			name, _, _ = strings.Cut(name, ":") // a qualifier the template did not name
+		}
 		return name
 	}
 	return arn
 }
 
+// readVersion reads a published version through its ARN (the physical ID,
+// "...:function:<name>:<number>"): it must exist and be that number.
+func readVersion(ctx context.Context, c *clients, r *resourceCheck) (map[string]any, error) {
+	out, err := c.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: &r.physical})
+	if err != nil {
+		return nil, err
+	}
+	want := r.physical[strings.LastIndex(r.physical, ":")+1:]
+	got := aws.ToString(out.Configuration.Version)
+	r.add("Version (the number in its ARN)", got == want, want, got)
+	return map[string]any{"FunctionName": functionName(aws.ToString(out.Configuration.FunctionArn), r.props["FunctionName"])}, nil
+}
+
+// readAlias reads an alias (GetAlias): the version it points at, its name
+// and description; its ARN must be the physical ID.
+func readAlias(ctx context.Context, c *clients, r *resourceCheck) (map[string]any, error) {
+	fn, name := assembly.Text(r.props["FunctionName"]), assembly.Text(r.props["Name"])
+	out, err := c.lambda.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: &fn, Name: &name})
+	if err != nil {
+		return nil, err
+	}
+	got, _ := normalize(out).(map[string]any)
+	got["FunctionName"] = functionName(aws.ToString(out.AliasArn), r.props["FunctionName"])
+	r.add("AliasArn (physical ID)", aws.ToString(out.AliasArn) == r.physical, r.physical, aws.ToString(out.AliasArn))
+	return got, nil
+}
+
 func readEventInvokeConfig(ctx context.Context, c *clients, r *resourceCheck) (map[string]any, error) {
-	fn := assembly.Text(r.props["FunctionName"])
-	out, err := c.lambda.GetFunctionEventInvokeConfig(ctx, &lambda.GetFunctionEventInvokeConfigInput{FunctionName: &fn})
+	fn, qualifier := assembly.Text(r.props["FunctionName"]), assembly.Text(r.props["Qualifier"])
+	in := &lambda.GetFunctionEventInvokeConfigInput{FunctionName: &fn}
+	if qualifier != "" {
+		in.Qualifier = &qualifier
+	}
+	out, err := c.lambda.GetFunctionEventInvokeConfig(ctx, in)
 	if err != nil {
 		return nil, err
 	}

@@ -42,7 +42,7 @@ import warnings
 warnings.simplefilter("ignore")  # moto warns about every type it skips; we replace them
 
 import moto  # noqa: E402
-from moto.awslambda.models import LambdaFunction, lambda_backends  # noqa: E402
+from moto.awslambda.models import EventSourceMapping, LambdaFunction, LambdaVersion, lambda_backends  # noqa: E402
 from moto.cloudformation import parsing  # noqa: E402
 from moto.cloudformation.exceptions import UnformattedGetAttTemplateException, ValidationError  # noqa: E402
 from moto.cloudformation.models import CloudFormationBackend, cloudformation_backends  # noqa: E402
@@ -185,6 +185,20 @@ def _subscription(p, account_id, region_name, name, logical_id):
     return sub.arn, {}, lambda: backend.unsubscribe(sub.arn)
 
 
+def _alias(p, account_id, region_name, name, logical_id):
+    backend, function = lambda_backends[account_id][region_name], p["FunctionName"]
+    alias = backend.create_alias(p["Name"], function, str(p["FunctionVersion"]), p.get("Description", ""), p.get("RoutingConfig"))
+    return alias.arn, {"AliasArn": alias.arn}, lambda: _ignore(backend.delete_alias, p["Name"], function)
+
+
+def _alias_update(resource, p, account_id, region_name):
+    """The alias moves to the new version in place (UpdateAlias), as
+    CloudFormation updates it: same ARN, a new revision."""
+    backend = lambda_backends[account_id][region_name]
+    backend.update_alias(p["Name"], p["FunctionName"], str(p["FunctionVersion"]), p.get("Description", ""), p.get("RoutingConfig"))
+    return resource
+
+
 TAUGHT = {
     "AWS::CloudWatch::Alarm": _alarm,  # PutMetricAlarm
     "AWS::SQS::QueuePolicy": _queue_policy,  # the queues' Policy attribute
@@ -192,7 +206,9 @@ TAUGHT = {
     "AWS::S3::BucketPolicy": _bucket_policy,  # PutBucketPolicy
     "AWS::Lambda::EventInvokeConfig": _event_invoke_config,  # retries, event age, destinations
     "AWS::SNS::Subscription": _subscription,  # Subscribe, then its attributes
+    "AWS::Lambda::Alias": _alias,  # CreateAlias; an update moves it (UpdateAlias)
 }
+TAUGHT_UPDATES = {"AWS::Lambda::Alias": _alias_update}
 
 # moto enforces bucket policies "basically" (principal *, conditions
 # ignored): stored and read back, not enforced.
@@ -246,17 +262,21 @@ class _Model(CloudFormationModel):
         return True
 
 
-def _taught(resource_type, create):
+def _taught(resource_type, create, update=None):
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
         physical_id, attributes, delete = create(cloudformation_json["Properties"], account_id, region_name, resource_name, kwargs.get("LogicalId"))
         _record("taught", kwargs, account_id, region_name)
         return cls(physical_id, attributes, delete)
 
-    return type(resource_type.replace("::", ""), (_Model,), {
-        "resource_type": resource_type, "create_from_cloudformation_json": classmethod(create_from_cloudformation_json)})
+    members = {"resource_type": resource_type, "create_from_cloudformation_json": classmethod(create_from_cloudformation_json)}
+    if update:  # in place; else _Model's delete and create
+        members["update_from_cloudformation_json"] = classmethod(
+            lambda cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name:
+            update(original_resource, cloudformation_json["Properties"], account_id, region_name))
+    return type(resource_type.replace("::", ""), (_Model,), members)
 
 
-TAUGHT_MODELS = {t: _taught(t, create) for t, create in TAUGHT.items()}
+TAUGHT_MODELS = {t: _taught(t, create, TAUGHT_UPDATES.get(t)) for t, create in TAUGHT.items()}
 
 
 # 3. What moto's CloudFormation drops or gets wrong ---------------------------
@@ -372,6 +392,38 @@ def _lambda_create_with_extra(cls, resource_name, cloudformation_json, account_i
 
 
 LambdaFunction.create_from_cloudformation_json = classmethod(_lambda_create_with_extra)
+
+
+def _version_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    """AWS::Lambda::Version: moto publishes it but answers neither Ref (the
+    version's ARN) nor Fn::GetAtt Version (its number), which an alias
+    reads."""
+    backend, function = lambda_backends[account_id][region_name], cloudformation_json["Properties"]["FunctionName"]
+    published = backend.publish_version(function, cloudformation_json["Properties"].get("Description", ""))
+    version = LambdaVersion({"Version": published.version})
+    version.arn = published.function_arn
+    return version
+
+
+LambdaVersion.create_from_cloudformation_json = classmethod(_version_create)
+
+
+def _mapping_qualifier(mapping, props, account_id, region_name):
+    """An event source mapping of an alias (FunctionName "name:alias", or the
+    alias's ARN): moto keeps the ARN of the version the alias points at;
+    Lambda keeps, invokes and answers with the alias's ARN."""
+    name = str(props.get("FunctionName", ""))
+    qualifier = (name.split(":function:")[-1] if ":function:" in name else name).split(":")[1:]
+    if qualifier:
+        prefix, function = mapping.function_arn.split(":function:")
+        mapping.function_arn = f"{prefix}:function:{function.split(':')[0]}:{qualifier[0]}"
+
+
+_fix(EventSourceMapping, "AWS::Lambda::EventSourceMapping", ["FunctionName (an alias)"], after=_mapping_qualifier)
+LambdaVersion.physical_resource_id = property(lambda self: self.arn)
+LambdaVersion.has_cfn_attr = classmethod(lambda cls, attr: attr in ("Version", "FunctionArn"))
+LambdaVersion.get_cfn_attribute = lambda self, name: str(self.version) if name == "Version" else self.arn.rsplit(":", 1)[0]
+FIXES.extend({"type": "AWS::Lambda::Version", "property": p} for p in ("Ref (the version's ARN)", "Fn::GetAtt Version"))
 FIXES.extend({"type": "AWS::Lambda::Function", "property": p} for p in LAMBDA_EXTRA)
 _fix(Table, "AWS::DynamoDB::Table", ["PointInTimeRecoverySpecification", "SSESpecification", "TimeToLiveSpecification"], after=_table)
 _fix(FakeBucket, "AWS::S3::Bucket", ["VersioningConfiguration", "PublicAccessBlockConfiguration", "NotificationConfiguration",
@@ -407,6 +459,47 @@ def _resolve_update_parameters(self, instance, incoming_params, _original=CloudF
 
 
 CloudFormationBackend._resolve_update_parameters = _resolve_update_parameters
+
+
+def _refs(value):
+    """The logical IDs a resource refers to: Ref, Fn::GetAtt, DependsOn."""
+    out = set()
+    if isinstance(value, dict):
+        if isinstance(value.get("Ref"), str):
+            out.add(value["Ref"])
+        getatt = value.get("Fn::GetAtt")
+        if isinstance(getatt, list) and getatt:
+            out.add(getatt[0])
+        elif isinstance(getatt, str):
+            out.add(getatt.split(".")[0])
+        depends = value.get("DependsOn")
+        out.update([depends] if isinstance(depends, str) else depends if isinstance(depends, list) else [])
+        for v in value.values():
+            out |= _refs(v)
+    elif isinstance(value, list):
+        for v in value:
+            out |= _refs(v)
+    return out
+
+
+def _update_in_dependency_order(self, template, parameters=None, _original=parsing.ResourceMap.update):
+    """CloudFormation updates a resource before it creates a new one that
+    refers to it; moto creates every new resource first. A code change then
+    publishes the old code as the "new" AWS::Lambda::Version. So: first the
+    modified resources an added one refers to (with the template as it was
+    but for them), then the whole update."""
+    diff = self.build_resource_diff(template, parameters)
+    first = {m for a in diff["Add"] for m in _refs(template["Resources"][a]) if m in diff["Modify"]}
+    first = {m for m in first if not _refs(template["Resources"][m]) & set(diff["Add"])}
+    if first:
+        before = dict(self._template, Resources=dict(self._template["Resources"]))
+        before["Resources"].update({m: template["Resources"][m] for m in first})
+        _original(self, before, parameters)
+    return _original(self, template, parameters)
+
+
+parsing.ResourceMap.update = _update_in_dependency_order
+FIXES.append({"type": "AWS::CloudFormation::Stack", "property": "UpdateStack: a modified resource before the new ones that refer to it"})
 FIXES.append({"type": "AWS::CloudFormation::Stack", "property": "UpdateStack UsePreviousValue of a defaulted parameter"})
 
 NAME_LIMITS = {"AWS::Events::Archive": 48}  # moto's "{stack}-{logicalId}-{suffix}" may exceed a service's limit

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -222,7 +223,10 @@ func (r *rehearsal) run(ctx context.Context) error {
 		return synthInto(ctx, synthCLI, copyDir, app, out("changed.out"), "stage="+o.Stage)
 	})
 	throwawayJob := r.background(ctx, appJob, func() (*assembly.Assembly, error) {
-		return synthInto(ctx, synthCLI, o.Root, app, out("throwaway.out"), "stage="+o.Throwaway, "destroyData=true",
+		// With the api deployed by canary, as prod deploys it: its CodeDeploy
+		// application and deployment group are deployed too (the emulator has
+		// no CodeDeploy: they are stand-ins, and the alias moves at once).
+		return synthInto(ctx, synthCLI, o.Root, app, out("throwaway.out"), "stage="+o.Throwaway, "destroyData=true", "canary=api",
 			"stages."+o.Throwaway+".account="+Account, "stages."+o.Throwaway+".region="+o.Region)
 	})
 
@@ -331,17 +335,16 @@ func (r *rehearsal) run(ctx context.Context) error {
 		if changed, err = changedJob.wait(ctx); err != nil {
 			return "", fmt.Errorf("synth of the changed copy: %w", err)
 		}
-		diffs := templateDiff(dev, changed)
-		if len(diffs) != 1 || diffs[0].typ != "AWS::Lambda::Function" {
-			return "", fmt.Errorf("the templates differ in %v, want exactly one AWS::Lambda::Function", diffs)
+		ch, err := oneFunctionChanged(templateDiff(dev, changed))
+		if err != nil {
+			return "", err
 		}
-		fn := diffs[0]
 		out, err := r.cli.deployCmd(ctx, deployArgs(changed)...)
 		if err != nil {
 			return "", err
 		}
 		for _, s := range changed.Stacks {
-			if s.Name != fn.stack && !strings.Contains(out, s.Name+" (no changes)") {
+			if s.Name != ch.stack && !strings.Contains(out, s.Name+" (no changes)") {
 				return "", fmt.Errorf("the CLI did not report %q", s.Name+" (no changes)")
 			}
 		}
@@ -349,26 +352,43 @@ func (r *rehearsal) run(ctx context.Context) error {
 		if err != nil {
 			return "", err
 		}
-		got := before.diff(after)
-		want := []string{fn.stack + "/" + fn.id + " code"}
-		if !reflect.DeepEqual(got, want) {
+		// The function's code changed; with a live alias, a version was
+		// published (new logical ID), the alias moved to it in place (same
+		// physical ID, another version) and the old version left the stack
+		// but exists (retained: a rollback needs it). Nothing else changed.
+		want := []string{ch.key(ch.function, "code")}
+		if ch.alias != "" {
+			want = append(want, ch.key(ch.alias, "version"), ch.key(ch.newVersion, "physical ID"), ch.key(ch.oldVersion, "physical ID"))
+		}
+		sort.Strings(want)
+		if got := before.diff(after); !reflect.DeepEqual(got, want) {
 			return "", fmt.Errorf("changed: %v, want only %v", got, want)
 		}
-		// Everything read back is as before but the function's code, which
-		// is the new asset.
-		v, _, err := r.verify(ctx, changed, region)
+		detail := ""
+		if ch.alias != "" {
+			old := before[ch.key(ch.oldVersion, "physical ID")]
+			if _, err := r.aws.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: &old}); err != nil {
+				return "", fmt.Errorf("the old version %s is gone (it must be retained for a rollback): %w", old, err)
+			}
+			detail = fmt.Sprintf(", one new version %s with the live alias moved to it in place (same ARN, version %s -> %s), the old version retained",
+				after[ch.key(ch.newVersion, "physical ID")], before[ch.key(ch.alias, "version")], after[ch.key(ch.alias, "version")])
+		}
+		// Everything read back is as before but the function's code (the
+		// new asset), the alias's version and the versions themselves.
+		v, now, err := r.verify(ctx, changed, region)
 		if err != nil {
 			return "", err
 		}
+		deployed = now // the new version's physical ID, for the destroy's check
 		if err := failure(v); err != nil {
 			PrintVerification(r.o.Out, "After the update:", v)
 			return "", err
 		}
-		if diff := readBackDiff(r.res.Dev, v); len(diff) != 1 || !strings.HasPrefix(diff[0], fn.stack+"/"+fn.id+" Code") {
-			return "", fmt.Errorf("read back after the update, changed: %v, want only %s's code", diff, fn.id)
+		if diff := readBackDiff(r.res.Dev, v); !ch.explains(diff) {
+			return "", fmt.Errorf("read back after the update, changed: %v, want only %s's code%s", diff, ch.function, map[bool]string{true: ", its alias's version and its versions"}[ch.alias != ""])
 		}
-		return fmt.Sprintf("only %s changed: its CodeSha256 is the new asset's, all %d other checked properties and every physical ID as before; %d stack(s) reported no changes (synth of the changed copy: %.1fs, in the background)",
-			fn.id, len(v.Checks)-1, len(changed.Stacks)-1, changedJob.took.Seconds()), nil
+		return fmt.Sprintf("only %s changed: its CodeSha256 is the new asset's%s; all %d other checked properties and every other physical ID as before; %d stack(s) reported no changes (synth of the changed copy: %.1fs, in the background)",
+			ch.function, detail, len(v.Checks)-1, len(changed.Stacks)-1, changedJob.took.Seconds()), nil
 	}); err != nil {
 		return err
 	}
@@ -387,7 +407,7 @@ func (r *rehearsal) run(ctx context.Context) error {
 	}
 
 	var throwaway *assembly.Assembly
-	if err := r.step(fmt.Sprintf("throwaway stage %s (-c destroyData=true, account and region pinned by -c): deploy, read back, destroy", o.Throwaway), func() (string, error) {
+	if err := r.step(fmt.Sprintf("throwaway stage %s (-c destroyData=true, -c canary=api, account and region pinned by -c): deploy, read back, destroy", o.Throwaway), func() (string, error) {
 		var err error
 		if throwaway, err = throwawayJob.wait(ctx); err != nil {
 			return "", fmt.Errorf("synth: %w", err)
@@ -549,12 +569,21 @@ func summary(v *Verification) string {
 			gaps++
 		}
 	}
+	var types []string
 	for _, t := range v.Types {
 		if t.Kind == StandIn {
 			standIns += t.Resources
+			if !slices.Contains(types, t.Type) {
+				types = append(types, t.Type)
+			}
 		}
 	}
-	return fmt.Sprintf("%d checks ok, %d failed, %d not verifiable, %d stand-ins", ok, failed, gaps, standIns)
+	slices.Sort(types)
+	list := ""
+	if len(types) > 0 {
+		list = " (" + strings.Join(types, ", ") + ")"
+	}
+	return fmt.Sprintf("%d checks ok, %d failed, %d not verifiable, %d stand-ins%s", ok, failed, gaps, standIns, list)
 }
 
 func failure(v *Verification) error {
@@ -585,14 +614,20 @@ func (r *rehearsal) snapshot(ctx context.Context, asm *assembly.Assembly, deploy
 		}
 		for id, p := range d.Physical {
 			s[st.Name+"/"+id+" physical ID"] = p
-			if st.Template.Resources[id].Type != "AWS::Lambda::Function" {
-				continue
+			switch st.Template.Resources[id].Type {
+			case "AWS::Lambda::Function":
+				out, err := r.aws.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(p)})
+				if err != nil {
+					return nil, err
+				}
+				s[st.Name+"/"+id+" code"] = aws.ToString(out.Configuration.CodeSha256)
+			case "AWS::Lambda::Alias": // the physical ID is the alias's ARN
+				out, err := r.aws.lambda.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String(p[:strings.LastIndex(p, ":")]), Name: aws.String(p[strings.LastIndex(p, ":")+1:])})
+				if err != nil {
+					return nil, err
+				}
+				s[st.Name+"/"+id+" version"] = aws.ToString(out.FunctionVersion)
 			}
-			out, err := r.aws.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(p)})
-			if err != nil {
-				return nil, err
-			}
-			s[st.Name+"/"+id+" code"] = aws.ToString(out.Configuration.CodeSha256)
 		}
 	}
 	return s, nil
@@ -641,7 +676,82 @@ func readBackDiff(a, b *Verification) []string {
 	return out
 }
 
-type resourceDiff struct{ stack, id, typ string }
+// functionChange is what a change to one function's code does to the
+// templates: the function, and with a live alias, the alias and the version
+// it moves from and to (a version's logical ID carries a hash of the code).
+type functionChange struct{ stack, function, alias, oldVersion, newVersion string }
+
+func (c functionChange) key(id, what string) string { return c.stack + "/" + id + " " + what }
+
+// oneFunctionChanged checks that diffs are one function's change, and
+// returns it.
+func oneFunctionChanged(diffs []resourceDiff) (functionChange, error) {
+	var c functionChange
+	var versions []resourceDiff
+	bad := func() (functionChange, error) {
+		return functionChange{}, fmt.Errorf("the templates differ in %v, want one AWS::Lambda::Function (and, with a live alias, its alias and old and new AWS::Lambda::Version)", diffs)
+	}
+	for _, d := range diffs {
+		switch d.typ {
+		case "AWS::Lambda::Function":
+			if c.function != "" {
+				return bad()
+			}
+			c.stack, c.function = d.stack, d.id
+		case "AWS::Lambda::Alias":
+			if c.alias != "" {
+				return bad()
+			}
+			c.alias = d.id
+		case "AWS::Lambda::Version":
+			versions = append(versions, d)
+		default:
+			return bad()
+		}
+	}
+	switch {
+	case c.function == "":
+		return bad()
+	case c.alias == "" && len(versions) == 0:
+		return c, nil
+	case c.alias == "" || len(versions) != 2 || versions[0].added == versions[1].added:
+		return bad()
+	}
+	for _, v := range versions {
+		if v.added {
+			c.newVersion = v.id
+		} else {
+			c.oldVersion = v.id
+		}
+	}
+	return c, nil
+}
+
+// explains reports whether every read-back difference is the change's: the
+// function's code, the alias's version, the versions' own checks.
+func (c functionChange) explains(diff []string) bool {
+	allowed := []string{c.key(c.function, "Code")}
+	if c.alias != "" {
+		allowed = append(allowed, c.key(c.alias, "FunctionVersion"), c.key(c.oldVersion, ""), c.key(c.newVersion, ""))
+	}
+	code := false
+	for _, d := range diff {
+		ok := false
+		for _, a := range allowed {
+			ok = ok || strings.HasPrefix(d, a)
+		}
+		if !ok {
+			return false
+		}
+		code = code || strings.HasPrefix(d, allowed[0])
+	}
+	return code
+}
+
+type resourceDiff struct {
+	stack, id, typ string
+	added          bool // only in the second assembly
+}
 
 func (d resourceDiff) String() string { return d.stack + "/" + d.id + " (" + d.typ + ")" }
 
@@ -651,7 +761,7 @@ func templateDiff(a, b *assembly.Assembly) []resourceDiff {
 	for _, sa := range a.Stacks {
 		sb := b.Stack(sa.Name)
 		if sb == nil {
-			out = append(out, resourceDiff{sa.Name, "(stack)", "missing"})
+			out = append(out, resourceDiff{sa.Name, "(stack)", "missing", false})
 			continue
 		}
 		ids := map[string]bool{}
@@ -668,7 +778,8 @@ func templateDiff(a, b *assembly.Assembly) []resourceDiff {
 				if typ == "" {
 					typ = rb.Type
 				}
-				out = append(out, resourceDiff{sa.Name, id, typ})
+				_, inA := sa.Template.Resources[id]
+				out = append(out, resourceDiff{sa.Name, id, typ, !inA})
 			}
 		}
 	}
@@ -709,6 +820,18 @@ func (r *rehearsal) emptyBuckets(ctx context.Context, asm *assembly.Assembly, de
 }
 
 // afterDestroy checks, once the assembly's stacks are destroyed, that the
+// goesWithItsFunction reports whether res is a function's version whose
+// function the stack deletes: Lambda deletes a function's versions with it,
+// so DeletionPolicy Retain (which keeps them for a rollback while the
+// function lives) cannot keep them.
+func goesWithItsFunction(t *assembly.Template, res assembly.Resource) bool {
+	if res.Type != "AWS::Lambda::Version" {
+		return false
+	}
+	fn, ok := t.Resources[assembly.RefID(res.Properties["FunctionName"])]
+	return ok && fn.Type == "AWS::Lambda::Function" && !fn.Retained()
+}
+
 // stacks are gone, that every resource with DeletionPolicy Retain still
 // exists (when wantRetained) and that every other one is gone. It returns
 // what still exists, how many are gone, and the types it cannot probe.
@@ -747,7 +870,7 @@ func (r *rehearsal) afterDestroy(ctx context.Context, asm *assembly.Assembly, de
 				if !res.Retained() || !wantRetained {
 					problems = append(problems, fmt.Sprintf("%s %s (%s) still exists", res.Type, id, p))
 				}
-			case res.Retained() && wantRetained:
+			case res.Retained() && wantRetained && !goesWithItsFunction(st.Template, res):
 				problems = append(problems, fmt.Sprintf("%s %s (%s) has DeletionPolicy Retain but is gone", res.Type, id, p))
 			default:
 				gone++

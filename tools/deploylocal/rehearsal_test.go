@@ -26,12 +26,51 @@ func TestTemplateDiff(t *testing.T) {
 		{Name: "V", Template: &assembly.Template{Resources: map[string]assembly.Resource{"Api": fn("a2.zip"), "Kitchen": fn("k.zip"), "New": table}}},
 	}}
 	got := templateDiff(a, b)
-	want := []resourceDiff{{"V", "Api", "AWS::Lambda::Function"}, {"V", "New", "AWS::DynamoDB::Table"}}
+	want := []resourceDiff{{"V", "Api", "AWS::Lambda::Function", false}, {"V", "New", "AWS::DynamoDB::Table", true}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 	if got := templateDiff(a, a); len(got) != 0 {
 		t.Errorf("same assembly: got %v, want no difference", got)
+	}
+}
+
+func TestOneFunctionChanged(t *testing.T) {
+	fn := resourceDiff{"V", "Api", "AWS::Lambda::Function", false}
+	alias := resourceDiff{"V", "ApiAlias", "AWS::Lambda::Alias", false}
+	oldV := resourceDiff{"V", "ApiVersionA", "AWS::Lambda::Version", false}
+	newV := resourceDiff{"V", "ApiVersionB", "AWS::Lambda::Version", true}
+	tests := []struct {
+		name  string
+		diffs []resourceDiff
+		want  functionChange
+		ok    bool
+	}{
+		{"function without an alias", []resourceDiff{fn}, functionChange{stack: "V", function: "Api"}, true},
+		{"function, alias, old and new version", []resourceDiff{fn, alias, oldV, newV}, functionChange{"V", "Api", "ApiAlias", "ApiVersionA", "ApiVersionB"}, true},
+		{"a version but no alias", []resourceDiff{fn, oldV, newV}, functionChange{}, false},
+		{"an alias but no new version", []resourceDiff{fn, alias, oldV}, functionChange{}, false},
+		{"two functions", []resourceDiff{fn, {"V", "Kitchen", "AWS::Lambda::Function", false}}, functionChange{}, false},
+		{"something else", []resourceDiff{fn, {"V", "Queue", "AWS::SQS::Queue", false}}, functionChange{}, false},
+		{"no function", []resourceDiff{alias, oldV, newV}, functionChange{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := oneFunctionChanged(tt.diffs)
+			if (err == nil) != tt.ok || got != tt.want {
+				t.Errorf("got %+v, %v; want %+v, ok %v", got, err, tt.want, tt.ok)
+			}
+		})
+	}
+	c := functionChange{"V", "Api", "ApiAlias", "ApiVersionA", "ApiVersionB"}
+	if !c.explains([]string{"V/Api Code (CodeSha256 of the asset object)", "V/ApiAlias FunctionVersion", "V/ApiVersionA Version (the number in its ARN)", "V/ApiVersionB FunctionName"}) {
+		t.Error("explains: got false for the change's own differences, want true")
+	}
+	if c.explains([]string{"V/Api Code (CodeSha256 of the asset object)", "V/Queue VisibilityTimeout"}) {
+		t.Error("explains: got true with another resource changed, want false")
+	}
+	if c.explains([]string{"V/ApiAlias FunctionVersion"}) {
+		t.Error("explains: got true without the code changed, want false")
 	}
 }
 
