@@ -116,19 +116,18 @@ examples: node_modules/.installed ## vet and test examples/queueconsumer and exa
 test: examples
 
 # Benchmarks (docs/bench.md): one markdown table (synth of a fresh clone,
-# synth against the same app in TypeScript with its components and a
-# scaling line, function sizes, cold starts and warm invocations under the
-# emulator, handler cost per event), printed and written into BENCHMARKS.md
-# (commit it; then make capacity), the raw samples under .build/bench/.
-# Works in throwaway clones of HEAD in a temp dir; takes 1-2 hours on 2
-# cores. Flags via BENCH_FLAGS, e.g. BENCH_FLAGS="-worktree" (include
-# uncommitted changes); a quick look, whose BENCHMARKS.md is not for the
-# record: BENCH_FLAGS="-runs 1 -pairs 2 -scale-pairs 1 -sessions 3 -count 3".
+# function sizes, cold starts and warm invocations under the emulator,
+# handler cost per event), printed and written into BENCHMARKS.md (commit
+# it; then make capacity), the raw samples under .build/bench/. Works in
+# throwaway clones of HEAD in a temp dir; takes about an hour on 2 cores.
+# Flags via BENCH_FLAGS, e.g. BENCH_FLAGS="-worktree" (include uncommitted
+# changes); a quick look, whose BENCHMARKS.md is not for the record:
+# BENCH_FLAGS="-runs 1 -sessions 3 -count 3".
 BENCH_FLAGS ?=
 
 .PHONY: bench
 
-bench: $(RIE_STAMP) ## benchmark synth (also against TypeScript), functions and handlers into BENCHMARKS.md (docs/bench.md)
+bench: $(RIE_STAMP) ## benchmark synth, functions and handlers into BENCHMARKS.md (docs/bench.md)
 	go run ./bench -rie $(RIE) $(BENCH_FLAGS)
 
 # Capacity model (docs/capacity.md): capacity, first limit and monthly cost at
