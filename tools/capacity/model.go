@@ -1,4 +1,4 @@
-package main
+package capacity
 
 import (
 	"context"
@@ -24,8 +24,8 @@ const (
 	queueBatch  = 10
 )
 
-// inputs is everything the model is computed from.
-type inputs struct {
+// Inputs is everything the model is computed from (Gather).
+type Inputs struct {
 	bench     benchFigures
 	prod, dev stacks.Config
 	sims      map[int]flowsim.Result // Scenario(rate)
@@ -39,9 +39,10 @@ type itemSize struct{ bytes int }
 
 func (s itemSize) wru() float64 { return dynamosim.WriteUnits(s.bytes) }
 
-// gather runs the simulations and reads the figures.
-func gather(ctx context.Context, benchPath string) (inputs, error) {
-	var in inputs
+// Gather runs the simulations and reads the measured figures of the
+// BENCHMARKS.md at benchPath.
+func Gather(ctx context.Context, benchPath string) (Inputs, error) {
+	var in Inputs
 	var err error
 	if in.bench, err = readBench(benchPath); err != nil {
 		return in, err
@@ -133,7 +134,7 @@ type perOrder struct {
 	tableWRU, indexWRU, tableRRU, indexRRU float64
 }
 
-func (in inputs) perOrder() perOrder {
+func (in Inputs) perOrder() perOrder {
 	n := float64(in.steady.Orders)
 	t := in.steady.Totals[flowsim.Table]
 	x := in.steady.Totals[flowsim.Table+"/index/"+orders.PendingIndexName]
@@ -153,14 +154,14 @@ type fn struct {
 // notifier is the notifier's model: its own warm-invoke row of
 // BENCHMARKS.md, or (a BENCHMARKS.md from before the notifier existed) the
 // kitchen's single-message figure standing in, with measured=false.
-func (in inputs) notifier() (f fn, measured bool) {
+func (in Inputs) notifier() (f fn, measured bool) {
 	if _, ok := in.bench.fns["notifier"]; ok {
 		return in.fn("notifier"), true
 	}
 	return in.fn("kitchen"), false
 }
 
-func (in inputs) fn(name string) fn {
+func (in Inputs) fn(name string) fn {
 	m := in.bench.fns[name]
 	return fn{name: name, m: m, floorMs: in.bench.floor.durationMs, perMs: math.Max(0, m.durationMs-in.bench.floor.durationMs), memoryGB: float64(m.memoryMB) / 1024}
 }
@@ -202,7 +203,7 @@ type limitUse struct {
 
 func (l limitUse) share() float64 { return l.used / l.limit }
 
-func (in inputs) model(rate int) rateModel {
+func (in Inputs) model(rate int) rateModel {
 	r := float64(rate)
 	po := in.perOrder()
 	api, pub, kit := in.fn("api"), in.fn("publisher"), in.fn("kitchen")
@@ -277,7 +278,7 @@ func (in inputs) model(rate int) rateModel {
 
 // cost is the monthly cost at m's rate with kitchen batches of kb and
 // publisher batches of pb records.
-func (in inputs) cost(m rateModel, kb, pb float64) cost {
+func (in Inputs) cost(m rateModel, kb, pb float64) cost {
 	perMonth := m.rate * secondsPerMonth
 	var c cost
 	req := perMonth

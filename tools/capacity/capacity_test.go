@@ -1,4 +1,4 @@
-package main
+package capacity
 
 import (
 	"context"
@@ -15,8 +15,8 @@ import (
 )
 
 const (
-	benchPath = "../../../BENCHMARKS.md"
-	docPath   = "../../../docs/capacity.md"
+	benchPath = "../../BENCHMARKS.md"
+	docPath   = "../../docs/capacity.md"
 )
 
 // TestMain trades memory for CPU: the simulations allocate many
@@ -28,15 +28,15 @@ func TestMain(m *testing.M) {
 
 var (
 	gatherOnce sync.Once
-	gathered   inputs
+	gathered   Inputs
 	gatherErr  error
 )
 
 // inputsForTest gathers once per test binary: the simulations are shared
 // by every test here.
-func inputsForTest(t *testing.T) inputs {
+func inputsForTest(t *testing.T) Inputs {
 	t.Helper()
-	gatherOnce.Do(func() { gathered, gatherErr = gather(context.Background(), benchPath) })
+	gatherOnce.Do(func() { gathered, gatherErr = Gather(context.Background(), benchPath) })
 	if gatherErr != nil {
 		t.Fatal(gatherErr)
 	}
@@ -82,7 +82,7 @@ func TestNoHotKeyAt10000OrdersPerSecond(t *testing.T) {
 // TestCapacityDocIsCurrent: docs/capacity.md is what make capacity writes
 // from today's code, configuration and BENCHMARKS.md.
 func TestCapacityDocIsCurrent(t *testing.T) {
-	want := render(inputsForTest(t))
+	want := Render(inputsForTest(t))
 	got, err := os.ReadFile(docPath)
 	if err != nil {
 		t.Fatal(err)
