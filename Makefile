@@ -133,7 +133,7 @@ bench: $(RIE_STAMP) ## benchmark synth, functions and handlers into BENCHMARKS.m
 # Capacity model (docs/capacity.md): capacity, first limit and monthly cost at
 # 10, 100, 1,000 and 10,000 orders per second, from BENCHMARKS.md's measured
 # durations, item sizes from the code, the write-pattern simulation
-# (tools/flowsim) and the prod stage's settings. tools/cmd/capacity's
+# (tools/flowsim) and the prod stage's settings. tools/capacity's
 # TestCapacityDocIsCurrent (part of make test) fails when the committed file
 # is stale: run this and commit the result.
 .PHONY: capacity

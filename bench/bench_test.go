@@ -149,27 +149,6 @@ func TestZipSizeIsAValidDeflatedZip(t *testing.T) {
 	}
 }
 
-func TestCountPerOrder(t *testing.T) {
-	p := countPerOrder(1, map[string]int{"api": 300, "kitchen": 320})
-	if p.wru != 5 || p.sqsRequests != 3 || p.lambdaInvokes["kitchen"] != 1 {
-		t.Errorf("one order per batch: got %g WRU, %g SQS requests, %g kitchen invocations; want 5, 3, 1", p.wru, p.sqsRequests, p.lambdaInvokes["kitchen"])
-	}
-	big := countPerOrder(10, map[string]int{"api": 1500, "kitchen": 1500})
-	if big.wru != (2+1)+(2+1)+2 || math.Abs(big.sqsRequests-0.3) > 1e-9 {
-		t.Errorf("items over 1 KB, batches of 10: got %g WRU, %g SQS requests; want 8, 0.3", big.wru, big.sqsRequests)
-	}
-}
-
-func TestModelScalesOnlyTheCPUPart(t *testing.T) {
-	ms, billed := modelMs(10, 2*time.Millisecond, fullVCPUMemoryMB/2)
-	if math.Abs(ms-12) > 0.01 || billed != 13 {
-		t.Errorf("half a vCPU: got %v ms (billed %v), want 8 ms waiting + 2x2 ms CPU = 12.00 ms, billed 13 (rounded up)", ms, billed)
-	}
-	if ms, _ := modelMs(10, 2*time.Millisecond, 4096); ms != 10 {
-		t.Errorf("more than a vCPU: got %v ms, want 10 (one thread gains nothing)", ms)
-	}
-}
-
 func TestCleanEnvDropsTheCallersMakeState(t *testing.T) {
 	t.Setenv("MAKEFLAGS", "-j2")
 	t.Setenv("JSII_NODE", "/x/node_modules/.bin/node")

@@ -28,7 +28,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/example/orderflow/internal/orders"
-	"github.com/example/orderflow/tools/dynamosim"
 	"github.com/example/orderflow/tools/localrun"
 )
 
@@ -111,14 +110,13 @@ type functionBench struct {
 	invokes         int // warm invocations per session
 	log             func(format string, args ...any)
 
-	asm      *localrun.Assembly
-	db       *dynamodb.Client
-	s3c      *s3.Client
-	sqs      *localrun.FakeSQS
-	ep       localrun.Endpoints
-	closers  []func()
-	table    string
-	itemSize map[string]int // approximate DynamoDB item size of an order, by what wrote it last
+	asm     *localrun.Assembly
+	db      *dynamodb.Client
+	s3c     *s3.Client
+	sqs     *localrun.FakeSQS
+	ep      localrun.Endpoints
+	closers []func()
+	table   string
 }
 
 func (b *functionBench) close() {
@@ -183,7 +181,6 @@ func (b *functionBench) start(ctx context.Context) error {
 		return err
 	}
 	b.table = imp.Environment[orders.EnvTableName]
-	b.itemSize = map[string]int{}
 	return localrun.Seed(ctx, b.db, b.s3c, b.table, imp.Environment[orders.EnvUploadsBucket])
 }
 
@@ -313,10 +310,6 @@ func (b *functionBench) specs(ctx context.Context, bootstraps map[string]string,
 				if err := json.Unmarshal(body, &r); err != nil || r.StatusCode != http.StatusCreated {
 					return fmt.Errorf("want statusCode 201, got %s", body)
 				}
-				var o struct{ OrderID string }
-				if json.Unmarshal([]byte(r.Body), &o) == nil && o.OrderID != "" && b.itemSize["api"] == 0 {
-					b.itemSize["api"] = b.sizeOf(ctx, o.OrderID)
-				}
 				return nil
 			}
 		case "publisher": // one INSERT record: one SendMessageBatch
@@ -342,18 +335,7 @@ func (b *functionBench) specs(ctx context.Context, bootstraps map[string]string,
 				p, _ := json.Marshal(localrun.SQSMessages(region, queueARN, time.Now(), string(body)))
 				return p
 			}
-			s.check = func(body []byte, sent int) error {
-				if err := noFailures(body, sent); err != nil {
-					return err
-				}
-				if b.itemSize["kitchen"] == 0 {
-					for _, id := range ids {
-						b.itemSize["kitchen"] = b.sizeOf(ctx, id)
-						break
-					}
-				}
-				return nil
-			}
+			s.check = noFailures
 		case "importer": // a new 4-row CSV each time: GetObject, BatchGetItem, BatchWriteItem, PutObject
 			bucket := f.Environment[orders.EnvUploadsBucket]
 			type upload struct{ key, etag, version string }
@@ -407,16 +389,6 @@ func (b *functionBench) specs(ctx context.Context, bootstraps map[string]string,
 		specs = append(specs, s)
 	}
 	return specs, mem, nil
-}
-
-// sizeOf returns the DynamoDB item size of order id (0 when unreadable).
-func (b *functionBench) sizeOf(ctx context.Context, id string) int {
-	out, err := b.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(b.table), ConsistentRead: aws.Bool(true),
-		Key: map[string]types.AttributeValue{orders.AttrOrderID: &types.AttributeValueMemberS{Value: id}}})
-	if err != nil || out.Item == nil {
-		return 0
-	}
-	return dynamosim.ItemSize(out.Item)
 }
 
 var (

@@ -46,7 +46,6 @@ type results struct {
 	MakeTest  *measured       `json:"makeTest,omitempty"`
 	Functions []fnResult      `json:"functions,omitempty"`
 	Handlers  []handlerResult `json:"handlers,omitempty"`
-	ItemBytes map[string]int  `json:"itemBytes,omitempty"`
 }
 
 func main() {
@@ -57,9 +56,9 @@ func main() {
 	flag.IntVar(&o.count, "count", 5, "go test -count of the handler benchmarks")
 	flag.StringVar(&o.benchtime, "benchtime", "1s", "go test -benchtime of the handler benchmarks")
 	flag.StringVar(&o.sections, "sections", "synth,functions,handlers", "what to measure (also: maketest, make test's wall time with warm caches)")
-	flag.StringVar(&o.out, "out", ".build/bench", "folder for results.json, table.md, cost.md, gotest.txt")
+	flag.StringVar(&o.out, "out", ".build/bench", "folder for results.json, table.md, gotest.txt")
 	flag.StringVar(&o.benchmarks, "benchmarks", "BENCHMARKS.md", "the page a run of every default section writes its table into, relative to the repository root (\"\": none)")
-	flag.StringVar(&o.render, "render", "", "measure nothing: render table.md and cost.md again from this results.json of an earlier run (after a change to the report code)")
+	flag.StringVar(&o.render, "render", "", "measure nothing: render table.md again from this results.json of an earlier run (after a change to the report code)")
 	flag.StringVar(&o.rie, "rie", "bin/aws-lambda-rie", "aws-lambda-rie binary; installed into a temp dir when missing")
 	flag.BoolVar(&o.worktree, "worktree", false, "measure the working tree: copy its uncommitted changes over each clone of HEAD")
 	flag.BoolVar(&o.coldCache, "cold-cache", true, "fresh-clone synth starts with an empty Go build cache (the module cache stays warm)")
@@ -185,7 +184,6 @@ func benchmark(ctx context.Context, o options) error {
 		if res.Functions, err = fb.measureFunctions(ctx, snap, o.sessions); err != nil {
 			return err
 		}
-		res.ItemBytes = fb.itemSize
 	}
 
 	var gotest string
@@ -200,7 +198,7 @@ func benchmark(ctx context.Context, o options) error {
 	if err := write(res, o, gotest); err != nil {
 		return err
 	}
-	logf("wrote %s/{results.json,table.md,cost.md,gotest.txt}", o.out)
+	logf("wrote %s/{results.json,table.md,gotest.txt}", o.out)
 	if complete(res) && o.benchmarks != "" {
 		logf("wrote %s", o.benchmarks)
 	}
@@ -438,8 +436,7 @@ func page(table string) string {
 		"Each is the median of the runs the table names, on the machine it names; earlier figures are in this file's git history.\n\n" + table
 }
 
-// write prints the table and writes results.json, table.md, cost.md (when
-// functions were measured) and gotest.txt (when gotest is not empty) into
+// write prints the table and writes results.json, table.md and gotest.txt (when gotest is not empty) into
 // o.out, and the page o.benchmarks when res holds every default section.
 func write(res results, o options, gotest string) error {
 	table := renderTable(res, o)
@@ -456,13 +453,6 @@ func write(res results, o options, gotest string) error {
 	files := map[string]string{"results.json": string(b) + "\n", "table.md": table}
 	if gotest != "" {
 		files["gotest.txt"] = gotest
-	}
-	if len(res.Functions) > 0 {
-		byName := map[string]fnResult{}
-		for _, f := range res.Functions {
-			byName[f.Name] = f
-		}
-		files["cost.md"] = costReport(byName, res.ItemBytes)
 	}
 	for name, content := range files {
 		if err := os.WriteFile(filepath.Join(o.out, name), []byte(content), 0o644); err != nil {
@@ -497,6 +487,6 @@ func rerender(o options) error {
 	if err := write(res, o, ""); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "bench: rendered %s into %s/{results.json,table.md,cost.md}\n", o.render, o.out)
+	fmt.Fprintf(os.Stderr, "bench: rendered %s into %s/{results.json,table.md}\n", o.render, o.out)
 	return nil
 }

@@ -166,6 +166,21 @@ func (in Inputs) fn(name string) fn {
 	return fn{name: name, m: m, floorMs: in.bench.floor.durationMs, perMs: math.Max(0, m.durationMs-in.bench.floor.durationMs), memoryGB: float64(m.memoryMB) / 1024}
 }
 
+// fullVCPUMemoryMB is the memory at which Lambda gives a function one full
+// vCPU (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html).
+const fullVCPUMemoryMB = 1769
+
+// modelMs is the duration of an invocation at memoryMB, and its billed
+// duration, from the duration and CPU time measured on the bench machine:
+// the CPU part scales with Lambda's CPU share (memory/1,769 MB of a vCPU,
+// taking one vCPU as the machine's core), the rest (waiting for DynamoDB,
+// SQS, the emulator) does not. Lambda bills whole milliseconds, rounded up.
+func modelMs(measuredMs, cpuMs float64, memoryMB int) (ms, billed float64) {
+	cpuMs = math.Min(cpuMs, measuredMs)
+	ms = measuredMs - cpuMs + cpuMs*math.Max(1, float64(fullVCPUMemoryMB)/float64(memoryMB))
+	return ms, math.Ceil(ms)
+}
+
 // batchMs is the duration of an invocation carrying b records.
 func (f fn) batchMs(b float64) float64 { return f.floorMs + b*f.perMs }
 
