@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/example/orderflow/internal/orders"
 	"github.com/example/orderflow/tools/localrun"
@@ -99,7 +100,7 @@ type fnSpec struct {
 	prepare func(ctx context.Context, i int) error
 	payload func(i int) []byte
 	// check reports what is wrong with a response; sent is how many
-	// messages the fake SQS received during the invocation.
+	// messages reached the kitchen queue during the invocation.
 	check func(body []byte, sent int) error
 }
 
@@ -110,13 +111,13 @@ type functionBench struct {
 	invokes         int // warm invocations per session
 	log             func(format string, args ...any)
 
-	asm     *localrun.Assembly
-	db      *dynamodb.Client
-	s3c     *s3.Client
-	sqs     *localrun.FakeSQS
-	ep      localrun.Endpoints
-	closers []func()
-	table   string
+	asm      *localrun.Assembly
+	db       *dynamodb.Client
+	s3c      *s3.Client
+	endpoint string // moto's
+	kitchenQ string // the kitchen queue's URL
+	closers  []func()
+	table    string
 }
 
 func (b *functionBench) close() {
@@ -125,63 +126,53 @@ func (b *functionBench) close() {
 	}
 }
 
-// start starts dynalite, the in-memory S3 and the fake SQS with the tables
-// and buckets of the clone's templates and the sample data.
+// start starts moto with the resources of the clone's templates and the
+// sample data.
 func (b *functionBench) start(ctx context.Context) error {
 	var err error
 	if b.asm, err = localrun.LoadAssembly(filepath.Join(b.clone, "cdk.out")); err != nil {
 		return err
 	}
-	ddb, err := localrun.StartDynalite(ctx, b.clone, 0)
+	m, err := localrun.StartMoto(ctx, b.clone, filepath.Join(b.tmp, "moto.log"))
 	if err != nil {
 		return err
 	}
-	b.closers = append(b.closers, ddb.Stop)
-	s3srv, err := localrun.Serve(0, localrun.FakeS3Server())
+	b.closers = append(b.closers, m.Stop)
+	b.endpoint = m.Endpoint
+	if err := b.asm.CreateResources(ctx, b.endpoint); err != nil {
+		return err
+	}
+	b.db = localrun.DynamoDBClient(b.asm.Region, b.endpoint)
+	b.s3c = localrun.S3Client(b.asm.Region, b.endpoint)
+	imp, err := b.asm.Function(serviceStack, "importer", b.endpoint)
 	if err != nil {
 		return err
 	}
-	b.closers = append(b.closers, func() { s3srv.Close() })
-	b.sqs = &localrun.FakeSQS{}
-	sqsSrv, err := localrun.Serve(0, b.sqs)
+	pub, err := b.asm.Function(serviceStack, "publisher", b.endpoint)
 	if err != nil {
 		return err
 	}
-	b.closers = append(b.closers, func() { sqsSrv.Close() })
-	b.ep = localrun.Endpoints{DynamoDB: ddb.Endpoint, S3: s3srv.Endpoint, SQS: sqsSrv.Endpoint}
-	for _, fake := range []struct {
-		h  http.Handler
-		ep *string
-	}{{&localrun.FakeEventBridge{}, &b.ep.EventBridge}, {&localrun.FakeSNS{}, &b.ep.SNS}} { // kitchen's PutEvents, notifier's Publish
-		srv, err := localrun.Serve(0, fake.h)
-		if err != nil {
-			return err
-		}
-		b.closers = append(b.closers, func() { srv.Close() })
-		*fake.ep = srv.Endpoint
-	}
-	b.db = localrun.DynamoDBClient(b.asm.Region, ddb.Endpoint)
-	b.s3c = localrun.S3Client(b.asm.Region, s3srv.Endpoint)
-	tables, err := b.asm.Tables()
-	if err != nil {
-		return err
-	}
-	for _, t := range tables {
-		if err := localrun.CreateTable(ctx, b.db, t.Name, t.Props); err != nil {
-			return err
-		}
-	}
-	for _, bk := range b.asm.Buckets() {
-		if err := localrun.CreateBucket(ctx, b.s3c, bk); err != nil {
-			return err
-		}
-	}
-	imp, err := b.asm.Function(serviceStack, "importer", "")
-	if err != nil {
-		return err
-	}
-	b.table = imp.Environment[orders.EnvTableName]
+	b.table, b.kitchenQ = imp.Environment[orders.EnvTableName], pub.Environment[orders.EnvKitchenQueueURL]
 	return localrun.Seed(ctx, b.db, b.s3c, b.table, imp.Environment[orders.EnvUploadsBucket])
+}
+
+// drain receives and deletes every message waiting in the kitchen queue
+// and returns how many there were.
+func (b *functionBench) drain(ctx context.Context) (int, error) {
+	c := localrun.SQSClient(b.asm.Region, b.endpoint)
+	n := 0
+	for {
+		out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(b.kitchenQ), MaxNumberOfMessages: 10})
+		if err != nil || len(out.Messages) == 0 {
+			return n, err
+		}
+		for _, m := range out.Messages {
+			if _, err := c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(b.kitchenQ), ReceiptHandle: m.ReceiptHandle}); err != nil {
+				return n, err
+			}
+		}
+		n += len(out.Messages)
+	}
 }
 
 // buildHost builds every function and the floor for this machine, with the
@@ -283,7 +274,7 @@ func (b *functionBench) specs(ctx context.Context, bootstraps map[string]string,
 
 	hello := localrun.Function{Name: helloName, FunctionName: "orderflow-bench-hello", Timeout: 10, MemorySize: 256}
 	specs := []fnSpec{{
-		name: helloName, bootstrap: bootstraps[helloName], env: hello.Env(region, localrun.Endpoints{}),
+		name: helloName, bootstrap: bootstraps[helloName], env: hello.Env(region, ""),
 		payload: constant([]byte(`{}`)),
 		check: func(body []byte, _ int) error {
 			if string(body) != `"hello"` {
@@ -293,7 +284,7 @@ func (b *functionBench) specs(ctx context.Context, bootstraps map[string]string,
 		},
 	}}
 	for _, n := range names {
-		f, err := b.asm.Function(serviceStack, n, b.ep.SQS)
+		f, err := b.asm.Function(serviceStack, n, b.endpoint)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -385,7 +376,7 @@ func (b *functionBench) specs(ctx context.Context, bootstraps map[string]string,
 			s.payload = func(int) []byte { return nil }
 			s.check = noError
 		}
-		s.env = f.Env(region, b.ep)
+		s.env = f.Env(region, b.endpoint)
 		specs = append(specs, s)
 	}
 	return specs, mem, nil
@@ -450,7 +441,9 @@ func (b *functionBench) session(ctx context.Context, s fnSpec, run int) (fnRun, 
 				return 0, fmt.Errorf("prepare invocation %d: %w", i, err)
 			}
 		}
-		sent := len(b.sqs.Messages())
+		if _, err := b.drain(ctx); err != nil {
+			return 0, err
+		}
 		id := fmt.Sprintf("bench-%s-%d-%d-%d", s.name, run, i, time.Now().UnixNano())
 		status, body, d, err := post(ctx, emu.URL, id, s.payload(i))
 		if err != nil {
@@ -459,7 +452,11 @@ func (b *functionBench) session(ctx context.Context, s fnSpec, run int) (fnRun, 
 		if status != http.StatusOK {
 			return 0, fmt.Errorf("invocation %d: emulator status %d: %s", i, status, body)
 		}
-		if err := s.check(body, len(b.sqs.Messages())-sent); err != nil {
+		sent, err := b.drain(ctx)
+		if err != nil {
+			return 0, err
+		}
+		if err := s.check(body, sent); err != nil {
 			return 0, fmt.Errorf("invocation %d: %w", i, err)
 		}
 		ids = append(ids, id)
