@@ -42,7 +42,7 @@ test: node_modules/.installed ## run every test (stack, construct, handler, fuzz
 	cd constructs && go test -count=1 -timeout 20m ./...
 
 # Local runs (docs/local.md): the real functions, built for this machine, under
-# the Lambda Runtime Interface Emulator, against local DynamoDB and S3.
+# the Lambda Runtime Interface Emulator, against moto, a local AWS (DynamoDB, S3, SQS, SNS, EventBridge).
 # Pinned; equal to localrun.RIEVersion (a test checks).
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 RIE := bin/aws-lambda-rie
@@ -53,8 +53,6 @@ FN ?=
 EVENT ?=
 FORCE ?=
 PORT ?= 3000
-DYNAMODB_PORT ?= 0
-S3_PORT ?= 0
 
 $(RIE_STAMP):
 	GOBIN=$(CURDIR)/bin CGO_ENABLED=0 go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
@@ -66,8 +64,8 @@ localrun:
 $(TEMPLATE):
 	$(MAKE) synth STAGE=$(STAGE)
 
-local-services: node_modules/.installed localrun $(TEMPLATE) ## run local DynamoDB + S3 with the templates' table and bucket (Ctrl-C stops)
-	$(LOCALRUN) services -stage $(STAGE) -dynamodb-port $(DYNAMODB_PORT) -s3-port $(S3_PORT)
+local-services: node_modules/.installed moto localrun $(TEMPLATE) ## run moto (a local AWS) with the templates' resources (Ctrl-C stops)
+	$(LOCALRUN) services -stage $(STAGE)
 
 # FN is checked against the template's functions; EVENT defaults to
 # events/$(FN).json, written from the sample only when it does not exist.
