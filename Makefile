@@ -113,6 +113,15 @@ examples: node_modules/.installed ## vet and test examples/queueconsumer and exa
 
 test: examples
 
+# The handler runtime (runtime/, its own go.mod: github.com/example/orderflow/runtime),
+# which `go test ./...` at the root does not enter either. Its idempotency
+# tests start the local DynamoDB from node_modules (dynalite).
+.PHONY: runtime
+runtime: node_modules/.installed ## vet and test the handler runtime module (runtime/)
+	cd runtime && go vet ./... && go test -count=1 ./...
+
+test: runtime
+
 # Benchmarks (docs/bench.md): one markdown table (synth of a fresh clone,
 # function sizes, cold starts and warm invocations under the emulator,
 # handler cost per event), printed and written into BENCHMARKS.md (commit
@@ -152,11 +161,12 @@ ACTIONLINT := go run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VER
 
 .PHONY: lint
 
-lint: ## staticcheck (the module and both examples) and actionlint, pinned; 0 findings
+lint: ## staticcheck (the app, the constructs, the runtime, both examples) and actionlint, pinned; 0 findings
 	$(STATICCHECK) ./...
 	cd constructs && $(STATICCHECK) ./...
 	cd examples/queueconsumer && $(STATICCHECK) ./...
 	cd examples/allconstructs && $(STATICCHECK) ./...
+	cd runtime && $(STATICCHECK) ./...
 	$(ACTIONLINT)
 
 test: lint

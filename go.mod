@@ -26,6 +26,7 @@ require (
 	github.com/aws/jsii-runtime-go v1.142.0
 	github.com/aws/smithy-go v1.28.9
 	github.com/cdklabs/cdk-nag-go/cdknag/v2 v2.38.2
+	github.com/example/orderflow/runtime v0.0.0-00010101000000-000000000000
 	github.com/truora/minidyn v0.8.2
 	golang.org/x/tools v0.52.0
 )
@@ -62,6 +63,11 @@ require (
 	golang.org/x/telemetry v0.0.0-20261009151841-97e8ea77aa2a // indirect
 	golang.org/x/tools/cmd/godoc v0.1.0-deprecated // indirect
 	golang.org/x/tools/godoc v0.1.0-deprecated // indirect
+	google.golang.org/protobuf v1.36.12 // indirect
 )
 
 replace github.com/example/orderflow/constructs => ./constructs
+
+// The handler runtime is a module of its own in ./runtime (semver tags
+// runtime/vX.Y.Z); the app builds against this checkout's copy.
+replace github.com/example/orderflow/runtime => ./runtime

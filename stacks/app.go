@@ -36,6 +36,7 @@ func NewAppIn(scope constructs.Construct, cfg Config, env *awscdk.Environment, f
 		Config:       cfg,
 		Orders:       stateful.Orders,
 		Uploads:      stateful.Uploads,
+		Idempotency:  stateful.Idempotency,
 		FunctionsDir: functionsDir,
 	})
 	return &App{Stateful: stateful, Service: service}

@@ -7,7 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/example/orderflow/internal/metrics"
+	"github.com/example/orderflow/internal/ordermetrics"
 )
 
 // functionNames are the service's functions in the order of the flow, the
@@ -43,11 +43,11 @@ func newDashboard(stack awscdk.Stack, s *ServiceStack, stage string) awscloudwat
 	}
 	business := func(name, service string) awscloudwatch.IMetric {
 		return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-			Namespace:  jsii.String(metrics.Namespace),
+			Namespace:  jsii.String(ordermetrics.Namespace),
 			MetricName: jsii.String(name),
 			DimensionsMap: &map[string]*string{
-				metrics.DimensionService: jsii.String(service),
-				metrics.DimensionStage:   jsii.String(stage),
+				ordermetrics.DimensionService: jsii.String(service),
+				ordermetrics.DimensionStage:   jsii.String(stage),
 			},
 			Statistic: jsii.String("Sum"),
 			Label:     jsii.String(service),
@@ -70,6 +70,11 @@ func newDashboard(stack awscdk.Stack, s *ServiceStack, stage string) awscloudwat
 		for _, a := range list {
 			alarms = append(alarms, a)
 		}
+	}
+	// The stateful stack's idempotency table alarm: no action of its own
+	// (the alarm topic is this stack's), so its state shows here.
+	if s.idempotency != nil {
+		alarms = append(alarms, s.idempotency.ThrottleAlarm)
 	}
 
 	rows := [][]awscloudwatch.IWidget{
@@ -96,10 +101,10 @@ func newDashboard(stack awscdk.Stack, s *ServiceStack, stage string) awscloudwat
 			graph("Stream iterator age (ms)", 6, fns["publisher"].Function.Metric(jsii.String("IteratorAge"), opts("Maximum", "publisher"))),
 		},
 		{
-			graph("Orders created", 6, business(metrics.OrdersCreated, "api"), business(metrics.OrdersCreated, "importer")),
-			graph("Orders prepared", 6, business(metrics.OrdersPrepared, "kitchen")),
-			graph("Stale orders resent", 6, business(metrics.StaleOrdersResent, "sweeper")),
-			graph("Import rows rejected", 6, business(metrics.ImportRowsRejected, "importer")),
+			graph("Orders created", 6, business(ordermetrics.OrdersCreated, "api"), business(ordermetrics.OrdersCreated, "importer")),
+			graph("Orders prepared", 6, business(ordermetrics.OrdersPrepared, "kitchen")),
+			graph("Stale orders resent", 6, business(ordermetrics.StaleOrdersResent, "sweeper")),
+			graph("Import rows rejected", 6, business(ordermetrics.ImportRowsRejected, "importer")),
 		},
 		{
 			awscloudwatch.NewAlarmStatusWidget(&awscloudwatch.AlarmStatusWidgetProps{

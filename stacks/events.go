@@ -14,6 +14,7 @@ import (
 	"github.com/example/orderflow/constructs/eventbus"
 	"github.com/example/orderflow/constructs/eventrule"
 	"github.com/example/orderflow/constructs/gofunction"
+	"github.com/example/orderflow/constructs/idempotencytable"
 	"github.com/example/orderflow/internal/orderevents"
 )
 
@@ -69,12 +70,12 @@ type OrderEvents struct {
 // and dead-letter queue (eventrule), and the notifications topic; and lets
 // the kitchen (s.Functions["kitchen"], which must exist) put events on the
 // bus. Grants: events:PutEvents on the bus's ARN to the kitchen; sns:Publish
-// on the topic's ARN to the notifier (the AWS managed key needs no key grant
+// on the topic's ARN and idem's actions on idem's table to the notifier (the AWS managed key needs no key grant
 // for a publisher of the same account); sqs:SendMessage,
 // sqs:GetQueueAttributes, sqs:GetQueueUrl on the dead-letter queue to the
 // notifier (Lambda's on-failure destination) and, through the queue's
 // policy, sqs:SendMessage to EventBridge for this rule only.
-func newOrderEvents(s *ServiceStack, stage string, newFunction func(string, float64, map[string]*string) *gofunction.Function, action awscloudwatch.IAlarmAction) *OrderEvents {
+func newOrderEvents(s *ServiceStack, stage string, newFunction func(string, float64, map[string]*string) *gofunction.Function, action awscloudwatch.IAlarmAction, idem *idempotencytable.Table) *OrderEvents {
 	scope := constructs.NewConstruct(s.Stack, jsii.String("OrderEvents"))
 
 	bus := eventbus.New(scope, jsii.String("Orders"), &eventbus.Props{
@@ -98,7 +99,13 @@ func newOrderEvents(s *ServiceStack, stage string, newFunction func(string, floa
 		EnforceSSL:       jsii.Bool(true),
 		SignatureVersion: jsii.String("2"),
 	})
-	notifier := newFunction("notifier", 10, map[string]*string{orderevents.EnvNotificationTopicARN: topic.TopicArn()})
+	notifier := newFunction("notifier", 10, map[string]*string{
+		orderevents.EnvNotificationTopicARN: topic.TopicArn(),
+		orderevents.EnvIdempotencyTableName: idem.Table.TableName(),
+	})
+	// dynamodb:DeleteItem, GetItem, PutItem on the idempotency table only:
+	// what the runtime's idempotency guard calls (idempotencytable.Actions).
+	idem.Grant(notifier.Function)
 	// Hand-written: Topic.GrantPublish would also grant kms:Decrypt and
 	// kms:GenerateDataKey* on every key of the account aliased
 	// alias/aws/sns, which the AWS managed key's own policy makes needless.

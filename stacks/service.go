@@ -18,10 +18,11 @@ import (
 	"github.com/example/orderflow/constructs/eventfilter"
 	"github.com/example/orderflow/constructs/gofunction"
 	"github.com/example/orderflow/constructs/httpapi"
+	"github.com/example/orderflow/constructs/idempotencytable"
 	"github.com/example/orderflow/constructs/queueworker"
 	"github.com/example/orderflow/constructs/scheduledfunction"
 	"github.com/example/orderflow/constructs/streamconsumer"
-	"github.com/example/orderflow/internal/metrics"
+	"github.com/example/orderflow/internal/ordermetrics"
 	"github.com/example/orderflow/internal/orders"
 )
 
@@ -42,6 +43,9 @@ type ServiceStackProps struct {
 	Orders awsdynamodb.ITable
 	// Uploads bucket, with EventBridge notifications on. Required.
 	Uploads awss3.IBucket
+	// Idempotency is the notifier's idempotency table: granted to the
+	// notifier only (idempotencytable.Actions). Required.
+	Idempotency *idempotencytable.Table
 	// FunctionsDir holds one directory per function. Default: "functions".
 	FunctionsDir string
 }
@@ -70,13 +74,15 @@ type ServiceStack struct {
 	// Dashboard shows the flow: API, functions, queues, stream, business
 	// metrics and the state of every alarm (output DashboardName).
 	Dashboard awscloudwatch.Dashboard
+
+	idempotency *idempotencytable.Table
 }
 
 // NewServiceStack defines the six functions, their wiring, the alarm topic
 // and the dashboard. Every role gets exactly the actions its function's code
 // calls (see each grant below), on exactly the resources it touches. Every
 // function logs JSON at cfg.LogLevel, is traced (X-Ray, active), writes its
-// business metrics as EMF lines (Stage dimension from metrics.EnvStage), and
+// business metrics as EMF lines (Stage dimension from ordermetrics.EnvStage), and
 // has alarms, as has every source that feeds it (see the constructs).
 func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackProps) *ServiceStack {
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
@@ -86,14 +92,14 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		dir = "functions"
 	}
 	table, bucket := props.Orders, props.Uploads
-	s := &ServiceStack{Stack: stack, Functions: map[string]*gofunction.Function{}}
+	s := &ServiceStack{Stack: stack, Functions: map[string]*gofunction.Function{}, idempotency: props.Idempotency}
 	s.Alarms = alarmtopic.New(stack, jsii.String("Alarms"), &alarmtopic.Props{
 		DisplayName: jsii.String("OrderFlow " + cfg.Stage + " alarms"),
 	})
 	action := s.Alarms.Action
 
 	fn := func(name string, timeoutSeconds float64, env map[string]*string) *gofunction.Function {
-		env[metrics.EnvStage] = jsii.String(cfg.Stage)
+		env[ordermetrics.EnvStage] = jsii.String(cfg.Stage)
 		f := gofunction.New(stack, jsii.String(titled(name)), &gofunction.Props{
 			Entry:               jsii.String(dir + "/" + name),
 			Timeout:             awscdk.Duration_Seconds(jsii.Number(timeoutSeconds)),
@@ -207,7 +213,7 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 		AlarmAction: action,
 	})
 
-	s.Events = newOrderEvents(s, cfg.Stage, fn, action) // kitchen -> orders bus -> notifier -> notifications topic
+	s.Events = newOrderEvents(s, cfg.Stage, fn, action, props.Idempotency) // kitchen -> orders bus -> notifier -> notifications topic
 	s.Dashboard = newDashboard(stack, s, cfg.Stage)
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: s.Api.Api.ApiEndpoint()})
 	awscdk.NewCfnOutput(stack, jsii.String("AlarmTopicArn"), &awscdk.CfnOutputProps{

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/example/orderflow/constructs/buckettrigger"
+	"github.com/example/orderflow/constructs/idempotencytable"
 	"github.com/example/orderflow/internal/orders"
 )
 
@@ -24,6 +25,9 @@ const (
 	OrdersTableID      = "Orders"
 	UploadsBucketID    = "Uploads"
 	AccessLogsBucketID = "AccessLogs"
+	// IdempotencyID is the idempotencytable construct's ID; its table's
+	// logical ID (Idempotency/Table) is pinned by a test too.
+	IdempotencyID = "Idempotency"
 )
 
 // StatefulStackProps configures NewStatefulStack.
@@ -47,9 +51,17 @@ type StatefulStack struct {
 	// blocked, bucket owner enforced, EventBridge notifications on, RETAIN
 	// unless Config.DestroyData.
 	Uploads awss3.Bucket
+	// Idempotency is the notifier's idempotency table (idempotencytable:
+	// key id, TTL expiration, on demand, PITR, AWS managed key), RETAIN
+	// unless Config.DestroyData, deletion protection in prod. Its records
+	// are keyed per event: no hot key. Its ThrottleAlarm has no action (the
+	// alarm topic is the service stack's, which depends on this one); the
+	// service stack's dashboard shows its state.
+	Idempotency *idempotencytable.Table
 }
 
-// NewStatefulStack defines the Orders table and the Uploads bucket.
+// NewStatefulStack defines the Orders table, the Uploads bucket and the
+// notifier's idempotency table.
 func NewStatefulStack(scope constructs.Construct, id string, props *StatefulStackProps) *StatefulStack {
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
 	cfg := props.Config
@@ -109,7 +121,12 @@ func NewStatefulStack(scope constructs.Construct, id string, props *StatefulStac
 	// (a Lambda function with a broad role) to do the same thing.
 	buckettrigger.EnableEventBridge(bucket)
 
-	return &StatefulStack{Stack: stack, Orders: table, Uploads: bucket}
+	idem := idempotencytable.New(stack, jsii.String(IdempotencyID), &idempotencytable.Props{
+		RemovalPolicy:      cfg.StatefulRemovalPolicy(),
+		DeletionProtection: jsii.Bool(cfg.DeletionProtection),
+	})
+
+	return &StatefulStack{Stack: stack, Orders: table, Uploads: bucket, Idempotency: idem}
 }
 
 // addIndexes adds the design's global secondary indexes (keys only) to table.

@@ -21,6 +21,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/example/orderflow/constructs/gofunction"
+	"github.com/example/orderflow/constructs/idempotencytable"
+	"github.com/example/orderflow/runtime/idempotency"
 	"github.com/example/orderflow/stacks"
 	"github.com/example/orderflow/tools/leastpriv"
 )
@@ -409,4 +411,67 @@ func lpPlatformSummary(gs []leastpriv.Grant) string {
 		}
 	}
 	return lpDash(out)
+}
+
+// The notifier's DynamoDB actions are proved from the code, both ways: its
+// reachable code (the runtime's idempotency guard, read as the functions'
+// own code) needs exactly the runtime's idempotency.Actions on DynamoDB,
+// every one at a site in runtime/idempotency; its role grants exactly
+// those, on the idempotency table, and no other function's role grants
+// anything on that table. The construct's grant list is the runtime's.
+func TestNotifierIdempotencyActions(t *testing.T) {
+	if !reflect.DeepEqual(idempotencytable.Actions, idempotency.Actions) {
+		t.Fatalf("idempotencytable.Actions %q, idempotency.Actions %q: want the same (the construct grants what the runtime calls)",
+			idempotencytable.Actions, idempotency.Actions)
+	}
+	if idempotencytable.PartitionKey != idempotency.AttrID || idempotencytable.TTLAttribute != idempotency.AttrExpiration {
+		t.Errorf("table key %s, TTL %s; the runtime writes %s and %s", idempotencytable.PartitionKey, idempotencytable.TTLAttribute,
+			idempotency.AttrID, idempotency.AttrExpiration)
+	}
+	code := lpCode(t)
+	c := code[lpModule+"/functions/notifier"]
+	needs := c.Needs()
+	var dynamo []string
+	for a, sites := range needs {
+		if !strings.HasPrefix(a, "dynamodb:") {
+			continue
+		}
+		dynamo = append(dynamo, a)
+		for _, site := range sites {
+			if !strings.HasPrefix(site, "runtime/idempotency/") {
+				t.Errorf("%s needed at %s, want only the runtime's idempotency guard", a, site)
+			}
+		}
+	}
+	sort.Strings(dynamo)
+	if !reflect.DeepEqual(dynamo, idempotency.Actions) {
+		t.Errorf("notifier code needs DynamoDB actions %q, want exactly idempotency.Actions %q", dynamo, idempotency.Actions)
+	}
+
+	s := synth(t, stacks.StageDev)
+	tmpl := *s.service.ToJSON()
+	stack := s.app.Service.Stack
+	for name, f := range s.app.Service.Functions {
+		g, err := leastpriv.RoleGrants(tmpl, logicalID(stack, f.Role.Node().DefaultChild()), logicalID(stack, f.Function.Node().DefaultChild()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := leastpriv.Check(code[lpModule+"/functions/"+name], g)
+		var onTable []string
+		for a, resources := range r.Granted {
+			for _, res := range resources {
+				if strings.Contains(res, "IdempotencyTable") {
+					onTable = append(onTable, a)
+				}
+			}
+		}
+		sort.Strings(onTable)
+		want := []string(nil)
+		if name == "notifier" {
+			want = idempotency.Actions
+		}
+		if !reflect.DeepEqual(onTable, want) {
+			t.Errorf("%s: granted %q on the idempotency table, want %q", name, onTable, want)
+		}
+	}
 }

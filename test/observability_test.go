@@ -7,7 +7,7 @@ import (
 
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/example/orderflow/internal/metrics"
+	"github.com/example/orderflow/internal/ordermetrics"
 	"github.com/example/orderflow/stacks"
 )
 
@@ -34,8 +34,8 @@ func TestEveryFunctionIsTracedLoggedAndAlarmed(t *testing.T) {
 					t.Errorf("%s: LoggingConfig got %s, want JSON at %s", name, mustJSON(lc), cfg.LogLevel)
 				}
 				env, _ := p["Environment"].(map[string]any)["Variables"].(map[string]any)
-				if env[metrics.EnvStage] != stage {
-					t.Errorf("%s: %s got %v, want %s", name, metrics.EnvStage, env[metrics.EnvStage], stage)
+				if env[ordermetrics.EnvStage] != stage {
+					t.Errorf("%s: %s got %v, want %s", name, ordermetrics.EnvStage, env[ordermetrics.EnvStage], stage)
 				}
 				var got []string
 				for _, a := range alarms {
@@ -132,8 +132,8 @@ func TestServiceHasAlarmTopicAndDashboard(t *testing.T) {
 		}
 		body := mustJSON(p["DashboardBody"])
 		var want []string
-		for _, m := range []string{metrics.OrdersCreated, metrics.OrdersPrepared, metrics.StaleOrdersResent, metrics.ImportRowsRejected} {
-			want = append(want, `\"`+metrics.Namespace+`\",\"`+m+`\",\"Service\",`)
+		for _, m := range []string{ordermetrics.OrdersCreated, ordermetrics.OrdersPrepared, ordermetrics.StaleOrdersResent, ordermetrics.ImportRowsRejected} {
+			want = append(want, `\"`+ordermetrics.Namespace+`\",\"`+m+`\",\"Service\",`)
 		}
 		want = append(want, `\"Stage\",\"prod\"`, // this stage's business metrics only
 			`\"AWS/ApiGateway\",\"5xx\"`, `\"AWS/ApiGateway\",\"Latency\"`, `\"AWS/Lambda\",\"Invocations\"`,

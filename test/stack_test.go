@@ -257,12 +257,13 @@ func TestStatefulResourcesAreRetainedAndRecoverable(t *testing.T) {
 	}
 }
 
-// TestStatefulLogicalIDsArePinned guards against a refactor that renames the
-// table or bucket: CloudFormation would create new, empty ones.
+// TestStatefulLogicalIDsArePinned guards against a refactor that renames a
+// table or bucket: CloudFormation would create new, empty ones (for the
+// idempotency table: every event of the last hour could notify again).
 func TestStatefulLogicalIDsArePinned(t *testing.T) {
 	s := synth(t, stacks.StageDev)
 	for typ, want := range map[string]string{
-		"AWS::DynamoDB::Table": "OrdersA9B65338",
+		"AWS::DynamoDB::Table": "IdempotencyTable48612DF4,OrdersA9B65338",
 		"AWS::S3::Bucket":      "AccessLogs8B620ECA,Uploads4F6EB0FD",
 	} {
 		var got []string

@@ -13,6 +13,7 @@ require (
 	github.com/aws/jsii-runtime-go v1.142.0
 	github.com/cdklabs/cdk-nag-go/cdknag/v2 v2.38.2
 	github.com/example/orderflow/constructs v0.0.0-00010101000000-000000000000
+	github.com/example/orderflow/runtime v0.0.0-00010101000000-000000000000
 )
 
 require (
@@ -23,6 +24,7 @@ require (
 	github.com/aws/aws-sdk-go-v2/internal/configsources v1.5.12 // indirect
 	github.com/aws/aws-sdk-go-v2/internal/endpoints/v2 v2.8.12 // indirect
 	github.com/aws/aws-sdk-go-v2/internal/v4a v1.5.12 // indirect
+	github.com/aws/aws-sdk-go-v2/service/dynamodb v1.74.0 // indirect
 	github.com/aws/aws-sdk-go-v2/service/internal/accept-encoding v1.13.25 // indirect
 	github.com/aws/aws-sdk-go-v2/service/internal/checksum v1.11.13 // indirect
 	github.com/aws/aws-sdk-go-v2/service/internal/presigned-url v1.14.12 // indirect
@@ -47,8 +49,13 @@ require (
 	golang.org/x/tools v0.52.0 // indirect
 	golang.org/x/tools/cmd/godoc v0.1.0-deprecated // indirect
 	golang.org/x/tools/godoc v0.1.0-deprecated // indirect
+	google.golang.org/protobuf v1.36.12 // indirect
 )
 
 // The constructs come from this checkout. Another project requires a
 // published version instead: github.com/example/orderflow/constructs v0.1.0.
 replace github.com/example/orderflow/constructs => ../../constructs
+
+// The handler runtime, likewise from this checkout (another project
+// requires a published runtime/vX.Y.Z).
+replace github.com/example/orderflow/runtime => ../../runtime

@@ -21,8 +21,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/example/orderflow/internal/metrics"
+	"github.com/example/orderflow/internal/ordermetrics"
 	"github.com/example/orderflow/internal/orders"
+	"github.com/example/orderflow/runtime/metrics"
 )
 
 // MaxBodyBytes is the largest request body POST /orders accepts, in bytes
@@ -80,7 +81,7 @@ type Handler struct {
 	// Log receives one line per failed or created order, each with its
 	// orderId. Required.
 	Log *slog.Logger
-	// Metrics receives metrics.OrdersCreated (1 per order created; an
+	// Metrics receives ordermetrics.OrdersCreated (1 per order created; an
 	// idempotent replay creates none). Default (nil): no metrics.
 	Metrics *metrics.Emitter
 	// Now stamps new orders. Default: time.Now.
@@ -217,7 +218,7 @@ func (h *Handler) create(ctx context.Context, req *events.APIGatewayV2HTTPReques
 	switch {
 	case err == nil:
 		h.Log.InfoContext(ctx, "order created", "orderId", id, "totalCents", o.TotalCents, "items", len(o.Items))
-		h.Metrics.Emit(ctx, metrics.Count{Name: metrics.OrdersCreated, Value: 1})
+		h.Metrics.Emit(ctx, metrics.Count(ordermetrics.OrdersCreated, 1))
 		return jsonResponse(http.StatusCreated, o, map[string]string{"Location": location})
 	case !hasKey || !errors.Is(err, orders.ErrAlreadyExists):
 		return h.internalError(ctx, "create order", id, err)

@@ -21,10 +21,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/example/orderflow/internal/bulkimport"
-	"github.com/example/orderflow/internal/logging"
-	"github.com/example/orderflow/internal/metrics"
-	"github.com/example/orderflow/internal/metrics/metricstest"
+	"github.com/example/orderflow/internal/ordermetrics"
 	"github.com/example/orderflow/internal/orders"
+	"github.com/example/orderflow/runtime/logging"
+	"github.com/example/orderflow/runtime/metrics/metricstest"
 )
 
 var testNow = time.Date(2026, 11, 30, 2, 42, 0, 500, time.UTC)
@@ -92,7 +92,7 @@ func newHandler(st *fakeStore, out *bytes.Buffer) *Handler {
 		Creator: st,
 		Getter:  st,
 		Log:     logging.New(out),
-		Metrics: metrics.New(out, "api", "test"),
+		Metrics: ordermetrics.New(out, "api", "test"),
 		Now:     func() time.Time { return testNow },
 		NewID:   func() string { n++; return fmt.Sprintf("ord_TEST%022d", n) },
 	}
@@ -315,8 +315,8 @@ func TestHandle(t *testing.T) {
 			if resp.StatusCode == 201 {
 				wantCreated = 1
 			}
-			if got := metricstest.Totals(t, log.Bytes())[metrics.OrdersCreated]; got != wantCreated {
-				t.Errorf("OrdersCreated: got %d, want %d", got, wantCreated)
+			if got := metricstest.Totals(t, log.Bytes())[ordermetrics.OrdersCreated]; got != float64(wantCreated) {
+				t.Errorf("OrdersCreated: got %v, want %d", got, wantCreated)
 			}
 			if tt.wantNoStore && st.creates+st.gets > 0 {
 				t.Errorf("got %d creates and %d gets, want no store call", st.creates, st.gets)
@@ -540,8 +540,8 @@ func TestHandleIdempotency(t *testing.T) {
 				t.Errorf("got %d stored orders, want %d", got, tt.wantCount)
 			}
 			// A replay is not a new order.
-			if got := metricstest.Totals(t, out.Bytes())[metrics.OrdersCreated]; got != int64(tt.wantCount) {
-				t.Errorf("OrdersCreated: got %d, want %d (one per stored order)", got, tt.wantCount)
+			if got := metricstest.Totals(t, out.Bytes())[ordermetrics.OrdersCreated]; got != float64(tt.wantCount) {
+				t.Errorf("OrdersCreated: got %v, want %d (one per stored order)", got, tt.wantCount)
 			}
 			checkLogLines(t, out.Bytes())
 		})

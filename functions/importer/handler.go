@@ -17,8 +17,9 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/example/orderflow/internal/bulkimport"
-	"github.com/example/orderflow/internal/metrics"
+	"github.com/example/orderflow/internal/ordermetrics"
 	"github.com/example/orderflow/internal/orders"
+	"github.com/example/orderflow/runtime/metrics"
 )
 
 // Key prefixes in the Uploads bucket.
@@ -108,10 +109,10 @@ type Handler struct {
 	// Log receives a line per file and per ignored event (with bucket and
 	// key), and at DEBUG one per order stored (with its orderId). Required.
 	Log *slog.Logger
-	// Metrics receives, per file imported, metrics.OrdersCreated (orders
+	// Metrics receives, per file imported, ordermetrics.OrdersCreated (orders
 	// stored for the first time; also when storing or reporting failed
 	// part-way, so a retry, which finds them stored, does not miss them) and
-	// metrics.ImportRowsRejected (bad rows; once the report is written, so a
+	// ordermetrics.ImportRowsRejected (bad rows; once the report is written, so a
 	// retried file counts them once). A file rejected as a whole has no rows
 	// and emits nothing. Default (nil): no metrics.
 	Metrics *metrics.Emitter
@@ -244,7 +245,7 @@ func (h *Handler) importObject(ctx context.Context, n notice) error {
 		list = append(list, o)
 	}
 	stored, err := h.Orders.PutNew(ctx, list)
-	created := metrics.Count{Name: metrics.OrdersCreated, Value: int64(len(stored.Stored))}
+	created := metrics.Count(ordermetrics.OrdersCreated, int64(len(stored.Stored)))
 	if err != nil {
 		h.Metrics.Emit(ctx, created)
 		return fmt.Errorf("store orders of s3://%s/%s: %w", n.Bucket, n.Key, err)
@@ -262,7 +263,7 @@ func (h *Handler) importObject(ctx context.Context, n notice) error {
 		h.Metrics.Emit(ctx, created)
 		return err
 	}
-	h.Metrics.Emit(ctx, created, metrics.Count{Name: metrics.ImportRowsRejected, Value: int64(sum.RejectedRows)})
+	h.Metrics.Emit(ctx, created, metrics.Count(ordermetrics.ImportRowsRejected, int64(sum.RejectedRows)))
 	log.InfoContext(ctx, "file imported", "rows", sum.TotalRows, "stored", sum.Stored,
 		"duplicates", sum.Duplicates, "rejected", sum.RejectedRows, "report", reportKey)
 	return nil

@@ -24,10 +24,10 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/example/orderflow/internal/bulkimport"
-	"github.com/example/orderflow/internal/logging"
-	"github.com/example/orderflow/internal/metrics"
-	"github.com/example/orderflow/internal/metrics/metricstest"
+	"github.com/example/orderflow/internal/ordermetrics"
 	"github.com/example/orderflow/internal/orders"
+	"github.com/example/orderflow/runtime/logging"
+	"github.com/example/orderflow/runtime/metrics/metricstest"
 )
 
 const testBucket = "orderflow-uploads"
@@ -209,7 +209,7 @@ func newHandler(s *fakeS3, db *fakeDB, log io.Writer) *Handler {
 		Bucket:   testBucket,
 		MaxBytes: 1 << 20,
 		Log:      logging.New(log),
-		Metrics:  metrics.New(log, "importer", "test"),
+		Metrics:  ordermetrics.New(log, "importer", "test"),
 		Now:      func() time.Time { return testNow },
 	}
 }
@@ -405,11 +405,11 @@ func TestHandle(t *testing.T) {
 				t.Errorf("got %d EMF lines, want %d", got, wantLines)
 			}
 			totals := metricstest.Totals(t, logs.Bytes())
-			if got := totals[metrics.OrdersCreated]; got != int64(tt.wantOrders) {
-				t.Errorf("OrdersCreated: got %d, want %d", got, tt.wantOrders)
+			if got := totals[ordermetrics.OrdersCreated]; got != float64(tt.wantOrders) {
+				t.Errorf("OrdersCreated: got %v, want %d", got, tt.wantOrders)
 			}
-			if got := totals[metrics.ImportRowsRejected]; got != int64(tt.wantSummary.RejectedRows) {
-				t.Errorf("ImportRowsRejected: got %d, want %d", got, tt.wantSummary.RejectedRows)
+			if got := totals[ordermetrics.ImportRowsRejected]; got != float64(tt.wantSummary.RejectedRows) {
+				t.Errorf("ImportRowsRejected: got %v, want %d", got, tt.wantSummary.RejectedRows)
 			}
 		})
 	}
@@ -481,12 +481,12 @@ func TestHandleRedelivery(t *testing.T) {
 			}
 			h.Now = func() time.Time { return testNow.Add(time.Hour) }
 			var out bytes.Buffer
-			h.Metrics = metrics.New(&out, "importer", "test")
+			h.Metrics = ordermetrics.New(&out, "importer", "test")
 			if err := h.Handle(context.Background(), ev); err != nil {
 				t.Fatal(err)
 			}
-			if got := metricstest.Totals(t, out.Bytes())[metrics.OrdersCreated]; got != 0 {
-				t.Errorf("OrdersCreated on redelivery: got %d, want 0", got)
+			if got := metricstest.Totals(t, out.Bytes())[ordermetrics.OrdersCreated]; got != 0 {
+				t.Errorf("OrdersCreated on redelivery: got %v, want 0", got)
 			}
 			second := db.orders(t)
 			if len(second) != len(first) {
@@ -519,17 +519,17 @@ func TestHandleRetryableErrors(t *testing.T) {
 		s3         fakeS3
 		db         fakeDB
 		wantReport bool
-		wantMetric map[string]int64 // totals of the EMF lines
+		wantMetric map[string]float64 // totals of the EMF lines
 	}{
-		{name: "GetObject fails", s3: fakeS3{getErr: apiErr}, wantMetric: map[string]int64{}},
+		{name: "GetObject fails", s3: fakeS3{getErr: apiErr}, wantMetric: map[string]float64{}},
 		{name: "BatchWriteItem fails", s3: fakeS3{objects: map[string]fakeObject{s3EventKey: {body: body}}}, db: fakeDB{writeErr: apiErr},
-			wantMetric: map[string]int64{metrics.OrdersCreated: 0}},
+			wantMetric: map[string]float64{ordermetrics.OrdersCreated: 0}},
 		// The orders are stored: counted now, since the retry finds them stored.
 		// The rejected rows are counted by the retry that writes the report.
 		{name: "PutObject fails", s3: fakeS3{objects: map[string]fakeObject{s3EventKey: {body: body}}, putErr: apiErr},
-			wantMetric: map[string]int64{metrics.OrdersCreated: 3}},
+			wantMetric: map[string]float64{ordermetrics.OrdersCreated: 3}},
 		{name: "PutObject of a rejection fails", s3: fakeS3{objects: map[string]fakeObject{s3EventKey: {body: []byte("x")}}, putErr: apiErr},
-			wantMetric: map[string]int64{}},
+			wantMetric: map[string]float64{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,9 +10,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/example/orderflow/internal/metrics"
 	"github.com/example/orderflow/internal/orderevents"
+	"github.com/example/orderflow/internal/ordermetrics"
 	"github.com/example/orderflow/internal/orders"
+	"github.com/example/orderflow/runtime/batch"
+	"github.com/example/orderflow/runtime/metrics"
 )
 
 // DefaultDeadlineMargin is how much time must be left before the invocation
@@ -31,7 +33,7 @@ type advancer interface {
 }
 
 // eventPublisher puts OrderReady events on the orders event bus
-// (ordersbus.Publisher.Publish): one error per event, aligned with evs, nil
+// (busPublisher.Publish): one error per event, aligned with evs, nil
 // for an event EventBridge accepted.
 type eventPublisher interface {
 	Publish(ctx context.Context, evs []orderevents.OrderReady) []error
@@ -75,12 +77,12 @@ type Handler struct {
 	// Orders advances orders (orders.Store). Required.
 	Orders advancer
 	// Events puts OrderReady events on the orders event bus
-	// (ordersbus.Publisher). Required.
+	// (busPublisher). Required.
 	Events eventPublisher
 	// Log receives a line per failed record and per order made READY; each
 	// line about an order carries its orderId and messageId. Required.
 	Log *slog.Logger
-	// Metrics receives one line per batch with metrics.OrdersPrepared: the
+	// Metrics receives one line per batch with ordermetrics.OrdersPrepared: the
 	// orders this batch moved to READY (0 when none did; a redelivered
 	// message for an order already READY adds nothing). Default (nil): no
 	// metrics.
@@ -92,107 +94,56 @@ type Handler struct {
 	Now func() time.Time
 }
 
-// Handle processes a batch of kitchen messages in order, then puts the
-// OrderReady events of the orders that are READY, and returns the IDs of the
-// messages that failed, in batch order. It never returns an error: a
-// whole-batch error would redeliver the messages that succeeded too.
+// Handle processes a batch of kitchen messages in order through the
+// runtime's batch.Processor (no record started within Margin of the
+// deadline), puts the OrderReady events of the orders that are READY
+// through a batch.Outbox (one event per order, however many of its messages
+// the batch holds; a failed put fails every message of the order), and
+// returns the IDs of the messages that failed, in batch order. It never
+// returns an error: a whole-batch error would redeliver the messages that
+// succeeded too.
 func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-	failed := make([]bool, len(ev.Records))
 	// Outcome per order ID, so a duplicate in the same batch is not written
-	// again and shares the first copy's result.
+	// again and shares the first copy's result (records run one at a time).
 	done := make(map[string]bool)
-	// The READY orders in batch order, each with its messages: a duplicate
-	// shares its event's outcome.
-	var ready []*readyOrder
-	readyByID := make(map[string]*readyOrder)
 	var prepared int64
-	defer func() { h.Metrics.Emit(ctx, metrics.Count{Name: metrics.OrdersPrepared, Value: prepared}) }()
-	deadline, hasDeadline := ctx.Deadline()
-	for i, m := range ev.Records {
-		if hasDeadline && deadline.Sub(h.now()) < h.margin() {
-			h.Log.WarnContext(ctx, "deadline near: leaving records for redelivery",
-				"unprocessed", len(ev.Records)-i, "margin", h.margin().String())
-			for j := i; j < len(ev.Records); j++ {
-				failed[j] = true
-			}
-			break
-		}
+	defer func() { h.Metrics.Emit(ctx, metrics.Count(ordermetrics.OrdersPrepared, prepared)) }()
+	out := &batch.Outbox[orderevents.OrderReady]{
+		Send: h.Events.Publish,
+		OnFailure: func(ctx context.Context, e orderevents.OrderReady, err error) {
+			id, _ := batch.RecordID(ctx)
+			h.Log.ErrorContext(ctx, "OrderReady not put: message left for redelivery, then DLQ",
+				"orderId", e.OrderID, "messageId", id, "eventId", e.EventID, "error", err.Error())
+		},
+	}
+	p := &batch.Processor{Margin: h.margin(), Now: h.Now, Log: h.Log}
+	resp := p.SQS(ctx, ev, func(ctx context.Context, m events.SQSMessage) error {
 		msg, err := decode(m.Body)
 		if err != nil {
 			h.Log.ErrorContext(ctx, "malformed kitchen message: reported as failed so it reaches the DLQ",
 				"messageId", m.MessageId, "error", err.Error())
-			failed[i] = true
-			continue
+			return err
 		}
 		ok, seen := done[msg.OrderID]
 		if !seen {
-			log := h.Log.With("orderId", msg.OrderID, "messageId", m.MessageId)
 			var madeReady bool
-			ok, madeReady = h.prepare(ctx, log, msg.OrderID)
+			ok, madeReady = h.prepare(ctx, h.Log.With("orderId", msg.OrderID, "messageId", m.MessageId), msg.OrderID)
 			done[msg.OrderID] = ok
 			if madeReady {
 				prepared++
 			}
-			if ok {
-				r := &readyOrder{event: orderevents.NewOrderReady(msg.OrderID), log: log}
-				ready = append(ready, r)
-				readyByID[msg.OrderID] = r
-			}
 		}
 		if !ok {
-			failed[i] = true
-			continue
+			return errNotReady
 		}
-		r := readyByID[msg.OrderID]
-		r.records = append(r.records, i)
-	}
-	h.publish(ctx, ev, ready, failed)
-
-	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
-	for i, f := range failed {
-		if f {
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: ev.Records[i].MessageId})
-		}
-	}
+		return out.AddKeyed(ctx, msg.OrderID, orderevents.NewOrderReady(msg.OrderID))
+	})
 	return resp, nil
 }
 
-// readyOrder is an order of the batch that is READY, whose event is to be put.
-type readyOrder struct {
-	event orderevents.OrderReady
-	// records are the indexes in the batch of the order's messages.
-	records []int
-	// log carries the order's orderId and its first messageId.
-	log *slog.Logger
-}
-
-// publish puts the events of the ready orders, in one Publish call, and
-// marks in failed every message of an order whose event was not put.
-func (h *Handler) publish(ctx context.Context, ev events.SQSEvent, ready []*readyOrder, failed []bool) {
-	if len(ready) == 0 {
-		return
-	}
-	evs := make([]orderevents.OrderReady, len(ready))
-	for i, r := range ready {
-		evs[i] = r.event
-	}
-	errs := h.Events.Publish(ctx, evs)
-	for i, r := range ready {
-		err := errors.New("publisher returned no result for the event")
-		if i < len(errs) {
-			err = errs[i]
-		}
-		if err == nil {
-			r.log.DebugContext(ctx, "OrderReady put", "eventId", r.event.EventID)
-			continue
-		}
-		for _, j := range r.records {
-			failed[j] = true
-			h.Log.ErrorContext(ctx, "OrderReady not put: message left for redelivery, then DLQ",
-				"orderId", r.event.OrderID, "messageId", ev.Records[j].MessageId, "eventId", r.event.EventID, "error", err.Error())
-		}
-	}
-}
+// errNotReady fails a message whose order could not be made READY (the
+// reason is logged by prepare).
+var errNotReady = errors.New("order not READY")
 
 // decode parses a message body: a JSON object with an orderId that is
 // orders.ValidID.
@@ -231,13 +182,6 @@ func (h *Handler) prepare(ctx context.Context, log *slog.Logger, id string) (ok,
 		}
 	}
 	return true, ready
-}
-
-func (h *Handler) now() time.Time {
-	if h.Now != nil {
-		return h.Now()
-	}
-	return time.Now()
 }
 
 func (h *Handler) margin() time.Duration {

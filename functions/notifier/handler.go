@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -11,6 +12,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns/types"
 
 	"github.com/example/orderflow/internal/orderevents"
+	"github.com/example/orderflow/internal/ordermetrics"
+	"github.com/example/orderflow/runtime/idempotency"
+	"github.com/example/orderflow/runtime/metrics"
 )
 
 // topicPublisher publishes one message to an SNS topic (sns.Client.Publish).
@@ -77,11 +81,20 @@ type Event struct {
 //   - message attributes eventType ("OrderReady") and eventId (String), for
 //     subscription filter policies.
 //
-// Delivery is at least once (EventBridge and the kitchen may deliver an
-// event twice; a retry after a publish whose answer was lost publishes
-// again): subscribers deduplicate on eventId, which is the same for every
-// copy. A replayed event (from the bus's archive, with "replay-name") is
-// published like any other.
+// One notification per order and event kind: the publish runs under the
+// runtime's idempotency guard, keyed on the event's kind and detail eventId
+// (IdempotencyKey), with the detail as the payload. A redelivered event
+// (EventBridge and the kitchen may deliver one twice) or one replayed from
+// the bus's archive (with "replay-name") finds the COMPLETED record and
+// publishes nothing: the stored SNS message ID is logged instead. A copy
+// arriving while the first is still publishing fails with the guard's
+// in-progress error and is retried by Lambda, then finds the record. A
+// failed publish deletes the record, so the retry publishes. Records live
+// for the guard's TTL (1 hour by default); the bus archive keeps events 14
+// days, so a replay older than the TTL notifies again: subscribers still
+// deduplicate on eventId, the same for every copy. Within the TTL, a
+// publish whose answer was lost (SNS took it, the call failed) is the one
+// case that can still publish twice.
 //
 // Errors go back to Lambda, never a panic and never a dropped event: an
 // event that is not a well-formed OrderReady is an *InvalidEventError, a
@@ -94,9 +107,28 @@ type Handler struct {
 	// TopicARN is the notifications topic's ARN. Required.
 	TopicARN string
 	// Log receives one line per event: INFO with the orderId, eventId and
-	// SNS messageId once published, ERROR with the reason otherwise.
-	// Required.
+	// SNS messageId once published (or found published), ERROR with the
+	// reason otherwise. Required.
 	Log *slog.Logger
+	// Guard runs the publish once per IdempotencyKey (its table: the
+	// idempotencytable construct's). Required in a function; nil (tests of
+	// the publish itself) publishes every delivery.
+	Guard *idempotency.Guard
+	// Metrics receives ordermetrics.NotificationsSent (1 per notification
+	// published, none for a repeat). Default (nil): no metrics.
+	Metrics *metrics.Emitter
+}
+
+// IdempotencyKey is the guard's key of an event: its kind (detail-type)
+// and its detail's eventId, the same for every copy of one event.
+func IdempotencyKey(e orderevents.OrderReady) string {
+	return orderevents.DetailTypeOrderReady + "#" + e.EventID
+}
+
+// published is what the guard stores for a notification published.
+type published struct {
+	// MessageID is SNS's message ID of the notification.
+	MessageID string `json:"messageId"`
 }
 
 // Handle publishes the notification of one OrderReady event. See Handler.
@@ -111,6 +143,41 @@ func (h *Handler) Handle(ctx context.Context, ev Event) error {
 	if ev.ReplayName != "" {
 		log = log.With("replayName", clip(ev.ReplayName))
 	}
+	ran := false
+	publish := func(ctx context.Context) (published, error) {
+		ran = true
+		return h.publish(ctx, log, e)
+	}
+	var res published
+	if h.Guard == nil {
+		res, err = publish(ctx)
+	} else {
+		res, err = idempotency.Do(ctx, h.Guard, IdempotencyKey(e), e, publish)
+	}
+	switch {
+	case errors.Is(err, idempotency.ErrPayloadMismatch):
+		// The same eventId with another order: not an event the kitchen
+		// put (its eventId derives from the order ID). Retrying cannot help.
+		log.ErrorContext(ctx, "event rejected: its eventId was seen with another order; to the DLQ after Lambda's retries", "error", err.Error())
+		return &InvalidEventError{ID: ev.ID, Err: err}
+	case errors.Is(err, idempotency.ErrInProgress):
+		log.WarnContext(ctx, "the same event is being published by another invocation: Lambda retries this one", "error", err.Error())
+		return err
+	case err != nil:
+		if !ran || !errorsAsPublish(err) {
+			log.ErrorContext(ctx, "idempotency record not read or written: Lambda retries", "error", err.Error())
+		}
+		return err
+	case !ran:
+		log.InfoContext(ctx, "notification already published: repeated event skipped", "messageId", res.MessageID)
+		return nil
+	}
+	h.Metrics.Emit(ctx, metrics.Count(ordermetrics.NotificationsSent, 1))
+	return nil
+}
+
+// publish publishes the notification of e.
+func (h *Handler) publish(ctx context.Context, log *slog.Logger, e orderevents.OrderReady) (published, error) {
 	n := orderevents.NewNotification(e)
 	out, err := h.Topic.Publish(ctx, &sns.PublishInput{
 		TopicArn:         aws.String(h.TopicARN),
@@ -124,10 +191,17 @@ func (h *Handler) Handle(ctx context.Context, ev Event) error {
 	})
 	if err != nil {
 		log.ErrorContext(ctx, "notification not published: Lambda retries, then the DLQ", "error", err.Error())
-		return &PublishError{EventID: e.EventID, OrderID: e.OrderID, Err: err}
+		return published{}, &PublishError{EventID: e.EventID, OrderID: e.OrderID, Err: err}
 	}
 	log.InfoContext(ctx, "notification published", "messageId", aws.ToString(out.MessageId))
-	return nil
+	return published{MessageID: aws.ToString(out.MessageId)}, nil
+}
+
+// errorsAsPublish reports whether err holds a *PublishError (logged where
+// it happened).
+func errorsAsPublish(err error) bool {
+	var pe *PublishError
+	return errors.As(err, &pe)
 }
 
 // check returns the OrderReady event ev carries, or an *InvalidEventError.

@@ -16,9 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
-	"github.com/example/orderflow/internal/logging"
 	"github.com/example/orderflow/internal/orderevents"
 	"github.com/example/orderflow/internal/orders"
+	"github.com/example/orderflow/runtime/logging"
 )
 
 const (

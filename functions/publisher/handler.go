@@ -8,32 +8,33 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/example/orderflow/internal/kitchenqueue"
 	"github.com/example/orderflow/internal/orders"
+	"github.com/example/orderflow/runtime/batch"
+	"github.com/example/orderflow/runtime/batchsend"
 )
 
 // DefaultMargin is how long before the invocation deadline the publisher
-// stops: no SendMessageBatch call starts after it, one in flight is
+// stops sending: no SendMessageBatch call starts after it, one in flight is
 // cancelled, and the records not yet sent are reported as failures for
 // Lambda to retry. One second leaves ample time to build the response.
 const DefaultMargin = time.Second
 
+// messageSender sends kitchen messages and returns one error per message
+// (orders.KitchenQueue over the runtime's batchsend.SQS, which retries the
+// entries SQS failed for a passing reason).
+type messageSender interface {
+	Send(ctx context.Context, msgs []orders.KitchenMessage) []error
+}
+
 // Handler publishes new orders from the Orders table's stream to the kitchen
 // queue.
 type Handler struct {
-	// Queue sends kitchen messages. Required.
-	Queue *kitchenqueue.Sender
+	// Queue sends kitchen messages (orders.KitchenQueue). Required.
+	Queue messageSender
 	// Log writes JSON lines; every line carries the requestId. Required.
 	Log *slog.Logger
 	// Margin is kept free before the deadline. Default (zero): DefaultMargin.
 	Margin time.Duration
-}
-
-// pendingSend is an INSERT waiting for its batch: the record's index in the
-// event and the message for it.
-type pendingSend struct {
-	index int
-	msg   orders.KitchenMessage
 }
 
 // Handle sends one kitchen message per INSERT of an order, in
@@ -47,70 +48,39 @@ type pendingSend struct {
 // not decode are skipped with a log line: they are not failures, since
 // retrying them cannot change the outcome.
 //
-// Failures are reported by SequenceNumber. Stream order matters per shard,
-// so once a record fails (SQS rejected it, the call failed, or the deadline
-// margin was reached before it was sent), it and every later record of the
-// batch are reported and nothing after it is sent. Records before it that
-// were sent stay sent; Lambda resumes from the first failure, so a record
-// may reach the kitchen more than once (the kitchen is idempotent).
-// The error is always nil.
+// The records go through the runtime's batch.Processor (a stream: in order,
+// stop at the first failure), their messages through a batch.Outbox of ten.
+// Deciding a record is CPU only, so records are started until the deadline
+// itself; the sends stop Margin before it. Failures are reported by
+// SequenceNumber. Stream order matters per shard, so once a record fails
+// (SQS rejected it, the call failed, or the margin was reached before it
+// was sent), it and every later record of the batch are reported and
+// nothing after it is sent. Records before it that were sent stay sent;
+// Lambda resumes from the first failure, so a record may reach the kitchen
+// more than once (the kitchen is idempotent). The error is always nil.
 func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	margin := h.Margin
 	if margin == 0 {
 		margin = DefaultMargin
 	}
-	work := ctx
-	if deadline, ok := ctx.Deadline(); ok {
-		var cancel context.CancelFunc
-		work, cancel = context.WithDeadline(ctx, deadline.Add(-margin))
-		defer cancel()
+	out := &batch.Outbox[orders.KitchenMessage]{
+		Send:    h.Queue.Send,
+		FlushAt: batchsend.SQSMaxEntries,
+		Margin:  margin,
+		OnFailure: func(ctx context.Context, msg orders.KitchenMessage, err error) {
+			seq, _ := batch.RecordID(ctx)
+			h.Log.ErrorContext(ctx, "send to kitchen failed; reporting it and every later record",
+				"orderId", msg.OrderID, "sequenceNumber", seq, "error", err.Error())
+		},
 	}
-
-	failedAt := len(ev.Records) // index of the first failed record
-	batch := make([]pendingSend, 0, kitchenqueue.MaxBatch)
-	flush := func() {
-		if len(batch) == 0 {
-			return
+	p := &batch.Processor{Margin: -1, Log: h.Log}
+	return p.DynamoDB(ctx, ev, func(ctx context.Context, r events.DynamoDBEventRecord) error {
+		msg, ok := h.decide(ctx, r)
+		if !ok {
+			return nil
 		}
-		msgs := make([]orders.KitchenMessage, len(batch))
-		for i, p := range batch {
-			msgs[i] = p.msg
-		}
-		for i, err := range h.Queue.Send(work, msgs) {
-			if err != nil {
-				h.Log.ErrorContext(ctx, "send to kitchen failed; reporting it and every later record",
-					"orderId", batch[i].msg.OrderID,
-					"sequenceNumber", ev.Records[batch[i].index].Change.SequenceNumber,
-					"error", err.Error())
-				failedAt = batch[i].index
-				break
-			}
-		}
-		batch = batch[:0]
-	}
-
-	for i := 0; i < len(ev.Records) && i < failedAt; i++ {
-		r := ev.Records[i]
-		if msg, ok := h.decide(ctx, r); ok {
-			batch = append(batch, pendingSend{index: i, msg: msg})
-			if len(batch) == kitchenqueue.MaxBatch {
-				flush()
-			}
-		}
-	}
-	flush()
-
-	resp := events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{}}
-	for _, r := range ev.Records[failedAt:] {
-		resp.BatchItemFailures = append(resp.BatchItemFailures,
-			events.DynamoDBBatchItemFailure{ItemIdentifier: r.Change.SequenceNumber})
-	}
-	if n := len(resp.BatchItemFailures); n > 0 {
-		h.Log.WarnContext(ctx, "reporting batch item failures",
-			"failures", n, "records", len(ev.Records),
-			"firstSequenceNumber", ev.Records[failedAt].Change.SequenceNumber)
-	}
-	return resp, nil
+		return out.Add(ctx, msg)
+	}), nil
 }
 
 // decide decodes one record and says whether it is an order INSERT to send;

@@ -25,9 +25,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/example/orderflow/internal/kitchenqueue"
-	"github.com/example/orderflow/internal/logging"
 	"github.com/example/orderflow/internal/orders"
+	"github.com/example/orderflow/runtime/batchsend"
+	"github.com/example/orderflow/runtime/logging"
 )
 
 // fakeSQS records the order IDs of each call. reject, when set, fails the
@@ -88,6 +88,12 @@ func (acceptAll) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInp
 	return out, nil
 }
 
+// kitchenQueue is the production sender over a fake SQS, without retries:
+// each rejected entry is one call's (retries are batchsend's, tested there).
+func kitchenQueue(c batchsend.SendMessageBatchAPI) *orders.KitchenQueue {
+	return &orders.KitchenQueue{Sender: &batchsend.SQS{Client: c, QueueURL: "https://queue", Retry: batchsend.Retry{MaxAttempts: 1}}}
+}
+
 func loadEvent(t testing.TB, name string) events.DynamoDBEvent {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
@@ -144,7 +150,7 @@ func TestHandleFixtures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			q := &fakeSQS{}
-			h := &Handler{Queue: kitchenqueue.New(q, "https://queue"), Log: logging.New(io.Discard)}
+			h := &Handler{Queue: kitchenQueue(q), Log: logging.New(io.Discard)}
 			resp, err := h.Handle(context.Background(), loadEvent(t, tt.file))
 			if err != nil {
 				t.Fatalf("got error %v, want nil", err)
@@ -206,7 +212,7 @@ func TestHandleUndecodableImages(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			q := &fakeSQS{}
 			var buf bytes.Buffer
-			h := &Handler{Queue: kitchenqueue.New(q, "https://queue"), Log: logging.New(&buf)}
+			h := &Handler{Queue: kitchenQueue(q), Log: logging.New(&buf)}
 			resp, err := h.Handle(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{tt.record}})
 			if err != nil || len(resp.BatchItemFailures) != 0 {
 				t.Fatalf("got (%v, %v), want no failures", resp.BatchItemFailures, err)
@@ -299,7 +305,7 @@ func TestHandleFailures(t *testing.T) {
 				ctx, cancel = context.WithTimeout(ctx, tt.timeout)
 				defer cancel()
 			}
-			h := &Handler{Queue: kitchenqueue.New(tt.q, "https://queue"), Log: logging.New(io.Discard), Margin: time.Second}
+			h := &Handler{Queue: kitchenQueue(tt.q), Log: logging.New(io.Discard), Margin: time.Second}
 			resp, err := h.Handle(ctx, tt.ev)
 			if err != nil {
 				t.Fatalf("got error %v, want nil", err)
@@ -316,7 +322,7 @@ func TestHandleFailures(t *testing.T) {
 
 func TestHandleLogs(t *testing.T) {
 	var buf bytes.Buffer
-	h := &Handler{Queue: kitchenqueue.New(&fakeSQS{}, "https://queue"), Log: logging.New(&buf)}
+	h := &Handler{Queue: kitchenQueue(&fakeSQS{}), Log: logging.New(&buf)}
 	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "req-42"})
 	if _, err := h.Handle(ctx, loadEvent(t, "dynamodb-event.json")); err != nil {
 		t.Fatal(err)
@@ -414,7 +420,7 @@ func FuzzHandle(f *testing.F) {
 			want = append(want, c.OrderID)
 		}
 		q := &fakeSQS{}
-		h := &Handler{Queue: kitchenqueue.New(q, "https://queue"), Log: slog.New(slog.DiscardHandler)}
+		h := &Handler{Queue: kitchenQueue(q), Log: slog.New(slog.DiscardHandler)}
 		resp, err := h.Handle(context.Background(), ev)
 		if err != nil || len(resp.BatchItemFailures) != 0 {
 			t.Fatalf("got (%v, %v), want no failures with an accepting queue", resp, err)
@@ -444,7 +450,7 @@ func BenchmarkHandle(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h := &Handler{Queue: kitchenqueue.New(acceptAll{}, "https://queue"), Log: logging.New(io.Discard)}
+	h := &Handler{Queue: kitchenQueue(acceptAll{}), Log: logging.New(io.Discard)}
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {

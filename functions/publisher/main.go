@@ -9,30 +9,17 @@
 package main
 
 import (
-	"context"
-	"os"
-
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/example/orderflow/internal/kitchenqueue"
-	"github.com/example/orderflow/internal/logging"
 	"github.com/example/orderflow/internal/orders"
+	"github.com/example/orderflow/runtime/batchsend"
+	"github.com/example/orderflow/runtime/startup"
 )
 
 func main() {
-	log := logging.New(os.Stdout)
-	queueURL := os.Getenv(orders.EnvKitchenQueueURL)
-	if queueURL == "" {
-		log.Error("missing environment variable", "name", orders.EnvKitchenQueueURL)
-		os.Exit(1)
-	}
-	cfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		log.Error("load AWS config", "error", err.Error())
-		os.Exit(1)
-	}
-	h := &Handler{Queue: kitchenqueue.New(sqs.NewFromConfig(cfg), queueURL), Log: log}
+	rt := startup.Start(startup.Config{Service: "publisher", Required: []string{orders.EnvKitchenQueueURL}})
+	queue := &orders.KitchenQueue{Sender: &batchsend.SQS{Client: sqs.NewFromConfig(rt.AWS), QueueURL: rt.Env(orders.EnvKitchenQueueURL)}}
+	h := &Handler{Queue: queue, Log: rt.Log}
 	lambda.Start(h.Handle)
 }

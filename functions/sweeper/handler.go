@@ -9,9 +9,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/example/orderflow/internal/kitchenqueue"
-	"github.com/example/orderflow/internal/metrics"
+	"github.com/example/orderflow/internal/ordermetrics"
 	"github.com/example/orderflow/internal/orders"
+	"github.com/example/orderflow/runtime/batchsend"
+	"github.com/example/orderflow/runtime/metrics"
 )
 
 // Defaults of the Handler's optional fields.
@@ -41,16 +42,22 @@ const (
 // scheduledDetailType is the detail-type of an EventBridge schedule's event.
 const scheduledDetailType = "Scheduled Event"
 
+// messageSender sends kitchen messages and returns one error per message
+// (orders.KitchenQueue over the runtime's batchsend.SQS).
+type messageSender interface {
+	Send(ctx context.Context, msgs []orders.KitchenMessage) []error
+}
+
 // Handler resends orders stuck in PENDING to the kitchen queue.
 type Handler struct {
 	// Stale finds and claims stale orders. Required.
 	Stale *orders.StaleOrders
-	// Queue sends kitchen messages. Required.
-	Queue *kitchenqueue.Sender
+	// Queue sends kitchen messages (orders.KitchenQueue). Required.
+	Queue messageSender
 	// Log writes JSON lines; every line carries the requestId, and each line
 	// about an order its orderId. Required.
 	Log *slog.Logger
-	// Metrics receives one line per run with metrics.StaleOrdersResent: the
+	// Metrics receives one line per run with ordermetrics.StaleOrdersResent: the
 	// orders the run sent to the kitchen (0 when none). A rejected event
 	// emits nothing. Default (nil): no metrics.
 	Metrics *metrics.Emitter
@@ -120,10 +127,10 @@ func (h *Handler) Handle(ctx context.Context, ev events.EventBridgeEvent) error 
 	}
 
 	var st sweepStats
-	defer func() { h.Metrics.Emit(ctx, metrics.Count{Name: metrics.StaleOrdersResent, Value: int64(st.sent)}) }()
+	defer func() { h.Metrics.Emit(ctx, metrics.Count(ordermetrics.StaleOrdersResent, int64(st.sent))) }()
 	maxRead := MaxReadFactor * maxOrders
 	var findErr error
-	batch := make([]string, 0, kitchenqueue.MaxBatch)
+	batch := make([]string, 0, batchsend.SQSMaxEntries)
 	for id, err := range h.Stale.Find(work, h.now()) {
 		if err != nil {
 			findErr = err
@@ -133,7 +140,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.EventBridgeEvent) error 
 		batch = append(batch, id)
 		// A batch holds no more IDs than claims are left, so a run never
 		// claims more than maxOrders.
-		if len(batch) < min(kitchenqueue.MaxBatch, maxOrders-st.claims()) && st.found < maxRead {
+		if len(batch) < min(batchsend.SQSMaxEntries, maxOrders-st.claims()) && st.found < maxRead {
 			continue
 		}
 		h.sweepBatch(ctx, work, batch, &st)
@@ -166,7 +173,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.EventBridgeEvent) error 
 	return nil
 }
 
-// sweepBatch claims up to kitchenqueue.MaxBatch orders and sends the claimed
+// sweepBatch claims up to batchsend.SQSMaxEntries orders and sends the claimed
 // ones in one batch. Claims and sends use work (which ends at the margin);
 // unclaims use ctx, whose remaining margin is reserved for them.
 func (h *Handler) sweepBatch(ctx, work context.Context, ids []string, st *sweepStats) {

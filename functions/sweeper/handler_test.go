@@ -25,11 +25,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/example/orderflow/internal/kitchenqueue"
-	"github.com/example/orderflow/internal/logging"
-	"github.com/example/orderflow/internal/metrics"
-	"github.com/example/orderflow/internal/metrics/metricstest"
+	"github.com/example/orderflow/internal/ordermetrics"
 	"github.com/example/orderflow/internal/orders"
+	"github.com/example/orderflow/runtime/batchsend"
+	"github.com/example/orderflow/runtime/logging"
+	"github.com/example/orderflow/runtime/metrics/metricstest"
 )
 
 const (
@@ -210,7 +210,7 @@ func ago(d time.Duration) string { return orders.FormatTime(t0.Add(-d)) }
 func newHandler(ft *fakeTable, q *fakeQueue, now func() time.Time) *Handler {
 	return &Handler{
 		Stale: &orders.StaleOrders{Query: ft, Update: ft, Table: "Orders", Index: orders.PendingIndexName, Shards: 1, After: 15 * time.Minute},
-		Queue: kitchenqueue.New(q, "https://queue"),
+		Queue: &orders.KitchenQueue{Sender: &batchsend.SQS{Client: q, QueueURL: "https://queue", Retry: batchsend.Retry{MaxAttempts: 1}}},
 		Log:   logging.New(io.Discard),
 		Now:   now,
 	}
@@ -345,7 +345,7 @@ func TestHandle(t *testing.T) {
 			q := &fakeQueue{reject: tt.reject}
 			h := newHandler(ft, q, func() time.Time { return t0 })
 			var out bytes.Buffer // logs and metrics, as stdout in Lambda
-			h.Log, h.Metrics = logging.New(&out), metrics.New(&out, "sweeper", "test")
+			h.Log, h.Metrics = logging.New(&out), ordermetrics.New(&out, "sweeper", "test")
 			h.MaxOrders = tt.maxOrders
 			err := h.Handle(context.Background(), loadEvent(t, tt.event))
 			if (err != nil) != tt.wantErr {
@@ -362,7 +362,7 @@ func TestHandle(t *testing.T) {
 				if len(lines) != 0 {
 					t.Errorf("got %d EMF lines for a rejected event, want none", len(lines))
 				}
-			} else if len(lines) != 1 || lines[0].Values[metrics.StaleOrdersResent] != int64(len(tt.wantSent)) {
+			} else if len(lines) != 1 || lines[0].Values[ordermetrics.StaleOrdersResent] != float64(len(tt.wantSent)) {
 				t.Errorf("got EMF lines %+v, want one with StaleOrdersResent %d", lines, len(tt.wantSent))
 			}
 			if !slices.Equal(q.sent, tt.wantSent) {

@@ -43,6 +43,10 @@ const (
 	// EnvNotificationTopicARN is the ARN of the customer notifications SNS
 	// topic (notifier).
 	EnvNotificationTopicARN = "NOTIFICATIONS_TOPIC_ARN"
+	// EnvIdempotencyTableName is the name of the table the notifier records
+	// the notifications it published in (the idempotencytable construct),
+	// so a redelivered or replayed event publishes nothing again.
+	EnvIdempotencyTableName = "IDEMPOTENCY_TABLE_NAME"
 )
 
 // MaxEventIDLen is the longest event ID Parse accepts, in bytes.

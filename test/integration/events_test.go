@@ -16,18 +16,21 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/example/orderflow/internal/orderevents"
 	"github.com/example/orderflow/internal/orders"
+	"github.com/example/orderflow/runtime/idempotency"
 	"github.com/example/orderflow/tools/localrun"
 )
 
 const (
-	busName  = "orders"
-	topicARN = "arn:aws:sns:" + region + ":" + localrun.AccountID + ":notifications"
+	idempotencyTable = "Idempotency"
+	busName          = "orders"
+	topicARN         = "arn:aws:sns:" + region + ":" + localrun.AccountID + ":notifications"
 )
 
 // busProxy stands between a function and moto's EventBridge: it records
@@ -295,15 +298,27 @@ func TestKitchenPutsOrderReadyOnTheBus(t *testing.T) {
 // the kitchen puts OrderReady on the orders bus, whose rule delivers it (to
 // a queue here; the notifier in the stack), the notifier gets the event as
 // delivered, and its notification is published to the topic; so is the
-// notification of the real-shaped fixture of a replayed event. A malformed
-// event is rejected with errorType InvalidEventError and publishes nothing;
-// a publish SNS refuses is a PublishError.
+// notification of the real-shaped fixture of a replayed event; delivered
+// again, neither is published twice (the idempotency guard on the local
+// DynamoDB). A malformed event is rejected with errorType InvalidEventError
+// and publishes nothing; a publish SNS refuses is a PublishError.
 func TestOrderReadyReachesTheNotificationsTopic(t *testing.T) {
 	_, db := startDynamo(t)
 	_, delivered := startBus(t)
 	subscriber := startSNS(t)
 	kitchen := startFunction(t, "kitchen", map[string]string{orders.EnvTableName: table, orderevents.EnvBusName: busName})
-	notifier := startFunction(t, "notifier", map[string]string{orderevents.EnvNotificationTopicARN: topicARN})
+	// The notifier's idempotency table, as the idempotencytable construct
+	// makes it (key id).
+	if err := localrun.CreateTable(testContext(t), db, idempotencyTable, localrun.TableProps{
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String(idempotency.AttrID), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String(idempotency.AttrID), KeyType: types.KeyTypeHash}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	notifierEnv := func(topic string) map[string]string {
+		return map[string]string{orderevents.EnvNotificationTopicARN: topic, orderevents.EnvIdempotencyTableName: idempotencyTable}
+	}
+	notifier := startFunction(t, "notifier", notifierEnv(topicARN))
 	now := time.Now()
 	storeOrder(t, db, "ord_N1", now)
 
@@ -320,6 +335,10 @@ func TestOrderReadyReachesTheNotificationsTopic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	invoke(t, notifier, json.RawMessage(fixture))
+	// Redelivered and replayed again: the idempotency guard finds both
+	// events notified, nothing more is published.
+	invoke(t, notifier, json.RawMessage(aws.ToString(got[0].Body)))
 	invoke(t, notifier, json.RawMessage(fixture))
 
 	msgs := publishedTo(t, topicARN)
@@ -364,8 +383,9 @@ func TestOrderReadyReachesTheNotificationsTopic(t *testing.T) {
 	}
 
 	// SNS refuses (a topic it does not know): PublishError, for Lambda's retries.
-	other := startFunction(t, "notifier", map[string]string{orderevents.EnvNotificationTopicARN: topicARN + "-gone"})
-	payload, _ = json.Marshal(localrun.OrderReady(region, "ord_N1", now))
+	// (Another order: ord_N1's event was notified, the guard would answer it.)
+	other := startFunction(t, "notifier", notifierEnv(topicARN+"-gone"))
+	payload, _ = json.Marshal(localrun.OrderReady(region, "ord_N2", now))
 	if inv, err = other.Invoke(testContext(t), "", payload); err != nil {
 		t.Fatal(err)
 	}

@@ -78,6 +78,14 @@ func TestNoHotKeyAt10000OrdersPerSecond(t *testing.T) {
 	if idx.Keys != orders.PendingShards || idx.PeakWrite.Units < 300 {
 		t.Errorf("pending index: writes on %d keys, peak %v; want all %d shards and a plausible peak", idx.Keys, idx.PeakWrite, orders.PendingShards)
 	}
+	// The idempotency table: one key per event, so at 10,000 orders per
+	// second no key takes more than one event's writes (claim, result, a
+	// redelivered copy's failed claim).
+	idem := res.Totals[flowsim.IdempotencyTable]
+	if idem.Keys < dynamosim.MaxKeys || idem.PeakWrite.Units > 3 || res.Notified != res.Prepared {
+		t.Errorf("idempotency table: %d keys, peak %v, %d notified of %d prepared; want a key per event, a peak of at most 3, one notification per prepared order",
+			idem.Keys, idem.PeakWrite, res.Notified, res.Prepared)
+	}
 }
 
 // TestCapacityDocIsCurrent: docs/capacity.md is what make capacity writes
@@ -180,7 +188,7 @@ func TestModelScalesOnlyTheCPUPart(t *testing.T) {
 // TestPerOrderUnits: what one order costs, as the code does it: the api's
 // PutItem and the kitchen's two UpdateItems write the table (3 units for a
 // typical order, a little more with the redelivered no-ops), the index
-// gets one put and one delete; an item over 1 KB costs more per write;
+// gets one put and one delete, the idempotency table two puts; an item over 1 KB costs more per write;
 // the queue costs three requests per batch (SendMessageBatch,
 // ReceiveMessage, DeleteMessageBatch).
 func TestPerOrderUnits(t *testing.T) {
@@ -188,6 +196,11 @@ func TestPerOrderUnits(t *testing.T) {
 	po := in.perOrder()
 	if po.tableWRU < 3 || po.tableWRU > 3.1 || math.Abs(po.indexWRU-2) > 0.01 || po.tableRRU != 0 {
 		t.Errorf("per order: got table %g WRU, index %g WRU, %g RRU; want 3 (+ redeliveries), 2 (less the orders still pending when the window ends), 0", po.tableWRU, po.indexWRU, po.tableRRU)
+	}
+	// The notifier's idempotency guard: a claim and a result per order (2
+	// units), a failed claim per redelivered event.
+	if po.idemWRU < 2 || po.idemWRU > 2.1 || po.idemRRU != 0 {
+		t.Errorf("idempotency table per order: got %g WRU, %g RRU; want 2 (+ redeliveries), 0", po.idemWRU, po.idemRRU)
 	}
 	if in.typical.wru() != 1 || in.largest.wru() <= 1 {
 		t.Errorf("item write units: typical %g, largest %g; want 1 and more than 1", in.typical.wru(), in.largest.wru())

@@ -132,13 +132,18 @@ func pick[V any](item map[string]V, names ...string) map[string]V {
 // perOrder are the steady-state units one order costs, from the simulation.
 type perOrder struct {
 	tableWRU, indexWRU, tableRRU, indexRRU float64
+	// idemWRU, idemRRU: the notifier's idempotency table (its guard's
+	// claim and result per order, a failed claim per redelivered event).
+	idemWRU, idemRRU float64
 }
 
 func (in Inputs) perOrder() perOrder {
 	n := float64(in.steady.Orders)
 	t := in.steady.Totals[flowsim.Table]
 	x := in.steady.Totals[flowsim.Table+"/index/"+orders.PendingIndexName]
-	return perOrder{tableWRU: t.WriteUnits / n, indexWRU: x.WriteUnits / n, tableRRU: t.ReadUnits / n, indexRRU: x.ReadUnits / n}
+	i := in.steady.Totals[flowsim.IdempotencyTable]
+	return perOrder{tableWRU: t.WriteUnits / n, indexWRU: x.WriteUnits / n, tableRRU: t.ReadUnits / n, indexRRU: x.ReadUnits / n,
+		idemWRU: i.WriteUnits / n, idemRRU: i.ReadUnits / n}
 }
 
 // fn is the model of one function: invocation duration for a batch of b
@@ -190,6 +195,7 @@ type rateModel struct {
 	apiConc, pubConc, kitchenConc, notConc float64
 	totalConc                              float64
 	tableWRU, indexWRU, tableRRU           float64
+	idemWRU                                float64 // the idempotency table's write units per second
 	shards                                 float64
 	pubCapacity                            float64 // records per second the publisher can take at shards x PF, full batches
 	pubUtil                                float64
@@ -233,6 +239,7 @@ func (in Inputs) model(rate int) rateModel {
 	m.tableWRU = r * po.tableWRU
 	m.indexWRU = r * po.indexWRU
 	m.tableRRU = r * po.tableRRU
+	m.idemWRU = r * po.idemWRU
 
 	// Stream: at least one shard per 1,000 write units a second (a
 	// partition's ceiling; on-demand tables may have more).
@@ -269,6 +276,7 @@ func (in Inputs) model(rate int) rateModel {
 		{"DynamoDB table, on-demand per-table quota (40,000 WRU/s)", m.tableWRU, quotaTableWRU, lift("Service Quotas: DynamoDB \"Table-level write throughput limit\"")},
 		{"DynamoDB new table before it scales (4,000 WRU/s)", m.tableWRU, newTableWRU, lift("only a new table, or a peak above twice the last within 30 minutes: pre-warm the table and the index (warm throughput) before launch, or ramp up over hours")},
 		{"pending index, on-demand per-index quota (40,000 WRU/s)", m.indexWRU, quotaTableWRU, lift("Service Quotas (as for the table)")},
+		{"idempotency table, on-demand per-table quota (40,000 WRU/s)", m.idemWRU, quotaTableWRU, lift("Service Quotas (as for the Orders table); its key is per event, so no partition limit applies first")},
 		{"EventBridge PutEvents (10,000/s, us-east-1)", m.putEvents, quotaPutEvents, lift("batch OrderReady events (10 per PutEvents request), or Service Quotas: EventBridge \"PutEvents throttle limit\" (L-9B653E91)")},
 		{"EventBridge rule invocations (18,750/s)", m.ebInvocations, quotaEBInvocations, lift("Service Quotas: EventBridge \"Invocations throttle limit\" (L-5540C5E3)")},
 		{"SNS Publish (30,000 messages/s, us-east-1)", m.snsPublish, quotaSNSPublish, lift("PublishBatch does not help (the quota counts messages): Service Quotas: SNS")},
@@ -310,8 +318,8 @@ func (in Inputs) cost(m rateModel, kb, pb float64) cost {
 	n, ni := lambda(not, 1)
 	c.lambda = a + p + k + n
 	po := in.perOrder()
-	c.dynamo = perMonth * (po.tableWRU + po.indexWRU) / 1e6 * priceDDBWriteM
-	c.dynamo += perMonth * (po.tableRRU + po.indexRRU) / 1e6 * priceDDBReadM
+	c.dynamo = perMonth * (po.tableWRU + po.indexWRU + po.idemWRU) / 1e6 * priceDDBWriteM
+	c.dynamo += perMonth * (po.tableRRU + po.indexRRU + po.idemRRU) / 1e6 * priceDDBReadM
 	c.sqs = perMonth * 3 / kb / 1e6 * priceSQSReqM
 	c.events = perMonth / 1e6 * priceEBEventM
 	c.sns = perMonth / 1e6 * priceSNSPublishM

@@ -80,22 +80,26 @@ func Render(in Inputs) string {
 
 	w("### Per order (simulated, steady state)\n\n")
 	w("`flowsim.Scenario(1000)` without imports, outage or backlog, and with the kitchen in the order's own second (so every order of the window is counted whole; the lag changes no unit), %d s: %s orders, 0.1%% lost on the way to the kitchen, 1%% of kitchen messages delivered twice.\n\n", in.steady.Seconds, num(float64(in.steady.Orders)))
-	w("| | table | pending index |\n|---|---|---|\n")
-	w("| write units per order | %s | %s |\n", num(po.tableWRU), num(po.indexWRU))
-	w("| read units per order | %s | %s |\n\n", num(po.tableRRU), num(po.indexRRU))
+	w("| | table | pending index | idempotency table |\n|---|---|---|---|\n")
+	w("| write units per order | %s | %s | %s |\n", num(po.tableWRU), num(po.indexWRU), num(po.idemWRU))
+	w("| read units per order | %s | %s | %s |\n\n", num(po.tableRRU), num(po.indexRRU), num(po.idemRRU))
 	w("Table: the api's PutItem (1), the kitchen's two UpdateItems (2), the redelivered no-ops (conditional writes that fail still cost a unit). Index: one put when the order is stored, one delete when it leaves PENDING; the kitchen's second step, the sweeper's claims and the redeliveries write nothing to it. The status index this replaces took five per order (a put, then a delete and a put per step) on three partition-key values. The model prices the typical order; a larger one costs more table units per write (up to %g for the largest), never more index units.\n\n", in.largest.wru())
+	w("Idempotency table (the notifier's guard, `runtime/idempotency` on the `idempotencytable` construct's table): per order its OrderReady event is claimed (a conditional PutItem of the INPROGRESS record) and its result stored (a PutItem of the COMPLETED record), each record under 1 KB, so 2 write units; each redelivered event's claim fails its condition and costs 1 more; no read (DynamoDB returns the record with the failed condition). Measured against the local DynamoDB (`go test ./runtime/idempotency -bench Local`): 2 calls and 2 write units per first-seen event, 1 write unit per repeat (plus, on dynalite only, which does not return the record, 1 GetItem).\n\n")
 
 	w("## Hot keys (simulated)\n\n")
 	w("`flowsim.Scenario(rate)`: %d s of simulated time at the rate, from a steady state: a backlog of %d stale orders; a sweep at second 5 (it claims %d); two bulk files of %s orders at once from seconds 8 and 9 at %s rows per second each; a kitchen outage in seconds 16-19 and its catch-up at %g x the rate; 2 s from order to kitchen; 0.1%% of orders lost to a dead-letter queue, 1%% of kitchen messages redelivered. Every second, every partition-key value of the table and of the pending index is checked against DynamoDB's per-partition ceiling (1,000 write units, 3,000 read units).\n\n",
 		int(flowsim.Window.Seconds()), 2*flowsim.SweeperMaxOrders, flowsim.SweeperMaxOrders, num(flowsim.ImportRows), num(flowsim.ImportRowsPerSecond), flowsim.CatchUpFactor)
-	w("| orders/s | api orders | imported | hottest table key (WRU in a second) | hottest index key (WRU in a second) | key-seconds over the ceiling |\n|---|---|---|---|---|---|\n")
+	w("| orders/s | api orders | imported | hottest table key (WRU in a second) | hottest index key (WRU in a second) | hottest idempotency key (WRU in a second) | key-seconds over the ceiling |\n|---|---|---|---|---|---|---|\n")
 	for _, r := range rates {
 		res := in.sims[r]
 		t := res.Totals[flowsim.Table]
 		x := res.Totals[flowsim.Table+"/index/"+orders.PendingIndexName]
-		w("| %s | %s | %s | %s | %s (shard %s, %s of the ceiling) | %d |\n", num(float64(r)), num(float64(res.Orders)), num(float64(res.Imported)),
-			num(t.PeakWrite.Units), num(x.PeakWrite.Units), x.PeakWrite.Key, pct(x.PeakWrite.Units/dynamosim.PartitionWriteUnits), res.OverCount)
+		i := res.Totals[flowsim.IdempotencyTable]
+		w("| %s | %s | %s | %s | %s (shard %s, %s of the ceiling) | %s (of %s keys written) | %d |\n", num(float64(r)), num(float64(res.Orders)), num(float64(res.Imported)),
+			num(t.PeakWrite.Units), num(x.PeakWrite.Units), x.PeakWrite.Key, pct(x.PeakWrite.Units/dynamosim.PartitionWriteUnits),
+			num(i.PeakWrite.Units), keysWritten(i.Keys), res.OverCount)
 	}
+	w("\nThe idempotency table is keyed per event (`notifier#` and the SHA-256 of `OrderReady#<eventId>`, one key per order): its hottest key takes an event's claim, its result and the failed claim of a redelivered copy, the same at any rate; its load spreads over as many keys as orders.\n")
 	mu, lg := dayTail(10000, po.indexWRU)
 	w("\nThe hottest keys are the pending index's shards in the seconds of the imports and of the kitchen's catch-up, whatever the order rate: bursts, not the steady rate, set the peak. The window holds one of each periodic process; a day repeats them. It does not simulate 86,400 seconds (at about 40 µs of CPU per order, a day at 10,000 orders per second is some ten CPU-hours); instead, for the steady part of a day: a shard's index writes in one second are a sum of independent per-order events with mean %s at 10,000 orders per second, and the Chernoff bound puts the chance that any of the %d shards passes 1,000 in any of a day's 86,400 seconds by chance below 10^%d.\n\n", num(mu), orders.PendingShards, int(math.Ceil(lg)))
 
@@ -120,7 +124,9 @@ func Render(in Inputs) string {
 	}
 	row(notLabel, func(m rateModel) string { return num(m.notConc) })
 	row("Lambda concurrency, all functions (account quota 1,000)", func(m rateModel) string { return num(m.totalConc) })
-	row("DynamoDB write units/s: table / pending index", func(m rateModel) string { return num(m.tableWRU) + " / " + num(m.indexWRU) })
+	row("DynamoDB write units/s: table / pending index / idempotency table", func(m rateModel) string {
+		return num(m.tableWRU) + " / " + num(m.indexWRU) + " / " + num(m.idemWRU)
+	})
 	row("DynamoDB read units/s, steady state (the api's GETs are not modelled; an import reads about 1 unit a row, a sweep about 1 a shard)", func(m rateModel) string { return num(m.tableRRU) })
 	row("stream shards (at least: one per 1,000 WRU/s)", func(m rateModel) string { return num(m.shards) })
 	row("publisher batch (records per invocation: 4 polls a shard a second)", func(m rateModel) string { return num(m.pubBatch) })
@@ -162,7 +168,7 @@ func Render(in Inputs) string {
 	}
 	svc("HTTP API", func(c cost) float64 { return c.api })
 	svc("Lambda (api, publisher, kitchen, notifier)", func(c cost) float64 { return c.lambda })
-	svc("DynamoDB on-demand (writes and reads)", func(c cost) float64 { return c.dynamo })
+	svc("DynamoDB on-demand (writes and reads; the idempotency table's included)", func(c cost) float64 { return c.dynamo })
 	svc("SQS", func(c cost) float64 { return c.sqs })
 	svc("EventBridge (OrderReady)", func(c cost) float64 { return c.events })
 	svc("SNS (publishes; deliveries not counted)", func(c cost) float64 { return c.sns })
@@ -212,6 +218,14 @@ func Render(in Inputs) string {
 	w("- Stream shards: DynamoDB creates one per table partition; the count above is the least the write rate needs, an on-demand table may have more (more publisher concurrency, same work).\n")
 	w("- Batch sizes are the two ends: one record per invocation (the most concurrency and cost) and full batches (the least); traffic sits in between, closer to full batches at high rates.\n")
 	return b.String()
+}
+
+// keysWritten renders a Totals.Keys count, which stops at dynamosim.MaxKeys.
+func keysWritten(n int) string {
+	if n >= dynamosim.MaxKeys {
+		return "over " + num(float64(dynamosim.MaxKeys-1))
+	}
+	return num(float64(n))
 }
 
 // quoteRow renders a BENCHMARKS.md table row inside a table cell.

@@ -304,8 +304,9 @@ def _as_json_string(key):
 
 
 def _table(table, props, account_id, region_name):
-    """PointInTimeRecoverySpecification ignored; SSESpecification passed in
-    the template's shape (SSEEnabled) where the backend reads the API's."""
+    """PointInTimeRecoverySpecification and TimeToLiveSpecification ignored;
+    SSESpecification passed in the template's shape (SSEEnabled) where the
+    backend reads the API's."""
     if str(props.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled")).lower() == "true":
         table.continuous_backups["PointInTimeRecoveryDescription"] = {
             "PointInTimeRecoveryStatus": "ENABLED", "EarliestRestorableDateTime": 0, "LatestRestorableDateTime": 0}
@@ -316,6 +317,10 @@ def _table(table, props, account_id, region_name):
             spec["SSEType"] = sse["SSEType"]
         spec["KMSMasterKeyId"] = sse.get("KMSMasterKeyId") or table._get_default_encryption_key(account_id, region_name)
         table.sse_specification = spec
+    ttl = props.get("TimeToLiveSpecification")
+    if ttl is not None:
+        enabled = str(ttl.get("Enabled")).lower() == "true"
+        table.ttl = {"TimeToLiveStatus": "ENABLED" if enabled else "DISABLED", "AttributeName": ttl.get("AttributeName", "")}
 
 
 def _bucket(bucket, props, account_id, region_name):
@@ -368,7 +373,7 @@ def _lambda_create_with_extra(cls, resource_name, cloudformation_json, account_i
 
 LambdaFunction.create_from_cloudformation_json = classmethod(_lambda_create_with_extra)
 FIXES.extend({"type": "AWS::Lambda::Function", "property": p} for p in LAMBDA_EXTRA)
-_fix(Table, "AWS::DynamoDB::Table", ["PointInTimeRecoverySpecification", "SSESpecification"], after=_table)
+_fix(Table, "AWS::DynamoDB::Table", ["PointInTimeRecoverySpecification", "SSESpecification", "TimeToLiveSpecification"], after=_table)
 _fix(FakeBucket, "AWS::S3::Bucket", ["VersioningConfiguration", "PublicAccessBlockConfiguration", "NotificationConfiguration",
                                       "OwnershipControls", "LoggingConfiguration", "LifecycleConfiguration"], after=_bucket)
 _fix(Key, "AWS::KMS::Key", ["KeyPolicy"], before=_as_json_string("KeyPolicy"))  # else DescribeKey answers 500

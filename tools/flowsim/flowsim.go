@@ -28,7 +28,13 @@
 //     later;
 //   - every LostEvery-th order never reaches the kitchen (its stream record
 //     or message went to a dead-letter queue): it stays PENDING until a
-//     sweep resends it.
+//     sweep resends it;
+//   - the notifier: every kitchen delivery that finds its order READY puts
+//     the order's OrderReady event, which the notifier handles under the
+//     runtime's idempotency guard (idempotency.Do) on the idempotency table
+//     (IdempotencyTable, key id): the first event of an order writes its
+//     INPROGRESS and COMPLETED records, a redelivered one fails the
+//     conditional claim. Its key is the event's, one per order: no hot key.
 //
 // A Backlog of stale PENDING orders (created before the window, as a day
 // of lost orders leaves them) is stored before the first second without
@@ -46,14 +52,22 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/example/orderflow/internal/orderevents"
 	"github.com/example/orderflow/internal/orders"
+	"github.com/example/orderflow/runtime/idempotency"
 	"github.com/example/orderflow/tools/dynamosim"
 )
 
 // Table is the simulated table's name.
 const Table = "Orders"
+
+// IdempotencyTable is the simulated idempotency table's name (the
+// idempotencytable construct's table: key "id").
+const IdempotencyTable = "Idempotency"
 
 // Import is one bulk file being imported.
 type Import struct {
@@ -112,8 +126,10 @@ type Params struct {
 // Result is what one simulation found.
 type Result struct {
 	// Seconds simulated; Orders stored by the api, Imported by imports,
-	// Prepared (moved to READY), Resent by sweeps, Sweeps run.
-	Seconds, Orders, Imported, Prepared, Resent, Sweeps int
+	// Prepared (moved to READY), Resent by sweeps, Sweeps run, Notified
+	// (notifications published), NotifyRepeats (events the guard
+	// answered without publishing).
+	Seconds, Orders, Imported, Prepared, Resent, Sweeps, Notified, NotifyRepeats int
 	// Over lists partition-key values over a partition's limit in some
 	// second (at most 100), OverCount how many key-seconds were.
 	Over      []dynamosim.Usage
@@ -138,6 +154,7 @@ func Run(ctx context.Context, p Params) (Result, error) {
 	}
 	rec := dynamosim.NewRecorder()
 	var clock time.Time
+	var res Result
 	db := dynamosim.New(func() time.Time { return clock }, dynamosim.NewRecorder()) // uncharged until the window
 	if err := db.CreateTable(Table, dynamosim.TableDef{KeySchema: p.Design.KeySchema, GlobalSecondaryIndexes: p.Design.GlobalSecondaryIndexes}); err != nil {
 		return Result{}, err
@@ -151,8 +168,31 @@ func Run(ctx context.Context, p Params) (Result, error) {
 		}
 	}
 	stale := &orders.StaleOrders{Query: db, Update: db, Table: Table, Index: pendingIndex, After: p.StaleAfter}
+	if err := db.CreateTable(IdempotencyTable, dynamosim.TableDef{KeySchema: []types.KeySchemaElement{
+		{AttributeName: aws.String(idempotency.AttrID), KeyType: types.KeyTypeHash}}}); err != nil {
+		return Result{}, err
+	}
+	guard := &idempotency.Guard{Client: guardClient{db}, Table: IdempotencyTable, Prefix: "notifier", Now: func() time.Time { return clock }}
+	var notified []string // idempotency records written this second
+	notify := func(id string) error {
+		e := orderevents.NewOrderReady(id)
+		ran := false
+		_, err := idempotency.Do(ctx, guard, "OrderReady#"+e.EventID, e, func(context.Context) (string, error) {
+			ran = true
+			return "sns-message-id", nil
+		})
+		if err != nil {
+			return err
+		}
+		if ran {
+			res.Notified++
+			notified = append(notified, guard.ID("OrderReady#"+e.EventID))
+		} else {
+			res.NotifyRepeats++
+		}
+		return nil
+	}
 
-	var res Result
 	// The backlog: stale orders from before the window.
 	clock = p.Start.Add(-p.StaleAfter - time.Hour)
 	for i := range p.Backlog {
@@ -279,6 +319,10 @@ func Run(ctx context.Context, p Params) (Result, error) {
 						ready = append(ready, m.id)
 					}
 				}
+				// READY: the kitchen puts OrderReady, the notifier gets it.
+				if err := notify(m.id); err != nil {
+					return res, fmt.Errorf("second %d: notifier: %w", s, err)
+				}
 			}
 		}
 		backlog = backlog[take:]
@@ -288,10 +332,25 @@ func Run(ctx context.Context, p Params) (Result, error) {
 			db.Forget(Table, map[string]types.AttributeValue{orders.AttrOrderID: &types.AttributeValueMemberS{Value: id}})
 		}
 		ready = ready[:0]
+		// Nor are the idempotency records (a replay is not simulated).
+		for _, id := range notified {
+			db.Forget(IdempotencyTable, map[string]types.AttributeValue{idempotency.AttrID: &types.AttributeValueMemberS{Value: id}})
+		}
+		notified = notified[:0]
 	}
 	rec.Flush()
 	res.Over, res.OverCount = rec.Over()
 	res.Totals = rec.Totals()
 	res.Wall = time.Since(begin)
 	return res, nil
+}
+
+// guardClient is the simulated table as the idempotency guard's client.
+// The guard deletes a record only after its function failed; the simulated
+// notifier's publish never fails, so DeleteItem is never called here.
+type guardClient struct{ *dynamosim.DB }
+
+// DeleteItem reports that it was called: a bug of the simulation.
+func (guardClient) DeleteItem(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
+	return nil, errors.New("flowsim: the idempotency guard deleted a record, which the simulated notifier never makes it do")
 }

@@ -28,6 +28,25 @@ func TestScenarioRunsEveryProcess(t *testing.T) {
 	if idx.Writes["put"] != res.Orders+res.Imported || idx.Writes["delete"] < res.Prepared-SweeperMaxOrders {
 		t.Errorf("pending index writes %v for %d orders, %d prepared", idx.Writes, res.Orders+res.Imported, res.Prepared)
 	}
+	// The notifier: one notification per order made READY; each costs the
+	// idempotency table two puts (INPROGRESS, COMPLETED), each redelivered
+	// event one failed conditional put, each of 1 write unit, on a key of
+	// its own.
+	idem := res.Totals[IdempotencyTable]
+	if res.Notified != res.Prepared || res.NotifyRepeats == 0 {
+		t.Errorf("got %d notified, %d repeats for %d prepared; want one per prepared order and some repeats", res.Notified, res.NotifyRepeats, res.Prepared)
+	}
+	if idem.Writes["put"] != 2*res.Notified || idem.Writes["condition-failed"] != res.NotifyRepeats || idem.ReadUnits != 0 {
+		t.Errorf("idempotency table writes %v, %g read units; want %d puts, %d failed conditions, no read", idem.Writes, idem.ReadUnits, 2*res.Notified, res.NotifyRepeats)
+	}
+	if want := float64(2*res.Notified + res.NotifyRepeats); idem.WriteUnits != want {
+		t.Errorf("idempotency table: got %g write units, want %g (1 per write)", idem.WriteUnits, want)
+	}
+	// One event's key: its claim, its result and the failed claim of its
+	// one redelivered copy, whatever the rate.
+	if idem.PeakWrite.Units > 3 {
+		t.Errorf("idempotency table's hottest key took %g write units in a second, want at most 3 (claim, result, a redelivered copy)", idem.PeakWrite.Units)
+	}
 }
 
 // TestLegacyStatusIndexIsHot runs the same code with the old status index

@@ -52,9 +52,10 @@ type Code struct {
 	Package string
 	// Module is the main module's path.
 	Module string
-	// ModulePackages are the packages of the main module the function
-	// imports, directly or not, itself included, sorted: the only code
-	// whose calls count.
+	// ModulePackages are the packages of the main module, and of the
+	// modules it replaces with a directory of the repository (the handler
+	// runtime), that the function imports, directly or not, itself
+	// included, sorted: the only code whose calls count.
 	ModulePackages []string
 	// Calls are the AWS operation call sites reachable from the function's
 	// main and init, sorted by site.
@@ -72,8 +73,10 @@ type Code struct {
 // (go/packages), builds the whole program in SSA form (go/ssa), and finds the
 // functions reachable from each main package's main and init with Rapid Type
 // Analysis (go/callgraph/rta), following call graph edges only. In that
-// reachable code it keeps the functions of the main module's packages (the
-// SDK's own code is not read) and reports each call whose callee's
+// reachable code it keeps the functions of the main module's packages and
+// of the modules it replaces with a local directory (the handler runtime,
+// whose batchsend and idempotency make the functions' SQS, EventBridge and
+// DynamoDB calls; the SDK's own code is not read) and reports each call whose callee's
 // parameters include a pointer to an operation input (*dynamodb.PutItemInput
 // makes dynamodb PutItem), whether the callee is a function, a concrete
 // method, an interface method or a function value; and each call of a
@@ -133,9 +136,11 @@ func Analyze(dir string, patterns ...string) (map[string]*Code, error) {
 		}
 		modPath := p.Module.Path
 		inModule := map[string]bool{}
+		local := map[string]bool{modPath: true} // module paths whose code is read
 		packages.Visit([]*packages.Package{p}, nil, func(q *packages.Package) {
-			if q.Module != nil && q.Module.Main {
+			if q.Module != nil && (q.Module.Main || isLocalReplace(q.Module)) {
 				inModule[q.PkgPath] = true
+				local[q.Module.Path] = true
 			}
 		})
 		main := ssaPkgs[i].Func("main")
@@ -162,7 +167,7 @@ func Analyze(dir string, patterns ...string) (map[string]*Code, error) {
 			if pkg == nil || !inModule[pkg.Path()] {
 				continue
 			}
-			scan(fn, modPath, site, c)
+			scan(fn, local, site, c)
 		}
 		sort.Slice(c.Calls, func(i, j int) bool {
 			return lessSite(c.Calls[i].Site, c.Calls[j].Site, c.Calls[i].Operation, c.Calls[j].Operation)
@@ -221,8 +226,27 @@ func inModulePath(path, modPath string) bool {
 	return path == modPath || strings.HasPrefix(path, modPath+"/")
 }
 
+// inLocalModule reports whether path is a package of one of the modules
+// whose code is read.
+func inLocalModule(path string, local map[string]bool) bool {
+	for m := range local {
+		if inModulePath(path, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// isLocalReplace reports whether m is replaced by a directory (a replace
+// without a version): a module of this repository, such as the handler
+// runtime (replace github.com/example/orderflow/runtime => ./runtime),
+// whose code the functions run as their own.
+func isLocalReplace(m *packages.Module) bool {
+	return m.Replace != nil && m.Replace.Version == ""
+}
+
 // scan adds fn's operation calls and input field stores to c.
-func scan(fn *ssa.Function, modPath string, site func(token.Pos) string, c *Code) {
+func scan(fn *ssa.Function, local map[string]bool, site func(token.Pos) string, c *Code) {
 	for _, b := range fn.Blocks {
 		for _, instr := range b.Instrs {
 			switch instr := instr.(type) {
@@ -230,7 +254,7 @@ func scan(fn *ssa.Function, modPath string, site func(token.Pos) string, c *Code
 				common := instr.Common()
 				callee := common.StaticCallee()
 				if callee != nil {
-					if pkg := packageOf(callee); pkg != nil && inModulePath(pkg.Path(), modPath) {
+					if pkg := packageOf(callee); pkg != nil && inLocalModule(pkg.Path(), local) {
 						continue // read on its own when reachable
 					}
 				}

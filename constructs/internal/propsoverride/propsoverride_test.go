@@ -26,6 +26,7 @@ func TestApply(t *testing.T) {
 		{"set fields replace", &props{Name: s("a"), Size: n(1)}, &props{Size: n(2), Tags: []string{"x"}}, nil, props{Name: s("a"), Size: n(2), Tags: []string{"x"}}, nil},
 		{"owned fields are refused", &props{Name: s("a")}, &props{Name: s("b"), Size: n(2)}, map[string]string{"Name": "use Props.Name"}, props{Name: s("a"), Size: n(2)}, []string{"Name"}},
 		{"unset owned fields are fine", &props{Name: s("a")}, &props{Size: n(2)}, map[string]string{"Name": "use Props.Name"}, props{Name: s("a"), Size: n(2)}, nil},
+		{"unexported fields are left alone", &props{private: 1}, &props{private: 2}, nil, props{private: 1}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"example.com/queueconsumer/internal/thumbnail"
+	"github.com/example/orderflow/runtime/batch"
 )
 
 // objectGetter reads an upload.
@@ -33,19 +34,21 @@ type Handler struct {
 	Log    *slog.Logger
 }
 
-// Handle processes each message on its own and reports the ones that failed
-// (bad job, unreadable or oversized image, S3 error) as batch item failures:
-// SQS delivers those again, and after the queue's maximum receives moves them
+// Handle processes each message on its own (the handler runtime's
+// batch.Processor: no message started within a second of the deadline, a
+// panic fails its message only) and reports the ones that failed (bad job,
+// unreadable or oversized image, S3 error) as batch item failures: SQS
+// delivers those again, and after the queue's maximum receives moves them
 // to its dead-letter queue. The messages that succeeded are deleted.
 func (h *Handler) Handle(ctx context.Context, event events.SQSEvent) (events.SQSEventResponse, error) {
-	var resp events.SQSEventResponse
-	for _, m := range event.Records {
-		if err := h.process(ctx, m); err != nil {
+	p := &batch.Processor{Log: h.Log}
+	return p.SQS(ctx, event, func(ctx context.Context, m events.SQSMessage) error {
+		err := h.process(ctx, m)
+		if err != nil {
 			h.Log.ErrorContext(ctx, "job failed", "messageId", m.MessageId, "error", err.Error())
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
 		}
-	}
-	return resp, nil
+		return err
+	}), nil
 }
 
 func (h *Handler) process(ctx context.Context, m events.SQSMessage) error {

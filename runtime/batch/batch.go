@@ -1,0 +1,355 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+)
+
+// DefaultMargin is the time before the deadline after which a Processor
+// with a zero Margin starts no record: room for the record in progress to
+// finish (a few SDK calls with their retries) and for the response to be
+// returned before Lambda stops the invocation.
+const DefaultMargin = time.Second
+
+// ErrDeadline is the error of a record not started because less than the
+// margin was left before the deadline. Lambda delivers it again.
+var ErrDeadline = errors.New("batch: not started: the deadline is near")
+
+// ErrSkipped is the error of a record not processed because an earlier
+// record it is ordered after (same stream shard, same FIFO message group)
+// failed. Lambda delivers it again, after the earlier one.
+var ErrSkipped = errors.New("batch: not processed: an earlier record of its shard or message group failed")
+
+// PanicError is the error of a record whose handler panicked: the panic was
+// recovered and the record reported failed.
+type PanicError struct {
+	// Value is what the handler panicked with.
+	Value any
+	// Stack is the goroutine's stack at the panic (runtime/debug.Stack).
+	Stack []byte
+}
+
+// Error is "batch: record handler panicked: <value>".
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("batch: record handler panicked: %v", e.Value)
+}
+
+// Processor processes batches record by record. Its fields are read, never
+// written, so one Processor may serve concurrent batches. The zero value
+// uses every default.
+type Processor struct {
+	// Margin is the time before the context's deadline after which no
+	// record is started; those records are reported failed (ErrDeadline).
+	// A context without a deadline starts every record. Negative: records
+	// are started until the deadline itself. Default (0): DefaultMargin.
+	Margin time.Duration
+	// Concurrency is how many records run at once where order allows: any
+	// records of a standard SQS queue, different message groups of a FIFO
+	// queue. Stream records always run one at a time. Default (0 or 1):
+	// one at a time, in batch order.
+	Concurrency int
+	// KeepAggregated hands Kinesis records to the handler as they arrived,
+	// without de-aggregating KPL records. Default (false): de-aggregate.
+	KeepAggregated bool
+	// Log receives one ERROR line per panicking record (with the stack),
+	// one WARN line per batch with records not started for the deadline,
+	// and one WARN line per batch with failures ("reporting batch item
+	// failures", with their count and the first identifier). The handler
+	// logs its own errors. Default (nil): slog.Default().
+	Log *slog.Logger
+	// Now reads the clock for the deadline check. Default: time.Now.
+	Now func() time.Time
+}
+
+// order is how the records of a batch relate.
+type order int
+
+const (
+	unordered  order = iota // standard SQS: every record alone
+	grouped                 // FIFO SQS: in order within a group
+	sequential              // a stream shard: in order, stop at the first failure
+)
+
+// item is one unit of work: a record, or a user record of a KPL aggregate.
+type item struct {
+	id    string // identifier reported on failure
+	group string // message group (grouped order)
+	pre   error  // failed before any handler ran (a corrupt aggregate)
+}
+
+// run is the state of one batch.
+type run struct {
+	p     *Processor
+	ctx   context.Context
+	items []item
+	mode  order
+
+	mu     sync.Mutex
+	slots  []slot // per item: its error and its handler's context
+	stopAt int    // sequential: index of the first failure (len(items): none)
+	// groupStop: grouped: a failed group's first failure.
+	groupStop map[string]int
+	boxes     []flusher
+	boxByKey  map[any]flusher
+}
+
+// slot is one item's state in a run (one allocation for the batch).
+type slot struct {
+	err error // nil: succeeded or not yet run
+	ctx recordCtx
+}
+
+type ctxKey struct{}
+
+// recordCtx is a record handler's context: the batch's, plus the record's
+// run and index (for Outbox.Add and RecordID). A batch allocates one slice
+// of them, so a record costs no allocation for its context.
+type recordCtx struct {
+	context.Context
+	r *run
+	i int
+}
+
+// Value answers ctxKey with the recordCtx itself; any other key as the
+// batch's context does.
+func (c *recordCtx) Value(key any) any {
+	if key == (ctxKey{}) {
+		return c
+	}
+	return c.Context.Value(key)
+}
+
+func (p *Processor) log() *slog.Logger {
+	if p.Log != nil {
+		return p.Log
+	}
+	return slog.Default()
+}
+
+func (p *Processor) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}
+
+func (p *Processor) margin() time.Duration {
+	switch {
+	case p.Margin < 0:
+		return 0
+	case p.Margin == 0:
+		return DefaultMargin
+	}
+	return p.Margin
+}
+
+// process runs call for every item and returns the run: per item, its
+// error (nil for a record that succeeded).
+func (p *Processor) process(ctx context.Context, items []item, mode order, call func(ctx context.Context, i int) error) *run {
+	r := &run{p: p, ctx: ctx, items: items, mode: mode, slots: make([]slot, len(items)), stopAt: len(items)}
+	if mode == grouped {
+		r.groupStop = map[string]int{}
+	}
+	do := func(i int) {
+		if err := r.gate(i); err != nil {
+			r.fail(i, err)
+			return
+		}
+		it := items[i]
+		if it.pre != nil {
+			r.fail(i, it.pre)
+			return
+		}
+		if err := r.call(ctx, i, call); err != nil {
+			r.fail(i, err)
+		}
+	}
+	conc := p.Concurrency
+	switch {
+	case mode == sequential || conc <= 1:
+		for i := range items {
+			do(i)
+		}
+	case mode == unordered:
+		sem := make(chan struct{}, conc)
+		var wg sync.WaitGroup
+		for i := range items {
+			sem <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				do(i)
+			}()
+		}
+		wg.Wait()
+	default: // grouped, concurrently: one goroutine per group at a time
+		var groups [][]int
+		index := map[string]int{}
+		for i, it := range items {
+			g, ok := index[it.group]
+			if !ok {
+				g = len(groups)
+				index[it.group] = g
+				groups = append(groups, nil)
+			}
+			groups[g] = append(groups[g], i)
+		}
+		sem := make(chan struct{}, conc)
+		var wg sync.WaitGroup
+		for _, g := range groups {
+			sem <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				for _, i := range g {
+					do(i)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	r.flush(ctx)
+	r.finish()
+	return r
+}
+
+// gate says whether item i may start: nil, or why not (ErrSkipped,
+// ErrDeadline).
+func (r *run) gate(i int) error {
+	// The deadline first: every record it stops is counted as such.
+	if deadline, ok := r.ctx.Deadline(); ok && deadline.Sub(r.p.now()) < r.p.margin() {
+		return ErrDeadline
+	}
+	if r.mode == unordered {
+		return nil // no order to keep: no shared state to read
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch r.mode {
+	case sequential:
+		if r.stopAt < i {
+			return ErrSkipped
+		}
+	case grouped:
+		if first, failed := r.groupStop[r.items[i].group]; failed && first < i {
+			return ErrSkipped
+		}
+	}
+	return nil
+}
+
+// call runs the handler of item i, turning a panic into a *PanicError.
+func (r *run) call(ctx context.Context, i int, call func(ctx context.Context, i int) error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			pe := &PanicError{Value: v, Stack: debug.Stack()}
+			r.p.log().ErrorContext(ctx, "record handler panicked: record reported failed",
+				"id", r.items[i].id, "panic", fmt.Sprint(v), "stack", string(pe.Stack))
+			err = pe
+		}
+	}()
+	rc := &r.slots[i].ctx
+	rc.Context, rc.r, rc.i = ctx, r, i
+	return call(rc, i)
+}
+
+// fail records err as item i's error (the first one wins) and applies the
+// order's consequence.
+func (r *run) fail(i int, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.failLocked(i, err)
+}
+
+func (r *run) failLocked(i int, err error) {
+	if r.slots[i].err == nil {
+		r.slots[i].err = err
+	}
+	switch r.mode {
+	case sequential:
+		r.stopAt = min(r.stopAt, i)
+	case grouped:
+		g := r.items[i].group
+		if first, ok := r.groupStop[g]; !ok || i < first {
+			r.groupStop[g] = i
+		}
+	}
+}
+
+// finish reports the items ordered after a failure (also those that ran:
+// an output flush may fail an earlier record after later ones ran) and logs
+// the batch's summary.
+func (r *run) finish() {
+	for i, it := range r.items {
+		if r.slots[i].err != nil {
+			continue
+		}
+		switch r.mode {
+		case sequential:
+			if i > r.stopAt {
+				r.slots[i].err = ErrSkipped
+			}
+		case grouped:
+			if first, ok := r.groupStop[it.group]; ok && first < i {
+				r.slots[i].err = ErrSkipped
+			}
+		}
+	}
+	var failed, late int
+	first := -1
+	for i := range r.slots {
+		err := r.slots[i].err
+		if err == nil {
+			continue
+		}
+		failed++
+		if first < 0 {
+			first = i
+		}
+		if errors.Is(err, ErrDeadline) {
+			late++
+		}
+	}
+	log := r.p.log()
+	if late > 0 {
+		log.WarnContext(r.ctx, "deadline near: leaving records for redelivery",
+			"unprocessed", late, "margin", r.p.margin().String())
+	}
+	if failed > 0 {
+		log.WarnContext(r.ctx, "reporting batch item failures",
+			"failures", failed, "records", len(r.items), "firstId", r.items[first].id)
+	}
+}
+
+// flush sends what the run's outboxes still hold, in the order the outboxes
+// were first used.
+func (r *run) flush(ctx context.Context) {
+	r.mu.Lock()
+	boxes := append([]flusher(nil), r.boxes...)
+	r.mu.Unlock()
+	for _, b := range boxes {
+		b.flush(ctx, r)
+	}
+}
+
+// responseIDs returns the identifiers of the failed items, each once, in
+// batch order.
+func (r *run) responseIDs() []string {
+	ids := []string{}
+	var last string
+	for i := range r.slots {
+		if r.slots[i].err == nil {
+			continue
+		}
+		if id := r.items[i].id; len(ids) == 0 || id != last {
+			ids = append(ids, id)
+			last = id
+		}
+	}
+	return ids
+}

@@ -1,0 +1,44 @@
+package batch
+
+import (
+	"context"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// SQS processes an SQS batch with handle and returns the messages that
+// failed by message ID, in batch order. A FIFO queue's batch (its
+// eventSourceARN ends in ".fifo") keeps each message group's order: after a
+// failure, the rest of that group is reported without being processed. The
+// response's BatchItemFailures is never nil (JSON `[]`), so an empty list
+// says "all succeeded" to the event source mapping.
+func (p *Processor) SQS(ctx context.Context, ev events.SQSEvent, handle func(ctx context.Context, m events.SQSMessage) error) events.SQSEventResponse {
+	items := make([]item, len(ev.Records))
+	mode := unordered
+	for i, m := range ev.Records {
+		items[i].id = m.MessageId
+		if IsFIFO(m.EventSourceARN) {
+			mode = grouped
+			items[i].group = m.Attributes["MessageGroupId"]
+		}
+	}
+	r := p.process(ctx, items, mode, func(ctx context.Context, i int) error {
+		return handle(ctx, ev.Records[i])
+	})
+	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
+	for _, id := range r.responseIDs() {
+		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: id})
+	}
+	return resp
+}
+
+// SQS processes ev with a zero Processor: see Processor.SQS.
+func SQS(ctx context.Context, ev events.SQSEvent, handle func(ctx context.Context, m events.SQSMessage) error) events.SQSEventResponse {
+	var p Processor
+	return p.SQS(ctx, ev, handle)
+}
+
+// IsFIFO reports whether an SQS eventSourceARN names a FIFO queue: SQS
+// requires a FIFO queue's name to end in ".fifo" (CreateQueue, QueueName).
+func IsFIFO(eventSourceARN string) bool { return strings.HasSuffix(eventSourceARN, ".fifo") }
