@@ -115,9 +115,9 @@ test: examples
 
 # The handler runtime (runtime/, its own go.mod: github.com/example/orderflow/runtime),
 # which `go test ./...` at the root does not enter either. Its idempotency
-# tests start the local DynamoDB from node_modules (dynalite).
+# tests start a local DynamoDB (moto, installed here where it can be).
 .PHONY: runtime
-runtime: node_modules/.installed ## vet and test the handler runtime module (runtime/)
+runtime: node_modules/.installed moto-if-possible ## vet and test the handler runtime module (runtime/)
 	cd runtime && go vet ./... && go test -count=1 ./...
 
 test: runtime
