@@ -144,7 +144,7 @@ func Diff(pairs ...Pair) ([]*Result, error) {
 	}
 	in := make([]wire, len(pairs))
 	for i, p := range pairs {
-		in[i] = wire{p.Name, p.Old, p.New}
+		in[i] = wire(p)
 	}
 	data, err := json.Marshal(in)
 	if err != nil {
