@@ -83,6 +83,18 @@ type Config struct {
 	// keeps each shard's publisher under half busy, so the iterator age
 	// stays at the polling interval.
 	PublisherParallelization float64
+
+	// Canary names the functions whose new versions take traffic gradually:
+	// CodeDeploy moves 10% of the live alias to the new version, waits 5
+	// minutes, then moves the rest, and rolls the alias back to the old
+	// version when the new version's errors, throttles or p99 duration
+	// alarm (gofunction.DeploymentProps: measured on the new version only)
+	// in that time. The others move all at once when CloudFormation updates
+	// their alias. Every function of every stage has a live alias, which
+	// every source invokes (never $LATEST), so a rollback covers every path
+	// into the function. docs/operations.md says how to watch a deployment
+	// and what a rollback looks like.
+	Canary []string
 }
 
 // StatefulRemovalPolicy is RETAIN unless the stage opted in to DestroyData:
@@ -172,7 +184,11 @@ func ConfigFor(stage string) (Config, error) {
 			// bench runs in BENCHMARKS.md), so 60 keeps a catching-up kitchen
 			// between ApiRateLimit and 2.5x it (TestSettingsFit) whichever
 			// run's figure holds: 42-78 would.
-			KitchenMaxConcurrency: 60}, nil
+			KitchenMaxConcurrency: 60,
+			// The synchronous api and the kitchen and notifier, whose failures
+			// customers see first; the publisher, importer and sweeper are
+			// retried by their sources and move all at once.
+			Canary: []string{"api", "kitchen", "notifier"}}, nil
 	}
 	return Config{}, fmt.Errorf("stacks: stage %q is not one of %q, %q", stage, StageDev, StageProd)
 }

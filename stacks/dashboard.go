@@ -65,6 +65,11 @@ func newDashboard(stack awscdk.Stack, s *ServiceStack, stage string) awscloudwat
 		for _, a := range fns[name].Alarms {
 			alarms = append(alarms, a)
 		}
+		// A canaried function's rollback alarms (its new version's errors,
+		// throttles and duration): ALARM while a deployment rolls back.
+		for _, a := range fns[name].RollbackAlarms {
+			alarms = append(alarms, a)
+		}
 	}
 	for _, list := range [][]awscloudwatch.Alarm{s.Api.Alarms, s.Kitchen.Alarms, s.Publisher.Alarms, s.Importer.Alarms, s.Sweeper.Alarms, s.Events.Alarms} {
 		for _, a := range list {

@@ -1,10 +1,13 @@
 package stacks
 
 import (
+	"slices"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2authorizers"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodedeploy"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -108,6 +111,7 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 			LogRemovalPolicy:    cfg.StatefulRemovalPolicy(), // RETAIN unless a throwaway stage's destroyData
 			ApplicationLogLevel: cfg.LogLevel,
 			AlarmAction:         action,
+			Alias:               liveAlias(cfg, name),
 		})
 		s.Functions[name] = f
 		return f
@@ -203,10 +207,13 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 	}))
 	grantTable(sweeper, table, "dynamodb:UpdateItem")
 	s.Kitchen.Queue.Grant(sweeper.Function, jsii.String("sqs:SendMessage"))
+	// EventBridge Scheduler (the library's default): 185 delivery retries
+	// over up to a day and a dead-letter queue it writes with a role of its
+	// own, where a scheduled rule retried twice. Moving from the rule this
+	// stack deployed before: CloudFormation creates the schedule, then
+	// deletes the rule; a sweep may run twice around the switch, which the
+	// sweeper's conditional claims make harmless.
 	s.Sweeper = scheduledfunction.New(stack, jsii.String("SweepSchedule"), &scheduledfunction.Props{
-		// The scheduled rule deployed since v0.0; EventBridge Scheduler (the
-		// library's default) would replace it.
-		Kind:        scheduledfunction.KindRule,
 		Function:    sweeper.Function,
 		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(5))),
 		Description: jsii.String("Resend orders stuck in PENDING to the kitchen"),
@@ -254,4 +261,17 @@ func titled(name string) string {
 		return name
 	}
 	return string(name[0]-'a'+'A') + name[1:]
+}
+
+// liveAlias is the live alias of the function name: every stage publishes a
+// version per change and a live alias that every source invokes; the
+// functions of cfg.Canary move to a new version by canary through
+// CodeDeploy, with automatic rollback (Config.Canary says why), the others
+// all at once.
+func liveAlias(cfg Config, name string) *gofunction.AliasProps {
+	a := &gofunction.AliasProps{}
+	if slices.Contains(cfg.Canary, name) {
+		a.Deployment = &gofunction.DeploymentProps{Config: awscodedeploy.LambdaDeploymentConfig_CANARY_10PERCENT_5MINUTES()}
+	}
+	return a
 }

@@ -21,6 +21,7 @@ func TestOrderEventsWiring(t *testing.T) {
 	topic := logicalID(stack, ev.Topic.Node().DefaultChild())
 	fns := resourcesByName(s)
 	notifier := logicalID(stack, s.app.Service.Functions["notifier"].Function.Node().DefaultChild())
+	notifierAlias := logicalID(stack, s.app.Service.Functions["notifier"].Alias)
 
 	if buses := resources(s.service, "AWS::Events::EventBus"); len(buses) != 1 || buses[bus] == nil {
 		t.Fatalf("got event buses %v, want one: %s", keys(buses), bus)
@@ -54,9 +55,9 @@ func TestOrderEventsWiring(t *testing.T) {
 		t.Fatalf("rule targets: got %d, want 1", len(targets))
 	}
 	tg := targets[0].(map[string]any)
-	if ref(tg["Arn"]) != notifier || ref(tg["DeadLetterConfig"].(map[string]any)["Arn"]) != dlq ||
+	if ref(tg["Arn"]) != notifierAlias || ref(tg["DeadLetterConfig"].(map[string]any)["Arn"]) != dlq ||
 		mustJSON(tg["RetryPolicy"]) != `{"MaximumEventAgeInSeconds":86400,"MaximumRetryAttempts":185}` {
-		t.Errorf("rule target: got %s, want the notifier, DLQ %s, 185 retries over 24 h", mustJSON(tg), dlq)
+		t.Errorf("rule target: got %s, want the notifier's live alias %s, DLQ %s, 185 retries over 24 h", mustJSON(tg), notifierAlias, dlq)
 	}
 
 	var invokeConfigs int
@@ -70,6 +71,10 @@ func TestOrderEventsWiring(t *testing.T) {
 		onFailure, _ := dest["OnFailure"].(map[string]any)
 		if p["MaximumRetryAttempts"] != 2.0 || p["MaximumEventAgeInSeconds"] != 21600.0 || ref(onFailure["Destination"]) != dlq {
 			t.Errorf("notifier's async config: got %s, want 2 retries, 6 h, on failure to %s", mustJSON(p), dlq)
+		}
+		// The rule invokes the live alias, whose own configuration applies.
+		if !strings.Contains(mustJSON(p["Qualifier"]), `"Ref":"`+notifierAlias+`"`) {
+			t.Errorf("notifier's async config Qualifier: got %s, want the live alias %s", mustJSON(p["Qualifier"]), notifierAlias)
 		}
 	}
 	if invokeConfigs != 1 {

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/example/orderflow/constructs/constructstest"
 	"github.com/example/orderflow/stacks"
 )
 
@@ -100,9 +101,10 @@ func props(r map[string]any) map[string]any {
 	return p
 }
 
-// logicalID returns the logical ID of an L1 resource in stack.
+// logicalID returns the logical ID of an L1 resource in stack, or of an L2's
+// default child (constructstest.LogicalID).
 func logicalID(stack awscdk.Stack, child constructs.IConstruct) string {
-	return *stack.GetLogicalId(child.(awscdk.CfnElement))
+	return constructstest.LogicalID(stack, child)
 }
 
 // resourcesByName returns the service stack's functions by name.

@@ -115,22 +115,28 @@ func TestQueueAndStreamConsumersReportBatchItemFailures(t *testing.T) {
 	if len(esms) != 2 {
 		t.Fatalf("got %d event source mappings, want 2", len(esms))
 	}
+	// A mapping invokes its function's live alias (FunctionName: the
+	// function's name joined with ":live", taken from the alias's ARN).
+	aliasOf := func(name string) string {
+		return logicalID(s.app.Service.Stack, s.app.Service.Functions[name].Alias)
+	}
 	byFunction := map[string]map[string]any{}
 	for _, m := range esms {
 		p := props(m)
-		byFunction[ref(p["FunctionName"])] = p
+		for _, name := range []string{"kitchen", "publisher"} {
+			if fn := mustJSON(p["FunctionName"]); strings.Contains(fn, `{"Ref":"`+aliasOf(name)+`"}`) && strings.HasSuffix(fn, `":live"]]}`) {
+				byFunction[name] = p
+			}
+		}
 		if got, _ := json.Marshal(p["FunctionResponseTypes"]); string(got) != `["ReportBatchItemFailures"]` {
 			t.Errorf("FunctionResponseTypes: got %s, want [\"ReportBatchItemFailures\"]", got)
 		}
 	}
-	fnID := func(name string) string {
-		return logicalID(s.app.Service.Stack, s.app.Service.Functions[name].Function.Node().DefaultChild())
-	}
-	kitchen := byFunction[fnID("kitchen")]
+	kitchen := byFunction["kitchen"]
 	if kitchen == nil || !strings.Contains(mustJSON(kitchen["EventSourceArn"]), logicalID(s.app.Service.Stack, s.app.Service.Kitchen.Queue.Node().DefaultChild())) {
 		t.Errorf("kitchen: got mapping %v, want one from the kitchen queue", kitchen)
 	}
-	publisher := byFunction[fnID("publisher")]
+	publisher := byFunction["publisher"]
 	if publisher == nil {
 		t.Fatal("publisher has no event source mapping")
 	}
@@ -206,15 +212,22 @@ func TestImporterIsTriggeredOnlyUnderIncoming(t *testing.T) {
 
 func TestSweeperRunsEveryFiveMinutes(t *testing.T) {
 	s := synth(t, stacks.StageDev)
-	s.service.HasResourceProperties(jsii.String("AWS::Events::Rule"), &map[string]any{
+	sweeper := logicalID(s.app.Service.Stack, s.app.Service.Functions["sweeper"].Alias)
+	// An EventBridge Scheduler schedule, invoking the sweeper's live alias,
+	// retrying delivery and keeping what it could not deliver.
+	s.service.HasResourceProperties(jsii.String("AWS::Scheduler::Schedule"), &map[string]any{
 		"ScheduleExpression": "rate(5 minutes)",
 		"State":              "ENABLED",
-		"Targets": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
-			"Arn":              assertions.Match_AnyValue(),
+		"Target": assertions.Match_ObjectLike(&map[string]any{
+			"Arn":              map[string]any{"Ref": sweeper},
 			"DeadLetterConfig": assertions.Match_AnyValue(),
 			"RetryPolicy":      assertions.Match_AnyValue(),
-		})}),
+			"RoleArn":          assertions.Match_AnyValue(),
+		}),
 	})
+	if rules := resources(s.service, "AWS::Events::Rule"); len(rules) != 2 {
+		t.Errorf("got %d rules, want the importer's and the OrderReady rule only (the sweep is a schedule)", len(rules))
+	}
 	env := props(resourcesByName(s)["sweeper"])["Environment"].(map[string]any)["Variables"].(map[string]any)
 	if env["STALE_AFTER"] == nil || env["ORDERS_PENDING_INDEX_NAME"] != stacks.PendingIndexName {
 		t.Errorf("sweeper environment: got %v, want STALE_AFTER and the pending index", env)

@@ -85,7 +85,10 @@ func UnqualifiedInvocations(template map[string]any, everyFunction bool) []strin
 		props, _ := res["Properties"].(map[string]any)
 		for _, ip := range invocationTypes[typ] {
 			if ip.qualifier != "" {
-				if q, ok := props[ip.qualifier].(string); ok && q != "$LATEST" {
+				// A qualifier other than $LATEST: a version or alias name, or an
+				// expression naming one (the CDK writes an alias's as
+				// Fn::Select of its ARN).
+				if q, ok := props[ip.qualifier]; ok && q != nil && q != "$LATEST" {
 					continue
 				}
 			}

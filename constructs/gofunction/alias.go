@@ -390,10 +390,11 @@ func (f *Function) addDeployment(d *DeploymentProps, alias string, timeoutMs flo
 		PostHook:         d.PostTraffic,
 	})
 	// CloudFormation starts the deployment when it updates the alias: by
-	// then the alarms must watch the new version, and the group and its
-	// role's policy must be in place.
+	// then the alarms must watch the new version, and the role's policy must
+	// be in place. (The group itself is ordered by the alias's UpdatePolicy,
+	// which names it: a DependsOn on it would be redundant, cfn-lint W3005.)
 	cfnAlias := f.Alias.Node().DefaultChild()
-	cfnAlias.Node().AddDependency(f.DeploymentGroup, f.DeploymentRole)
+	cfnAlias.Node().AddDependency(f.DeploymentRole)
 	for _, al := range f.RollbackAlarms {
 		cfnAlias.Node().AddDependency(al)
 	}

@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/example/orderflow/constructs/idempotencytable"
 	"github.com/example/orderflow/constructs/constructstest"
+	"github.com/example/orderflow/constructs/idempotencytable"
 	"github.com/example/orderflow/constructs/internal/nag"
 )
 

@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodedeploy"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
@@ -19,7 +20,9 @@ import (
 	"github.com/example/orderflow/constructs/albtarget"
 	"github.com/example/orderflow/constructs/buckettrigger"
 	"github.com/example/orderflow/constructs/eventbus"
+	"github.com/example/orderflow/constructs/eventfilter"
 	"github.com/example/orderflow/constructs/eventrule"
+	"github.com/example/orderflow/constructs/eventsource"
 	"github.com/example/orderflow/constructs/functionurl"
 	"github.com/example/orderflow/constructs/gofunction"
 	"github.com/example/orderflow/constructs/httpapi"
@@ -57,7 +60,7 @@ type Stack struct {
 	Health, Orders       *httpapi.Route
 	Alb                  *albtarget.AlbTarget
 	Reports              *functionurl.FunctionUrl
-	Jobs                 *queueworker.QueueWorker
+	Jobs, Ledger         *queueworker.QueueWorker
 	Customers            *streamconsumer.StreamConsumer
 	Clicks               *kinesisconsumer.KinesisConsumer
 	Landing              *buckettrigger.BucketTrigger
@@ -79,7 +82,15 @@ func NewStack(scope constructs.Construct, id string, props *awscdk.StackProps) *
 
 	// Go functions built from functions/ during synth. Events runs with a
 	// role the platform team provides (gofunction.Props.Role).
-	s.Web = gofunction.New(stack, jsii.String("Web"), &gofunction.Props{Entry: jsii.String("functions/web"), AlarmAction: action})
+	// Web serves HTTP: each new version takes traffic gradually (10% more
+	// every minute), rolled back by CodeDeploy when the new version errs;
+	// its routes and load balancer target invoke the live alias.
+	s.Web = gofunction.New(stack, jsii.String("Web"), &gofunction.Props{
+		Entry: jsii.String("functions/web"), AlarmAction: action,
+		Alias: &gofunction.AliasProps{Deployment: &gofunction.DeploymentProps{
+			Config: awscodedeploy.LambdaDeploymentConfig_LINEAR_10PERCENT_EVERY_1MINUTE(),
+		}},
+	})
 	s.Records = gofunction.New(stack, jsii.String("Records"), &gofunction.Props{
 		Entry: jsii.String("functions/records"), Timeout: awscdk.Duration_Seconds(jsii.Number(30)), AlarmAction: action,
 	})
@@ -122,33 +133,47 @@ func NewStack(scope constructs.Construct, id string, props *awscdk.StackProps) *
 	customers := awsdynamodb.Table_FromTableAttributes(stack, jsii.String("Customers"), &awsdynamodb.TableAttributes{
 		TableName: jsii.String(CustomersTable), TableStreamArn: jsii.String(CustomersTableStream),
 	})
-	s.Customers = streamconsumer.New(stack, jsii.String("CustomerChanges"), &streamconsumer.Props{Table: customers, Function: s.Records.Function, AlarmAction: action})
+	// Only new and changed customers reach the function (a removed one is
+	// filtered out: not retried, not dead-lettered).
+	s.Customers = streamconsumer.New(stack, jsii.String("CustomerChanges"), &streamconsumer.Props{
+		Table: customers, Function: s.Records.Function, AlarmAction: action,
+		Filters: []eventfilter.Filter{eventfilter.Pattern{"eventName": eventfilter.Equals("INSERT", "MODIFY")}},
+	})
+	// A new FIFO queue: ledger entries of one account (message group) are
+	// processed in order; after a failure the rest of that group waits.
+	s.Ledger = queueworker.New(stack, jsii.String("Ledger"), &queueworker.Props{
+		Function: s.Records.Function, Fifo: jsii.Bool(true), ContentBasedDeduplication: jsii.Bool(true), AlarmAction: action,
+	})
 	s.Clicks = kinesisconsumer.New(stack, jsii.String("Clicks"), &kinesisconsumer.Props{Function: s.Records.Function, AlarmAction: action})
 
 	// Asynchronous events: an existing bucket, an hourly schedule, an
 	// existing topic and a new bus. A function has one asynchronous-invoke
 	// configuration, so every asynchronous source of Events says the same.
 	retries, maxAge := jsii.Number(2), awscdk.Duration_Hours(jsii.Number(1))
+	// Every successful invocation's record goes to the Acme bus (source
+	// "lambda", detail-type "Lambda Function Invocation Result - Success"),
+	// for whoever wants to follow up; the rule below does not match it.
+	s.Bus = eventbus.New(stack, jsii.String("Acme"), &eventbus.Props{ArchiveRetention: awscdk.Duration_Days(jsii.Number(7))})
+	done := &eventsource.Destination{EventBus: s.Bus.Bus}
 	landing := awss3.Bucket_FromBucketName(stack, jsii.String("Landing"), jsii.String(LandingBucket))
 	s.Landing = buckettrigger.New(stack, jsii.String("Inbox"), &buckettrigger.Props{
-		Bucket: landing, Function: s.Events.Function, Prefix: jsii.String("inbox/"), RetryAttempts: retries, MaxEventAge: maxAge, AlarmAction: action,
+		Bucket: landing, Function: s.Events.Function, Prefix: jsii.String("inbox/"), RetryAttempts: retries, MaxEventAge: maxAge, OnSuccess: done, AlarmAction: action,
 	})
 	s.Hourly = scheduledfunction.New(stack, jsii.String("Hourly"), &scheduledfunction.Props{
 		Function: s.Events.Function, Schedule: awsevents.Schedule_Rate(awscdk.Duration_Hours(jsii.Number(1))),
-		RetryAttempts: retries, MaxEventAge: maxAge, AlarmAction: action,
+		RetryAttempts: retries, MaxEventAge: maxAge, OnSuccess: done, AlarmAction: action,
 	})
 	orders := awssns.Topic_FromTopicArn(stack, jsii.String("OrdersTopic"), jsii.String(OrdersTopic))
 	s.OrderEvents = topicsubscriber.New(stack, jsii.String("OrderMessages"), &topicsubscriber.Props{
-		Topic: orders, Function: s.Events.Function, RetryAttempts: retries, MaxEventAge: maxAge, AlarmAction: action,
+		Topic: orders, Function: s.Events.Function, RetryAttempts: retries, MaxEventAge: maxAge, OnSuccess: done, AlarmAction: action,
 		FilterPolicy: &map[string]awssns.SubscriptionFilter{
 			"eventType": awssns.SubscriptionFilter_StringFilter(&awssns.StringConditions{Allowlist: jsii.Strings("OrderPlaced", "OrderCancelled")}),
 		},
 	})
-	s.Bus = eventbus.New(stack, jsii.String("Acme"), &eventbus.Props{ArchiveRetention: awscdk.Duration_Days(jsii.Number(7))})
 	s.Placed = eventrule.New(stack, jsii.String("OrderPlaced"), &eventrule.Props{
 		EventBus:     s.Bus.Bus,
 		EventPattern: &awsevents.EventPattern{Source: jsii.Strings("acme.orders"), DetailType: jsii.Strings("OrderPlaced")},
-		Function:     s.Events.Function, RetryAttempts: retries, MaxEventAge: maxAge, AlarmAction: action,
+		Function:     s.Events.Function, RetryAttempts: retries, MaxEventAge: maxAge, OnSuccess: done, AlarmAction: action,
 	})
 	return s
 }

@@ -120,7 +120,7 @@ func TestEveryFunctionIsBuilt(t *testing.T) {
 // Each construct wired to an existing resource, in the template.
 func TestImportedResources(t *testing.T) {
 	s, tmpl := synth(t)
-	web, records, events := logicalID(s, s.Web.Function), logicalID(s, s.Records.Function), logicalID(s, s.Events.Function)
+	web, records, events := logicalID(s, s.Web.Alias), logicalID(s, s.Records.Function), logicalID(s, s.Events.Function)
 	tests := []struct {
 		name  string
 		typ   string
@@ -162,8 +162,8 @@ func TestImportedResources(t *testing.T) {
 		{"existing DLQ alarmed on", "AWS::CloudWatch::Alarm", map[string]any{
 			"MetricName": "ApproximateNumberOfMessagesVisible", "Dimensions": []any{map[string]any{"Name": "QueueName", "Value": "acme-jobs-dlq"}},
 		}},
-		{"web behind the load balancer", "AWS::Lambda::Permission", map[string]any{
-			"Principal": "elasticloadbalancing.amazonaws.com", "FunctionName": getAtt(web, "Arn"),
+		{"web's live alias behind the load balancer", "AWS::Lambda::Permission", map[string]any{
+			"Principal": "elasticloadbalancing.amazonaws.com", "FunctionName": ref(web),
 		}},
 	}
 	for _, tt := range tests {
@@ -206,4 +206,54 @@ func mustJSON(v any) string {
 		panic(err)
 	}
 	return string(b)
+}
+
+// The settings production systems use, on the example's functions and
+// sources: a live alias shifted linearly by CodeDeploy (Web), a FIFO queue,
+// a filter on a stream mapping, an EventBridge Scheduler schedule and an
+// on-success destination shared by Events' asynchronous sources.
+func TestProductionSettings(t *testing.T) {
+	s, tmpl := synth(t)
+	web := logicalID(s, s.Web.Alias)
+	if s.Web.DeploymentGroup == nil || s.Web.Alias == nil {
+		t.Fatal("Web: got no alias or deployment group")
+	}
+	tmpl.HasResourceProperties(jsii.String("AWS::CodeDeploy::DeploymentGroup"), &map[string]any{
+		"DeploymentConfigName": "CodeDeployDefault.LambdaLinear10PercentEvery1Minute",
+		"AlarmConfiguration": map[string]any{"Enabled": true, "Alarms": []any{
+			map[string]any{"Name": ref(logicalID(s, s.Web.NewVersionErrorsAlarm))},
+			map[string]any{"Name": ref(logicalID(s, s.Web.NewVersionThrottlesAlarm))},
+			map[string]any{"Name": ref(logicalID(s, s.Web.NewVersionDurationAlarm))},
+		}},
+	})
+	tmpl.HasResource(jsii.String("AWS::Lambda::Alias"), &map[string]any{
+		"UpdatePolicy": map[string]any{"CodeDeployLambdaAliasUpdate": map[string]any{
+			"DeploymentGroupName": ref(logicalID(s, s.Web.DeploymentGroup)),
+		}},
+	})
+	// The routes invoke the alias, not $LATEST.
+	tmpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Integration"), &map[string]any{"IntegrationUri": ref(web)})
+	tmpl.ResourcePropertiesCountIs(jsii.String("AWS::ApiGatewayV2::Integration"), &map[string]any{
+		"IntegrationUri": getAtt(logicalID(s, s.Web.Function), "Arn"),
+	}, jsii.Number(0))
+
+	tmpl.HasResourceProperties(jsii.String("AWS::SQS::Queue"), &map[string]any{
+		"FifoQueue": true, "ContentBasedDeduplication": true,
+		"RedrivePolicy": map[string]any{"deadLetterTargetArn": getAtt(logicalID(s, s.Ledger.DeadLetterQueue), "Arn"), "maxReceiveCount": 5},
+	})
+	tmpl.HasResourceProperties(jsii.String("AWS::SQS::Queue"), &map[string]any{"FifoQueue": true, "RedrivePolicy": assertions.Match_Absent()})
+	tmpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), &map[string]any{
+		"EventSourceArn": CustomersTableStream,
+		"FilterCriteria": map[string]any{"Filters": []any{map[string]any{"Pattern": `{"eventName":["INSERT","MODIFY"]}`}}},
+	})
+	tmpl.HasResourceProperties(jsii.String("AWS::Scheduler::Schedule"), &map[string]any{
+		"ScheduleExpression": "rate(1 hour)",
+		"Target":             assertions.Match_ObjectLike(&map[string]any{"Arn": getAtt(logicalID(s, s.Events.Function), "Arn")}),
+	})
+	tmpl.HasResourceProperties(jsii.String("AWS::Lambda::EventInvokeConfig"), &map[string]any{
+		"DestinationConfig": map[string]any{
+			"OnSuccess": map[string]any{"Destination": getAtt(logicalID(s, s.Bus.Bus), "Arn")},
+			"OnFailure": assertions.Match_AnyValue(),
+		},
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -89,6 +90,44 @@ func RefID(v any) string {
 		}
 	}
 	return ""
+}
+
+// Targets returns the logical IDs (or parameters) v refers to with Ref or
+// Fn::GetAtt anywhere inside it, in the order they appear (map keys sorted),
+// each once: the resources an expression depends on, e.g. the alias in
+// {"Fn::Join": ["", [{"Fn::Select": [6, {"Fn::Split": [":", {"Ref": "Alias"}]}]}, ":live"]]}.
+func Targets(v any) []string {
+	var out []string
+	seen := map[string]bool{}
+	var walk func(v any)
+	walk = func(v any) {
+		if c, ok := CallOf(v); ok {
+			if id, _, ok := c.Target(); ok {
+				if !seen[id] {
+					seen[id] = true
+					out = append(out, id)
+				}
+				return
+			}
+		}
+		switch x := v.(type) {
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		case map[string]any:
+			keys := make([]string, 0, len(x))
+			for k := range x {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			for _, k := range keys {
+				walk(x[k])
+			}
+		}
+	}
+	walk(v)
+	return out
 }
 
 // List returns v as a list: an array as it is, nil as none, any other

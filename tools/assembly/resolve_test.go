@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -117,5 +118,29 @@ func TestRefID(t *testing.T) {
 		if got := RefID(v); got != tt.want {
 			t.Errorf("RefID(%s): got %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestTargets(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     []string
+	}{
+		{"ref", `{"Ref": "Queue"}`, []string{"Queue"}},
+		{"alias name out of its ARN", `{"Fn::Join": ["", [{"Fn::Select": [6, {"Fn::Split": [":", {"Ref": "Alias"}]}]}, ":live"]]}`, []string{"Alias"}},
+		{"several, once each, in order", `{"Fn::Join": ["", [{"Ref": "AWS::Region"}, {"Fn::GetAtt": ["Fn", "Arn"]}, {"Ref": "AWS::Region"}]]}`, []string{"AWS::Region", "Fn"}},
+		{"map keys sorted", `{"b": {"Ref": "B"}, "a": {"Ref": "A"}}`, []string{"A", "B"}},
+		{"none", `"plain"`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var v any
+			if err := json.Unmarshal([]byte(tt.in), &v); err != nil {
+				t.Fatal(err)
+			}
+			if got := Targets(v); !slices.Equal(got, tt.want) {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

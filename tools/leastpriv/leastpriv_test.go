@@ -169,6 +169,45 @@ func TestRoleGrantsAndCheck(t *testing.T) {
 	}
 }
 
+// With a live alias, the mapping and the asynchronous-invoke configuration
+// name the alias (its name taken out of the alias's ARN, its qualifier):
+// their grants are still the platform's.
+func TestRoleGrantsThroughAnAlias(t *testing.T) {
+	aliased := strings.NewReplacer(
+		`"Mapping": {"Type": "AWS::Lambda::EventSourceMapping", "Properties": {
+    "FunctionName": {"Ref": "Fn"}`, `"Version": {"Type": "AWS::Lambda::Version", "Properties": {"FunctionName": {"Ref": "Fn"}}},
+  "Alias": {"Type": "AWS::Lambda::Alias", "Properties": {"FunctionName": {"Ref": "Fn"}, "FunctionVersion": {"Fn::GetAtt": ["Version", "Version"]}, "Name": "live"}},
+  "Mapping": {"Type": "AWS::Lambda::EventSourceMapping", "Properties": {
+    "FunctionName": {"Fn::Join": ["", [{"Fn::Select": [6, {"Fn::Split": [":", {"Ref": "Alias"}]}]}, ":live"]]}`,
+		`"Qualifier": "$LATEST"`, `"Qualifier": {"Fn::Select": [7, {"Fn::Split": [":", {"Ref": "Alias"}]}]}`,
+	).Replace(fixtureTemplate)
+	if aliased == fixtureTemplate || strings.Count(aliased, `"Ref": "Alias"`) != 2 {
+		t.Fatal("the fixture changed: the alias was not put in")
+	}
+	var tmpl map[string]any
+	if err := json.Unmarshal([]byte(aliased), &tmpl); err != nil {
+		t.Fatal(err)
+	}
+	g, err := RoleGrants(tmpl, "Role", "Fn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	platform := map[string]string{}
+	for _, gr := range g.Grants {
+		if gr.Platform != "" {
+			platform[gr.Action+" on "+Render(gr.Resource)] = gr.Platform
+		}
+	}
+	for grant, why := range map[string]string{
+		"sqs:ReceiveMessage on Source.Arn": "event source Source.Arn",
+		"sqs:SendMessage on Dlq.Arn":       "async on-failure destination Dlq.Arn",
+	} {
+		if platform[grant] != why {
+			t.Errorf("%s: got platform grant %q, want %q", grant, platform[grant], why)
+		}
+	}
+}
+
 func TestRoleGrantsStreamSourceAndProblems(t *testing.T) {
 	stream := map[string]any{"Fn::GetStackOutput": map[string]any{"StackName": "Data", "OutputName": "OrdersStreamArn"}}
 	tmpl := map[string]any{"Resources": map[string]any{

@@ -41,6 +41,12 @@ func TestBatches(t *testing.T) {
 		// retries from the second.
 		{"kinesis", "kinesis-event.json", events.KinesisEventResponse{BatchItemFailures: []events.KinesisBatchItemFailure{{ItemIdentifier: "49590338271490256608559692540925702759324208523137515619"}}}},
 		{"dynamodb", "dynamodb-event.json", events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{}}},
+		// A FIFO queue (the Ledger worker): acct-1's third message is not
+		// JSON; it and acct-1's later message go back unprocessed, in order,
+		// while acct-2's messages are done.
+		{"sqs fifo", "sqs-fifo-event.json", events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{
+			{ItemIdentifier: "11111111-0000-4000-8000-000000000003"}, {ItemIdentifier: "11111111-0000-4000-8000-000000000004"},
+		}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
