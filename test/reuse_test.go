@@ -66,11 +66,13 @@ func reuseSteps(t *testing.T, readme string) []reuseStep {
 
 // TestReuseFromAnOutsideModule follows constructs/README.md's "Use it from
 // your module" as written, in a new module outside the repository (beside a
-// link to this checkout, which the README's replace line names): go.mod, the
-// pinned CLI, the files, cdk.json from cdkjson, go vet, go test (tags on a
-// queue worker reach its event source mapping; no cdk-nag finding) and
-// `npx cdk synth`. The module's requirements hold no AWS SDK service client,
-// no test fake and compile no golang.org/x/tools package.
+// link to this checkout, which the README's replace lines name): go.mod, the
+// pinned CLI, the stack, the functions in a module of their own on the
+// handler runtime (batch, idempotency, metrics; their tests), cdk.json from
+// cdkjson, go vet, go test (tags on a queue worker reach its event source
+// mapping; no cdk-nag finding) and `npx cdk synth`, which builds the
+// functions. The infrastructure module's requirements hold no AWS SDK
+// service client, no test fake, and compile no golang.org/x/tools package.
 func TestReuseFromAnOutsideModule(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a CDK app in a new module and installs the CDK CLI with npm")
@@ -122,6 +124,14 @@ func TestReuseFromAnOutsideModule(t *testing.T) {
 		run("bash", "-euo", "pipefail", "-c", s.body)
 	}
 
+	// The functions' module uses the handler runtime: batches, idempotency,
+	// metrics (its own tests ran in the README's steps).
+	fnDeps := run("bash", "-c", "cd functions && go list -deps ./...")
+	for _, pkg := range []string{"runtime/batch", "runtime/idempotency", "runtime/metrics"} {
+		if !strings.Contains(fnDeps, "github.com/example/orderflow/"+pkg+"\n") {
+			t.Errorf("functions module: got no github.com/example/orderflow/%s among its packages", pkg)
+		}
+	}
 	if _, err := os.Stat(filepath.Join(mod, "cdk.out", "Orders.template.json")); err != nil {
 		t.Errorf("npx cdk synth wrote no template: %v", err)
 	}
