@@ -42,7 +42,7 @@ test: node_modules/.installed ## run every test (stack, construct, handler, fuzz
 	cd constructs && go test -count=1 -timeout 20m ./...
 
 # Local runs (docs/local.md): the real functions, built for this machine, under
-# the Lambda Runtime Interface Emulator, against local DynamoDB and S3.
+# the Lambda Runtime Interface Emulator, against moto, a local AWS (DynamoDB, S3, SQS, SNS, EventBridge).
 # Pinned; equal to localrun.RIEVersion (a test checks).
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 RIE := bin/aws-lambda-rie
@@ -53,8 +53,6 @@ FN ?=
 EVENT ?=
 FORCE ?=
 PORT ?= 3000
-DYNAMODB_PORT ?= 0
-S3_PORT ?= 0
 
 $(RIE_STAMP):
 	GOBIN=$(CURDIR)/bin CGO_ENABLED=0 go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
@@ -66,8 +64,8 @@ localrun:
 $(TEMPLATE):
 	$(MAKE) synth STAGE=$(STAGE)
 
-local-services: node_modules/.installed localrun $(TEMPLATE) ## run local DynamoDB + S3 with the templates' table and bucket (Ctrl-C stops)
-	$(LOCALRUN) services -stage $(STAGE) -dynamodb-port $(DYNAMODB_PORT) -s3-port $(S3_PORT)
+local-services: node_modules/.installed moto localrun $(TEMPLATE) ## run moto (a local AWS) with the templates' resources (Ctrl-C stops)
+	$(LOCALRUN) services -stage $(STAGE)
 
 # FN is checked against the template's functions; EVENT defaults to
 # events/$(FN).json, written from the sample only when it does not exist.
@@ -117,33 +115,32 @@ test: examples
 
 # The handler runtime (runtime/, its own go.mod: github.com/example/orderflow/runtime),
 # which `go test ./...` at the root does not enter either. Its idempotency
-# tests start the local DynamoDB from node_modules (dynalite).
+# tests start a local DynamoDB (moto, installed here where it can be).
 .PHONY: runtime
-runtime: node_modules/.installed ## vet and test the handler runtime module (runtime/)
+runtime: node_modules/.installed moto-if-possible ## vet and test the handler runtime module (runtime/)
 	cd runtime && go vet ./... && go test -count=1 ./...
 
 test: runtime
 
 # Benchmarks (docs/bench.md): one markdown table (synth of a fresh clone,
-# synth against the same app in TypeScript with its components and a
-# scaling line, function sizes, cold starts and warm invocations under the
-# emulator, handler cost per event), printed and written into BENCHMARKS.md
-# (commit it; then make capacity), the raw samples under .build/bench/.
-# Works in throwaway clones of HEAD in a temp dir; takes 1-2 hours on 2
-# cores. Flags via BENCH_FLAGS, e.g. BENCH_FLAGS="-worktree" (include
-# uncommitted changes); a quick look, whose BENCHMARKS.md is not for the
-# record: BENCH_FLAGS="-runs 1 -pairs 2 -scale-pairs 1 -sessions 3 -count 3".
+# function sizes, cold starts and warm invocations under the emulator,
+# handler cost per event), printed and written into BENCHMARKS.md (commit
+# it; then make capacity), the raw samples under .build/bench/. Works in
+# throwaway clones of HEAD in a temp dir; takes about an hour on 2 cores.
+# Flags via BENCH_FLAGS, e.g. BENCH_FLAGS="-worktree" (include uncommitted
+# changes); a quick look, whose BENCHMARKS.md is not for the record:
+# BENCH_FLAGS="-runs 1 -sessions 3 -count 3".
 BENCH_FLAGS ?=
 
 .PHONY: bench
 
-bench: $(RIE_STAMP) ## benchmark synth (also against TypeScript), functions and handlers into BENCHMARKS.md (docs/bench.md)
+bench: $(RIE_STAMP) ## benchmark synth, functions and handlers into BENCHMARKS.md (docs/bench.md)
 	go run ./bench -rie $(RIE) $(BENCH_FLAGS)
 
 # Capacity model (docs/capacity.md): capacity, first limit and monthly cost at
 # 10, 100, 1,000 and 10,000 orders per second, from BENCHMARKS.md's measured
 # durations, item sizes from the code, the write-pattern simulation
-# (tools/flowsim) and the prod stage's settings. tools/cmd/capacity's
+# (tools/flowsim) and the prod stage's settings. tools/capacity's
 # TestCapacityDocIsCurrent (part of make test) fails when the committed file
 # is stale: run this and commit the result.
 .PHONY: capacity

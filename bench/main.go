@@ -31,10 +31,10 @@ import (
 )
 
 type options struct {
-	runs, pairs, scalePairs, sessions, invokes, count int
-	benchtime, sections, out, rie, scale, render      string
-	benchmarks                                        string
-	worktree, coldCache, keep, compareCheck           bool
+	runs, sessions, invokes, count int
+	benchtime, sections, out, rie  string
+	render, benchmarks             string
+	worktree, coldCache, keep      bool
 }
 
 // results is everything measured, written to results.json.
@@ -43,33 +43,26 @@ type results struct {
 	Options   map[string]any  `json:"options"`
 	Source    string          `json:"source"`
 	Synth     []synthRun      `json:"synth,omitempty"`
-	Compare   *compareRun     `json:"compare,omitempty"`
 	MakeTest  *measured       `json:"makeTest,omitempty"`
 	Functions []fnResult      `json:"functions,omitempty"`
 	Handlers  []handlerResult `json:"handlers,omitempty"`
-	ItemBytes map[string]int  `json:"itemBytes,omitempty"`
 }
 
 func main() {
 	var o options
 	flag.IntVar(&o.runs, "runs", 3, "synth runs, each in its own fresh clone")
-	flag.IntVar(&o.pairs, "pairs", 5, "compare: interleaved rounds of Go and TypeScript order-flow synths")
-	flag.IntVar(&o.scalePairs, "scale-pairs", 3, "compare: interleaved rounds of the scaling apps")
-	flag.StringVar(&o.scale, "scale", "5,20,50", "compare: function counts of the scaling apps")
 	flag.IntVar(&o.sessions, "sessions", 5, "emulator sessions per function: one cold start each")
 	flag.IntVar(&o.invokes, "invokes", 30, "warm invocations per session")
 	flag.IntVar(&o.count, "count", 5, "go test -count of the handler benchmarks")
 	flag.StringVar(&o.benchtime, "benchtime", "1s", "go test -benchtime of the handler benchmarks")
-	flag.StringVar(&o.sections, "sections", "synth,compare,functions,handlers", "what to measure (also: maketest, make test's wall time with warm caches)")
-	flag.StringVar(&o.out, "out", ".build/bench", "folder for results.json, table.md, cost.md, gotest.txt")
+	flag.StringVar(&o.sections, "sections", "synth,functions,handlers", "what to measure (also: maketest, make test's wall time with warm caches)")
+	flag.StringVar(&o.out, "out", ".build/bench", "folder for results.json, table.md, gotest.txt")
 	flag.StringVar(&o.benchmarks, "benchmarks", "BENCHMARKS.md", "the page a run of every default section writes its table into, relative to the repository root (\"\": none)")
-	flag.StringVar(&o.render, "render", "", "measure nothing: render table.md and cost.md again from this results.json of an earlier run (after a change to the report code)")
+	flag.StringVar(&o.render, "render", "", "measure nothing: render table.md again from this results.json of an earlier run (after a change to the report code)")
 	flag.StringVar(&o.rie, "rie", "bin/aws-lambda-rie", "aws-lambda-rie binary; installed into a temp dir when missing")
 	flag.BoolVar(&o.worktree, "worktree", false, "measure the working tree: copy its uncommitted changes over each clone of HEAD")
 	flag.BoolVar(&o.coldCache, "cold-cache", true, "fresh-clone synth starts with an empty Go build cache (the module cache stays warm)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temp directory with the clones")
-	flag.BoolVar(&o.compareCheck, "compare-check", false, "only check that the Go and TypeScript apps (order flow, scaling apps of -scale functions) "+
-		"synthesize the same templates and manifest, hashes aside, and stop: exit status 1 when they differ; nothing timed, no table")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -86,12 +79,8 @@ func benchmark(ctx context.Context, o options) error {
 		}
 		return rerender(o)
 	}
-	if o.runs < 1 || o.sessions < 1 || o.invokes < 1 || o.count < 1 || o.pairs < 1 || o.scalePairs < 0 {
-		return errors.New("-runs, -sessions, -invokes, -count and -pairs must be at least 1, -scale-pairs at least 0")
-	}
-	scale, err := parseInts(o.scale)
-	if err != nil {
-		return fmt.Errorf("-scale: %w", err)
+	if o.runs < 1 || o.sessions < 1 || o.invokes < 1 || o.count < 1 {
+		return errors.New("-runs, -sessions, -invokes and -count must be at least 1")
 	}
 	m := describeMachine(ctx) // first: the load average before this program adds to it
 	t0 := time.Now()
@@ -123,11 +112,8 @@ func benchmark(ctx context.Context, o options) error {
 	for _, s := range strings.Split(o.sections, ",") {
 		want[strings.TrimSpace(s)] = true
 	}
-	if o.compareCheck {
-		return compareCheck(ctx, root, tmp, o.worktree, scale, logf)
-	}
 	res := results{Machine: m, Options: map[string]any{
-		"runs": o.runs, "pairs": o.pairs, "scalePairs": o.scalePairs, "scale": o.scale, "sessions": o.sessions, "invokes": o.invokes,
+		"runs": o.runs, "sessions": o.sessions, "invokes": o.invokes,
 		"count": o.count, "benchtime": o.benchtime, "worktree": o.worktree, "coldCache": o.coldCache, "sections": o.sections,
 	}}
 
@@ -155,29 +141,12 @@ func benchmark(ctx context.Context, o options) error {
 				os.RemoveAll(filepath.Join(dir, "gocache"))
 			}
 		}
-	} else if want["compare"] || want["functions"] || want["handlers"] || want["maketest"] {
+	} else if want["functions"] || want["handlers"] || want["maketest"] {
 		clone = filepath.Join(tmp, "prepared", "orderflow")
 		if res.Source, err = cloneRepo(ctx, root, clone, o.worktree); err != nil {
 			return err
 		}
 		logf("preparing %s: make synth (not measured)", clone)
-		if _, err := run(ctx, clone, cleanEnv(), "make", "synth"); err != nil {
-			return err
-		}
-	}
-
-	if want["compare"] {
-		cb := newCompareBench(clone, filepath.Join(tmp, "compare"), o.pairs, o.scalePairs, scale, logf)
-		if err := os.MkdirAll(cb.tmp, 0o755); err != nil {
-			return err
-		}
-		cr, err := cb.measure(ctx)
-		cb.restoreHandler()
-		if err != nil {
-			return fmt.Errorf("compare: %w", err)
-		}
-		res.Compare = &cr
-		// Leave the clone synthesized from its own tree for what follows.
 		if _, err := run(ctx, clone, cleanEnv(), "make", "synth"); err != nil {
 			return err
 		}
@@ -215,7 +184,6 @@ func benchmark(ctx context.Context, o options) error {
 		if res.Functions, err = fb.measureFunctions(ctx, snap, o.sessions); err != nil {
 			return err
 		}
-		res.ItemBytes = fb.itemSize
 	}
 
 	var gotest string
@@ -230,27 +198,11 @@ func benchmark(ctx context.Context, o options) error {
 	if err := write(res, o, gotest); err != nil {
 		return err
 	}
-	logf("wrote %s/{results.json,table.md,cost.md,gotest.txt}", o.out)
+	logf("wrote %s/{results.json,table.md,gotest.txt}", o.out)
 	if complete(res) && o.benchmarks != "" {
 		logf("wrote %s", o.benchmarks)
 	}
 	return nil
-}
-
-// compareCheck is -compare-check: the compare section's warm-up synths and
-// identity checks in a clone of root, and nothing else.
-func compareCheck(ctx context.Context, root, tmp string, worktree bool, scale []int, logf func(string, ...any)) error {
-	clone := filepath.Join(tmp, "prepared", "orderflow")
-	source, err := cloneRepo(ctx, root, clone, worktree)
-	if err != nil {
-		return err
-	}
-	logf("compare-check: %s in %s", source, clone)
-	cb := newCompareBench(clone, filepath.Join(tmp, "compare"), 0, 0, scale, logf)
-	if err := os.MkdirAll(cb.tmp, 0o755); err != nil {
-		return err
-	}
-	return cb.check(ctx)
 }
 
 func modulePath(root string) (string, error) {
@@ -296,9 +248,6 @@ func renderTable(res results, o options) string {
 	if len(res.Synth) > 0 {
 		runs = append(runs, fmt.Sprintf("synth: %d fresh clones", len(res.Synth)))
 	}
-	if res.Compare != nil {
-		runs = append(runs, fmt.Sprintf("compare: %d interleaved rounds of the order flow (Go, TypeScript), %d of the scaling apps", o.pairs, o.scalePairs))
-	}
 	if len(res.Functions) > 0 {
 		runs = append(runs, fmt.Sprintf("functions: %d emulator sessions each (1 cold start + %d warm invocations)", o.sessions, o.invokes))
 	}
@@ -309,9 +258,6 @@ func renderTable(res results, o options) string {
 
 	if len(res.Synth) > 0 {
 		renderSynth(row, res.Synth, o, m.Cores)
-	}
-	if res.Compare != nil {
-		renderCompare(row, *res.Compare)
 	}
 	if res.MakeTest != nil {
 		row("`make test`, warm Go, npm and jsii caches (1)", fmt.Sprintf("**%s**%s", secs(res.MakeTest.Wall), cpuNote(res.MakeTest.CPU, m.Cores)),
@@ -480,7 +426,7 @@ func nanos(ns float64) string {
 // complete reports whether res holds every default section: only such a
 // run replaces BENCHMARKS.md.
 func complete(res results) bool {
-	return len(res.Synth) > 0 && res.Compare != nil && len(res.Functions) > 0 && len(res.Handlers) > 0
+	return len(res.Synth) > 0 && len(res.Functions) > 0 && len(res.Handlers) > 0
 }
 
 // page is BENCHMARKS.md: the table under a header that says what it is.
@@ -490,8 +436,7 @@ func page(table string) string {
 		"Each is the median of the runs the table names, on the machine it names; earlier figures are in this file's git history.\n\n" + table
 }
 
-// write prints the table and writes results.json, table.md, cost.md (when
-// functions were measured) and gotest.txt (when gotest is not empty) into
+// write prints the table and writes results.json, table.md and gotest.txt (when gotest is not empty) into
 // o.out, and the page o.benchmarks when res holds every default section.
 func write(res results, o options, gotest string) error {
 	table := renderTable(res, o)
@@ -508,13 +453,6 @@ func write(res results, o options, gotest string) error {
 	files := map[string]string{"results.json": string(b) + "\n", "table.md": table}
 	if gotest != "" {
 		files["gotest.txt"] = gotest
-	}
-	if len(res.Functions) > 0 {
-		byName := map[string]fnResult{}
-		for _, f := range res.Functions {
-			byName[f.Name] = f
-		}
-		files["cost.md"] = costReport(byName, res.ItemBytes)
 	}
 	for name, content := range files {
 		if err := os.WriteFile(filepath.Join(o.out, name), []byte(content), 0o644); err != nil {
@@ -537,18 +475,18 @@ func rerender(o options) error {
 	}
 	recorded, _ := json.Marshal(res.Options)
 	var ro struct {
-		Runs, Pairs, ScalePairs, Sessions, Invokes, Count int
-		Scale, Benchtime, Sections                        string
-		Worktree, ColdCache                               bool
+		Runs, Sessions, Invokes, Count int
+		Benchtime, Sections            string
+		Worktree, ColdCache            bool
 	}
 	if err := json.Unmarshal(recorded, &ro); err != nil {
 		return fmt.Errorf("%s: options: %w", o.render, err)
 	}
-	o.runs, o.pairs, o.scalePairs, o.sessions, o.invokes, o.count = ro.Runs, ro.Pairs, ro.ScalePairs, ro.Sessions, ro.Invokes, ro.Count
-	o.scale, o.benchtime, o.sections, o.worktree, o.coldCache = ro.Scale, ro.Benchtime, ro.Sections, ro.Worktree, ro.ColdCache
+	o.runs, o.sessions, o.invokes, o.count = ro.Runs, ro.Sessions, ro.Invokes, ro.Count
+	o.benchtime, o.sections, o.worktree, o.coldCache = ro.Benchtime, ro.Sections, ro.Worktree, ro.ColdCache
 	if err := write(res, o, ""); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "bench: rendered %s into %s/{results.json,table.md,cost.md}\n", o.render, o.out)
+	fmt.Fprintf(os.Stderr, "bench: rendered %s into %s/{results.json,table.md}\n", o.render, o.out)
 	return nil
 }

@@ -67,12 +67,6 @@ func TestSnapshot(t *testing.T) {
 	}
 }
 
-// snapshotStackDiff is the difference of one stack's template.
-type snapshotStackDiff struct {
-	file string // template file name, "OrderFlow-dev-Service.template.json"
-	diff *templatediff.Result
-}
-
 // snapshotOutcome is what compareSnapshots found or did.
 type snapshotOutcome int
 
@@ -108,10 +102,18 @@ func checkSnapshots(t *testing.T, dir string, want, got map[string]map[string]an
 // (snapshotsRefused). The report is the readable difference, then its
 // security-relevant part, then what to do.
 func compareSnapshots(dir string, want, got map[string]map[string]any, update, accept bool) (snapshotOutcome, string, error) {
-	var diffs []snapshotStackDiff
+	var pairs []templatediff.Pair
 	for _, file := range snapshotNames(want, got) {
-		if d := templatediff.Diff(want[file], got[file]); !d.Empty() {
-			diffs = append(diffs, snapshotStackDiff{file: file, diff: d})
+		pairs = append(pairs, templatediff.Pair{Name: file, Old: want[file], New: got[file]})
+	}
+	results, err := templatediff.Diff(pairs...)
+	if err != nil {
+		return 0, "", err
+	}
+	var diffs []*templatediff.Result
+	for _, d := range results {
+		if !d.Empty {
+			diffs = append(diffs, d)
 		}
 	}
 	if len(diffs) == 0 {
@@ -140,45 +142,32 @@ func compareSnapshots(dir string, want, got map[string]map[string]any, update, a
 // snapshotReport prints the changes of every stack, then their
 // security-relevant part apart, and says whether a stateful resource is
 // deleted or replaced.
-func snapshotReport(diffs []snapshotStackDiff) (string, bool) {
+func snapshotReport(diffs []*templatediff.Result) (string, bool) {
 	var b bytes.Buffer
 	dataLoss := false
 	for _, d := range diffs {
-		fmt.Fprintf(&b, "=== %s (%s)\n", strings.TrimSuffix(d.file, ".template.json"), stackState(d.diff))
-		d.diff.Format(&b)
+		fmt.Fprintf(&b, "=== %s (%d added, %d removed, %d changed)\n", strings.TrimSuffix(d.Name, ".template.json"), d.Added, d.Removed, d.Changed)
+		d.Format(&b)
 		b.WriteString("\n")
 	}
 	var sec bytes.Buffer
 	for _, d := range diffs {
-		if len(d.diff.Findings) == 0 {
+		if !d.HasSecurity() {
 			continue
 		}
-		fmt.Fprintf(&sec, "=== %s\n", strings.TrimSuffix(d.file, ".template.json"))
-		d.diff.FormatSecurity(&sec)
-		if len(d.diff.DataLoss()) > 0 {
+		fmt.Fprintf(&sec, "=== %s\n", strings.TrimSuffix(d.Name, ".template.json"))
+		d.FormatSecurity(&sec)
+		if len(d.DataLoss()) > 0 {
 			dataLoss = true
 		}
 	}
 	if sec.Len() > 0 {
-		b.WriteString("SECURITY-RELEVANT CHANGES (+ widens access or weakens protection, ! deletes or replaces stateful data, - narrows access, ~ changes):\n")
+		b.WriteString("SECURITY-RELEVANT CHANGES (the CDK's IAM and security group tables; then + widens access or weakens protection, ! deletes or replaces stateful data, - narrows access, ~ changes):\n")
 		b.Write(sec.Bytes())
 	} else {
 		b.WriteString("No security-relevant changes.\n")
 	}
 	return b.String(), dataLoss
-}
-
-func stackState(d *templatediff.Result) string {
-	added, removed := 0, 0
-	for _, c := range d.Changes {
-		switch c.Kind {
-		case templatediff.Added:
-			added++
-		case templatediff.Removed:
-			removed++
-		}
-	}
-	return fmt.Sprintf("%d added, %d removed, %d changed", added, removed, len(d.Changes)-added-removed)
 }
 
 // readTemplateDir reads every *.template.json of dir by file name,

@@ -107,9 +107,9 @@ func BenchmarkLocalFirstSeen(b *testing.B) {
 }
 
 // BenchmarkLocalRepeat: a key seen before (a replayed event), against the
-// local DynamoDB: the claim's condition fails. dynalite does not return the
-// old item with the failure, so the fallback GetItem adds a call and a
-// strongly consistent read here; DynamoDB returns it (0 reads).
+// local DynamoDB: the claim's condition fails, and the record comes back
+// with the failure, as DynamoDB returns it (0 reads; a store that did not
+// would add the fallback GetItem, a call and a strongly consistent read).
 func BenchmarkLocalRepeat(b *testing.B) {
 	g, m := benchGuard(b)
 	ctx := context.Background()

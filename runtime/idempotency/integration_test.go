@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/example/orderflow/runtime/internal/dynalite"
+	"github.com/example/orderflow/runtime/internal/moto"
 )
 
 // counting counts the calls of each operation and forwards them.
@@ -49,8 +49,8 @@ func (c *counting) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput,
 
 // localGuard starts the local DynamoDB with an idempotency table.
 func localGuard(t testing.TB) (*Guard, *counting) {
-	c := dynalite.Start(t)
-	dynalite.CreateTable(t, c, "Idempotency", AttrID)
+	c := moto.Start(t)
+	moto.CreateTable(t, c, "Idempotency", AttrID)
 	cc := &counting{Client: c, calls: map[string]int{}}
 	return &Guard{Client: cc, Table: "Idempotency", Prefix: "test"}, cc
 }

@@ -27,8 +27,8 @@ import (
 // `make api` serves: request -> payload 2.0 event -> api function ->
 // response) and reads it back.
 func TestAPIPostThenGet(t *testing.T) {
-	d, db := startDynamo(t)
-	emu := startFunction(t, "api", map[string]string{orders.EnvTableName: table}, localrun.Endpoints{DynamoDB: d.Endpoint})
+	_, db := startDynamo(t)
+	emu := startFunction(t, "api", map[string]string{orders.EnvTableName: table})
 	router, err := localrun.NewRouter([]localrun.Route{{Key: "ANY /orders"}, {Key: "ANY /orders/{id}"}}) // the service stack's routes
 	if err != nil {
 		t.Fatal(err)
@@ -86,11 +86,10 @@ func TestAPIPostThenGet(t *testing.T) {
 // checks the stored orders and the summary; a redelivered event stores
 // nothing twice.
 func TestImporterStoresOrdersAndWritesSummary(t *testing.T) {
-	d, db := startDynamo(t)
-	s3URL, s3c := startS3(t)
+	_, db := startDynamo(t)
+	_, s3c := startS3(t)
 	emu := startFunction(t, "importer",
-		map[string]string{orders.EnvTableName: table, orders.EnvUploadsBucket: bucket},
-		localrun.Endpoints{DynamoDB: d.Endpoint, S3: s3URL})
+		map[string]string{orders.EnvTableName: table, orders.EnvUploadsBucket: bucket})
 
 	const key = "incoming/batch-1.csv"
 	const file = "customerId,sku,quantity,unitPriceCents,orderRef\n" +
@@ -170,15 +169,11 @@ func TestImporterStoresOrdersAndWritesSummary(t *testing.T) {
 //
 // The redelivery leans on DynamoDB returning the old item with a failed
 // condition (ReturnValuesOnConditionCheckFailure ALL_OLD): the kitchen reads
-// "already READY" from it. dynalite 4.0.0 ignores that parameter, which would
-// make a redelivery look like "order not found" and report every message as
-// failed; the Dynalite endpoint therefore goes through localrun's proxy that
-// adds the old item as DynamoDB does. TestDynaliteOldItemGap shows the gap
-// and the proxy's fix side by side.
+// "already READY" from it (TestFailedConditionReturnsTheOldItem).
 func TestKitchenMovesOrdersToReadyAndRedeliveryChangesNothing(t *testing.T) {
-	d, db := startDynamo(t)
-	emu := startFunction(t, "kitchen", map[string]string{orders.EnvTableName: table, orderevents.EnvBusName: busName},
-		localrun.Endpoints{DynamoDB: d.Endpoint, EventBridge: startEventBridge(t, &localrun.FakeEventBridge{})}) // its events: events_test.go
+	_, db := startDynamo(t)
+	startBus(t) // its events: events_test.go
+	emu := startFunction(t, "kitchen", map[string]string{orders.EnvTableName: table, orderevents.EnvBusName: busName})
 	now := time.Now()
 	storeOrder(t, db, "ord_K1", now)
 	storeOrder(t, db, "ord_K2", now)
@@ -221,11 +216,12 @@ func TestKitchenMovesOrdersToReadyAndRedeliveryChangesNothing(t *testing.T) {
 	}
 }
 
-// TestDynaliteOldItemGap pins the reason for localrun's DynamoDB proxy:
-// dynalite alone returns no item with a ConditionalCheckFailedException even
-// when asked for ALL_OLD; through the proxy the item is there, as in DynamoDB.
-func TestDynaliteOldItemGap(t *testing.T) {
-	d, db := startDynamo(t)
+// TestFailedConditionReturnsTheOldItem pins what the kitchen's redelivery
+// leans on: with a failed condition and ReturnValuesOnConditionCheckFailure
+// ALL_OLD, DynamoDB (and moto) return the item as it is (dynalite, the
+// stand-in before moto, returned none and needed a proxy).
+func TestFailedConditionReturnsTheOldItem(t *testing.T) {
+	_, db := startDynamo(t)
 	storeOrder(t, db, "ord_G1", time.Now())
 	update := &dynamodb.UpdateItemInput{
 		TableName:                           aws.String(table),
@@ -236,31 +232,22 @@ func TestDynaliteOldItemGap(t *testing.T) {
 		ExpressionAttributeValues:           map[string]types.AttributeValue{":from": &types.AttributeValueMemberS{Value: "READY"}, ":to": &types.AttributeValueMemberS{Value: "PREPARING"}},
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}
-	oldItem := func(c *dynamodb.Client) map[string]types.AttributeValue {
-		t.Helper()
-		_, err := c.UpdateItem(testContext(t), update)
-		var ccf *types.ConditionalCheckFailedException
-		if !errors.As(err, &ccf) {
-			t.Fatalf("got %v, want ConditionalCheckFailedException", err)
-		}
-		return ccf.Item
+	_, err := db.UpdateItem(testContext(t), update)
+	var ccf *types.ConditionalCheckFailedException
+	if !errors.As(err, &ccf) {
+		t.Fatalf("got %v, want ConditionalCheckFailedException", err)
 	}
-	if item := oldItem(localrun.DynamoDBClient(region, d.Direct)); len(item) != 0 {
-		t.Errorf("dynalite alone: got old item %v; the gap is gone, the proxy may be dropped", item)
-	}
-	if item := oldItem(db); stringAttr(item, orders.AttrStatus) != "PENDING" || stringAttr(item, orders.AttrOrderID) != "ord_G1" {
-		t.Errorf("through the proxy: got old item %v, want ord_G1 PENDING", item)
+	if item := ccf.Item; stringAttr(item, orders.AttrStatus) != "PENDING" || stringAttr(item, orders.AttrOrderID) != "ord_G1" {
+		t.Errorf("old item: got %v, want ord_G1 PENDING", item)
 	}
 }
 
 // TestPublisherSendsNewOrderToKitchenQueue invokes the publisher with a
 // DynamoDB stream batch (an INSERT of a new order and a MODIFY of another)
-// and checks what reached SQS at the SDK boundary: the recording fake SQS
-// endpoint (no local SQS speaks the SDK's JSON protocol).
+// and reads what reached the kitchen queue.
 func TestPublisherSendsNewOrderToKitchenQueue(t *testing.T) {
-	fake, sqsURL := startSQS(t)
-	queueURL := localrun.QueueURL(sqsURL, "kitchen")
-	emu := startFunction(t, "publisher", map[string]string{orders.EnvKitchenQueueURL: queueURL}, localrun.Endpoints{SQS: sqsURL})
+	queueURL := startSQS(t, "kitchen")
+	emu := startFunction(t, "publisher", map[string]string{orders.EnvKitchenQueueURL: queueURL})
 
 	now := time.Now()
 	image := func(id string, st orders.Status) map[string]types.AttributeValue {
@@ -292,9 +279,9 @@ func TestPublisherSendsNewOrderToKitchenQueue(t *testing.T) {
 	if len(resp.BatchItemFailures) != 0 {
 		t.Errorf("failures: got %v, want none", resp.BatchItemFailures)
 	}
-	sent := fake.Messages()
-	if len(sent) != 1 || sent[0].QueueURL != queueURL || sent[0].Body != `{"orderId":"ord_NEW"}` {
-		t.Errorf("sent to SQS: got %+v, want one message {\"orderId\":\"ord_NEW\"} to %s", sent, queueURL)
+	sent := received(t, queueURL)
+	if len(sent) != 1 || aws.ToString(sent[0].Body) != `{"orderId":"ord_NEW"}` {
+		t.Errorf("in the queue %s: got %+v, want one message {\"orderId\":\"ord_NEW\"}", queueURL, sent)
 	}
 }
 
@@ -302,15 +289,14 @@ func TestPublisherSendsNewOrderToKitchenQueue(t *testing.T) {
 // (each in the pending index, under its own shard) and a stale one that
 // already moved on (out of the index), runs the sweeper twice on its
 // schedule event, and checks the stale PENDING one was found through the
-// pending index and sent (to the recording fake SQS) exactly once.
+// pending index and sent to the kitchen queue exactly once.
 func TestSweeperResendsStaleOrderOnce(t *testing.T) {
-	d, db := startDynamo(t)
-	fake, sqsURL := startSQS(t)
-	queueURL := localrun.QueueURL(sqsURL, "kitchen")
+	_, db := startDynamo(t)
+	queueURL := startSQS(t, "kitchen")
 	emu := startFunction(t, "sweeper", map[string]string{
 		orders.EnvTableName: table, orders.EnvPendingIndexName: pendingIndex,
 		orders.EnvKitchenQueueURL: queueURL, orders.EnvStaleAfter: "15m",
-	}, localrun.Endpoints{DynamoDB: d.Endpoint, SQS: sqsURL})
+	})
 	now := time.Now()
 	storeOrder(t, db, "ord_STALE", now.Add(-time.Hour))
 	storeOrder(t, db, "ord_FRESH", now.Add(-time.Minute))
@@ -329,8 +315,8 @@ func TestSweeperResendsStaleOrderOnce(t *testing.T) {
 		}
 	}
 	var bodies []string
-	for _, m := range fake.Messages() {
-		bodies = append(bodies, m.Body)
+	for _, m := range received(t, queueURL) {
+		bodies = append(bodies, aws.ToString(m.Body))
 	}
 	if want := []string{`{"orderId":"ord_STALE"}`}; !slices.Equal(bodies, want) {
 		t.Errorf("sent: got %q, want %q (once: the first run claims it)", bodies, want)

@@ -3,6 +3,8 @@ package integration
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -13,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/example/orderflow/internal/orders"
 	"github.com/example/orderflow/tools/localrun"
@@ -42,6 +46,11 @@ var (
 
 	buildMu sync.Mutex
 	builds  = map[string]string{} // function name -> bootstrap
+
+	motoOnce sync.Once
+	moto     *localrun.Moto
+	motoErr  error
+	resetFor *testing.T // the test moto was last reset for
 )
 
 func TestMain(m *testing.M) {
@@ -53,6 +62,9 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	code := m.Run()
+	if moto != nil {
+		moto.Stop()
+	}
 	os.RemoveAll(tmpDir)
 	os.Exit(code)
 }
@@ -63,59 +75,98 @@ func testContext(t *testing.T) context.Context {
 	return ctx
 }
 
-// startDynamo starts dynalite with the Orders table and returns a client of it.
-func startDynamo(t *testing.T) (*localrun.Dynalite, *dynamodb.Client) {
+// local returns the endpoint of the local AWS: moto, started once for the
+// package (stopped in TestMain) and reset at the start of each test, so a
+// test sees only what it made. Skipped where no Python has moto (make test
+// installs it) unless CI=true.
+func local(t *testing.T) string {
 	t.Helper()
-	ctx := testContext(t)
-	d, err := localrun.StartDynalite(ctx, root, 0)
-	if err != nil {
-		t.Fatal(err) // a missing node_modules/dynalite fails here, with the fix in the message
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("dynalite output:\n%s", d.Output())
-		}
-		d.Stop()
+	motoOnce.Do(func() {
+		moto, motoErr = localrun.StartMoto(context.Background(), root, filepath.Join(tmpDir, "moto.log"))
 	})
-	db := localrun.DynamoDBClient(region, d.Endpoint)
-	if err := localrun.CreateTable(ctx, db, table, ordersTable); err != nil {
-		t.Fatal(err)
+	if errors.Is(motoErr, localrun.ErrNoMoto) && os.Getenv("CI") != "true" {
+		t.Skipf("no local AWS: %v", motoErr)
 	}
-	return d, db
+	if motoErr != nil {
+		t.Fatal(motoErr)
+	}
+	if resetFor != t {
+		resp, err := http.Post(moto.Endpoint+"/moto-api/reset", "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		resetFor = t
+		t.Cleanup(func() {
+			if t.Failed() {
+				log, _ := os.ReadFile(filepath.Join(tmpDir, "moto.log"))
+				t.Logf("moto log (last 4 KB):\n%s", log[max(0, len(log)-4096):])
+			}
+		})
+	}
+	return moto.Endpoint
 }
 
-// startS3 starts an in-memory S3 with the versioned uploads bucket.
-func startS3(t *testing.T) (string, *s3.Client) {
+// startDynamo makes the Orders table and returns a client of it.
+func startDynamo(t *testing.T) (string, *dynamodb.Client) {
 	t.Helper()
-	srv, err := localrun.Serve(0, localrun.FakeS3Server())
-	if err != nil {
+	ep := local(t)
+	db := localrun.DynamoDBClient(region, ep)
+	if err := localrun.CreateTable(testContext(t), db, table, ordersTable); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { srv.Close() })
-	c := localrun.S3Client(region, srv.Endpoint)
+	return ep, db
+}
+
+// startS3 makes the versioned uploads bucket.
+func startS3(t *testing.T) (string, *s3.Client) {
+	t.Helper()
+	ep := local(t)
+	c := localrun.S3Client(region, ep)
 	if err := localrun.CreateBucket(testContext(t), c, localrun.Bucket{Name: bucket, Versioned: true}); err != nil {
 		t.Fatal(err)
 	}
-	return srv.Endpoint, c
+	return ep, c
 }
 
-// startSQS starts the recording fake SQS (there is no local SQS that speaks
-// the SDK's JSON protocol: sends are checked at the SDK boundary).
-func startSQS(t *testing.T) (*localrun.FakeSQS, string) {
+// startSQS makes the queue name and returns its URL.
+func startSQS(t *testing.T, name string) string {
 	t.Helper()
-	fake := &localrun.FakeSQS{}
-	srv, err := localrun.Serve(0, fake)
+	out, err := localrun.SQSClient(region, local(t)).CreateQueue(testContext(t), &sqs.CreateQueueInput{QueueName: aws.String(name)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { srv.Close() })
-	return fake, srv.Endpoint
+	return aws.ToString(out.QueueUrl)
+}
+
+// received reads (and deletes) every message waiting in the queue at
+// queueURL, in the order sent.
+func received(t *testing.T, queueURL string) []sqstypes.Message {
+	t.Helper()
+	c := localrun.SQSClient(region, local(t))
+	var msgs []sqstypes.Message
+	for {
+		out, err := c.ReceiveMessage(testContext(t), &sqs.ReceiveMessageInput{QueueUrl: aws.String(queueURL), MaxNumberOfMessages: 10,
+			MessageAttributeNames: []string{"All"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Messages) == 0 {
+			return msgs
+		}
+		for _, m := range out.Messages {
+			if _, err := c.DeleteMessage(testContext(t), &sqs.DeleteMessageInput{QueueUrl: aws.String(queueURL), ReceiptHandle: m.ReceiptHandle}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		msgs = append(msgs, out.Messages...)
+	}
 }
 
 // startFunction builds function name for the host and runs it under its own
-// emulator with the environment vars and endpoints ep. The function's logs
+// emulator with the environment vars, against the local AWS. The function's logs
 // are printed when the test fails.
-func startFunction(t *testing.T, name string, vars map[string]string, ep localrun.Endpoints) *localrun.Emulator {
+func startFunction(t *testing.T, name string, vars map[string]string) *localrun.Emulator {
 	t.Helper()
 	// Building the emulator and the function is not bounded by the test's
 	// 3 minutes: with a cold build cache on a loaded machine it can take
@@ -141,7 +192,7 @@ func startFunction(t *testing.T, name string, vars map[string]string, ep localru
 	buildMu.Unlock()
 
 	fn := localrun.Function{Name: name, FunctionName: "orderflow-test-" + name, Timeout: 30, MemorySize: 256, LogLevel: "DEBUG", Environment: vars}
-	emu, err := localrun.StartEmulator(testContext(t), rie, bootstrap, fn.Env(region, ep))
+	emu, err := localrun.StartEmulator(testContext(t), rie, bootstrap, fn.Env(region, local(t)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,12 +20,7 @@ import (
 // sweeper's query finding the stale ones through the pending index.
 func TestMoveToThePendingIndex(t *testing.T) {
 	ctx := testContext(t)
-	d, err := localrun.StartDynalite(ctx, root, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(d.Stop)
-	db := localrun.DynamoDBClient(region, d.Endpoint)
+	db := localrun.DynamoDBClient(region, local(t))
 	design := orders.Design(true)
 	if err := localrun.CreateTable(ctx, db, "Moving", localrun.TableProps{AttributeDefinitions: design.AttributeDefinitions,
 		KeySchema: design.KeySchema, GlobalSecondaryIndexes: design.GlobalSecondaryIndexes}); err != nil {

@@ -2,7 +2,7 @@
 // with its global secondary indexes that charges every request the read
 // and write units DynamoDB would, per table or index, partition-key value
 // and second of a clock the caller controls (Recorder). tools/flowsim runs
-// the order flow's domain code against it; make test (tools/cmd/capacity's
+// the order flow's domain code against it; make test (tools/capacity's
 // TestNoHotKeyAt10000OrdersPerSecond, tools/flowsim's tests) and make
 // capacity run that.
 //

@@ -6,7 +6,7 @@
 // partition-key value of the table or of an index take more than a
 // partition serves (1,000 write units, 3,000 read units per second)? Run
 // by make capacity (tools/cmd/capacity, which writes docs/capacity.md) and
-// by make test (this package's tests and tools/cmd/capacity's).
+// by make test (this package's tests and tools/capacity's).
 //
 // What runs, each second of simulated time:
 //   - the api: Rate orders, each stored with orders.Store.Create (one

@@ -12,7 +12,7 @@ import (
 )
 
 // TestScenarioRunsEveryProcess runs Scenario at 100 orders per second
-// (cheap; tools/cmd/capacity runs it at 10,000 and checks every key there).
+// (cheap; tools/capacity runs it at 10,000 and checks every key there).
 func TestScenarioRunsEveryProcess(t *testing.T) {
 	res, err := Run(context.Background(), Scenario(100))
 	if err != nil {

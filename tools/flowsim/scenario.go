@@ -8,7 +8,7 @@ import (
 
 // The sweeper's settings as functions/sweeper and the stack set them
 // (DefaultMaxOrders, MaxReadFactor, the 5-minute schedule, the default
-// STALE_AFTER); tools/cmd/capacity checks them against the stack's
+// STALE_AFTER); tools/capacity checks them against the stack's
 // configuration.
 const (
 	SweeperMaxOrders  = 500
@@ -34,7 +34,7 @@ const ImportRows = 1 << 20 / 32
 const ImportRowsPerSecond = 5_000
 
 // CatchUpFactor: in Scenario, the kitchen works off a backlog at up to
-// CatchUpFactor times the order rate. tools/cmd/capacity checks that the
+// CatchUpFactor times the order rate. tools/capacity checks that the
 // kitchen's configured maximum concurrency cannot go faster than that at
 // the stage's throttled rate.
 const CatchUpFactor = 2.5

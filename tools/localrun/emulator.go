@@ -83,20 +83,13 @@ func isFile(p string) bool {
 	return err == nil && fi.Mode().IsRegular()
 }
 
-// Endpoints are the local service URLs a function's SDK clients are pointed
-// at (AWS_ENDPOINT_URL_<SERVICE>); an empty one is left unset.
-type Endpoints struct {
-	DynamoDB, S3, SQS string
-	// EventBridge and SNS: AWS_ENDPOINT_URL_EVENTBRIDGE, AWS_ENDPOINT_URL_SNS.
-	EventBridge, SNS string
-}
-
 // Env returns the complete environment of f under the emulator: PATH, f's
 // variables, AWS_REGION, dummy credentials (no shared config files, no
 // instance metadata), the Lambda settings the emulator and the logging
-// package read, and the endpoints. Nothing else of this process's
+// package read, and the local AWS endpoint (AWS_ENDPOINT_URL, every
+// service; none when empty). Nothing else of this process's
 // environment leaks in (no real credentials, no AWS_PROFILE).
-func (f Function) Env(region string, ep Endpoints) []string {
+func (f Function) Env(region, endpoint string) []string {
 	env := map[string]string{
 		"PATH":                            os.Getenv("PATH"),
 		"AWS_REGION":                      region,
@@ -116,10 +109,8 @@ func (f Function) Env(region string, ep Endpoints) []string {
 	if f.LogFormat != "" {
 		env["AWS_LAMBDA_LOG_FORMAT"] = f.LogFormat
 	}
-	for k, v := range map[string]string{"DYNAMODB": ep.DynamoDB, "S3": ep.S3, "SQS": ep.SQS, "EVENTBRIDGE": ep.EventBridge, "SNS": ep.SNS} {
-		if v != "" {
-			env["AWS_ENDPOINT_URL_"+k] = v
-		}
+	if endpoint != "" {
+		env["AWS_ENDPOINT_URL"] = endpoint
 	}
 	for k, v := range f.Environment {
 		env[k] = v

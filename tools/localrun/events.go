@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
+	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -23,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/example/orderflow/internal/orderevents"
 	"github.com/example/orderflow/internal/orders"
@@ -50,7 +52,9 @@ func SampleOrder(created time.Time) (orders.Order, error) {
 }
 
 // Seed stores SampleOrder (created an hour ago) in table and uploads
-// SampleCSV to bucket under SampleUploadKey.
+// SampleCSV to bucket under SampleUploadKey, with its CRC32 checksum, which
+// moto then returns on a read as S3 does for every object (without one the
+// SDK logs "Response has no supported checksum" on every read).
 func Seed(ctx context.Context, db *dynamodb.Client, s3c *s3.Client, table, bucket string) error {
 	o, err := SampleOrder(time.Now().Add(-time.Hour))
 	if err != nil {
@@ -61,7 +65,7 @@ func Seed(ctx context.Context, db *dynamodb.Client, s3c *s3.Client, table, bucke
 	}
 	_, err = s3c.PutObject(ctx, &s3.PutObjectInput{
 		Bucket: aws.String(bucket), Key: aws.String(SampleUploadKey),
-		Body: strings.NewReader(SampleCSV), ContentType: aws.String("text/csv"),
+		Body: strings.NewReader(SampleCSV), ContentType: aws.String("text/csv"), ChecksumAlgorithm: s3types.ChecksumAlgorithmCrc32,
 	})
 	if err != nil {
 		return fmt.Errorf("seed: upload %s: %w", SampleUploadKey, err)
@@ -370,4 +374,20 @@ func WriteSampleEvents(events map[string][]byte, dir string, overwrite bool, nam
 		written = append(written, p)
 	}
 	return written, kept, nil
+}
+
+// newUUID returns a random (version 4) UUID, as AWS writes message and
+// event IDs.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// md5Hex is the MD5 digest of s in hex, as SQS gives a body's.
+func md5Hex(s string) string {
+	sum := md5.Sum([]byte(s))
+	return hex.EncodeToString(sum[:])
 }

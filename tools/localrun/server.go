@@ -58,15 +58,15 @@ func (s *Server) Close() error {
 // ServicesState is what `localrun services` writes to its state file so that
 // the other commands find the running services.
 type ServicesState struct {
-	PID      int    `json:"pid"`
-	Region   string `json:"region"`
-	DynamoDB string `json:"dynamodb"`
-	S3       string `json:"s3"`
+	PID    int    `json:"pid"`
+	Region string `json:"region"`
+	// Endpoint is moto's: every service.
+	Endpoint string `json:"endpoint"`
 }
 
 // ReadServicesState reads the state file at path and checks that the
-// services it names still answer; ok is false when the file is missing or
-// they do not (the services were stopped).
+// endpoint it names still answers; ok is false when the file is missing or
+// it does not (the services were stopped).
 func ReadServicesState(path string) (st ServicesState, ok bool, err error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -77,16 +77,14 @@ func ReadServicesState(path string) (st ServicesState, ok bool, err error) {
 	if err := json.Unmarshal(b, &st); err != nil {
 		return ServicesState{}, false, fmt.Errorf("decode %s: %w", path, err)
 	}
-	for _, ep := range []string{st.DynamoDB, st.S3} {
-		u, err := url.Parse(ep)
-		if err != nil {
-			return st, false, nil
-		}
-		c, err := net.DialTimeout("tcp", u.Host, time.Second)
-		if err != nil {
-			return st, false, nil
-		}
-		c.Close()
+	u, err := url.Parse(st.Endpoint)
+	if err != nil {
+		return st, false, nil
 	}
+	c, err := net.DialTimeout("tcp", u.Host, time.Second)
+	if err != nil {
+		return st, false, nil
+	}
+	c.Close()
 	return st, true, nil
 }

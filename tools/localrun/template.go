@@ -10,8 +10,8 @@ import (
 	"github.com/example/orderflow/tools/assembly"
 )
 
-// AccountID is the account of every local ARN and queue URL.
-const AccountID = "000000000000"
+// AccountID is the account of every local ARN and queue URL: moto's default.
+const AccountID = "123456789012"
 
 // DefaultRegion is the region of an environment-agnostic assembly.
 const DefaultRegion = "us-east-1"
@@ -237,6 +237,21 @@ func (a *Assembly) Tables() ([]Table, error) {
 	}
 	slices.SortFunc(out, func(x, y Table) int { return strings.Compare(x.Name, y.Name) })
 	return out, nil
+}
+
+// Names returns the local names of the assembly's resources of type typ,
+// sorted.
+func (a *Assembly) Names(typ string) []string {
+	var out []string
+	for _, st := range a.asm.Stacks {
+		for id, r := range st.Template.Resources {
+			if r.Type == typ {
+				out = append(out, localName(id, r))
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Buckets returns every S3 bucket of the assembly, sorted by name.

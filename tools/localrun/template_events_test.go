@@ -72,10 +72,10 @@ func TestFunctionResolvesBusAndTopic(t *testing.T) {
 	}{
 		{fn: "kitchen", wantEnv: map[string]string{
 			orderevents.EnvBusName: "AppOrderEventsBusDBBB9087",
-			"BUS_ARN":              "arn:aws:events:eu-west-1:000000000000:event-bus/AppOrderEventsBusDBBB9087",
+			"BUS_ARN":              "arn:aws:events:eu-west-1:123456789012:event-bus/AppOrderEventsBusDBBB9087",
 		}, wantUses: []string{TypeEventBus}},
 		{fn: "notifier", wantEnv: map[string]string{
-			orderevents.EnvNotificationTopicARN: "arn:aws:sns:eu-west-1:000000000000:OrderEventsNotificationsFDC47A85",
+			orderevents.EnvNotificationTopicARN: "arn:aws:sns:eu-west-1:123456789012:OrderEventsNotificationsFDC47A85",
 			"TOPIC_NAME":                        "OrderEventsNotificationsFDC47A85",
 		}, wantUses: []string{TypeTopic}},
 	}
@@ -93,7 +93,7 @@ func TestFunctionResolvesBusAndTopic(t *testing.T) {
 			}
 		})
 	}
-	if arn, err := a.RuleARN("App-test-Service", "notifier"); err != nil || arn != "arn:aws:events:eu-west-1:000000000000:rule/OrderEventsOrderReady7A1B2C3D" {
+	if arn, err := a.RuleARN("App-test-Service", "notifier"); err != nil || arn != "arn:aws:events:eu-west-1:123456789012:rule/OrderEventsOrderReady7A1B2C3D" {
 		t.Errorf("rule of the notifier: got %q, %v", arn, err)
 	}
 }

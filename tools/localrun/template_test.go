@@ -30,10 +30,10 @@ func TestFunctionResolvesEnvironmentToLocalNames(t *testing.T) {
 	want := map[string]string{
 		"TABLE":     "OrdersA9B65338",                                   // Fn::GetStackOutput -> Ref of a table
 		"BUCKET":    "uploads4f6eb0fd",                                  // Fn::ImportValue -> Ref of a bucket, lowercased
-		"QUEUE_URL": "http://127.0.0.1:9999/000000000000/QueueF2CE4A9C", // Ref of a queue is its URL
-		"QUEUE_ARN": "arn:aws:sqs:eu-west-1:000000000000:QueueF2CE4A9C",
+		"QUEUE_URL": "http://127.0.0.1:9999/123456789012/QueueF2CE4A9C", // Ref of a queue is its URL
+		"QUEUE_ARN": "arn:aws:sqs:eu-west-1:123456789012:QueueF2CE4A9C",
 		"PLAIN":     "15m0s",
-		"SUB":       "eu-west-1/000000000000/QueueF2CE4A9C/${Literal}",
+		"SUB":       "eu-west-1/123456789012/QueueF2CE4A9C/${Literal}",
 		"SUB_VARS":  "App-test-Service-aws",
 	}
 	if !maps.Equal(f.Environment, want) {
@@ -119,10 +119,10 @@ func TestEventSourceAndRuleARNs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "arn:aws:dynamodb:eu-west-1:000000000000:table/OrdersA9B65338/stream/local"; got != want {
+	if want := "arn:aws:dynamodb:eu-west-1:123456789012:table/OrdersA9B65338/stream/local"; got != want {
 		t.Errorf("event source: got %q, want %q", got, want)
 	}
-	if got, err = a.RuleARN("App-test-Service", "worker"); err != nil || got != "arn:aws:events:eu-west-1:000000000000:rule/ScheduleRuleF62C9E7D" {
+	if got, err = a.RuleARN("App-test-Service", "worker"); err != nil || got != "arn:aws:events:eu-west-1:123456789012:rule/ScheduleRuleF62C9E7D" {
 		t.Errorf("rule: got %q, %v", got, err)
 	}
 	if _, err := a.EventSourceARN("App-test-Service", "api"); err == nil {

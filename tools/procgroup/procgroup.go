@@ -1,5 +1,5 @@
-// Package procgroup runs a tool's child processes (moto, dynalite, the
-// Lambda emulator, the CDK CLI) in process groups of their own: stopping a
+// Package procgroup runs a tool's child processes (moto, the Lambda
+// emulator, the CDK CLI) in process groups of their own: stopping a
 // child reaches its children too, a Ctrl-C in the terminal reaches only the
 // tool (which then stops them), and on Linux a child dies with the tool.
 // Used by tools/localrun and tools/deploylocal (make invoke, make api,

@@ -21,6 +21,10 @@ import (
 // cloud assemblies: removing the output folder removes them too.
 const CacheDir = ".synthcache"
 
+// recordVersion changes when the key or the entries change meaning: entries
+// of another version are not reused.
+const recordVersion = 2
+
 // keepEntries is how many cloud assemblies stay cached (the newest), e.g.
 // two stages synthesized through make and through npx.
 const keepEntries = 6
@@ -33,13 +37,28 @@ type cache struct {
 
 func (c *cache) dir() string { return filepath.Join(c.outdir, CacheDir) }
 
-// key returns the key of a run of the app binary with key binKey: every
-// input the app reads (see the package doc).
-func (c *cache) key(binKey string) (string, error) {
+// key returns the key of a run of the app: every input it reads and every
+// input of its build (see the package doc).
+func (c *cache) key() (string, error) {
 	r := c.r
 	h := newHasher("synthcache assembly")
 	h.str("version", fmt.Sprint(recordVersion))
-	h.str("binary", binKey)
+	goBin, err := lookPath("go", getenv(r.Env, "PATH"))
+	if err != nil {
+		goBin = "go"
+	}
+	h.str("go", statID(goBin))
+	if err := h.optionalFile("go env file", goEnvFile(r.Env)); err != nil {
+		return "", err
+	}
+	for _, w := range goWorkFiles(r.ModuleDir, r.Env) {
+		if err := h.optionalFile("go.work "+w, w); err != nil {
+			return "", err
+		}
+		if err := h.optionalFile("go.work.sum "+w, w+".sum"); err != nil {
+			return "", err
+		}
+	}
 	h.str("working directory", r.Dir)
 	h.str("outdir", c.outdir)
 	for i, a := range r.Args {
@@ -523,4 +542,79 @@ func (c *cache) evict() {
 	for _, e := range entries[min(len(entries), keepEntries):] {
 		os.RemoveAll(e.path)
 	}
+}
+
+// statID identifies a file by path, size and modification time.
+func statID(path string) string {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return path + " absent"
+	}
+	return fmt.Sprintf("%s %d %d", path, fi.Size(), fi.ModTime().UnixNano())
+}
+
+// goEnvFile is the file `go env -w` writes (GOENV, default
+// os.UserConfigDir()/go/env).
+func goEnvFile(env []string) string {
+	if p := getenv(env, "GOENV"); p != "" {
+		return p
+	}
+	if d, err := os.UserConfigDir(); err == nil {
+		return filepath.Join(d, "go", "env")
+	}
+	return ""
+}
+
+// goWorkFiles returns the go.work file the go command would use in dir:
+// GOWORK's, or the first go.work in dir or a parent.
+func goWorkFiles(dir string, env []string) []string {
+	switch w := getenv(env, "GOWORK"); w {
+	case "off":
+		return nil
+	case "":
+	default:
+		return []string{w}
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		p := filepath.Join(d, "go.work")
+		if _, err := os.Stat(p); err == nil {
+			return []string{p}
+		}
+		if filepath.Dir(d) == d {
+			return nil
+		}
+	}
+}
+
+func (r *Runner) rel(p string) string {
+	if rel, err := filepath.Rel(r.ModuleDir, p); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	return p
+}
+
+// writeAtomic writes data to path through a temp file and a rename.
+func writeAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return nil
 }

@@ -56,22 +56,6 @@ func keyedEnv(env []string) []string {
 	return slices.Compact(out)
 }
 
-// buildEnv returns the variables that can change what `go build` makes:
-// the go command's own (GO*), cgo's (CGO_*) and the C toolchain's.
-func buildEnv(env []string) []string {
-	var out []string
-	for _, kv := range env {
-		k, _, _ := strings.Cut(kv, "=")
-		switch {
-		case strings.HasPrefix(k, "GO"), strings.HasPrefix(k, "CGO_"),
-			k == "CC", k == "CXX", k == "AR", k == "PKG_CONFIG", k == "XDG_CONFIG_HOME", k == "HOME", k == "AppData":
-			out = append(out, kv)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
 // getenv returns the last value of key in env ("" when unset).
 func getenv(env []string, key string) string {
 	v := ""

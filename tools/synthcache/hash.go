@@ -73,52 +73,6 @@ func (h *hasher) optionalFile(name, path string) error {
 	return nil
 }
 
-// sourceExts are the file extensions the go command reads in a package
-// directory (Go, assembly, cgo's C, C++, Objective-C and Fortran sources
-// and headers, SWIG, syso objects).
-var sourceExts = map[string]bool{
-	".go": true, ".s": true, ".S": true, ".sx": true, ".c": true, ".h": true, ".cc": true, ".cpp": true, ".cxx": true,
-	".hh": true, ".hpp": true, ".hxx": true, ".m": true, ".f": true, ".F": true, ".for": true, ".f90": true,
-	".syso": true, ".swig": true, ".swigcxx": true,
-}
-
-// dir adds the source files directly in dir (names and contents; see
-// sourceExts), which is what the go command reads of a package directory;
-// a missing dir is "absent". Other files (a README, an output folder) do
-// not change a build.
-func (h *hasher) dir(name, dir string) error {
-	ents, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		h.str(name, "absent")
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	h.str(name, "present")
-	for _, e := range ents { // sorted by name
-		if e.IsDir() || !sourceExts[filepath.Ext(e.Name())] {
-			continue
-		}
-		p := filepath.Join(dir, e.Name())
-		switch {
-		case e.Type()&fs.ModeSymlink != 0:
-			if err := h.entry(p, e.Name(), nil); err != nil {
-				return err
-			}
-		case e.Type().IsRegular():
-			d, err := fileDigest(p)
-			if err != nil {
-				return err
-			}
-			h.str("file "+e.Name(), d)
-		default:
-			h.str("other "+e.Name(), e.Type().String())
-		}
-	}
-	return nil
-}
-
 // entry adds one symlink under rel: its target, followed: a file's
 // contents, or every file of a directory (a package linked into the module
 // from elsewhere is an input like any other), each directory once.

@@ -3,6 +3,7 @@ package templatediff
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -48,7 +49,7 @@ func TestNormalize(t *testing.T) {
 	before := tmpl(t, synthA)
 	na, nb := Normalize(a), Normalize(b)
 	if !reflect.DeepEqual(na, nb) {
-		t.Errorf("normalized templates differ:\n%s", Diff(na, nb))
+		t.Errorf("normalized templates differ:\n%v\n%v", na, nb)
 	}
 	if !reflect.DeepEqual(a, before) {
 		t.Error("Normalize changed its input")
@@ -72,9 +73,12 @@ func TestNormalizeKeepsChanges(t *testing.T) {
 	// What Normalize hides must not hide a real change next to it.
 	a := tmpl(t, `{"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Code": {"S3Key": "`+hashA+`.zip"}, "MemorySize": 128}}}}`)
 	b := tmpl(t, `{"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Code": {"S3Key": "`+hashB+`.zip"}, "MemorySize": 256}}}}`)
-	d := Diff(Normalize(a), Normalize(b))
-	if len(d.Changes) != 1 || len(d.Changes[0].Props) != 1 || d.Changes[0].Props[0].Path != "Properties.MemorySize" {
-		t.Errorf("got changes %+v, want only Properties.MemorySize", d.Changes)
+	rs, err := Diff(Pair{Old: Normalize(a), New: Normalize(b)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := rs[0]; d.Changed != 1 || !strings.Contains(d.Text, "MemorySize") || strings.Contains(d.Text, "S3Key") {
+		t.Errorf("got %d changes\n%s\nwant only MemorySize", d.Changed, d.Text)
 	}
 	// A 63-digit hex string is not an asset hash.
 	short := hashA[:63]

@@ -1,8 +1,13 @@
 package templatediff
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"math"
+	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,33 +18,23 @@ import (
 // Class is the kind of a security-relevant change.
 type Class string
 
-// Classes of findings, in the order they are listed.
+// Classes of findings, in the order they are listed. IAM, resource
+// policies and security groups are the library's report.
 const (
-	// ClassStateful: a stateful resource deleted or replaced, or its
-	// deletion policy, deletion protection or retention weakened.
+	// ClassStateful: a stateful resource replaced, destroyed or orphaned,
+	// or its deletion policy, deletion protection or retention weakened.
 	ClassStateful Class = "stateful"
-	// ClassIAM: identity policy statements (roles', users', groups'
-	// policies) and managed policy attachments.
-	ClassIAM Class = "IAM"
-	// ClassResourcePolicy: resource policy statements (bucket, queue,
-	// topic, key, event bus, ... policies), role trust policies and Lambda
-	// permissions.
-	ClassResourcePolicy Class = "resource policy"
 	// ClassPublicAccess: access for anyone: a public access block turned
 	// off, a statement for any principal without a condition, an API route
-	// or a function URL without authorization, a database made public, an
-	// ingress rule open to the internet.
+	// or a function URL without authorization, a database made public.
 	ClassPublicAccess Class = "public access"
-	// ClassNetwork: security group rules.
-	ClassNetwork Class = "network"
 	// ClassEncryption: encryption at rest turned off or changed.
 	ClassEncryption Class = "encryption"
 	// ClassSuppression: cdk-nag rules suppressed on a resource.
 	ClassSuppression Class = "suppression"
 )
 
-var classOrder = map[Class]int{ClassStateful: 0, ClassIAM: 1, ClassResourcePolicy: 2, ClassPublicAccess: 3,
-	ClassNetwork: 4, ClassEncryption: 5, ClassSuppression: 6}
+var classOrder = map[Class]int{ClassStateful: 0, ClassPublicAccess: 1, ClassEncryption: 2, ClassSuppression: 3}
 
 // Finding is one security-relevant change.
 type Finding struct {
@@ -73,24 +68,22 @@ func (f Finding) mark() string {
 	return "~"
 }
 
-// findings classifies the security-relevant part of the change from old
-// to new.
-func findings(old, new map[string]any) []Finding {
+// findings classifies what the library does not: stateful resources lost
+// or less protected (the library says which are stateful and replaced,
+// destroyed or orphaned), encryption, public access and cdk-nag
+// suppressions, from the templates themselves.
+func findings(old, new map[string]any, r *Result) []Finding {
 	or, nr := section(old, "Resources"), section(new, "Resources")
-	fs := statementFindings(or, nr)
-	for _, id := range unionKeys(or, nr) {
-		o, _ := or[id].(map[string]any)
-		n, _ := nr[id].(map[string]any)
-		if equal(o, n) {
-			continue
+	fs := publicStatementFindings(r.Statements)
+	for _, res := range r.Resources {
+		o, _ := or[res.ID].(map[string]any)
+		n, _ := nr[res.ID].(map[string]any)
+		if res.Stateful {
+			fs = append(fs, statefulFindings(res, o, n, nr, or)...)
 		}
-		fs = append(fs, managedPolicyFindings(id, o, n)...)
-		fs = append(fs, ruleFindings(id, o, n)...)
-		fs = append(fs, opaquePolicyFindings(id, o, n)...)
-		fs = append(fs, encryptionFindings(id, o, n)...)
-		fs = append(fs, publicAccessFindings(id, o, n)...)
-		fs = append(fs, statefulFindings(id, o, n, nr, or)...)
-		fs = append(fs, suppressionFindings(id, o, n)...)
+		fs = append(fs, encryptionFindings(res.ID, o, n)...)
+		fs = append(fs, publicAccessFindings(res.ID, o, n)...)
+		fs = append(fs, suppressionFindings(res.ID, o, n)...)
 	}
 	sort.SliceStable(fs, func(i, j int) bool {
 		if a, b := classOrder[fs[i].Class], classOrder[fs[j].Class]; a != b {
@@ -113,454 +106,18 @@ func propsOf(r map[string]any) map[string]any {
 	return m
 }
 
-// --- Policy statements ---------------------------------------------------
-
-// grant is one (principal, action, resource) triple of a statement, with
-// the statement's effect and condition: the unit in which two policies are
-// compared, so that reordering statements or moving one to another policy
-// changes nothing, and a widened statement shows exactly what it adds.
-type grant struct {
-	class     Class
-	effect    string
-	principal string
-	action    string
-	resource  string
-	condition string
-}
-
-// grantsOf returns the grants of every policy that resource r (logical ID
-// id) holds.
-func grantsOf(id string, r map[string]any) []grant {
-	typ, props := typeOf(r), propsOf(r)
-	if props == nil {
-		return nil
-	}
-	var out []grant
-	switch resourceSpec.ResourceScrutiny[typ] {
-	case scrutinyIdentityPolicyResource:
-		var who []string
-		for _, k := range []string{"Roles", "Users", "Groups", "RoleName", "UserName", "GroupName"} {
-			for _, v := range assembly.List(props[k]) {
-				who = append(who, identityName(v))
-			}
-		}
-		if len(who) == 0 {
-			who = []string{"(no role, user or group)"}
-		}
-		for _, doc := range policyDocs(props) {
-			for _, p := range who {
-				out = append(out, statementGrants(ClassIAM, doc, p, "")...)
-			}
-		}
-	case scrutinyResourcePolicyResource:
-		for _, doc := range policyDocs(props) {
-			out = append(out, statementGrants(ClassResourcePolicy, doc, "", "${"+id+"}")...)
-		}
-	case scrutinyLambdaPermission:
-		out = append(out, lambdaPermissionGrants(props)...)
-	}
-	for _, name := range sortedKeys(props) {
-		switch resourceSpec.PropertyScrutiny[typ][name] {
-		case scrutinyInlineIdentityPolicies:
-			for _, p := range assembly.List(props[name]) {
-				pm, _ := p.(map[string]any)
-				if doc, ok := statements(pm["PolicyDocument"]); ok {
-					out = append(out, statementGrants(ClassIAM, doc, "${"+id+"}", "")...)
-				}
-			}
-		case scrutinyInlineResourcePolicy:
-			if doc, ok := statements(props[name]); ok {
-				out = append(out, statementGrants(ClassResourcePolicy, doc, "", "${"+id+"}")...)
-			}
-		}
-	}
-	return out
-}
-
-// identityName renders a role, user or group reference.
-func identityName(v any) string {
-	if s, ok := v.(string); ok {
-		return s
-	}
-	return renderIntrinsic(v)
-}
-
-// policyDocs returns the policy documents among a policy resource's
-// properties (PolicyDocument for most, other names for some types).
-func policyDocs(props map[string]any) [][]any {
-	var docs [][]any
-	for _, k := range sortedKeys(props) {
-		if doc, ok := statements(props[k]); ok {
-			docs = append(docs, doc)
-		}
-	}
-	return docs
-}
-
-// statements returns the Statement list of a policy document given as an
-// object or a JSON string.
-func statements(v any) ([]any, bool) {
-	if s, ok := v.(string); ok && strings.HasPrefix(strings.TrimSpace(s), "{") {
-		var doc any
-		if json.Unmarshal([]byte(s), &doc) != nil {
-			return nil, false
-		}
-		v = doc
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, false
-	}
-	st, ok := m["Statement"]
-	if !ok {
-		return nil, false
-	}
-	return assembly.List(st), true
-}
-
-// statementGrants flattens statements into grants. principal, when set,
-// is the identity an identity policy is attached to; defaultResource is
-// used for statements without Resource (resource policies, trust
-// policies).
-func statementGrants(class Class, stmts []any, principal, defaultResource string) []grant {
-	var out []grant
+// publicStatementFindings reports the statements added that allow anyone
+// (principal * or AWS:*) without a condition.
+func publicStatementFindings(stmts []Statement) []Finding {
+	var out []Finding
 	for _, s := range stmts {
-		st, ok := s.(map[string]any)
-		if !ok {
+		if s.Effect != "Allow" || s.Condition != nil || !slices.ContainsFunc(s.Principals, func(p string) bool { return p == "*" || p == "AWS:*" }) {
 			continue
 		}
-		effect := str(st["Effect"])
-		if effect == "" {
-			effect = "Allow"
-		}
-		principals := []string{principal}
-		if principal == "" {
-			principals = renderPrincipals(st["Principal"], "")
-			principals = append(principals, renderPrincipals(st["NotPrincipal"], "NOT ")...)
-			if len(principals) == 0 {
-				principals = []string{"(no principal)"}
-			}
-		}
-		actions := renderAll(st["Action"], "")
-		actions = append(actions, renderAll(st["NotAction"], "NOT ")...)
-		resources := renderAll(st["Resource"], "")
-		resources = append(resources, renderAll(st["NotResource"], "NOT ")...)
-		if len(resources) == 0 {
-			resources = []string{defaultResource}
-		}
-		cond := ""
-		if c, ok := st["Condition"]; ok && c != nil {
-			cond = compactJSON(renderDeep(c))
-		}
-		for _, p := range principals {
-			for _, a := range actions {
-				for _, r := range resources {
-					out = append(out, grant{class: class, effect: effect, principal: p, action: a, resource: r, condition: cond})
-				}
-			}
-		}
+		out = append(out, Finding{Class: ClassPublicAccess, Broadening: true,
+			Message: "anyone (principal *, no condition) may " + strings.Join(s.Actions, ", ") + " on " + strings.Join(s.Resources, ", ")})
 	}
 	return out
-}
-
-// renderPrincipals renders a Principal: "*" or {"AWS": ..., "Service": ...}
-// as "*", "AWS:<arn>", "Service:<name>", ...
-func renderPrincipals(v any, prefix string) []string {
-	switch x := v.(type) {
-	case nil:
-		return nil
-	case string:
-		return []string{prefix + x}
-	case map[string]any:
-		if _, ok := assembly.CallOf(x); ok {
-			return []string{prefix + renderIntrinsic(x)}
-		}
-		var out []string
-		for _, k := range sortedKeys(x) {
-			for _, p := range assembly.List(x[k]) {
-				out = append(out, prefix+k+":"+renderIntrinsic(p))
-			}
-		}
-		return out
-	}
-	return []string{prefix + compactJSON(v)}
-}
-
-func renderAll(v any, prefix string) []string {
-	var out []string
-	for _, x := range assembly.List(v) {
-		out = append(out, prefix+renderIntrinsic(x))
-	}
-	return out
-}
-
-// renderDeep renders every intrinsic inside v as a string.
-func renderDeep(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		if _, ok := assembly.CallOf(x); ok {
-			return renderIntrinsic(x)
-		}
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = renderDeep(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = renderDeep(e)
-		}
-		return out
-	}
-	return v
-}
-
-// lambdaPermissionGrants turns an AWS::Lambda::Permission into the
-// statement it adds to the function's resource policy.
-func lambdaPermissionGrants(p map[string]any) []grant {
-	principal := renderIntrinsic(p["Principal"])
-	switch {
-	case principal == "*":
-	case strings.HasSuffix(principal, ".amazonaws.com") || strings.HasSuffix(principal, ".amazonaws.com.cn"):
-		principal = "Service:" + principal
-	default:
-		principal = "AWS:" + principal
-	}
-	cond := map[string]any{}
-	add := func(op, key string, v any) {
-		if v == nil {
-			return
-		}
-		m, _ := cond[op].(map[string]any)
-		if m == nil {
-			m = map[string]any{}
-			cond[op] = m
-		}
-		m[key] = renderIntrinsic(v)
-	}
-	add("ArnLike", "aws:SourceArn", p["SourceArn"])
-	add("StringEquals", "aws:SourceAccount", p["SourceAccount"])
-	add("StringEquals", "aws:PrincipalOrgID", p["PrincipalOrgID"])
-	add("StringEquals", "lambda:FunctionUrlAuthType", p["FunctionUrlAuthType"])
-	add("StringEquals", "lambda:EventSourceToken", p["EventSourceToken"])
-	c := ""
-	if len(cond) > 0 {
-		c = compactJSON(cond)
-	}
-	return []grant{{class: ClassResourcePolicy, effect: "Allow", principal: principal,
-		action: renderIntrinsic(p["Action"]), resource: renderIntrinsic(p["FunctionName"]), condition: c}}
-}
-
-// statementFindings compares the grants of the whole template (so a
-// statement that moves between policies is no change) and reports added and
-// removed ones, grouped by principal, resource and condition.
-func statementFindings(or, nr map[string]any) []Finding {
-	collect := func(res map[string]any) map[grant][]string {
-		out := map[grant][]string{}
-		for _, id := range sortedKeys(res) {
-			r, _ := res[id].(map[string]any)
-			for _, g := range grantsOf(id, r) {
-				if ids := out[g]; len(ids) == 0 || ids[len(ids)-1] != id {
-					out[g] = append(ids, id)
-				}
-			}
-		}
-		return out
-	}
-	og, ng := collect(or), collect(nr)
-	type group struct {
-		class                                  Class
-		added                                  bool
-		effect, principal, resource, condition string
-	}
-	actions := map[group]map[string]bool{}
-	holders := map[group]map[string]bool{}
-	note := func(g grant, added bool, ids []string) {
-		k := group{g.class, added, g.effect, g.principal, g.resource, g.condition}
-		if actions[k] == nil {
-			actions[k], holders[k] = map[string]bool{}, map[string]bool{}
-		}
-		actions[k][g.action] = true
-		for _, id := range ids {
-			holders[k][id] = true
-		}
-	}
-	for g, ids := range ng {
-		if _, ok := og[g]; !ok {
-			note(g, true, ids)
-		}
-	}
-	for g, ids := range og {
-		if _, ok := ng[g]; !ok {
-			note(g, false, ids)
-		}
-	}
-	var out []Finding
-	for k, acts := range actions {
-		allow := k.effect == "Allow"
-		msg := k.effect + " " + strings.Join(sortedStrings(acts), ", ") + " on " + k.resource + " for " + k.principal
-		if k.condition != "" {
-			msg += " when " + k.condition
-		}
-		ids := sortedStrings(holders[k])
-		verb := "added"
-		if !k.added {
-			verb = "removed"
-		}
-		f := Finding{Class: k.class, LogicalIDs: ids, Message: verb + ": " + msg + " (" + strings.Join(ids, ", ") + ")"}
-		f.Broadening = k.added == allow
-		f.Narrowing = !f.Broadening
-		out = append(out, f)
-		if f.Broadening && allow && k.class == ClassResourcePolicy && k.condition == "" && (k.principal == "*" || k.principal == "AWS:*") {
-			out = append(out, Finding{Class: ClassPublicAccess, LogicalIDs: ids, Broadening: true,
-				Message: "anyone (principal " + k.principal + ", no condition) may " + strings.Join(sortedStrings(acts), ", ") + " on " + k.resource + " (" + strings.Join(ids, ", ") + ")"})
-		}
-	}
-	return out
-}
-
-// managedPolicyFindings reports managed policies attached to or detached
-// from a role, user or group.
-func managedPolicyFindings(id string, o, n map[string]any) []Finding {
-	var out []Finding
-	typ := typeOf(n)
-	if typ == "" {
-		typ = typeOf(o)
-	}
-	for name, kind := range resourceSpec.PropertyScrutiny[typ] {
-		if kind != scrutinyManagedPolicies {
-			continue
-		}
-		before, after := stringSet(propsOf(o)[name]), stringSet(propsOf(n)[name])
-		for _, arn := range sortedStrings(after) {
-			if !before[arn] {
-				out = append(out, Finding{Class: ClassIAM, LogicalIDs: []string{id}, Broadening: true,
-					Message: "managed policy " + arn + " attached to " + typ + " " + id})
-			}
-		}
-		for _, arn := range sortedStrings(before) {
-			if !after[arn] {
-				out = append(out, Finding{Class: ClassIAM, LogicalIDs: []string{id}, Narrowing: true,
-					Message: "managed policy " + arn + " detached from " + typ + " " + id})
-			}
-		}
-	}
-	return out
-}
-
-func stringSet(v any) map[string]bool {
-	out := map[string]bool{}
-	for _, x := range assembly.List(v) {
-		out[renderIntrinsic(x)] = true
-	}
-	return out
-}
-
-// ruleFindings reports security group rules added or removed, inline or
-// as their own resources.
-func ruleFindings(id string, o, n map[string]any) []Finding {
-	typ := typeOf(n)
-	if typ == "" {
-		typ = typeOf(o)
-	}
-	rules := func(r map[string]any) map[string]bool {
-		out := map[string]bool{}
-		if r == nil {
-			return out
-		}
-		switch resourceSpec.ResourceScrutiny[typ] {
-		case scrutinyIngressRuleResource:
-			out["ingress "+compactJSON(renderDeep(propsOf(r)))] = true
-		case scrutinyEgressRuleResource:
-			out["egress "+compactJSON(renderDeep(propsOf(r)))] = true
-		}
-		for name, kind := range resourceSpec.PropertyScrutiny[typ] {
-			dir := map[string]string{scrutinyIngressRules: "ingress ", scrutinyEgressRules: "egress "}[kind]
-			if dir == "" {
-				continue
-			}
-			for _, rule := range assembly.List(propsOf(r)[name]) {
-				out[dir+compactJSON(renderDeep(rule))] = true
-			}
-		}
-		return out
-	}
-	before, after := rules(o), rules(n)
-	var out []Finding
-	for _, rule := range sortedStrings(after) {
-		if before[rule] {
-			continue
-		}
-		out = append(out, Finding{Class: ClassNetwork, LogicalIDs: []string{id}, Broadening: true, Message: "added: " + rule + " (" + id + ")"})
-		if strings.HasPrefix(rule, "ingress ") && (strings.Contains(rule, `"0.0.0.0/0"`) || strings.Contains(rule, `"::/0"`)) {
-			out = append(out, Finding{Class: ClassPublicAccess, LogicalIDs: []string{id}, Broadening: true, Message: "open to the internet: " + rule + " (" + id + ")"})
-		}
-	}
-	for _, rule := range sortedStrings(before) {
-		if !after[rule] {
-			out = append(out, Finding{Class: ClassNetwork, LogicalIDs: []string{id}, Narrowing: true, Message: "removed: " + rule + " (" + id + ")"})
-		}
-	}
-	return out
-}
-
-// opaquePolicyFindings reports changes to security-relevant properties
-// that hold no statements (a redrive allow policy, an SNS subscription's
-// redrive policy, a policy built with Fn::Join) and to types the CDK
-// scrutinizes as a whole (IAM Identity Center assignments): they cannot be
-// compared grant by grant, so any change is listed.
-func opaquePolicyFindings(id string, o, n map[string]any) []Finding {
-	typ := typeOf(n)
-	if typ == "" {
-		typ = typeOf(o)
-	}
-	var out []Finding
-	op, np := propsOf(o), propsOf(n)
-	if kind := resourceSpec.ResourceScrutiny[typ]; strings.HasPrefix(kind, "Sso") {
-		if !equal(op, np) {
-			out = append(out, Finding{Class: ClassIAM, LogicalIDs: []string{id}, Broadening: np != nil,
-				Message: typ + " " + id + " changed: " + renderValue(op) + " -> " + renderValue(np)})
-		}
-		return out
-	}
-	for name, kind := range resourceSpec.PropertyScrutiny[typ] {
-		if kind != scrutinyInlineResourcePolicy && kind != scrutinyInlineIdentityPolicies {
-			continue
-		}
-		if equal(op[name], np[name]) {
-			continue
-		}
-		if parsable(op[name], kind) && parsable(np[name], kind) {
-			continue // compared grant by grant
-		}
-		out = append(out, Finding{Class: ClassResourcePolicy, LogicalIDs: []string{id},
-			Message: typ + " " + id + " " + name + " changed: " + renderValue(op[name]) + " -> " + renderValue(np[name])})
-	}
-	if kind := resourceSpec.ResourceScrutiny[typ]; kind == scrutinyIdentityPolicyResource || kind == scrutinyResourcePolicyResource {
-		if np != nil && len(policyDocs(np)) == 0 && !equal(op, np) {
-			out = append(out, Finding{Class: ClassResourcePolicy, LogicalIDs: []string{id}, Broadening: true,
-				Message: typ + " " + id + " holds a policy that cannot be read statement by statement: " + renderValue(np)})
-		}
-	}
-	return out
-}
-
-func parsable(v any, kind string) bool {
-	if v == nil {
-		return true
-	}
-	if kind == scrutinyInlineIdentityPolicies {
-		for _, p := range assembly.List(v) {
-			pm, _ := p.(map[string]any)
-			if _, ok := statements(pm["PolicyDocument"]); !ok {
-				return false
-			}
-		}
-		return true
-	}
-	_, ok := statements(v)
-	return ok
 }
 
 // --- Encryption ----------------------------------------------------------
@@ -678,29 +235,25 @@ func truthy(v any) bool { return v == true || v == "true" }
 // resource's data.
 var retaining = map[string]bool{"Retain": true, "RetainExceptOnCreate": true, "Snapshot": true}
 
-func statefulFindings(id string, o, n, newResources, oldResources map[string]any) []Finding {
+func statefulFindings(res Resource, o, n, newResources, oldResources map[string]any) []Finding {
 	var out []Finding
-	if o != nil && IsStateful(typeOf(o)) {
-		typ := typeOf(o)
-		switch {
-		case n == nil:
-			msg := typ + " " + id + " is removed from the template: " + onDelete(o)
-			if renamed := sameTypeAdded(typ, newResources, oldResources); len(renamed) > 0 {
-				msg += "; added in the same change: " + strings.Join(renamed, ", ") + " (a logical ID change creates a new, empty resource)"
-			}
-			out = append(out, Finding{Class: ClassStateful, LogicalIDs: []string{id}, Broadening: true, DataLoss: true, Message: msg})
-		default:
-			if r, by := replacement(o, n); r != NoReplacement {
-				verb := "is replaced"
-				if r == MayReplace {
-					verb = "may be replaced"
-				}
-				out = append(out, Finding{Class: ClassStateful, LogicalIDs: []string{id}, Broadening: true, DataLoss: true,
-					Message: typ + " " + id + " " + verb + " (" + strings.Join(by, ", ") + " changed): CloudFormation creates a new, empty one, then " + onReplace(n)})
-			}
+	id := res.ID
+	switch res.Impact {
+	case "WILL_DESTROY", "WILL_ORPHAN":
+		msg := res.Type + " " + res.ID + " is removed from the template: " + onDelete(o)
+		if renamed := sameTypeAdded(res.Type, newResources, oldResources); len(renamed) > 0 {
+			msg += "; added in the same change: " + strings.Join(renamed, ", ") + " (a logical ID change creates a new, empty resource)"
 		}
+		out = append(out, Finding{Class: ClassStateful, LogicalIDs: []string{res.ID}, Broadening: true, DataLoss: true, Message: msg})
+	case "WILL_REPLACE", "MAY_REPLACE":
+		verb := "is replaced"
+		if res.Impact == "MAY_REPLACE" {
+			verb = "may be replaced"
+		}
+		out = append(out, Finding{Class: ClassStateful, LogicalIDs: []string{res.ID}, Broadening: true, DataLoss: true,
+			Message: res.Type + " " + res.ID + " " + verb + " (" + strings.Join(res.ReplacedBy, ", ") + " changed): CloudFormation creates a new, empty one, then " + onReplace(n)})
 	}
-	if o == nil || n == nil || !IsStateful(typeOf(n)) {
+	if o == nil || n == nil || typeOf(o) != typeOf(n) {
 		return out
 	}
 	typ := typeOf(n)
@@ -817,7 +370,7 @@ func suppressionFindings(id string, o, n map[string]any) []Finding {
 			rule, _ := x.(map[string]any)
 			key := str(rule["id"])
 			if a := rule["applies_to"]; a != nil {
-				key += " for " + compactJSON(a)
+				key += " for " + renderValue(a)
 			}
 			out[key] = str(rule["reason"])
 		}
@@ -829,13 +382,13 @@ func suppressionFindings(id string, o, n map[string]any) []Finding {
 		typ = typeOf(o)
 	}
 	var out []Finding
-	for _, k := range sortedKeys(toAny(after)) {
+	for _, k := range slices.Sorted(maps.Keys(after)) {
 		if _, ok := before[k]; !ok {
 			out = append(out, Finding{Class: ClassSuppression, LogicalIDs: []string{id}, Broadening: true,
 				Message: "cdk-nag " + k + " suppressed on " + typ + " " + id + ": " + after[k]})
 		}
 	}
-	for _, k := range sortedKeys(toAny(before)) {
+	for _, k := range slices.Sorted(maps.Keys(before)) {
 		if _, ok := after[k]; !ok {
 			out = append(out, Finding{Class: ClassSuppression, LogicalIDs: []string{id}, Narrowing: true,
 				Message: "cdk-nag " + k + " no longer suppressed on " + typ + " " + id})
@@ -844,10 +397,41 @@ func suppressionFindings(id string, o, n map[string]any) []Finding {
 	return out
 }
 
-func toAny[V any](m map[string]V) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
+// renderValue prints a JSON value compactly, "(absent)" for nil, cut at
+// 400 bytes with a note of its length.
+func renderValue(v any) string {
+	if v == nil {
+		return "(absent)"
 	}
-	return out
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Sprint(v)
+	}
+	s := strings.TrimSuffix(b.String(), "\n")
+	if len(s) > 400 {
+		return fmt.Sprintf("%s... (%d bytes)", s[:400], len(s))
+	}
+	return s
 }
+
+func equal(a, b any) bool { return reflect.DeepEqual(a, b) }
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+func unionKeys(a, b map[string]any) []string {
+	keys := slices.Collect(maps.Keys(a))
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func sortedKeys(m map[string]any) []string { return slices.Sorted(maps.Keys(m)) }

@@ -2,7 +2,8 @@
 // cost at 10, 100, 1,000 and 10,000 orders per second, from the measured
 // durations in BENCHMARKS.md, item sizes computed from the code, the
 // write-pattern simulation (tools/flowsim) and the prod stage's
-// configuration. Run it from the module root: make capacity.
+// configuration (the model is tools/capacity). Run it from the module root:
+// make capacity.
 //
 //	go run ./tools/cmd/capacity [-bench BENCHMARKS.md] [-out docs/capacity.md]
 package main
@@ -13,6 +14,8 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
+
+	"github.com/example/orderflow/tools/capacity"
 )
 
 func main() {
@@ -20,12 +23,12 @@ func main() {
 	out := flag.String("out", "docs/capacity.md", "file to write")
 	flag.Parse()
 	debug.SetGCPercent(300) // the simulations allocate many short-lived maps
-	in, err := gather(context.Background(), *benchPath)
+	in, err := capacity.Gather(context.Background(), *benchPath)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "capacity:", err)
 		os.Exit(1)
 	}
-	if err := os.WriteFile(*out, []byte(render(in)), 0o644); err != nil {
+	if err := os.WriteFile(*out, []byte(capacity.Render(in)), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, "capacity:", err)
 		os.Exit(1)
 	}

@@ -1,12 +1,11 @@
 // Command localrun runs the order flow's Lambda functions on this machine,
-// under the Lambda Runtime Interface Emulator (aws-lambda-rie), against local
-// stand-ins for DynamoDB (dynalite), S3 (gofakes3), and SQS, EventBridge and
-// SNS (recording fakes).
+// under the Lambda Runtime Interface Emulator (aws-lambda-rie), against moto,
+// a local AWS (DynamoDB, S3, SQS, SNS, EventBridge).
 // The Makefile drives it (see docs/local.md):
 //
-//	localrun services              start DynamoDB and S3 on loopback, create the
-//	                               templates' tables and buckets, seed sample data,
-//	                               run until interrupted
+//	localrun services              start moto on loopback, create the templates'
+//	                               tables, buckets, queues, topics and buses, seed
+//	                               sample data, run until interrupted
 //	localrun invoke -fn NAME [-event FILE]
 //	                               build NAME for the host, run it under the
 //	                               emulator, send FILE (default events/NAME.json,
@@ -46,7 +45,7 @@ import (
 const usage = `usage: localrun <command> [flags]
 
 commands:
-  services   start local DynamoDB and S3, create tables and buckets, seed samples
+  services   start moto (a local AWS), create the templates' resources, seed samples
   invoke     run one function once: -fn NAME [-event FILE]
   events     write sample events (never over existing ones unless -force): -out DIR
   api        serve the HTTP API through the api function: -port N
@@ -179,12 +178,10 @@ func (e *envFlags) Set(s string) error {
 	return nil
 }
 
-// services runs the local DynamoDB and S3 until interrupted.
+// services runs moto with the templates' resources until interrupted.
 func services(ctx context.Context, args []string) error {
 	var o options
 	fs := newFlags("services", &o)
-	ddbPort := fs.Int("dynamodb-port", 0, "DynamoDB port on 127.0.0.1 (0: a free one)")
-	s3Port := fs.Int("s3-port", 0, "S3 port on 127.0.0.1 (0: a free one)")
 	seed := fs.Bool("seed", true, "store the sample order and upload the sample file the sample events refer to")
 	if err := o.load(fs, args); err != nil {
 		return err
@@ -192,59 +189,56 @@ func services(ctx context.Context, args []string) error {
 	if _, running, _ := localrun.ReadServicesState(o.state); running {
 		return fmt.Errorf("local services already running (see %s)", o.state)
 	}
+	if err := os.MkdirAll(filepath.Dir(o.state), 0o755); err != nil {
+		return err
+	}
+	logPath := filepath.Join(filepath.Dir(o.state), "moto.log")
+	m, err := localrun.StartMoto(ctx, o.root, logPath)
+	if errors.Is(err, localrun.ErrNoMoto) {
+		return fmt.Errorf("%w; or run `make moto` first", err)
+	} else if err != nil {
+		return err
+	}
+	defer m.Stop()
+	if err := o.asm.CreateResources(ctx, m.Endpoint); err != nil {
+		return err
+	}
 	tables, err := o.asm.Tables()
 	if err != nil {
 		return err
 	}
-
-	ddb, err := localrun.StartDynalite(ctx, o.root, *ddbPort)
-	if err != nil {
-		return err
-	}
-	defer ddb.Stop()
-	s3srv, err := localrun.Serve(*s3Port, localrun.FakeS3Server())
-	if err != nil {
-		return portTaken(err, "S3_PORT", "local-services")
-	}
-	defer s3srv.Close()
-
-	db := localrun.DynamoDBClient(o.asm.Region, ddb.Endpoint)
-	s3c := localrun.S3Client(o.asm.Region, s3srv.Endpoint)
 	for _, t := range tables {
-		if err := localrun.CreateTable(ctx, db, t.Name, t.Props); err != nil {
-			return err
-		}
 		fmt.Printf("table   %s (keys and indexes from the template)\n", t.Name)
 	}
 	for _, b := range o.asm.Buckets() {
-		if err := localrun.CreateBucket(ctx, s3c, b); err != nil {
-			return err
-		}
 		fmt.Printf("bucket  %s (versioned: %t)\n", b.Name, b.Versioned)
 	}
+	for _, typ := range [][2]string{{localrun.TypeQueue, "queue"}, {localrun.TypeTopic, "topic"}, {localrun.TypeEventBus, "bus"}} {
+		for _, n := range o.asm.Names(typ[0]) {
+			fmt.Printf("%-7s %s\n", typ[1], n)
+		}
+	}
 	if *seed {
-		imp, err := o.asm.Function(o.serviceStack(), "importer", "")
+		imp, err := o.asm.Function(o.serviceStack(), "importer", m.Endpoint)
 		if err != nil {
 			return err
 		}
 		table, bucket := imp.Environment[orders.EnvTableName], imp.Environment[orders.EnvUploadsBucket]
+		db, s3c := localrun.DynamoDBClient(o.asm.Region, m.Endpoint), localrun.S3Client(o.asm.Region, m.Endpoint)
 		if err := localrun.Seed(ctx, db, s3c, table, bucket); err != nil {
 			return err
 		}
 		fmt.Printf("seeded  order %s (PENDING, an hour old) and s3://%s/%s\n", localrun.SampleOrderID, bucket, localrun.SampleUploadKey)
 	}
 
-	st := localrun.ServicesState{PID: os.Getpid(), Region: o.asm.Region, DynamoDB: ddb.Endpoint, S3: s3srv.Endpoint}
+	st := localrun.ServicesState{PID: os.Getpid(), Region: o.asm.Region, Endpoint: m.Endpoint}
 	b, _ := json.MarshalIndent(st, "", "  ")
-	if err := os.MkdirAll(filepath.Dir(o.state), 0o755); err != nil {
-		return err
-	}
 	if err := os.WriteFile(o.state, append(b, '\n'), 0o644); err != nil {
 		return err
 	}
 	defer os.Remove(o.state)
-	fmt.Printf("\nDynamoDB (dynalite, in memory)  %s\nS3 (gofakes3, in memory)        %s\n", ddb.Endpoint, s3srv.Endpoint)
-	fmt.Printf("state in %s; `make invoke` and `make api` use these. Ctrl-C stops them (data is not kept).\n", o.state)
+	fmt.Printf("\nmoto %s (in memory), its log in %s: AWS_ENDPOINT_URL=%s aws ... reads what the functions wrote\n", m.Version, logPath, m.Endpoint)
+	fmt.Printf("state in %s; `make invoke` and `make api` use it. Ctrl-C stops it (data is not kept).\n", o.state)
 	<-ctx.Done()
 	fmt.Println("\nstopping local services")
 	return nil
@@ -252,13 +246,9 @@ func services(ctx context.Context, args []string) error {
 
 // session is one function running under the emulator, with what it needs.
 type session struct {
-	fn       localrun.Function
-	emu      *localrun.Emulator
-	sqs      *localrun.FakeSQS         // nil unless the function refers to a queue
-	events   *localrun.FakeEventBridge // nil unless it refers to an event bus
-	sns      *localrun.FakeSNS         // nil unless it refers to a topic
-	closers  []func()
-	services localrun.ServicesState
+	fn      localrun.Function
+	emu     *localrun.Emulator
+	closers []func()
 }
 
 func (s *session) close() {
@@ -267,8 +257,8 @@ func (s *session) close() {
 	}
 }
 
-// start builds function name and starts it under the emulator, with its
-// endpoints pointed at the local services. Close the session when done.
+// start builds function name and starts it under the emulator, pointed at
+// the local services when it uses a resource. Close the session when done.
 func start(ctx context.Context, o *options, name string, log io.Writer) (_ *session, err error) {
 	s := &session{}
 	defer func() {
@@ -276,59 +266,18 @@ func start(ctx context.Context, o *options, name string, log io.Writer) (_ *sess
 			s.close()
 		}
 	}()
-	fake := &localrun.FakeSQS{OnSend: func(m localrun.SQSMessage) {
-		fmt.Fprintf(log, "fake SQS: %s to %s: %s\n", m.Action, m.QueueURL, m.Body)
-	}}
-	sqsSrv, err := localrun.Serve(0, fake)
+	st, running, err := localrun.ReadServicesState(o.state)
 	if err != nil {
 		return nil, err
 	}
-	s.closers = append(s.closers, func() { sqsSrv.Close() })
-	fakeEvents := &localrun.FakeEventBridge{OnPut: func(e localrun.PutEvent) {
-		fmt.Fprintf(log, "fake EventBridge: PutEvents to bus %s: %s %s %s\n", e.EventBusName, e.Source, e.DetailType, e.Detail)
-	}}
-	eventsSrv, err := localrun.Serve(0, fakeEvents)
-	if err != nil {
-		return nil, err
-	}
-	s.closers = append(s.closers, func() { eventsSrv.Close() })
-	fakeSNS := &localrun.FakeSNS{OnPublish: func(m localrun.SNSMessage) {
-		fmt.Fprintf(log, "fake SNS: Publish to %s (attributes %v): %s\n", m.TopicARN, m.Attributes, m.Message)
-	}}
-	snsSrv, err := localrun.Serve(0, fakeSNS)
-	if err != nil {
-		return nil, err
-	}
-	s.closers = append(s.closers, func() { snsSrv.Close() })
-	if s.fn, err = o.asm.Function(o.serviceStack(), name, sqsSrv.Endpoint); err != nil {
+	if s.fn, err = o.asm.Function(o.serviceStack(), name, st.Endpoint); err != nil {
 		return nil, err
 	}
 	for k, v := range o.env {
 		s.fn.Environment[k] = v
 	}
-	ep := localrun.Endpoints{}
-	var needs []string
-	for _, u := range s.fn.Uses {
-		switch u {
-		case localrun.TypeQueue:
-			ep.SQS, s.sqs = sqsSrv.Endpoint, fake
-		case localrun.TypeEventBus:
-			ep.EventBridge, s.events = eventsSrv.Endpoint, fakeEvents
-		case localrun.TypeTopic:
-			ep.SNS, s.sns = snsSrv.Endpoint, fakeSNS
-		case localrun.TypeTable, localrun.TypeBucket:
-			needs = append(needs, u)
-		}
-	}
-	if len(needs) > 0 {
-		st, running, err := localrun.ReadServicesState(o.state)
-		if err != nil {
-			return nil, err
-		}
-		if !running {
-			return nil, fmt.Errorf("function %s uses %s: start the local services first (`make local-services` in another terminal)", name, strings.Join(needs, ", "))
-		}
-		ep.DynamoDB, ep.S3, s.services = st.DynamoDB, st.S3, st
+	if len(s.fn.Uses) > 0 && !running {
+		return nil, fmt.Errorf("function %s uses %s: start the local services first (`make local-services` in another terminal)", name, strings.Join(s.fn.Uses, ", "))
 	}
 
 	dir, err := os.MkdirTemp("", "localrun-"+name+"-")
@@ -349,7 +298,7 @@ func start(ctx context.Context, o *options, name string, log io.Writer) (_ *sess
 		return nil, err
 	}
 	fmt.Fprintf(log, "built   functions/%s for %s/%s in %s\n", name, runtime.GOOS, runtime.GOARCH, time.Since(t0).Round(100*time.Millisecond))
-	if s.emu, err = localrun.StartEmulator(ctx, rie, bootstrap, s.fn.Env(o.asm.Region, ep)); err != nil {
+	if s.emu, err = localrun.StartEmulator(ctx, rie, bootstrap, s.fn.Env(o.asm.Region, st.Endpoint)); err != nil {
 		return nil, err
 	}
 	s.closers = append(s.closers, s.emu.Stop)
@@ -363,17 +312,8 @@ func start(ctx context.Context, o *options, name string, log io.Writer) (_ *sess
 	for _, k := range keys {
 		fmt.Fprintf(log, "  %s=%s\n", k, s.fn.Environment[k])
 	}
-	if ep.DynamoDB != "" {
-		fmt.Fprintf(log, "  AWS_ENDPOINT_URL_DYNAMODB=%s\n  AWS_ENDPOINT_URL_S3=%s\n", ep.DynamoDB, ep.S3)
-	}
-	if ep.SQS != "" {
-		fmt.Fprintf(log, "  AWS_ENDPOINT_URL_SQS=%s  (a recording fake: it answers SendMessage/SendMessageBatch with success and queues nothing; no local SQS speaks the SDK's JSON protocol)\n", ep.SQS)
-	}
-	if ep.EventBridge != "" {
-		fmt.Fprintf(log, "  AWS_ENDPOINT_URL_EVENTBRIDGE=%s  (a recording fake: it answers PutEvents and routes nothing)\n", ep.EventBridge)
-	}
-	if ep.SNS != "" {
-		fmt.Fprintf(log, "  AWS_ENDPOINT_URL_SNS=%s  (a recording fake: it answers Publish and delivers nothing)\n", ep.SNS)
+	if st.Endpoint != "" {
+		fmt.Fprintf(log, "  AWS_ENDPOINT_URL=%s  (moto: what the function sends stays there to read)\n", st.Endpoint)
 	}
 	return s, nil
 }
@@ -412,15 +352,6 @@ func invoke(ctx context.Context, args []string) error {
 	fmt.Fprintf(os.Stderr, "\n--- logs ---\n%s", inv.Logs)
 	if err != nil {
 		return err
-	}
-	if s.sqs != nil {
-		fmt.Fprintf(os.Stderr, "--- fake SQS received %d message(s) ---\n", len(s.sqs.Messages()))
-	}
-	if s.events != nil {
-		fmt.Fprintf(os.Stderr, "--- fake EventBridge received %d event(s) ---\n", len(s.events.Events()))
-	}
-	if s.sns != nil {
-		fmt.Fprintf(os.Stderr, "--- fake SNS received %d message(s) ---\n", len(s.sns.Messages()))
 	}
 	fmt.Fprintf(os.Stderr, "--- response (emulator HTTP %d) ---\n", inv.Status)
 	var pretty strings.Builder

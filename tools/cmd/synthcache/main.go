@@ -2,15 +2,14 @@
 // "app" is `go run ./tools/cmd/synthcache`, so `make synth`, `npx cdk synth` and
 // `npx cdk deploy` all go through it.
 //
-//	go run ./tools/cmd/synthcache [-pkg .] [-build] [-- app arguments]
+//	go run ./tools/cmd/synthcache [-pkg .] [-- app arguments]
 //
-// It builds the app (package -pkg of the module that holds the working
-// directory) into .build/synthcache/ when its code or build settings changed,
-// saying so when that takes long (the first build compiles aws-cdk-go for
-// minutes), and runs it; or, when no input of the app changed since a run
-// whose cloud assembly is cached, puts that assembly back without running
-// the app. SYNTHCACHE_CACHE=off always runs it. See tools/synthcache for what
-// the key covers. -build only brings the binary up to date.
+// When no input of the app (package -pkg of the module that holds the
+// working directory) changed since a run whose cloud assembly is cached, it
+// puts that assembly back without running the app; otherwise it runs the
+// app with `go run` (the first time on a machine that compiles aws-cdk-go
+// for minutes, and it says so). SYNTHCACHE_CACHE=off always runs it. See
+// tools/synthcache for what the key covers.
 package main
 
 import (
@@ -26,7 +25,6 @@ import (
 
 func main() {
 	pkg := flag.String("pkg", ".", "the app's main package, relative to the module root")
-	buildOnly := flag.Bool("build", false, "only bring the app binary up to date")
 	flag.Parse()
 	r, err := synthcache.NewRunner(".", *pkg)
 	if err != nil {
@@ -36,13 +34,6 @@ func main() {
 	r.Args = flag.Args()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if *buildOnly {
-		if _, _, _, err := r.Binary(ctx); err != nil {
-			fmt.Fprintln(os.Stderr, "synthcache:", err)
-			os.Exit(1)
-		}
-		return
-	}
 	code, _, err := r.Run(ctx)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "synthcache:", err)

@@ -1,8 +1,8 @@
 // Command templatediff compares CloudFormation templates the way the
 // snapshot test does: normalized (asset hashes, CDK metadata), as a
-// readable diff per stack (resource, property path, old -> new), then the
-// security-relevant part (IAM, resource policies, encryption, public
-// access, stateful resources deleted or replaced).
+// diff per stack as `cdk diff` prints it, then the security-relevant part
+// (IAM, resource policies, security groups, encryption, public access,
+// stateful resources deleted or replaced).
 //
 //	go run ./tools/cmd/templatediff OLD NEW
 //
@@ -20,8 +20,9 @@ package main
 import (
 	"flag"
 	"fmt"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 
 	"github.com/example/orderflow/tools/templatediff"
 )
@@ -60,53 +61,59 @@ func run(oldPath, newPath string) (bool, error) {
 			return false, fmt.Errorf("%s: no template, no *.template.json", p)
 		}
 	}
+	var pairs []templatediff.Pair
 	if len(olds) == 1 && len(news) == 1 {
 		// Two files: compare them whatever their names.
 		for _, o := range olds {
 			for _, n := range news {
-				return report(oldPath+" -> "+newPath, o, n), nil
+				pairs = append(pairs, templatediff.Pair{Name: oldPath + " -> " + newPath, Old: o, New: n})
 			}
 		}
+	} else {
+		for _, name := range slices.Sorted(maps.Keys(maps.Collect(func(yield func(string, bool) bool) {
+			for n := range olds {
+				yield(n, true)
+			}
+			for n := range news {
+				yield(n, true)
+			}
+		}))) {
+			pairs = append(pairs, templatediff.Pair{Name: name, Old: olds[name], New: news[name]})
+		}
 	}
-	names := map[string]bool{}
-	for n := range olds {
-		names[n] = true
+	for i := range pairs {
+		pairs[i].Old, pairs[i].New = normalize(pairs[i].Old), normalize(pairs[i].New)
 	}
-	for n := range news {
-		names[n] = true
+	results, err := templatediff.Diff(pairs...)
+	if err != nil {
+		return false, err
 	}
-	var sorted []string
-	for n := range names {
-		sorted = append(sorted, n)
-	}
-	sort.Strings(sorted)
 	differs := false
-	for _, name := range sorted {
-		if report(name, olds[name], news[name]) {
-			differs = true
+	for i, d := range results {
+		if d.Empty {
+			continue
+		}
+		differs = true
+		switch {
+		case pairs[i].Old == nil:
+			fmt.Printf("=== %s: new stack\n", d.Name)
+		case pairs[i].New == nil:
+			fmt.Printf("=== %s: stack removed\n", d.Name)
+		default:
+			fmt.Printf("=== %s\n", d.Name)
+		}
+		d.Format(os.Stdout)
+		if d.HasSecurity() {
+			fmt.Println("--- security-relevant:")
+			d.FormatSecurity(os.Stdout)
 		}
 	}
 	return differs, nil
 }
 
-// report prints the difference of one stack and says whether there is one.
-func report(name string, old, new map[string]any) bool {
-	d := templatediff.Diff(templatediff.Normalize(old), templatediff.Normalize(new))
-	if d.Empty() {
-		return false
+func normalize(t map[string]any) map[string]any {
+	if t == nil {
+		return nil
 	}
-	switch {
-	case old == nil:
-		fmt.Printf("=== %s: new stack\n", name)
-	case new == nil:
-		fmt.Printf("=== %s: stack removed\n", name)
-	default:
-		fmt.Printf("=== %s\n", name)
-	}
-	d.Format(os.Stdout)
-	if len(d.Findings) > 0 {
-		fmt.Println("--- security-relevant:")
-		d.FormatSecurity(os.Stdout)
-	}
-	return true
+	return templatediff.Normalize(t)
 }

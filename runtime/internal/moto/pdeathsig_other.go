@@ -1,9 +1,9 @@
 //go:build !linux
 
-package dynalite
+package moto
 
 import "os/exec"
 
 // setParentDeathSignal: only Linux has a parent-death signal; elsewhere the
-// test's cleanup alone stops dynalite.
+// test's cleanup alone stops moto.
 func setParentDeathSignal(*exec.Cmd) {}

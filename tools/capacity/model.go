@@ -1,4 +1,4 @@
-package main
+package capacity
 
 import (
 	"context"
@@ -24,8 +24,8 @@ const (
 	queueBatch  = 10
 )
 
-// inputs is everything the model is computed from.
-type inputs struct {
+// Inputs is everything the model is computed from (Gather).
+type Inputs struct {
 	bench     benchFigures
 	prod, dev stacks.Config
 	sims      map[int]flowsim.Result // Scenario(rate)
@@ -39,9 +39,10 @@ type itemSize struct{ bytes int }
 
 func (s itemSize) wru() float64 { return dynamosim.WriteUnits(s.bytes) }
 
-// gather runs the simulations and reads the figures.
-func gather(ctx context.Context, benchPath string) (inputs, error) {
-	var in inputs
+// Gather runs the simulations and reads the measured figures of the
+// BENCHMARKS.md at benchPath.
+func Gather(ctx context.Context, benchPath string) (Inputs, error) {
+	var in Inputs
 	var err error
 	if in.bench, err = readBench(benchPath); err != nil {
 		return in, err
@@ -136,7 +137,7 @@ type perOrder struct {
 	idemWRU, idemRRU float64
 }
 
-func (in inputs) perOrder() perOrder {
+func (in Inputs) perOrder() perOrder {
 	n := float64(in.steady.Orders)
 	t := in.steady.Totals[flowsim.Table]
 	x := in.steady.Totals[flowsim.Table+"/index/"+orders.PendingIndexName]
@@ -158,16 +159,31 @@ type fn struct {
 // notifier is the notifier's model: its own warm-invoke row of
 // BENCHMARKS.md, or (a BENCHMARKS.md from before the notifier existed) the
 // kitchen's single-message figure standing in, with measured=false.
-func (in inputs) notifier() (f fn, measured bool) {
+func (in Inputs) notifier() (f fn, measured bool) {
 	if _, ok := in.bench.fns["notifier"]; ok {
 		return in.fn("notifier"), true
 	}
 	return in.fn("kitchen"), false
 }
 
-func (in inputs) fn(name string) fn {
+func (in Inputs) fn(name string) fn {
 	m := in.bench.fns[name]
 	return fn{name: name, m: m, floorMs: in.bench.floor.durationMs, perMs: math.Max(0, m.durationMs-in.bench.floor.durationMs), memoryGB: float64(m.memoryMB) / 1024}
+}
+
+// fullVCPUMemoryMB is the memory at which Lambda gives a function one full
+// vCPU (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html).
+const fullVCPUMemoryMB = 1769
+
+// modelMs is the duration of an invocation at memoryMB, and its billed
+// duration, from the duration and CPU time measured on the bench machine:
+// the CPU part scales with Lambda's CPU share (memory/1,769 MB of a vCPU,
+// taking one vCPU as the machine's core), the rest (waiting for DynamoDB,
+// SQS, the emulator) does not. Lambda bills whole milliseconds, rounded up.
+func modelMs(measuredMs, cpuMs float64, memoryMB int) (ms, billed float64) {
+	cpuMs = math.Min(cpuMs, measuredMs)
+	ms = measuredMs - cpuMs + cpuMs*math.Max(1, float64(fullVCPUMemoryMB)/float64(memoryMB))
+	return ms, math.Ceil(ms)
 }
 
 // batchMs is the duration of an invocation carrying b records.
@@ -208,7 +224,7 @@ type limitUse struct {
 
 func (l limitUse) share() float64 { return l.used / l.limit }
 
-func (in inputs) model(rate int) rateModel {
+func (in Inputs) model(rate int) rateModel {
 	r := float64(rate)
 	po := in.perOrder()
 	api, pub, kit := in.fn("api"), in.fn("publisher"), in.fn("kitchen")
@@ -285,7 +301,7 @@ func (in inputs) model(rate int) rateModel {
 
 // cost is the monthly cost at m's rate with kitchen batches of kb and
 // publisher batches of pb records.
-func (in inputs) cost(m rateModel, kb, pb float64) cost {
+func (in Inputs) cost(m rateModel, kb, pb float64) cost {
 	perMonth := m.rate * secondsPerMonth
 	var c cost
 	req := perMonth

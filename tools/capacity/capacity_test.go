@@ -1,7 +1,8 @@
-package main
+package capacity
 
 import (
 	"context"
+	"math"
 	"os"
 	"runtime/debug"
 	"strings"
@@ -15,8 +16,8 @@ import (
 )
 
 const (
-	benchPath = "../../../BENCHMARKS.md"
-	docPath   = "../../../docs/capacity.md"
+	benchPath = "../../BENCHMARKS.md"
+	docPath   = "../../docs/capacity.md"
 )
 
 // TestMain trades memory for CPU: the simulations allocate many
@@ -28,15 +29,15 @@ func TestMain(m *testing.M) {
 
 var (
 	gatherOnce sync.Once
-	gathered   inputs
+	gathered   Inputs
 	gatherErr  error
 )
 
 // inputsForTest gathers once per test binary: the simulations are shared
 // by every test here.
-func inputsForTest(t *testing.T) inputs {
+func inputsForTest(t *testing.T) Inputs {
 	t.Helper()
-	gatherOnce.Do(func() { gathered, gatherErr = gather(context.Background(), benchPath) })
+	gatherOnce.Do(func() { gathered, gatherErr = Gather(context.Background(), benchPath) })
 	if gatherErr != nil {
 		t.Fatal(gatherErr)
 	}
@@ -90,7 +91,7 @@ func TestNoHotKeyAt10000OrdersPerSecond(t *testing.T) {
 // TestCapacityDocIsCurrent: docs/capacity.md is what make capacity writes
 // from today's code, configuration and BENCHMARKS.md.
 func TestCapacityDocIsCurrent(t *testing.T) {
-	want := render(inputsForTest(t))
+	want := Render(inputsForTest(t))
 	got, err := os.ReadFile(docPath)
 	if err != nil {
 		t.Fatal(err)
@@ -169,5 +170,44 @@ func TestDayTail(t *testing.T) {
 	}
 	if dynamosim.PartitionWriteUnits != 1000 {
 		t.Error("partition ceiling changed")
+	}
+}
+
+// TestModelScalesOnlyTheCPUPart: below a full vCPU only the CPU part of a
+// duration grows; above it, one thread gains nothing.
+func TestModelScalesOnlyTheCPUPart(t *testing.T) {
+	ms, billed := modelMs(10, 2, fullVCPUMemoryMB/2)
+	if math.Abs(ms-12) > 0.01 || billed != 13 {
+		t.Errorf("half a vCPU: got %v ms (billed %v), want 8 ms waiting + 2x2 ms CPU = 12.00 ms, billed 13 (rounded up)", ms, billed)
+	}
+	if ms, _ := modelMs(10, 2, 4096); ms != 10 {
+		t.Errorf("more than a vCPU: got %v ms, want 10 (one thread gains nothing)", ms)
+	}
+}
+
+// TestPerOrderUnits: what one order costs, as the code does it: the api's
+// PutItem and the kitchen's two UpdateItems write the table (3 units for a
+// typical order, a little more with the redelivered no-ops), the index
+// gets one put and one delete, the idempotency table two puts; an item over 1 KB costs more per write;
+// the queue costs three requests per batch (SendMessageBatch,
+// ReceiveMessage, DeleteMessageBatch).
+func TestPerOrderUnits(t *testing.T) {
+	in := inputsForTest(t)
+	po := in.perOrder()
+	if po.tableWRU < 3 || po.tableWRU > 3.1 || math.Abs(po.indexWRU-2) > 0.01 || po.tableRRU != 0 {
+		t.Errorf("per order: got table %g WRU, index %g WRU, %g RRU; want 3 (+ redeliveries), 2 (less the orders still pending when the window ends), 0", po.tableWRU, po.indexWRU, po.tableRRU)
+	}
+	// The notifier's idempotency guard: a claim and a result per order (2
+	// units), a failed claim per redelivered event.
+	if po.idemWRU < 2 || po.idemWRU > 2.1 || po.idemRRU != 0 {
+		t.Errorf("idempotency table per order: got %g WRU, %g RRU; want 2 (+ redeliveries), 0", po.idemWRU, po.idemRRU)
+	}
+	if in.typical.wru() != 1 || in.largest.wru() <= 1 {
+		t.Errorf("item write units: typical %g, largest %g; want 1 and more than 1", in.typical.wru(), in.largest.wru())
+	}
+	m := in.model(100)
+	perMonth := m.rate * secondsPerMonth
+	if one, ten := in.cost(m, 1, 1).sqs, in.cost(m, queueBatch, 1).sqs; math.Abs(one-3*perMonth/1e6*priceSQSReqM) > 1e-6 || math.Abs(ten-one/queueBatch) > 1e-6 {
+		t.Errorf("SQS per month at 100 orders/s: got $%g (one per batch), $%g (batches of 10); want 3 requests per batch", one, ten)
 	}
 }

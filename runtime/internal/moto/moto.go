@@ -1,13 +1,13 @@
-// Package dynalite starts a local DynamoDB (the npm package dynalite, which
-// the repository's package.json pins and `npm ci` installs) for the tests
-// and benchmarks of this module: on 127.0.0.1, on a free port, stopped by
-// the test's cleanup, also when the test fails.
-package dynalite
+// Package moto starts a local DynamoDB for the tests and benchmarks of this
+// module: moto's server (moto[server], the local AWS the repository's tools
+// use; `make moto` installs it, make test does so where it can), on
+// 127.0.0.1, on a free port, stopped by the test's cleanup, also when the
+// test fails.
+package moto
 
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -22,36 +22,30 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-// Start runs dynalite for t and returns a client of it. Without
-// node_modules/dynalite (no `npm ci` in the repository) the test is
-// skipped with a message saying so, unless CI=true, where it fails.
+// Start runs moto for t and returns a DynamoDB client of it. Without a
+// Python that has moto (MOTO_PYTHON, the repository's .build/moto, python3)
+// the test is skipped with a message saying so, unless CI=true, where it
+// fails.
 func Start(t testing.TB) *dynamodb.Client {
 	t.Helper()
-	cli, err := findCLI()
+	python, err := findPython()
 	if err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("local DynamoDB: %v (CI=true: required)", err)
 		}
-		t.Skipf("local DynamoDB: %v; run `npm ci` in the repository root to run this test", err)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("local DynamoDB: node is not on PATH (CI=true: required)")
-		}
-		t.Skip("local DynamoDB: node is not on PATH")
+		t.Skipf("local DynamoDB: %v; run `make moto` in the repository root to run this test", err)
 	}
 	port, err := freePort()
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	cmd := exec.Command(node, cli, "--host", "127.0.0.1", "--port", strconv.Itoa(port), "--createTableMs", "0")
+	cmd := exec.Command(python, "-m", "moto.server", "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.Dir = t.TempDir()
 	setParentDeathSignal(cmd)
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start dynalite: %v", err)
+		t.Fatalf("start moto: %v", err)
 	}
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
@@ -66,7 +60,7 @@ func Start(t testing.TB) *dynamodb.Client {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("dynalite did not listen on %s within 20 s: %s", addr, out.String())
+			t.Fatalf("moto did not listen on %s within 20 s: %s", addr, out.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -94,27 +88,30 @@ func CreateTable(t testing.TB, c *dynamodb.Client, name, key string) {
 	}
 }
 
-// findCLI walks up from the working directory to the repository root (the
-// folder holding package.json) and returns its dynalite CLI.
-func findCLI() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "package.json")); err == nil {
-			cli := filepath.Join(dir, "node_modules", "dynalite", "cli.js")
-			if _, err := os.Stat(cli); err != nil {
-				return "", fmt.Errorf("%s is missing", cli)
+// findPython returns the first Python that imports moto's server:
+// $MOTO_PYTHON, else the repository's .build/moto (where `make moto`
+// installs it), else python3 on PATH.
+func findPython() (string, error) {
+	var candidates []string
+	if p := os.Getenv("MOTO_PYTHON"); p != "" {
+		candidates = []string{p}
+	} else {
+		if dir, err := os.Getwd(); err == nil {
+			for ; filepath.Dir(dir) != dir; dir = filepath.Dir(dir) {
+				if _, err := os.Stat(filepath.Join(dir, "package.json")); err == nil {
+					candidates = append(candidates, filepath.Join(dir, ".build", "moto", "bin", "python"))
+					break
+				}
 			}
-			return cli, nil
 		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no package.json above the working directory")
-		}
-		dir = parent
+		candidates = append(candidates, "python3")
 	}
+	for _, p := range candidates {
+		if exec.Command(p, "-c", "import moto.server, flask").Run() == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("no Python with moto[server] (tried %v)", candidates)
 }
 
 // freePort asks the kernel for a free port on 127.0.0.1.
