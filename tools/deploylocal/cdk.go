@@ -3,8 +3,10 @@ package deploylocal
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -143,7 +145,6 @@ func (c *cli) run(ctx context.Context, dir string, env []string, args ...string)
 	cmd := exec.Command(c.bin, args...)
 	cmd.Dir = dir
 	cmd.Env = env
-	cmd.SysProcAttr = procgroup.Attr()
 	var out bytes.Buffer
 	var w io.Writer = &out
 	if c.echo != nil {
@@ -152,17 +153,10 @@ func (c *cli) run(ctx context.Context, dir string, env []string, args ...string)
 	cmd.Stdout, cmd.Stderr = w, w
 	fmt.Fprintf(c.log, "\n$ (cd %s && cdk %s)\n", dir, strings.Join(args, " "))
 	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		return "", fmt.Errorf("cdk %s: %w (run `npm ci`: the Makefile does)", args[0], err)
-	}
-	done := make(chan struct{})
-	var waitErr error
-	go func() { waitErr = cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		procgroup.Stop(cmd.Process, done, 5*time.Second)
-		waitErr = ctx.Err()
+	waitErr := procgroup.Run(ctx, cmd, 5*time.Second)
+	var notStarted *fs.PathError
+	if errors.As(waitErr, &notStarted) {
+		return "", fmt.Errorf("cdk %s: %w (run `npm ci`: the Makefile does)", args[0], waitErr)
 	}
 	fmt.Fprintf(c.log, "%s[%s, %v]\n", out.String(), time.Since(start).Round(time.Millisecond), waitErr)
 	if waitErr != nil {

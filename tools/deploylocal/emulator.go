@@ -61,9 +61,8 @@ type Emulator struct {
 	Endpoint string
 	// Version of moto.
 	Version string
-	cmd     *exec.Cmd
+	proc    *procgroup.Proc
 	stdin   io.Closer
-	done    chan struct{}
 }
 
 // StartEmulator runs the launcher with python on a free port of 127.0.0.1,
@@ -76,36 +75,34 @@ func StartEmulator(ctx context.Context, python, launcher, logPath string, timeou
 	}
 	cmd := exec.Command(python, launcher, "--port", "0")
 	cmd.Stderr = logFile
-	cmd.SysProcAttr = procgroup.Attr()
 	cmd.Env = append(os.Environ(), "PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1")
-	stdin, err := cmd.StdinPipe() // the launcher exits when this closes
-	if err != nil {
-		logFile.Close()
-		return nil, err
+	stdin, err1 := cmd.StdinPipe() // the launcher exits when this closes
+	stdout, err2 := cmd.StdoutPipe()
+	e := &Emulator{stdin: stdin}
+	if err = errors.Join(err1, err2); err == nil {
+		e.proc, err = procgroup.Start(cmd)
 	}
-	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		logFile.Close()
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
 		logFile.Close()
 		return nil, fmt.Errorf("start %s %s: %w", python, launcher, err)
 	}
-	e := &Emulator{cmd: cmd, stdin: stdin, done: make(chan struct{})}
+	go func() {
+		<-e.proc.Done()
+		logFile.Close()
+	}()
 	ready := make(chan error, 1)
 	go func() {
 		r := bufio.NewReader(stdout)
 		line, err := r.ReadString('\n')
-		if err != nil {
-			ready <- fmt.Errorf("launcher exited before listening (see %s)", logPath)
-			return
-		}
 		var hello struct {
 			Port int    `json:"port"`
 			Moto string `json:"moto"`
 		}
-		if err := json.Unmarshal([]byte(line), &hello); err != nil || hello.Port == 0 {
+		switch {
+		case err != nil:
+			ready <- fmt.Errorf("launcher exited before listening (see %s)", logPath)
+			return
+		case json.Unmarshal([]byte(line), &hello) != nil || hello.Port == 0:
 			ready <- fmt.Errorf("launcher said %q, want {\"port\": N, ...}", line)
 			return
 		}
@@ -113,11 +110,6 @@ func StartEmulator(ctx context.Context, python, launcher, logPath string, timeou
 		e.Version = hello.Moto
 		ready <- nil
 		_, _ = io.Copy(logFile, r)
-	}()
-	go func() {
-		_ = cmd.Wait()
-		logFile.Close()
-		close(e.done)
 	}()
 	select {
 	case err = <-ready:
@@ -136,13 +128,8 @@ func StartEmulator(ctx context.Context, python, launcher, logPath string, timeou
 // Stop stops the emulator and waits for it to exit; it is safe to call more
 // than once.
 func (e *Emulator) Stop() {
-	select {
-	case <-e.done:
-		return
-	default:
-	}
 	e.stdin.Close()
-	procgroup.Stop(e.cmd.Process, e.done, 5*time.Second)
+	e.proc.Stop(5 * time.Second)
 }
 
 // LauncherReport is what the launcher taught moto or stood in for.

@@ -155,7 +155,7 @@ func StartEmulator(ctx context.Context, rie, bootstrap string, env []string) (*E
 		return nil, err
 	}
 	if err := proc.waitListening(ctx, addrs[0], 10*time.Second); err != nil {
-		proc.stop()
+		proc.Stop(0)
 		return nil, err
 	}
 	return &Emulator{URL: "http://" + addrs[0] + "/2015-03-31/functions/function/invocations", proc: proc}, nil
@@ -192,8 +192,8 @@ func (e *Emulator) Invoke(ctx context.Context, requestID string, payload []byte)
 		return Invocation{}, fmt.Errorf("request ID %q: it goes into Runtime API paths, so no /?#%% or space", requestID)
 	}
 	select {
-	case <-e.proc.done:
-		return Invocation{}, fmt.Errorf("emulator exited (%v); output:\n%s", e.proc.err, e.proc.out)
+	case <-e.proc.Done():
+		return Invocation{}, fmt.Errorf("emulator exited (%v); output:\n%s", e.proc.Err(), e.proc.out)
 	default:
 	}
 	start := e.proc.out.Len()
@@ -225,4 +225,4 @@ func (e *Emulator) Invoke(ctx context.Context, requestID string, payload []byte)
 func (e *Emulator) Logs() string { return e.proc.out.String() }
 
 // Stop stops the emulator and the function.
-func (e *Emulator) Stop() { e.proc.stop() }
+func (e *Emulator) Stop() { e.proc.Stop(0) }

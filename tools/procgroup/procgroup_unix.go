@@ -8,9 +8,9 @@ import (
 	"syscall"
 )
 
-// Attr puts a child in its own process group, killed with this process on
+// attr puts a child in its own process group, killed with this process on
 // Linux.
-func Attr() *syscall.SysProcAttr {
+func attr() *syscall.SysProcAttr {
 	a := &syscall.SysProcAttr{Setpgid: true}
 	if runtime.GOOS == "linux" {
 		setPdeathsig(a)
