@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/example/orderflow/tools/assembly"
+	"github.com/example/orderflow/tools/moto"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -122,7 +123,7 @@ type rehearsal struct {
 	log  io.Writer
 	cli  *cli
 	aws  *clients
-	emu  *Emulator
+	emu  *moto.Emulator
 	jobs []*synthJob
 }
 
@@ -175,13 +176,13 @@ func (r *rehearsal) run(ctx context.Context) error {
 		python, version = o.Python, ""
 		if python == "" {
 			var err error
-			if python, version, err = FindPython(ctx, o.Root); err != nil {
+			if python, version, err = moto.FindPython(ctx, o.Root); err != nil {
 				return "", err
 			}
 		}
 		note := ""
-		if version != "" && version != MotoVersion {
-			note = fmt.Sprintf(" (the launcher is written for %s)", MotoVersion)
+		if version != "" && version != moto.MotoVersion {
+			note = fmt.Sprintf(" (the launcher is written for %s)", moto.MotoVersion)
 		}
 		return fmt.Sprintf("%s, moto %s%s", python, version, note), nil
 	}); err != nil {
@@ -231,7 +232,7 @@ func (r *rehearsal) run(ctx context.Context) error {
 	})
 
 	if err := r.step("start moto on 127.0.0.1", func() (string, error) {
-		e, err := StartEmulator(ctx, python, filepath.Join(o.Root, LauncherPath), filepath.Join(o.WorkDir, "moto.log"), 2*time.Minute)
+		e, err := moto.StartEmulator(ctx, python, filepath.Join(o.Root, moto.LauncherPath), filepath.Join(o.WorkDir, "moto.log"), 2*time.Minute)
 		if err != nil {
 			return "", err
 		}

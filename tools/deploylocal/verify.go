@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/example/orderflow/tools/assembly"
+	"github.com/example/orderflow/tools/moto"
 )
 
 // Verification is the read-back of an assembly's deployed stacks.
@@ -16,7 +17,7 @@ type Verification struct {
 	// Types: one row per stack and resource type.
 	Types []TypeSummary
 	// Fixes the launcher applies to moto's CloudFormation.
-	Fixes []LauncherFix
+	Fixes []moto.LauncherFix
 }
 
 // Kind says how a resource type was deployed and whether it was verified.
@@ -59,7 +60,7 @@ func (v *Verification) Failed() []Check {
 // verify reads back every resource of the assembly's deployed stacks and
 // compares it with its template. standIns and taught are keys
 // "stack/logicalID" from the launcher's report.
-func verify(ctx context.Context, c *clients, asm *assembly.Assembly, region string, rep *LauncherReport) (*Verification, map[string]*DeployedStack, error) {
+func verify(ctx context.Context, c *clients, asm *assembly.Assembly, region string, rep *moto.LauncherReport) (*Verification, map[string]*DeployedStack, error) {
 	standIns, taught := map[string]bool{}, map[string]bool{}
 	for _, r := range rep.StandIns {
 		standIns[r.StackName+"/"+r.LogicalID] = true

@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/example/orderflow/tools/deploylocal"
+	"github.com/example/orderflow/tools/moto"
 )
 
 // Moto is the local AWS the functions run against: one moto server (the
@@ -24,21 +24,21 @@ import (
 // SDK's JSON protocol, SNS and EventBridge. What a function sent is read
 // back from it (ReceiveMessage, a topic's or a bus's messages through an SQS
 // queue subscribed to it).
-type Moto = deploylocal.Emulator
+type Moto = moto.Emulator
 
 // ErrNoMoto means no Python with moto was found (StartMoto's error wraps
 // it); `make moto` installs it.
-var ErrNoMoto = deploylocal.ErrNoMoto
+var ErrNoMoto = moto.ErrNoMoto
 
 // StartMoto starts moto with the first Python that has it
-// (deploylocal.FindPython: $MOTO_PYTHON, root/.build/moto, python3), its
+// (moto.FindPython: $MOTO_PYTHON, root/.build/moto, python3), its
 // log in logPath. Stop it with Stop; it also stops when this process dies.
 func StartMoto(ctx context.Context, root, logPath string) (*Moto, error) {
-	python, _, err := deploylocal.FindPython(ctx, root)
+	python, _, err := moto.FindPython(ctx, root)
 	if err != nil {
 		return nil, err
 	}
-	m, err := deploylocal.StartEmulator(ctx, python, filepath.Join(root, deploylocal.LauncherPath), logPath, time.Minute)
+	m, err := moto.StartEmulator(ctx, python, filepath.Join(root, moto.LauncherPath), logPath, time.Minute)
 	if err != nil {
 		return nil, err
 	}

@@ -27,6 +27,7 @@ import (
 	"syscall"
 
 	"github.com/example/orderflow/tools/deploylocal"
+	"github.com/example/orderflow/tools/moto"
 )
 
 func main() {
@@ -52,7 +53,7 @@ func main() {
 			fmt.Fprintln(os.Stderr, "deploy-local: interrupted; the emulator and the CLI were stopped")
 			os.Exit(130)
 		}
-		if errors.Is(err, deploylocal.ErrNoMoto) {
+		if errors.Is(err, moto.ErrNoMoto) {
 			fmt.Fprintln(os.Stderr, "deploy-local:", err)
 			os.Exit(1)
 		}

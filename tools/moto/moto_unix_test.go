@@ -1,6 +1,6 @@
 //go:build unix
 
-package deploylocal
+package moto
 
 import (
 	"context"

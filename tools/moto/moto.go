@@ -1,4 +1,4 @@
-package deploylocal
+package moto
 
 import (
 	"bufio"
@@ -23,7 +23,7 @@ import (
 const MotoVersion = "5.2.1"
 
 // LauncherPath is the launcher script, relative to the project root.
-const LauncherPath = "tools/deploylocal/motolaunch.py"
+const LauncherPath = "tools/moto/motolaunch.py"
 
 // VenvDir is where `make` installs moto when the system Python has none,
 // relative to the project root.
