@@ -30,6 +30,7 @@ import (
 
 	"github.com/example/orderflow/internal/orders"
 	"github.com/example/orderflow/tools/localrun"
+	"github.com/example/orderflow/tools/moto"
 )
 
 // helloName is the floor function: bench/hello, lambda.Start of a handler
@@ -133,7 +134,7 @@ func (b *functionBench) start(ctx context.Context) error {
 	if b.asm, err = localrun.LoadAssembly(filepath.Join(b.clone, "cdk.out")); err != nil {
 		return err
 	}
-	m, err := localrun.StartMoto(ctx, b.clone, filepath.Join(b.tmp, "moto.log"))
+	m, err := moto.Start(ctx, b.clone, "", filepath.Join(b.tmp, "moto.log"))
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/example/orderflow/internal/orders"
 	"github.com/example/orderflow/tools/localrun"
+	"github.com/example/orderflow/tools/moto"
 )
 
 const (
@@ -48,7 +49,7 @@ var (
 	builds  = map[string]string{} // function name -> bootstrap
 
 	motoOnce sync.Once
-	moto     *localrun.Moto
+	motoSrv  *moto.Server
 	motoErr  error
 	resetFor *testing.T // the test moto was last reset for
 )
@@ -62,8 +63,8 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	code := m.Run()
-	if moto != nil {
-		moto.Stop()
+	if motoSrv != nil {
+		motoSrv.Stop()
 	}
 	os.RemoveAll(tmpDir)
 	os.Exit(code)
@@ -82,16 +83,16 @@ func testContext(t *testing.T) context.Context {
 func local(t *testing.T) string {
 	t.Helper()
 	motoOnce.Do(func() {
-		moto, motoErr = localrun.StartMoto(context.Background(), root, filepath.Join(tmpDir, "moto.log"))
+		motoSrv, motoErr = moto.Start(context.Background(), root, "", filepath.Join(tmpDir, "moto.log"))
 	})
-	if errors.Is(motoErr, localrun.ErrNoMoto) && os.Getenv("CI") != "true" {
+	if errors.Is(motoErr, moto.ErrNotInstalled) && os.Getenv("CI") != "true" {
 		t.Skipf("no local AWS: %v", motoErr)
 	}
 	if motoErr != nil {
 		t.Fatal(motoErr)
 	}
 	if resetFor != t {
-		resp, err := http.Post(moto.Endpoint+"/moto-api/reset", "", nil)
+		resp, err := http.Post(motoSrv.Endpoint+"/moto-api/reset", "", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,7 +105,7 @@ func local(t *testing.T) string {
 			}
 		})
 	}
-	return moto.Endpoint
+	return motoSrv.Endpoint
 }
 
 // startDynamo makes the Orders table and returns a client of it.

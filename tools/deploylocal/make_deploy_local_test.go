@@ -42,7 +42,7 @@ func TestDeployRehearsal(t *testing.T) {
 		defer cancel()
 	}
 	python, version, err := moto.FindPython(ctx, root)
-	if errors.Is(err, moto.ErrNoMoto) {
+	if errors.Is(err, moto.ErrNotInstalled) {
 		if ci {
 			t.Fatalf("CI=true and no emulator: %v", err)
 		}

@@ -123,7 +123,7 @@ type rehearsal struct {
 	log  io.Writer
 	cli  *cli
 	aws  *clients
-	emu  *moto.Emulator
+	emu  *moto.Server
 	jobs []*synthJob
 }
 
@@ -181,8 +181,8 @@ func (r *rehearsal) run(ctx context.Context) error {
 			}
 		}
 		note := ""
-		if version != "" && version != moto.MotoVersion {
-			note = fmt.Sprintf(" (the launcher is written for %s)", moto.MotoVersion)
+		if version != "" && version != moto.Version {
+			note = fmt.Sprintf(" (the launcher is written for %s)", moto.Version)
 		}
 		return fmt.Sprintf("%s, moto %s%s", python, version, note), nil
 	}); err != nil {
@@ -232,21 +232,20 @@ func (r *rehearsal) run(ctx context.Context) error {
 	})
 
 	if err := r.step("start moto on 127.0.0.1", func() (string, error) {
-		e, err := moto.StartEmulator(ctx, python, filepath.Join(o.Root, moto.LauncherPath), filepath.Join(o.WorkDir, "moto.log"), 2*time.Minute)
-		if err != nil {
+		var err error
+		if r.emu, err = moto.Start(ctx, o.Root, python, filepath.Join(o.WorkDir, "moto.log")); err != nil {
 			return "", err
 		}
-		r.emu = e
-		r.res.Moto, r.res.Endpoint = e.Version, e.Endpoint
-		return e.Endpoint + ", moto " + e.Version, nil
+		r.res.Moto, r.res.Endpoint = r.emu.Version, r.emu.Localhost()
+		return r.res.Endpoint + ", moto " + r.emu.Version, nil
 	}); err != nil {
 		return err
 	}
 	defer r.emu.Stop()
-	if r.cli, err = newCLI(o.Root, o.WorkDir, r.emu.Endpoint, o.Region, r.log, echo); err != nil {
+	if r.cli, err = newCLI(o.Root, o.WorkDir, r.emu.Localhost(), o.Region, r.log, echo); err != nil {
 		return err
 	}
-	r.aws = newClients(r.emu.Endpoint, o.Region)
+	r.aws = newClients(r.emu.Localhost(), o.Region)
 
 	env := "aws://" + Account + "/" + o.Region
 	if err := r.step("cdk bootstrap "+env, func() (string, error) {

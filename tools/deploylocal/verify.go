@@ -17,7 +17,7 @@ type Verification struct {
 	// Types: one row per stack and resource type.
 	Types []TypeSummary
 	// Fixes the launcher applies to moto's CloudFormation.
-	Fixes []moto.LauncherFix
+	Fixes []moto.Fix
 }
 
 // Kind says how a resource type was deployed and whether it was verified.
@@ -60,7 +60,7 @@ func (v *Verification) Failed() []Check {
 // verify reads back every resource of the assembly's deployed stacks and
 // compares it with its template. standIns and taught are keys
 // "stack/logicalID" from the launcher's report.
-func verify(ctx context.Context, c *clients, asm *assembly.Assembly, region string, rep *moto.LauncherReport) (*Verification, map[string]*DeployedStack, error) {
+func verify(ctx context.Context, c *clients, asm *assembly.Assembly, region string, rep *moto.Report) (*Verification, map[string]*DeployedStack, error) {
 	standIns, taught := map[string]bool{}, map[string]bool{}
 	for _, r := range rep.StandIns {
 		standIns[r.StackName+"/"+r.LogicalID] = true

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -14,40 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-
-	"github.com/example/orderflow/tools/moto"
 )
-
-// Moto is the local AWS the functions run against: one moto server (the
-// deploy rehearsal's, tools/deploylocal) on 127.0.0.1 serving DynamoDB
-// (conditional writes, ReturnValuesOnConditionCheckFailure), S3, SQS in the
-// SDK's JSON protocol, SNS and EventBridge. What a function sent is read
-// back from it (ReceiveMessage, a topic's or a bus's messages through an SQS
-// queue subscribed to it).
-type Moto = moto.Emulator
-
-// ErrNoMoto means no Python with moto was found (StartMoto's error wraps
-// it); `make moto` installs it.
-var ErrNoMoto = moto.ErrNoMoto
-
-// StartMoto starts moto with the first Python that has it
-// (moto.FindPython: $MOTO_PYTHON, root/.build/moto, python3), its
-// log in logPath. Stop it with Stop; it also stops when this process dies.
-func StartMoto(ctx context.Context, root, logPath string) (*Moto, error) {
-	python, _, err := moto.FindPython(ctx, root)
-	if err != nil {
-		return nil, err
-	}
-	m, err := moto.StartEmulator(ctx, python, filepath.Join(root, moto.LauncherPath), logPath, time.Minute)
-	if err != nil {
-		return nil, err
-	}
-	// An IP address, not localhost: against an IP the SDK's S3 clients use
-	// path-style addressing, as they must here (bucket.localhost resolves
-	// nowhere).
-	m.Endpoint = strings.Replace(m.Endpoint, "//localhost:", "//127.0.0.1:", 1)
-	return m, nil
-}
 
 // CreateResources creates what the assembly's functions use on the local
 // AWS at endpoint: its tables, buckets, queues, topics and event buses,

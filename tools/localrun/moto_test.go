@@ -17,19 +17,20 @@ import (
 	"github.com/aws/smithy-go/logging"
 
 	"github.com/example/orderflow/internal/orders"
+	"github.com/example/orderflow/tools/moto"
 )
 
 // startMoto starts moto for one test, skipped where no Python has moto
 // (make test installs it) unless CI=true.
-func startMoto(t *testing.T) *Moto {
+func startMoto(t *testing.T) *moto.Server {
 	t.Helper()
 	root, err := ModuleRoot(".")
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := filepath.Join(t.TempDir(), "moto.log")
-	m, err := StartMoto(t.Context(), root, log)
-	if errors.Is(err, ErrNoMoto) && os.Getenv("CI") != "true" {
+	m, err := moto.Start(t.Context(), root, "", log)
+	if errors.Is(err, moto.ErrNotInstalled) && os.Getenv("CI") != "true" {
 		t.Skipf("no moto: %v", err)
 	}
 	if err != nil {

@@ -1,3 +1,12 @@
+// Package moto starts moto's server, the one local AWS of the dev tooling
+// (DynamoDB with conditional writes and ReturnValuesOnConditionCheckFailure,
+// S3, SQS in the SDK's JSON protocol, SNS, EventBridge, CloudFormation,
+// Lambda, IAM, ...), on a free port of 127.0.0.1, through motolaunch.py,
+// which also teaches moto's CloudFormation what the CDK's templates need.
+// Used by tools/localrun (make invoke, make api, make local-services),
+// test/integration and bench (make test, make bench), and the deploy
+// rehearsal, tools/deploylocal (make deploy-local, make test). The server
+// stops on Stop and when the tool that started it dies.
 package moto
 
 import (
@@ -17,10 +26,10 @@ import (
 	"github.com/example/orderflow/tools/procgroup"
 )
 
-// MotoVersion is the moto release the launcher is written against; the
-// Makefile installs exactly this one (moto[server]==MotoVersion) where moto
-// is missing.
-const MotoVersion = "5.2.1"
+// Version is the moto release the launcher is written against; the
+// Makefile installs exactly this one (moto[server]==Version) where moto is
+// missing.
+const Version = "5.2.1"
 
 // LauncherPath is the launcher script, relative to the project root.
 const LauncherPath = "tools/moto/motolaunch.py"
@@ -29,12 +38,13 @@ const LauncherPath = "tools/moto/motolaunch.py"
 // relative to the project root.
 const VenvDir = ".build/moto"
 
-// ErrNoMoto means no Python with moto was found: FindPython's error wraps it.
-var ErrNoMoto = errors.New("moto is not installed")
+// ErrNotInstalled means no Python with moto was found: the error of
+// FindPython and Start wraps it.
+var ErrNotInstalled = errors.New("moto is not installed")
 
 // FindPython returns a Python interpreter that imports moto, and moto's
 // version: $MOTO_PYTHON when set, else the project's VenvDir, else python3
-// on PATH. The error wraps ErrNoMoto when none does.
+// on PATH. The error wraps ErrNotInstalled when none does.
 func FindPython(ctx context.Context, root string) (python, version string, err error) {
 	candidates := []string{filepath.Join(root, VenvDir, "bin", "python")}
 	if p := os.Getenv("MOTO_PYTHON"); p != "" {
@@ -51,24 +61,42 @@ func FindPython(ctx context.Context, root string) (python, version string, err e
 		tried = append(tried, p)
 	}
 	return "", "", fmt.Errorf("%w (tried %s; moto[server] with Flask): `make deploy-local` installs moto[server]==%s into %s",
-		ErrNoMoto, strings.Join(tried, ", "), MotoVersion, VenvDir)
+		ErrNotInstalled, strings.Join(tried, ", "), Version, VenvDir)
 }
 
-// Emulator is a running moto server.
-type Emulator struct {
-	// Endpoint is http://localhost:PORT. localhost, not 127.0.0.1: moto
-	// reads a TemplateURL's bucket from its host unless that is localhost.
+// Server is a running moto server.
+type Server struct {
+	// Endpoint is http://127.0.0.1:PORT. Against an IP address the SDK's S3
+	// clients (the functions' too) use path-style addressing, as they must
+	// here (bucket.localhost resolves nowhere).
 	Endpoint string
 	// Version of moto.
 	Version string
+	port    int
 	proc    *procgroup.Proc
 	stdin   io.Closer
 }
 
-// StartEmulator runs the launcher with python on a free port of 127.0.0.1,
-// its output appended to logPath, and waits until it listens (at most
-// timeout). Stop it with Stop; it also stops when this program dies.
-func StartEmulator(ctx context.Context, python, launcher, logPath string, timeout time.Duration) (*Emulator, error) {
+// Localhost is http://localhost:PORT, the endpoint for the CDK CLI: moto
+// reads a TemplateURL's bucket from its host unless that is localhost.
+func (s *Server) Localhost() string { return fmt.Sprintf("http://localhost:%d", s.port) }
+
+// Start starts moto with python ("": FindPython's) through root's
+// launcher (LauncherPath), its log in logPath, and waits until it listens.
+// Stop it with Stop; it also stops when this program dies.
+func Start(ctx context.Context, root, python, logPath string) (*Server, error) {
+	if python == "" {
+		var err error
+		if python, _, err = FindPython(ctx, root); err != nil {
+			return nil, err
+		}
+	}
+	return start(ctx, python, filepath.Join(root, LauncherPath), logPath, 2*time.Minute)
+}
+
+// start runs launcher with python on a free port of 127.0.0.1, its output
+// appended to logPath, and waits until it listens (at most timeout).
+func start(ctx context.Context, python, launcher, logPath string, timeout time.Duration) (*Server, error) {
 	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
@@ -78,16 +106,16 @@ func StartEmulator(ctx context.Context, python, launcher, logPath string, timeou
 	cmd.Env = append(os.Environ(), "PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1")
 	stdin, err1 := cmd.StdinPipe() // the launcher exits when this closes
 	stdout, err2 := cmd.StdoutPipe()
-	e := &Emulator{stdin: stdin}
+	m := &Server{stdin: stdin}
 	if err = errors.Join(err1, err2); err == nil {
-		e.proc, err = procgroup.Start(cmd)
+		m.proc, err = procgroup.Start(cmd)
 	}
 	if err != nil {
 		logFile.Close()
 		return nil, fmt.Errorf("start %s %s: %w", python, launcher, err)
 	}
 	go func() {
-		<-e.proc.Done()
+		<-m.proc.Done()
 		logFile.Close()
 	}()
 	ready := make(chan error, 1)
@@ -106,8 +134,7 @@ func StartEmulator(ctx context.Context, python, launcher, logPath string, timeou
 			ready <- fmt.Errorf("launcher said %q, want {\"port\": N, ...}", line)
 			return
 		}
-		e.Endpoint = fmt.Sprintf("http://localhost:%d", hello.Port)
-		e.Version = hello.Moto
+		m.Endpoint, m.Version, m.port = fmt.Sprintf("http://127.0.0.1:%d", hello.Port), hello.Moto, hello.Port
 		ready <- nil
 		_, _ = io.Copy(logFile, r)
 	}()
@@ -119,44 +146,45 @@ func StartEmulator(ctx context.Context, python, launcher, logPath string, timeou
 		err = ctx.Err()
 	}
 	if err != nil {
-		e.Stop()
+		m.Stop()
 		return nil, err
 	}
-	return e, nil
+	return m, nil
 }
 
-// Stop stops the emulator and waits for it to exit; it is safe to call more
+// Stop stops the server and waits for it to exit; it is safe to call more
 // than once.
-func (e *Emulator) Stop() {
-	e.stdin.Close()
-	e.proc.Stop(5 * time.Second)
+func (m *Server) Stop() {
+	m.stdin.Close()
+	m.proc.Stop(5 * time.Second)
 }
 
-// LauncherReport is what the launcher taught moto or stood in for.
-type LauncherReport struct {
-	Taught   []LauncherResource `json:"taught"`
-	StandIns []LauncherResource `json:"standIns"`
+// Report is what the launcher taught moto's CloudFormation or stood in for
+// (see motolaunch.py).
+type Report struct {
+	Taught   []Resource `json:"taught"`
+	StandIns []Resource `json:"standIns"`
 	// Fixes are the properties of types moto supports that its
 	// CloudFormation drops, which the launcher applies itself.
-	Fixes []LauncherFix `json:"fixes"`
+	Fixes []Fix `json:"fixes"`
 }
 
-// LauncherFix is one property the launcher applies for moto.
-type LauncherFix struct {
+// Fix is one property the launcher applies for moto.
+type Fix struct {
 	Type     string `json:"type"`
 	Property string `json:"property"`
 }
 
-// LauncherResource is one resource the launcher handled.
-type LauncherResource struct {
+// Resource is one resource the launcher handled.
+type Resource struct {
 	StackName string `json:"stackName"`
 	LogicalID string `json:"logicalId"`
 	Type      string `json:"type"`
 }
 
 // Report asks the launcher what it taught moto or stood in for so far.
-func (e *Emulator) Report(ctx context.Context) (*LauncherReport, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.Endpoint+"/_deploylocal/report", nil)
+func (m *Server) Report(ctx context.Context) (*Report, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, m.Endpoint+"/_deploylocal/report", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +193,7 @@ func (e *Emulator) Report(ctx context.Context) (*LauncherReport, error) {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	var r LauncherReport
+	var r Report
 	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
 		return nil, fmt.Errorf("launcher report: %w", err)
 	}

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Run moto's server for `make deploy-local`, taught what CDK templates need.
+"""Run moto's server for the dev tooling (tools/moto), taught what CDK templates need.
 
-    python3 tools/deploylocal/motolaunch.py [--port 0]
+    python3 tools/moto/motolaunch.py [--port 0]
 
 Starts moto's server (moto[server] 5.2.1, pinned by the Makefile) on
 127.0.0.1:PORT (0: a free port) and prints {"port": N, "moto": "5.2.1"} once

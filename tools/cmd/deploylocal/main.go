@@ -5,8 +5,8 @@
 //	deploylocal [-stage dev] [-region eu-west-3] [-throwaway rehearsal] [-change api] [-work DIR] [-v]
 //
 // It synthesizes the app with the pinned CDK CLI as `make synth` does,
-// starts moto's server on a free port of 127.0.0.1 (motolaunch.py in this
-// directory), bootstraps account 123456789012, deploys every stack, reads
+// starts moto's server on a free port of 127.0.0.1 (tools/moto/motolaunch.py),
+// bootstraps account 123456789012, deploys every stack, reads
 // every resource back through aws-sdk-go-v2 and compares it with its
 // template, redeploys unchanged (no changes), deploys with one function's
 // code changed (only it changes), destroys (retained resources stay), and
@@ -53,7 +53,7 @@ func main() {
 			fmt.Fprintln(os.Stderr, "deploy-local: interrupted; the emulator and the CLI were stopped")
 			os.Exit(130)
 		}
-		if errors.Is(err, moto.ErrNoMoto) {
+		if errors.Is(err, moto.ErrNotInstalled) {
 			fmt.Fprintln(os.Stderr, "deploy-local:", err)
 			os.Exit(1)
 		}

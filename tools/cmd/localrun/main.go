@@ -40,6 +40,7 @@ import (
 
 	"github.com/example/orderflow/internal/orders"
 	"github.com/example/orderflow/tools/localrun"
+	"github.com/example/orderflow/tools/moto"
 )
 
 const usage = `usage: localrun <command> [flags]
@@ -193,8 +194,8 @@ func services(ctx context.Context, args []string) error {
 		return err
 	}
 	logPath := filepath.Join(filepath.Dir(o.state), "moto.log")
-	m, err := localrun.StartMoto(ctx, o.root, logPath)
-	if errors.Is(err, localrun.ErrNoMoto) {
+	m, err := moto.Start(ctx, o.root, "", logPath)
+	if errors.Is(err, moto.ErrNotInstalled) {
 		return fmt.Errorf("%w; or run `make moto` first", err)
 	} else if err != nil {
 		return err
