@@ -72,11 +72,14 @@ func newClients(endpoint, region string) *clients {
 	}
 }
 
+// errNotFound is a reader's error for a resource the API does not list.
+var errNotFound = errors.New("not found")
+
 // notFound reports whether err says the resource does not exist.
 func notFound(err error) bool {
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
-		return false
+		return errors.Is(err, errNotFound)
 	}
 	switch ae.ErrorCode() {
 	case "ResourceNotFoundException", "ResourceNotFound", "NoSuchEntity", "NotFound", "NotFoundException",

@@ -853,10 +853,7 @@ func (r *rehearsal) afterDestroy(ctx context.Context, asm *assembly.Assembly, de
 			if strings.HasPrefix(p, "standin") {
 				continue
 			}
-			exists, probed, err := r.aws.exists(ctx, res.Type, p)
-			if !probed {
-				exists, probed, err = r.aws.existsAttached(ctx, res, d)
-			}
+			exists, probed, err := r.aws.exists(ctx, d, id)
 			if err != nil {
 				return nil, 0, nil, fmt.Errorf("probe %s %s: %w", res.Type, p, err)
 			}

@@ -80,6 +80,7 @@ func verify(ctx context.Context, c *clients, asm *assembly.Assembly, region stri
 		}
 		deployed[st.Name] = d
 	}
+	attrs := map[string]any{}
 	res := &assembly.Resolver{Region: region, Account: Account,
 		Ref: func(st *assembly.Stack, name string) (any, error) {
 			d := deployed[st.Name]
@@ -92,7 +93,15 @@ func verify(ctx context.Context, c *clients, asm *assembly.Assembly, region stri
 			return nil, fmt.Errorf("{\"Ref\": %q}: no such parameter or deployed resource in %s", name, st.Name)
 		},
 		GetAtt: func(st *assembly.Stack, id, attr string) (any, error) {
-			return c.attribute(ctx, deployed[st.Name], standIns, id, attr)
+			k := st.Name + "/" + id + "." + attr // each read once per read-back
+			if v, ok := attrs[k]; ok {
+				return v, nil
+			}
+			v, err := c.attribute(ctx, deployed[st.Name], standIns, id, attr)
+			if err == nil {
+				attrs[k] = v
+			}
+			return v, err
 		},
 		StackOutput: func(stack, output string) (any, error) {
 			other, ok := deployed[stack]
