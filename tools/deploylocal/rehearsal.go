@@ -1,6 +1,7 @@
 package deploylocal
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -70,15 +71,7 @@ type Result struct {
 // error naming the first step that failed; Result holds every step so far.
 func Run(ctx context.Context, o Options) (res *Result, err error) {
 	start := time.Now()
-	if o.Stage == "" {
-		o.Stage = "dev"
-	}
-	if o.Region == "" {
-		o.Region = "eu-west-3"
-	}
-	if o.Throwaway == "" {
-		o.Throwaway = "rehearsal"
-	}
+	o.Stage, o.Region, o.Throwaway = cmp.Or(o.Stage, "dev"), cmp.Or(o.Region, "eu-west-3"), cmp.Or(o.Throwaway, "rehearsal")
 	if o.Out == nil {
 		o.Out = io.Discard
 	}
@@ -247,11 +240,14 @@ func (r *rehearsal) run(ctx context.Context) error {
 	}
 	r.aws = newClients(r.emu.Localhost(), o.Region)
 
-	env := "aws://" + Account + "/" + o.Region
-	if err := r.step("cdk bootstrap "+env, func() (string, error) {
-		_, err := r.cli.deployCmd(ctx, "bootstrap", env)
-		return "", err
-	}); err != nil {
+	bootstrap := func(region string) error {
+		env := "aws://" + Account + "/" + region
+		return r.step("cdk bootstrap "+env, func() (string, error) {
+			_, err := r.cli.deployCmd(ctx, "bootstrap", env)
+			return "", err
+		})
+	}
+	if err := bootstrap(o.Region); err != nil {
 		return err
 	}
 
@@ -271,20 +267,13 @@ func (r *rehearsal) run(ctx context.Context) error {
 	}
 	region := regionOf(dev, o.Region)
 	if region != o.Region { // the stage pins another region: bootstrap it too
-		env := "aws://" + Account + "/" + region
-		if err := r.step("cdk bootstrap "+env, func() (string, error) {
-			_, err := r.cli.deployCmd(ctx, "bootstrap", env)
-			return "", err
-		}); err != nil {
+		if err := bootstrap(region); err != nil {
 			return err
 		}
 	}
 
-	deployArgs := func(asm *assembly.Assembly) []string {
-		return []string{"deploy", "--app", asm.Dir, "--all", "--method=direct", "--require-approval", "never", "--progress", "events"}
-	}
 	if err := r.step(fmt.Sprintf("cdk deploy --all --method=direct (%s)", o.Stage), func() (string, error) {
-		_, err := r.cli.deployCmd(ctx, deployArgs(dev)...)
+		_, err := r.deploy(ctx, dev)
 		return "", err
 	}); err != nil {
 		return err
@@ -308,14 +297,8 @@ func (r *rehearsal) run(ctx context.Context) error {
 	}
 
 	if err := r.step("cdk deploy again, nothing changed", func() (string, error) {
-		out, err := r.cli.deployCmd(ctx, deployArgs(dev)...)
-		if err != nil {
+		if err := r.deployUnchanged(ctx, dev, ""); err != nil {
 			return "", err
-		}
-		for _, s := range dev.Stacks {
-			if !strings.Contains(out, s.Name+" (no changes)") {
-				return "", fmt.Errorf("the CLI did not report %q", s.Name+" (no changes)")
-			}
 		}
 		after, err := r.snapshot(ctx, dev, deployed)
 		if err != nil {
@@ -339,14 +322,8 @@ func (r *rehearsal) run(ctx context.Context) error {
 		if err != nil {
 			return "", err
 		}
-		out, err := r.cli.deployCmd(ctx, deployArgs(changed)...)
-		if err != nil {
+		if err := r.deployUnchanged(ctx, changed, ch.stack); err != nil {
 			return "", err
-		}
-		for _, s := range changed.Stacks {
-			if s.Name != ch.stack && !strings.Contains(out, s.Name+" (no changes)") {
-				return "", fmt.Errorf("the CLI did not report %q", s.Name+" (no changes)")
-			}
 		}
 		after, err := r.snapshot(ctx, changed, deployed)
 		if err != nil {
@@ -415,7 +392,7 @@ func (r *rehearsal) run(ctx context.Context) error {
 		if want := "aws://" + Account + "/" + o.Region; !allEnvironments(throwaway, want) {
 			return "", fmt.Errorf("stacks' environments %v, want %s from the -c flags", environments(throwaway), want)
 		}
-		if _, err := r.cli.deployCmd(ctx, deployArgs(throwaway)...); err != nil {
+		if _, err := r.deploy(ctx, throwaway); err != nil {
 			return "", err
 		}
 		v, d, err := r.verify(ctx, throwaway, o.Region)
@@ -449,6 +426,23 @@ func (r *rehearsal) run(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+// deploy deploys every stack of asm.
+func (r *rehearsal) deploy(ctx context.Context, asm *assembly.Assembly) (string, error) {
+	return r.cli.deployCmd(ctx, "deploy", "--app", asm.Dir, "--all", "--method=direct", "--require-approval", "never", "--progress", "events")
+}
+
+// deployUnchanged deploys asm and checks that the CLI reports no changes for
+// every stack but except.
+func (r *rehearsal) deployUnchanged(ctx context.Context, asm *assembly.Assembly, except string) error {
+	out, err := r.deploy(ctx, asm)
+	for _, s := range asm.Stacks {
+		if err == nil && s.Name != except && !strings.Contains(out, s.Name+" (no changes)") {
+			err = fmt.Errorf("the CLI did not report %q", s.Name+" (no changes)")
+		}
+	}
+	return err
 }
 
 // background runs f in a goroutine once after (if any) has succeeded; run
@@ -633,11 +627,11 @@ func (r *rehearsal) snapshot(ctx context.Context, asm *assembly.Assembly, deploy
 	return s, nil
 }
 
-// diff lists the keys whose values differ, sorted.
+// diff lists the keys whose values differ, and those only one has, sorted.
 func (s snapshot) diff(t snapshot) []string {
 	var out []string
 	for k, v := range s {
-		if t[k] != v {
+		if tv, ok := t[k]; !ok || tv != v {
 			out = append(out, k)
 		}
 	}
@@ -653,27 +647,14 @@ func (s snapshot) diff(t snapshot) []string {
 // readBackDiff lists the checks (stack/logicalID property) whose deployed
 // value differs between two read-backs, and those only one of them has.
 func readBackDiff(a, b *Verification) []string {
-	key := func(c Check) string { return c.Stack + "/" + c.LogicalID + " " + c.Property }
-	got := map[string]string{}
-	for _, c := range a.Checks {
-		got[key(c)] = c.Got
-	}
-	var out []string
-	seen := map[string]bool{}
-	for _, c := range b.Checks {
-		k := key(c)
-		seen[k] = true
-		if g, ok := got[k]; !ok || g != c.Got {
-			out = append(out, k)
+	got := func(v *Verification) snapshot {
+		s := snapshot{}
+		for _, c := range v.Checks {
+			s[c.Stack+"/"+c.LogicalID+" "+c.Property] = c.Got
 		}
+		return s
 	}
-	for k := range got {
-		if !seen[k] {
-			out = append(out, k)
-		}
-	}
-	sort.Strings(out)
-	return out
+	return got(a).diff(got(b))
 }
 
 // functionChange is what a change to one function's code does to the
@@ -771,7 +752,7 @@ func templateDiff(a, b *assembly.Assembly) []resourceDiff {
 		for id := range sb.Template.Resources {
 			ids[id] = true
 		}
-		for _, id := range sortedTypes(ids) {
+		for _, id := range sortedKeys(ids) {
 			ra, rb := sa.Template.Resources[id], sb.Template.Resources[id]
 			if !reflect.DeepEqual(ra, rb) {
 				typ := ra.Type
@@ -819,7 +800,6 @@ func (r *rehearsal) emptyBuckets(ctx context.Context, asm *assembly.Assembly, de
 	return n, nil
 }
 
-// afterDestroy checks, once the assembly's stacks are destroyed, that the
 // goesWithItsFunction reports whether res is a function's version whose
 // function the stack deletes: Lambda deletes a function's versions with it,
 // so DeletionPolicy Retain (which keeps them for a rollback while the
@@ -832,6 +812,7 @@ func goesWithItsFunction(t *assembly.Template, res assembly.Resource) bool {
 	return ok && fn.Type == "AWS::Lambda::Function" && !fn.Retained()
 }
 
+// afterDestroy checks, once the assembly's stacks are destroyed, that the
 // stacks are gone, that every resource with DeletionPolicy Retain still
 // exists (when wantRetained) and that every other one is gone. It returns
 // what still exists, how many are gone, and the types it cannot probe.
@@ -877,7 +858,7 @@ func (r *rehearsal) afterDestroy(ctx context.Context, asm *assembly.Assembly, de
 	if len(problems) > 0 {
 		return retained, gone, nil, errors.New(strings.Join(problems, "; "))
 	}
-	return retained, gone, sortedTypes(unprobedSet), nil
+	return retained, gone, sortedKeys(unprobedSet), nil
 }
 
 // firstFunction returns the first directory under functions/ (by name)

@@ -3,7 +3,6 @@ package deploylocal
 import (
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -125,14 +124,4 @@ func PrintSteps(w io.Writer, steps []Step, total time.Duration) {
 			fmt.Fprintf(w, "%s:\n    %s\n", s.Name, s.Detail)
 		}
 	}
-}
-
-// sortedTypes returns the distinct types in a set of "type" strings.
-func sortedTypes(set map[string]bool) []string {
-	var out []string
-	for t := range set {
-		out = append(out, t)
-	}
-	sort.Strings(out)
-	return out
 }

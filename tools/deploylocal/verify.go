@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 
 	"github.com/example/orderflow/tools/assembly"
 	"github.com/example/orderflow/tools/moto"
@@ -134,10 +133,10 @@ func verify(ctx context.Context, c *clients, asm *assembly.Assembly, region stri
 			case checkers[r.Type].read == nil:
 				kind = NotReadBack
 			}
-			row := rows[r.Type+string(kind)]
+			row := rows[r.Type+"\x00"+string(kind)] // sorts by type
 			if row == nil {
 				row = &TypeSummary{Stack: st.Name, Type: r.Type, Kind: kind}
-				rows[r.Type+string(kind)] = row
+				rows[r.Type+"\x00"+string(kind)] = row
 			}
 			row.Resources++
 			if kind == StandIn || kind == NotReadBack {
@@ -162,28 +161,11 @@ func verify(ctx context.Context, c *clients, asm *assembly.Assembly, region stri
 			}
 			v.Checks = append(v.Checks, checks...)
 		}
-		keys := sortedKeys(rows)
-		for _, k := range keys {
+		for _, k := range sortedKeys(rows) {
 			v.Types = append(v.Types, *rows[k])
 		}
 	}
-	sort.SliceStable(v.Types, func(i, j int) bool {
-		a, b := v.Types[i], v.Types[j]
-		if a.Stack != b.Stack {
-			return stackIndex(asm, a.Stack) < stackIndex(asm, b.Stack)
-		}
-		return a.Type < b.Type
-	})
 	return v, deployed, nil
-}
-
-func stackIndex(asm *assembly.Assembly, name string) int {
-	for i, s := range asm.Stacks {
-		if s.Name == name {
-			return i
-		}
-	}
-	return len(asm.Stacks)
 }
 
 // checkResource compares one deployed resource with its template, property
