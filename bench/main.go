@@ -174,11 +174,8 @@ func benchmark(ctx context.Context, o options) error {
 		if !filepath.IsAbs(rie) {
 			rie = filepath.Join(root, rie)
 		}
-		if _, err := os.Stat(rie); err != nil {
-			logf("installing %s@%s (not found at %s)", localrun.RIEPackage, localrun.RIEVersion, rie)
-			if rie, err = localrun.FindRIE(ctx, root, tmp); err != nil {
-				return err
-			}
+		if rie, err = localrun.FindRIE(ctx, rie, tmp, os.Stderr); err != nil {
+			return err
 		}
 		fb := &functionBench{clone: clone, tmp: tmp, rie: rie, invokes: o.invokes, log: logf}
 		if res.Functions, err = fb.measureFunctions(ctx, snap, o.sessions); err != nil {

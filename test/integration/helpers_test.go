@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -172,7 +173,9 @@ func startFunction(t *testing.T, name string, vars map[string]string) *localrun.
 	// Building the emulator and the function is not bounded by the test's
 	// 3 minutes: with a cold build cache on a loaded machine it can take
 	// longer. go test's own -timeout still bounds it.
-	rieOnce.Do(func() { rie, rieErr = localrun.FindRIE(t.Context(), root, tmpDir) })
+	rieOnce.Do(func() {
+		rie, rieErr = localrun.FindRIE(t.Context(), filepath.Join(root, "bin", "aws-lambda-rie"), tmpDir, io.Discard)
+	})
 	if rieErr != nil {
 		t.Fatal(rieErr)
 	}

@@ -62,13 +62,15 @@ func Build(ctx context.Context, root, name, outDir string) (string, error) {
 	return out, nil
 }
 
-// FindRIE returns root/bin/aws-lambda-rie (where `make` installs it) when it
-// exists; otherwise it installs RIEPackage@RIEVersion into dir with
-// `go install` (a first build takes about half a minute) and returns that.
-func FindRIE(ctx context.Context, root, dir string) (string, error) {
-	if p := filepath.Join(root, "bin", "aws-lambda-rie"); isFile(p) {
-		return p, nil
+// FindRIE returns rie when it is a file (make installs it into
+// bin/aws-lambda-rie); otherwise it installs RIEPackage@RIEVersion into dir
+// with `go install` (a first build takes about half a minute), saying so
+// on log, and returns that.
+func FindRIE(ctx context.Context, rie, dir string, log io.Writer) (string, error) {
+	if fi, err := os.Stat(rie); err == nil && fi.Mode().IsRegular() {
+		return rie, nil
 	}
+	fmt.Fprintf(log, "installing %s@%s (not found at %s)\n", RIEPackage, RIEVersion, rie)
 	cmd := exec.CommandContext(ctx, "go", "install", RIEPackage+"@"+RIEVersion)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOBIN="+dir, "CGO_ENABLED=0", "GOFLAGS=-buildvcs=false")
@@ -76,11 +78,6 @@ func FindRIE(ctx context.Context, root, dir string) (string, error) {
 		return "", fmt.Errorf("install %s@%s: %w\n%s", RIEPackage, RIEVersion, err, b)
 	}
 	return filepath.Join(dir, "aws-lambda-rie"), nil
-}
-
-func isFile(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.Mode().IsRegular()
 }
 
 // Env returns the complete environment of f under the emulator: PATH, f's

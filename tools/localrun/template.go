@@ -2,7 +2,10 @@ package localrun
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"iter"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -219,55 +222,56 @@ type Bucket struct {
 // Tables returns every DynamoDB table of the assembly, sorted by name.
 func (a *Assembly) Tables() ([]Table, error) {
 	var out []Table
-	for _, st := range a.asm.Stacks {
-		for id, r := range st.Template.Resources {
-			if r.Type != TypeTable {
-				continue
-			}
-			raw, err := json.Marshal(r.Properties)
-			if err != nil {
-				return nil, err
-			}
-			t := Table{Name: localName(id, r)}
-			if err := json.Unmarshal(raw, &t.Props); err != nil {
-				return nil, fmt.Errorf("table %s: %w", id, err)
-			}
-			out = append(out, t)
+	var errs []error
+	for name, r := range a.resources(TypeTable) {
+		t := Table{Name: name}
+		raw, _ := json.Marshal(r.Properties)
+		if err := json.Unmarshal(raw, &t.Props); err != nil {
+			errs = append(errs, fmt.Errorf("table %s: %w", name, err))
 		}
+		out = append(out, t)
 	}
-	slices.SortFunc(out, func(x, y Table) int { return strings.Compare(x.Name, y.Name) })
-	return out, nil
+	return out, errors.Join(errs...)
 }
 
 // Names returns the local names of the assembly's resources of type typ,
 // sorted.
 func (a *Assembly) Names(typ string) []string {
 	var out []string
-	for _, st := range a.asm.Stacks {
-		for id, r := range st.Template.Resources {
-			if r.Type == typ {
-				out = append(out, localName(id, r))
-			}
-		}
+	for name := range a.resources(typ) {
+		out = append(out, name)
 	}
-	slices.Sort(out)
 	return out
 }
 
 // Buckets returns every S3 bucket of the assembly, sorted by name.
 func (a *Assembly) Buckets() []Bucket {
 	var out []Bucket
+	for name, r := range a.resources(TypeBucket) {
+		vc, _ := r.Properties["VersioningConfiguration"].(map[string]any)
+		out = append(out, Bucket{Name: name, Versioned: vc["Status"] == "Enabled"})
+	}
+	return out
+}
+
+// resources yields the assembly's resources of type typ by local name, in
+// the order of the names.
+func (a *Assembly) resources(typ string) iter.Seq2[string, assembly.Resource] {
+	byName := map[string]assembly.Resource{}
 	for _, st := range a.asm.Stacks {
 		for id, r := range st.Template.Resources {
-			if r.Type != TypeBucket {
-				continue
+			if r.Type == typ {
+				byName[localName(id, r)] = r
 			}
-			vc, _ := r.Properties["VersioningConfiguration"].(map[string]any)
-			out = append(out, Bucket{Name: localName(id, r), Versioned: vc["Status"] == "Enabled"})
 		}
 	}
-	slices.SortFunc(out, func(x, y Bucket) int { return strings.Compare(x.Name, y.Name) })
-	return out
+	return func(yield func(string, assembly.Resource) bool) {
+		for _, name := range slices.Sorted(maps.Keys(byName)) {
+			if !yield(name, byName[name]) {
+				return
+			}
+		}
+	}
 }
 
 // localName is the local physical name of a resource: its name property when
@@ -295,9 +299,6 @@ func QueueURL(endpoint, name string) string {
 // Fn::GetAtt the attribute the local stand-in has. uses collects the types
 // referred to.
 func (a *Assembly) resolver(sqsEndpoint string, uses map[string]bool) *assembly.Resolver {
-	arn := func(service, resource string) string {
-		return "arn:aws:" + service + ":" + a.Region + ":" + AccountID + ":" + resource
-	}
 	lookup := func(st *assembly.Stack, id string) (assembly.Resource, string, error) {
 		res, ok := st.Template.Resources[id]
 		if !ok {
@@ -315,7 +316,7 @@ func (a *Assembly) resolver(sqsEndpoint string, uses map[string]bool) *assembly.
 			case res.Type == TypeQueue:
 				return QueueURL(sqsEndpoint, name), nil
 			case res.Type == TypeTopic: // a topic's Ref is its ARN
-				return arn("sns", name), nil
+				return a.arn(res.Type, name), nil
 			}
 			return name, nil
 		},
@@ -324,33 +325,27 @@ func (a *Assembly) resolver(sqsEndpoint string, uses map[string]bool) *assembly.
 			switch {
 			case err != nil:
 				return nil, fmt.Errorf("Fn::GetAtt of %w", err)
-			case res.Type == TypeTable && attr == "Arn":
-				return arn("dynamodb", "table/"+name), nil
-			case res.Type == TypeTable && attr == "StreamArn":
-				return arn("dynamodb", "table/"+name+"/stream/local"), nil
-			case res.Type == TypeBucket && attr == "Arn":
-				return "arn:aws:s3:::" + name, nil
-			case res.Type == TypeQueue && attr == "Arn":
-				return arn("sqs", name), nil
-			case res.Type == TypeQueue && attr == "QueueName":
-				return name, nil
 			case res.Type == TypeQueue && attr == "QueueUrl":
 				return QueueURL(sqsEndpoint, name), nil
-			case res.Type == TypeEventBus && attr == "Arn":
-				return arn("events", "event-bus/"+name), nil
-			case res.Type == TypeEventBus && attr == "Name":
+			case res.Type == TypeTable && attr == "StreamArn":
+				return a.arn(res.Type, name) + "/stream/local", nil
+			case attr == "Arn" || res.Type == TypeTopic && attr == "TopicArn":
+				return a.arn(res.Type, name), nil
+			case attr == map[string]string{TypeQueue: "QueueName", TypeEventBus: "Name", TypeTopic: "TopicName"}[res.Type]:
 				return name, nil
-			case res.Type == TypeTopic && (attr == "TopicArn" || attr == "Arn"):
-				return arn("sns", name), nil
-			case res.Type == TypeTopic && attr == "TopicName":
-				return name, nil
-			case attr == "Arn":
-				service := strings.ToLower(strings.Split(res.Type, "::")[1])
-				return arn(service, name), nil
 			}
 			return nil, fmt.Errorf("Fn::GetAtt %s.%s (%s): unsupported attribute", id, attr, res.Type)
 		},
 	}
+}
+
+// arn is the local ARN of the resource of type typ named name.
+func (a *Assembly) arn(typ, name string) string {
+	if typ == TypeBucket {
+		return "arn:aws:s3:::" + name
+	}
+	prefix := map[string]string{TypeTable: "table/", TypeEventBus: "event-bus/", "AWS::Events::Rule": "rule/"}[typ]
+	return "arn:aws:" + strings.ToLower(strings.Split(typ, "::")[1]) + ":" + a.Region + ":" + AccountID + ":" + prefix + name
 }
 
 func intProp(v any, def int) int {
@@ -389,7 +384,7 @@ func (a *Assembly) RuleARN(stack, name string) (string, error) {
 		targets, _ := r.Properties["Targets"].([]any)
 		for _, t := range targets {
 			if m, ok := t.(map[string]any); ok && assembly.RefID(m["Arn"]) == fnID {
-				return "arn:aws:events:" + a.Region + ":" + AccountID + ":rule/" + localName(id, r), nil
+				return a.arn(r.Type, localName(id, r)), nil
 			}
 		}
 	}

@@ -22,12 +22,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -80,7 +82,7 @@ func main() {
 // options are the flags every command shares.
 type options struct {
 	stage, cdkOut, state, rie string
-	env                       envFlags
+	env                       map[string]string // -env NAME=VALUE, repeated
 	root                      string
 	asm                       *localrun.Assembly
 }
@@ -162,21 +164,18 @@ func portTaken(err error, makeVar, target string) error {
 
 func (o *options) serviceStack() string { return "OrderFlow-" + o.stage + "-Service" }
 
-// envFlags collects repeated -env NAME=VALUE flags.
-type envFlags map[string]string
-
-func (e *envFlags) String() string { return fmt.Sprint(map[string]string(*e)) }
-
-func (e *envFlags) Set(s string) error {
-	k, v, ok := strings.Cut(s, "=")
-	if !ok || k == "" {
-		return fmt.Errorf("want NAME=VALUE, got %q", s)
-	}
-	if *e == nil {
-		*e = envFlags{}
-	}
-	(*e)[k] = v
-	return nil
+// envFlag adds -env NAME=VALUE (repeatable), overriding the function's
+// environment.
+func (o *options) envFlag(fs *flag.FlagSet) {
+	o.env = map[string]string{}
+	fs.Func("env", "NAME=VALUE overriding the function's environment (repeatable)", func(s string) error {
+		k, v, ok := strings.Cut(s, "=")
+		if !ok || k == "" {
+			return fmt.Errorf("want NAME=VALUE, got %q", s)
+		}
+		o.env[k] = v
+		return nil
+	})
 }
 
 // services runs moto with the templates' resources until interrupted.
@@ -286,12 +285,9 @@ func start(ctx context.Context, o *options, name string, log io.Writer) (_ *sess
 		return nil, err
 	}
 	s.closers = append(s.closers, func() { os.RemoveAll(dir) })
-	rie := o.rie
-	if _, err := os.Stat(rie); err != nil {
-		fmt.Fprintf(log, "installing %s@%s (not found at %s)\n", localrun.RIEPackage, localrun.RIEVersion, rie)
-		if rie, err = localrun.FindRIE(ctx, o.root, dir); err != nil {
-			return nil, err
-		}
+	rie, err := localrun.FindRIE(ctx, o.rie, dir, log)
+	if err != nil {
+		return nil, err
 	}
 	t0 := time.Now()
 	bootstrap, err := localrun.Build(ctx, o.root, name, dir)
@@ -305,12 +301,7 @@ func start(ctx context.Context, o *options, name string, log io.Writer) (_ *sess
 	s.closers = append(s.closers, s.emu.Stop)
 
 	fmt.Fprintf(log, "running %s under aws-lambda-rie (timeout %ds, memory %d MB)\n", s.fn.FunctionName, s.fn.Timeout, s.fn.MemorySize)
-	keys := make([]string, 0, len(s.fn.Environment))
-	for k := range s.fn.Environment {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(s.fn.Environment)) {
 		fmt.Fprintf(log, "  %s=%s\n", k, s.fn.Environment[k])
 	}
 	if st.Endpoint != "" {
@@ -326,7 +317,7 @@ func invoke(ctx context.Context, args []string) error {
 	name := fs.String("fn", "", "function to run, one of the service stack's: api, publisher, kitchen, importer, sweeper, notifier (required)")
 	event := fs.String("event", "", "JSON event file (default: EVENTS-DIR/<fn>.json, written from the sample when missing)")
 	eventsDir := fs.String("events-dir", "events", "folder of the default events")
-	fs.Var(&o.env, "env", "NAME=VALUE overriding the function's environment (repeatable)")
+	o.envFlag(fs)
 	if err := o.load(fs, args); err != nil {
 		return err
 	}
@@ -355,13 +346,9 @@ func invoke(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "--- response (emulator HTTP %d) ---\n", inv.Status)
-	var pretty strings.Builder
-	if json.Valid(inv.Body) {
-		var v any
-		_ = json.Unmarshal(inv.Body, &v)
-		b, _ := json.MarshalIndent(v, "", "  ")
-		pretty.Write(b)
-	} else {
+	var pretty bytes.Buffer
+	if json.Indent(&pretty, inv.Body, "", "  ") != nil {
+		pretty.Reset()
 		pretty.Write(inv.Body)
 	}
 	fmt.Println(pretty.String())
@@ -438,7 +425,7 @@ func api(ctx context.Context, args []string) error {
 	var o options
 	fs := newFlags("api", &o)
 	port := fs.Int("port", 3000, "port on 127.0.0.1")
-	fs.Var(&o.env, "env", "NAME=VALUE overriding the function's environment (repeatable)")
+	o.envFlag(fs)
 	if err := o.parse(fs, args); err != nil {
 		return err
 	}
