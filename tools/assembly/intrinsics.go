@@ -130,6 +130,22 @@ func Targets(v any) []string {
 	return out
 }
 
+// FunctionOf returns the logical ID of the function a FunctionName value
+// names: the function itself (its Ref or Arn), or one of its aliases or
+// versions (an alias-qualified name is taken out of the alias's ARN, e.g.
+// the function name joined with ":live"); "" when it names none.
+func FunctionOf(t *Template, name any) string {
+	for _, id := range Targets(name) {
+		switch r := t.Resources[id]; r.Type {
+		case "AWS::Lambda::Function":
+			return id
+		case "AWS::Lambda::Alias", "AWS::Lambda::Version":
+			return FunctionOf(t, r.Properties["FunctionName"])
+		}
+	}
+	return ""
+}
+
 // List returns v as a list: an array as it is, nil as none, any other
 // value as a list of one (templates write either).
 func List(v any) []any {

@@ -203,7 +203,7 @@ func platformRules(fnID string, t *assembly.Template) []platformRule {
 	}
 	for _, id := range t.LogicalIDs() {
 		p := t.Resources[id].Properties
-		if functionOf(t, p["FunctionName"]) != fnID {
+		if assembly.FunctionOf(t, p["FunctionName"]) != fnID {
 			continue
 		}
 		dc, _ := p["DestinationConfig"].(map[string]any)
@@ -237,22 +237,6 @@ func platformRules(fnID string, t *assembly.Template) []platformRule {
 		}
 	}
 	return rules
-}
-
-// functionOf returns the logical ID of the function a FunctionName value
-// names: the function itself (its Ref or Arn), or one of its aliases or
-// versions (an alias-qualified name is taken out of the alias's ARN, e.g.
-// the function name joined with ":live"); "" when it names none.
-func functionOf(t *assembly.Template, name any) string {
-	for _, id := range assembly.Targets(name) {
-		switch r := t.Resources[id]; r.Type {
-		case "AWS::Lambda::Function":
-			return id
-		case "AWS::Lambda::Alias", "AWS::Lambda::Version":
-			return functionOf(t, r.Properties["FunctionName"])
-		}
-	}
-	return ""
 }
 
 func containsFold(list []string, s string) bool {
