@@ -1,6 +1,7 @@
 package localrun
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -189,7 +190,7 @@ func (a *Assembly) Routes(stack, name string) ([]Route, error) {
 			continue
 		}
 		integ, ok := st.Template.Resources[assembly.RefID(r.Properties["Target"])]
-		if !ok || integ.Type != typeIntegr || assembly.RefID(integ.Properties["IntegrationUri"]) != fnID {
+		if !ok || integ.Type != typeIntegr || assembly.FunctionOf(st.Template, integ.Properties["IntegrationUri"]) != fnID {
 			continue
 		}
 		rt := Route{AuthorizationType: "NONE"}
@@ -344,7 +345,7 @@ func (a *Assembly) arn(typ, name string) string {
 	if typ == TypeBucket {
 		return "arn:aws:s3:::" + name
 	}
-	prefix := map[string]string{TypeTable: "table/", TypeEventBus: "event-bus/", "AWS::Events::Rule": "rule/"}[typ]
+	prefix := map[string]string{TypeTable: "table/", TypeEventBus: "event-bus/", "AWS::Events::Rule": "rule/", "AWS::Scheduler::Schedule": "schedule/"}[typ]
 	return "arn:aws:" + strings.ToLower(strings.Split(typ, "::")[1]) + ":" + a.Region + ":" + AccountID + ":" + prefix + name
 }
 
@@ -358,35 +359,41 @@ func intProp(v any, def int) int {
 // EventSourceARN returns the local ARN of the event source (a queue, a table
 // stream) of function name's event source mapping in stack.
 func (a *Assembly) EventSourceARN(stack, name string) (string, error) {
-	st, fnID, _, err := a.function(stack, name)
+	st, _, r, err := a.invoker(stack, name, "AWS::Lambda::EventSourceMapping")
 	if err != nil {
 		return "", err
 	}
-	for _, r := range st.Template.Resources {
-		if r.Type == "AWS::Lambda::EventSourceMapping" && assembly.RefID(r.Properties["FunctionName"]) == fnID {
-			return a.resolver("", map[string]bool{}).String(st, r.Properties["EventSourceArn"])
-		}
-	}
-	return "", fmt.Errorf("function %s has no event source mapping in %s", name, st.Name)
+	return a.resolver("", map[string]bool{}).String(st, r.Properties["EventSourceArn"])
 }
 
-// RuleARN returns the local ARN of the EventBridge rule in stack that
-// targets function name.
+// RuleARN returns the local ARN of the EventBridge rule or schedule in
+// stack that invokes function name.
 func (a *Assembly) RuleARN(stack, name string) (string, error) {
+	st, id, r, err := a.invoker(stack, name, "AWS::Events::Rule", "AWS::Scheduler::Schedule")
+	if err != nil || r.Type == "AWS::Events::Rule" {
+		return a.arn(r.Type, localName(id, r)), err
+	}
+	group, err := a.resolver("", map[string]bool{}).String(st, r.Properties["GroupName"])
+	return a.arn(r.Type, cmp.Or(group, "default")+"/"+localName(id, r)), err
+}
+
+// invokesBy names the property of a resource type that names the function
+// it invokes.
+var invokesBy = map[string]string{"AWS::Lambda::EventSourceMapping": "FunctionName", "AWS::Events::Rule": "Targets", "AWS::Scheduler::Schedule": "Target"}
+
+// invoker returns the first resource (by logical ID) of one of types in
+// stack that invokes function name, itself or through its alias or a
+// version.
+func (a *Assembly) invoker(stack, name string, types ...string) (*assembly.Stack, string, assembly.Resource, error) {
 	st, fnID, _, err := a.function(stack, name)
 	if err != nil {
-		return "", err
+		return nil, "", assembly.Resource{}, err
 	}
-	for id, r := range st.Template.Resources {
-		if r.Type != "AWS::Events::Rule" {
-			continue
-		}
-		targets, _ := r.Properties["Targets"].([]any)
-		for _, t := range targets {
-			if m, ok := t.(map[string]any); ok && assembly.RefID(m["Arn"]) == fnID {
-				return a.arn(r.Type, localName(id, r)), nil
-			}
+	for _, id := range st.Template.LogicalIDs() {
+		r := st.Template.Resources[id]
+		if slices.Contains(types, r.Type) && assembly.FunctionOf(st.Template, r.Properties[invokesBy[r.Type]]) == fnID {
+			return st, id, r, nil
 		}
 	}
-	return "", fmt.Errorf("no rule in %s targets function %s", st.Name, name)
+	return nil, "", assembly.Resource{}, fmt.Errorf("no %s in %s invokes function %s", strings.Join(types, " or "), st.Name, name)
 }
