@@ -78,13 +78,17 @@ func TestParseStat(t *testing.T) {
 	}
 }
 
+// TestParseReports: the emulator's INIT REPORT and each invocation's
+// REPORT Duration (not its Init Duration), from the logs of an invocation.
 func TestParseReports(t *testing.T) {
-	logs := "30 Nov 2026 03:34:39,413 [INFO] (rapid) INIT REPORT(durationMs: 13.266000)\n" +
-		"REPORT RequestId: a-1\tInit Duration: 0.13 ms\tDuration: 16.52 ms\tBilled Duration: 17 ms\tMemory Size: 256 MB\tMax Memory Used: 256 MB\t\n" +
-		"REPORT RequestId: a-2\tDuration: 1.47 ms\tBilled Duration: 2 ms\tMemory Size: 256 MB\tMax Memory Used: 256 MB\t\n"
-	reports, initMs := parseReports(logs)
-	if initMs != 13.266 || reports["a-1"] != 16.52 || reports["a-2"] != 1.47 || len(reports) != 2 {
-		t.Errorf("got %v, init %v; want a-1 16.52, a-2 1.47 (not Init Duration), init 13.266", reports, initMs)
+	cold := "30 Nov 2026 03:34:39,413 [INFO] (rapid) INIT REPORT(durationMs: 13.266000)\n" +
+		"REPORT RequestId: a-1\tInit Duration: 0.13 ms\tDuration: 16.52 ms\tBilled Duration: 17 ms\tMemory Size: 256 MB\tMax Memory Used: 256 MB\t\n"
+	warm := "REPORT RequestId: a-2\tDuration: 1.47 ms\tBilled Duration: 2 ms\tMemory Size: 256 MB\tMax Memory Used: 256 MB\t\n"
+	if initMs, coldMs, warmMs := reported(initRe, cold), reported(reportRe, cold), reported(reportRe, warm); initMs != 13.266 || coldMs != 16.52 || warmMs != 1.47 {
+		t.Errorf("got init %v, a-1 %v, a-2 %v; want init 13.266, a-1 16.52 (not Init Duration), a-2 1.47", initMs, coldMs, warmMs)
+	}
+	if got := reported(reportRe, "no report"); got != 0 {
+		t.Errorf("no REPORT line: got %v, want 0", got)
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"compress/flate"
 	"context"
 	"crypto/md5"
-	_ "embed"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -180,58 +179,26 @@ func (b *functionBench) drain(ctx context.Context) (int, error) {
 // deployment's flags, and returns the bootstrap paths by name.
 func (b *functionBench) buildHost(ctx context.Context, names []string) (map[string]string, error) {
 	out := map[string]string{}
-	for _, n := range names {
+	for _, n := range append(names, helloName) {
 		dir := filepath.Join(b.tmp, "host", n)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
 		}
-		p, err := localrun.Build(ctx, b.clone, n, dir)
+		p, err := localrun.Build(ctx, b.clone, srcDir(n), "", dir)
 		if err != nil {
 			return nil, err
 		}
 		out[n] = p
 	}
-	dir := filepath.Join(b.tmp, "host", helloName)
-	p, err := buildHello(ctx, b.clone, dir, "")
-	if err != nil {
-		return nil, err
-	}
-	out[helloName] = p
 	return out, nil
 }
 
-// helloSource is bench/hello, written into clones that lack it (a clone of
-// a commit before it existed).
-//
-//go:embed hello/main.go
-var helloSource []byte
-
-// buildHello builds bench/hello of the module at root with the functions'
-// flags for goarch ("" for this machine) into dir/bootstrap.
-func buildHello(ctx context.Context, root, dir, goarch string) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
+// srcDir is the folder of function name's main package.
+func srcDir(name string) string {
+	if name == helloName {
+		return "bench/" + helloName
 	}
-	src := filepath.Join(root, "bench", helloName, "main.go")
-	if _, err := os.Stat(src); err != nil {
-		if err := os.MkdirAll(filepath.Dir(src), 0o755); err != nil {
-			return "", err
-		}
-		if err := os.WriteFile(src, helloSource, 0o644); err != nil {
-			return "", err
-		}
-	}
-	out := filepath.Join(dir, "bootstrap")
-	env := os.Environ()
-	env = append(env, "CGO_ENABLED=0")
-	if goarch != "" {
-		env = append(env, "GOOS=linux", "GOARCH="+goarch)
-	}
-	args := append(append([]string{"build"}, localrun.BuildFlags...), "-o", out, "./bench/"+helloName)
-	if _, err := output(ctx, root, env, "go", args...); err != nil {
-		return "", err
-	}
-	return out, nil
+	return "functions/" + name
 }
 
 // specs returns how to drive each function: its sample event, with the
@@ -384,43 +351,17 @@ func (b *functionBench) specs(ctx context.Context, bootstraps map[string]string,
 }
 
 var (
-	reportRe = regexp.MustCompile(`(?m)^REPORT RequestId: (\S+)\t(?:[^\n]*?\t)?Duration: ([0-9.]+) ms`)
+	reportRe = regexp.MustCompile(`(?m)^REPORT RequestId: \S+\t(?:[^\n]*?\t)?Duration: ([0-9.]+) ms`)
 	initRe   = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
 )
 
-// parseReports returns the REPORT Duration (ms) by request ID and the first
-// INIT REPORT duration (ms) in the emulator's output.
-func parseReports(logs string) (map[string]float64, float64) {
-	out := map[string]float64{}
-	for _, m := range reportRe.FindAllStringSubmatch(logs, -1) {
-		out[m[1]], _ = strconv.ParseFloat(m[2], 64)
+// reported returns the first number re finds in logs, 0 for none.
+func reported(re *regexp.Regexp, logs string) float64 {
+	var ms float64
+	if m := re.FindStringSubmatch(logs); m != nil {
+		ms, _ = strconv.ParseFloat(m[1], 64)
 	}
-	var initMs float64
-	if m := initRe.FindStringSubmatch(logs); m != nil {
-		initMs, _ = strconv.ParseFloat(m[1], 64)
-	}
-	return out, initMs
-}
-
-var client = &http.Client{Timeout: 2 * time.Minute}
-
-// post sends one invocation to the emulator and times it on the client.
-func post(ctx context.Context, url, requestID string, payload []byte) (int, []byte, time.Duration, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(payload))
-	if err != nil {
-		return 0, nil, 0, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Amzn-RequestId", requestID)
-	t0 := time.Now()
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, nil, 0, err
-	}
-	body, err := io.ReadAll(resp.Body)
-	d := time.Since(t0)
-	resp.Body.Close()
-	return resp.StatusCode, body, d, err
+	return ms
 }
 
 // session starts s under its own emulator, measures a cold start and
@@ -435,37 +376,35 @@ func (b *functionBench) session(ctx context.Context, s fnSpec, run int) (fnRun, 
 	fail := func(err error) (fnRun, error) {
 		return r, fmt.Errorf("%s: %w\nemulator output:\n%s", s.name, err, tail(emu.Logs(), 3000))
 	}
-	var ids []string
-	invoke := func(i int) (time.Duration, error) {
+	invoke := func(i int) (localrun.Invocation, error) {
 		if s.prepare != nil {
 			if err := s.prepare(ctx, i); err != nil {
-				return 0, fmt.Errorf("prepare invocation %d: %w", i, err)
+				return localrun.Invocation{}, fmt.Errorf("prepare invocation %d: %w", i, err)
 			}
 		}
 		if _, err := b.drain(ctx); err != nil {
-			return 0, err
+			return localrun.Invocation{}, err
 		}
-		id := fmt.Sprintf("bench-%s-%d-%d-%d", s.name, run, i, time.Now().UnixNano())
-		status, body, d, err := post(ctx, emu.URL, id, s.payload(i))
+		inv, err := emu.Invoke(ctx, fmt.Sprintf("bench-%s-%d-%d-%d", s.name, run, i, time.Now().UnixNano()), s.payload(i))
+		if err == nil && inv.Status != http.StatusOK {
+			err = fmt.Errorf("invocation %d: emulator status %d: %s", i, inv.Status, inv.Body)
+		}
 		if err != nil {
-			return 0, err
-		}
-		if status != http.StatusOK {
-			return 0, fmt.Errorf("invocation %d: emulator status %d: %s", i, status, body)
+			return inv, err
 		}
 		sent, err := b.drain(ctx)
-		if err != nil {
-			return 0, err
+		if err == nil {
+			if err = s.check(inv.Body, sent); err != nil {
+				err = fmt.Errorf("invocation %d: %w", i, err)
+			}
 		}
-		if err := s.check(body, sent); err != nil {
-			return 0, fmt.Errorf("invocation %d: %w", i, err)
-		}
-		ids = append(ids, id)
-		return d, nil
+		return inv, err
 	}
-	if r.Cold, err = invoke(0); err != nil {
+	cold, err := invoke(0)
+	if err != nil {
 		return fail(err)
 	}
+	r.Cold, r.ColdInitMs, r.ColdReportMs = cold.Duration, reported(initRe, cold.Logs), reported(reportRe, cold.Logs)
 	abs, _ := filepath.Abs(s.bootstrap)
 	pid, havePid := pidOf(abs)
 	var cpu0 time.Duration
@@ -473,33 +412,20 @@ func (b *functionBench) session(ctx context.Context, s fnSpec, run int) (fnRun, 
 		cpu0, havePid = cpuTime(pid)
 	}
 	for i := 1; i <= b.invokes; i++ {
-		d, err := invoke(i)
+		inv, err := invoke(i)
 		if err != nil {
 			return fail(err)
 		}
-		r.Warm = append(r.Warm, d)
+		r.Warm = append(r.Warm, inv.Duration)
+		if ms := reported(reportRe, inv.Logs); ms > 0 {
+			r.WarmReportMs = append(r.WarmReportMs, ms)
+		}
 	}
 	if havePid {
 		if cpu1, ok := cpuTime(pid); ok {
 			r.CPUPerInvoke = (cpu1 - cpu0) / time.Duration(b.invokes)
 		}
 		r.PeakRSS, _ = peakRSS(pid)
-	}
-	// The REPORT lines reach the output through a pipe: wait for the last.
-	deadline := time.Now().Add(3 * time.Second)
-	var reports map[string]float64
-	for {
-		reports, r.ColdInitMs = parseReports(emu.Logs())
-		if _, ok := reports[ids[len(ids)-1]]; ok || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	r.ColdReportMs = reports[ids[0]]
-	for _, id := range ids[1:] {
-		if v, ok := reports[id]; ok {
-			r.WarmReportMs = append(r.WarmReportMs, v)
-		}
 	}
 	return r, nil
 }
@@ -565,14 +491,16 @@ func (b *functionBench) measureFunctions(ctx context.Context, snap assetSnap, se
 		if fi, err := os.Stat(s.bootstrap); err == nil {
 			results[i].HostBinary = fi.Size()
 		}
-		var arm string
+		arm := filepath.Join(b.clone, "cdk.out", snap.byFn[s.name], "bootstrap")
 		if s.name == helloName {
-			if arm, err = buildHello(ctx, b.clone, filepath.Join(b.tmp, "arm64", helloName), "arm64"); err != nil {
+			dir := filepath.Join(b.tmp, "arm64", helloName)
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return nil, err
+			}
+			if arm, err = localrun.Build(ctx, b.clone, srcDir(helloName), "arm64", dir); err != nil {
 				return nil, err
 			}
 			results[i].MemoryMB = 256
-		} else {
-			arm = filepath.Join(b.clone, "cdk.out", snap.byFn[s.name], "bootstrap")
 		}
 		fi, err := os.Stat(arm)
 		if err != nil {

@@ -12,7 +12,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -95,7 +94,7 @@ func benchmark(ctx context.Context, o options) error {
 	if o.benchmarks != "" && !filepath.IsAbs(o.benchmarks) {
 		o.benchmarks = filepath.Join(root, o.benchmarks)
 	}
-	module, err := modulePath(root)
+	module, err := modulePath(ctx, root)
 	if err != nil {
 		return err
 	}
@@ -202,19 +201,10 @@ func benchmark(ctx context.Context, o options) error {
 	return nil
 }
 
-func modulePath(root string) (string, error) {
-	f, err := os.Open(filepath.Join(root, "go.mod"))
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if p, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "module "); ok {
-			return strings.Trim(strings.TrimSpace(p), `"`), nil
-		}
-	}
-	return "", errors.New("go.mod has no module line")
+// modulePath is the path of the module at root.
+func modulePath(ctx context.Context, root string) (string, error) {
+	out, err := output(ctx, root, os.Environ(), "go", "list", "-m")
+	return strings.TrimSpace(out), err
 }
 
 // verdict is PASS, or FAIL with how far the figure is from its limit.
@@ -269,27 +259,6 @@ func renderTable(res results, o options) string {
 	return sb.String()
 }
 
-func collect(runs []synthRun, f func(synthRun) []measured) (walls []time.Duration, tree, single []uint64) {
-	for _, r := range runs {
-		for _, m := range f(r) {
-			walls = append(walls, m.Wall)
-			tree = append(tree, m.TreePeak)
-			single = append(single, m.MaxSingle)
-		}
-	}
-	return
-}
-
-func cpuOf(runs []synthRun, f func(synthRun) []measured) time.Duration {
-	var ds []time.Duration
-	for _, r := range runs {
-		for _, m := range f(r) {
-			ds = append(ds, m.CPU)
-		}
-	}
-	return medianDur(ds)
-}
-
 func memNote(tree, single []uint64) string {
 	return fmt.Sprintf("; peak RSS: process tree %s (sampled every %s), largest process %s", gib(medianU(tree)), sampleEvery, gib(medianU(single)))
 }
@@ -306,26 +275,34 @@ func renderSynth(row func(a, b, c, d string), runs []synthRun, o options, cores 
 	if !o.coldCache {
 		cache = "the user's warm GOCACHE"
 	}
+	// figure is the median wall time of what pick measures over the runs,
+	// and the notes on it: range, CPU, memory.
+	figure := func(pick func(synthRun) measured) (time.Duration, string) {
+		var walls, cpus []time.Duration
+		var tree, single []uint64
+		for _, r := range runs {
+			m := pick(r)
+			walls, cpus = append(walls, m.Wall), append(cpus, m.CPU)
+			tree, single = append(tree, m.TreePeak), append(single, m.MaxSingle)
+		}
+		return medianDur(walls), spread(walls, secs) + cpuNote(medianDur(cpus), cores) + memNote(tree, single)
+	}
+	wall := func(pick func(synthRun) measured) string { w, _ := figure(pick); return secs(w) }
 	sum := func(a, b measured) measured {
 		return measured{Wall: a.Wall + b.Wall, CPU: a.CPU + b.CPU, TreePeak: max(a.TreePeak, b.TreePeak), MaxSingle: max(a.MaxSingle, b.MaxSingle)}
 	}
-	fw, ft, fs := collect(runs, func(r synthRun) []measured { return []measured{sum(r.FreshNpm, r.FreshSynth)} })
-	npm, _, _ := collect(runs, func(r synthRun) []measured { return []measured{r.FreshNpm} })
-	syn, _, _ := collect(runs, func(r synthRun) []measured { return []measured{r.FreshSynth} })
-	fresh := medianDur(fw)
+	fresh, notes := figure(func(r synthRun) measured { return sum(r.FreshNpm, r.FreshSynth) })
 	row("Synth: fresh clone, first `make synth` incl. `npm ci`; warm module cache, "+cache+n,
-		fmt.Sprintf("**%s** (npm ci %s + synth %s)%s%s%s", secs(fresh), secs(medianDur(npm)), secs(medianDur(syn)), spread(fw, secs),
-			cpuNote(cpuOf(runs, func(r synthRun) []measured { return []measured{sum(r.FreshNpm, r.FreshSynth)} }), cores), memNote(ft, fs)),
+		fmt.Sprintf("**%s** (npm ci %s + synth %s)%s", secs(fresh), wall(func(r synthRun) measured { return r.FreshNpm }),
+			wall(func(r synthRun) measured { return r.FreshSynth }), notes),
 		"< 90 s", verdict(fresh < 90*time.Second, over(fresh.Seconds(), 90, " s")))
 
-	ww, wt, ws := collect(runs, func(r synthRun) []measured { return []measured{sum(r.FreshWarmNpm, r.FreshWarmSynth)} })
-	wnpm, _, _ := collect(runs, func(r synthRun) []measured { return []measured{r.FreshWarmNpm} })
-	wsyn, _, _ := collect(runs, func(r synthRun) []measured { return []measured{r.FreshWarmSynth} })
+	warm, notes := figure(func(r synthRun) measured { return sum(r.FreshWarmNpm, r.FreshWarmSynth) })
 	row("Synth: same, clean checkout with a warm build cache"+n,
-		fmt.Sprintf("%s (npm ci %s + synth %s)%s%s%s", secs(medianDur(ww)), secs(medianDur(wnpm)), secs(medianDur(wsyn)), spread(ww, secs),
-			cpuNote(cpuOf(runs, func(r synthRun) []measured { return []measured{sum(r.FreshWarmNpm, r.FreshWarmSynth)} }), cores), memNote(wt, ws)), "", "")
+		fmt.Sprintf("%s (npm ci %s + synth %s)%s", secs(warm), wall(func(r synthRun) measured { return r.FreshWarmNpm }),
+			wall(func(r synthRun) measured { return r.FreshWarmSynth }), notes), "", "")
 
-	uw, ut, us := collect(runs, func(r synthRun) []measured { return []measured{r.Unchanged} })
+	unchanged, notes := figure(func(r synthRun) measured { return r.Unchanged })
 	okNone := true
 	var rebuiltU []string
 	for _, r := range runs {
@@ -333,11 +310,10 @@ func renderSynth(row func(a, b, c, d string), runs []synthRun, o options, cores 
 		rebuiltU = append(rebuiltU, r.UnchangedRebuilt...)
 	}
 	row("Synth: `make synth` again, nothing changed"+n,
-		fmt.Sprintf("**%s**%s%s%s; functions rebuilt: %s", secs(medianDur(uw)), spread(uw, secs),
-			cpuNote(cpuOf(runs, func(r synthRun) []measured { return []measured{r.Unchanged} }), cores), memNote(ut, us), listOr(rebuiltU, "none")),
+		fmt.Sprintf("**%s**%s; functions rebuilt: %s", secs(unchanged), notes, listOr(rebuiltU, "none")),
 		"rebuilds no function", verdict(okNone, "rebuilt "+strings.Join(rebuiltU, ", ")))
 
-	ow, ot, os_ := collect(runs, func(r synthRun) []measured { return []measured{r.OneFunction} })
+	one, notes := figure(func(r synthRun) measured { return r.OneFunction })
 	okOne := true
 	var got []string
 	for _, r := range runs {
@@ -345,10 +321,8 @@ func renderSynth(row func(a, b, c, d string), runs []synthRun, o options, cores 
 		got = append(got, fmt.Sprintf("%d [%s]", len(r.OneFunctionRebuilt), strings.Join(r.OneFunctionRebuilt, ",")))
 	}
 	row("Synth: after appending a comment to functions/"+touchedFn+"/handler.go"+n,
-		fmt.Sprintf("%s%s%s%s; asset directories with a new or changed bootstrap, per run: %s", secs(medianDur(ow)), spread(ow, secs),
-			cpuNote(cpuOf(runs, func(r synthRun) []measured { return []measured{r.OneFunction} }), cores), memNote(ot, os_), strings.Join(got, " ")),
+		fmt.Sprintf("%s%s; asset directories with a new or changed bootstrap, per run: %s", secs(one), notes, strings.Join(got, " ")),
 		"rebuilds "+touchedFn+" only", verdict(okOne, "rebuilt "+strings.Join(got, " ")))
-
 }
 
 func listOr(xs []string, none string) string {

@@ -185,7 +185,7 @@ func startFunction(t *testing.T, name string, vars map[string]string) *localrun.
 		dir := filepath.Join(tmpDir, name)
 		err := os.MkdirAll(dir, 0o755)
 		if err == nil {
-			bootstrap, err = localrun.Build(t.Context(), root, name, dir)
+			bootstrap, err = localrun.Build(t.Context(), root, "functions/"+name, "", dir)
 		}
 		if err != nil {
 			buildMu.Unlock()

@@ -44,20 +44,24 @@ func ModuleRoot(dir string) (string, error) {
 	}
 }
 
-// Build builds functions/<name> of the module at root for the host (GOOS and
-// GOARCH of the machine, CGO_ENABLED=0, BuildFlags) into outDir/bootstrap and
-// returns its path.
-func Build(ctx context.Context, root, name, outDir string) (string, error) {
-	if _, err := os.Stat(filepath.Join(root, "functions", name, "main.go")); err != nil {
-		return "", fmt.Errorf("no function %q: %w", name, err)
+// Build builds the main package in root/dir (functions/<name>,
+// bench/hello) with the deployment's flags (BuildFlags, CGO_ENABLED=0) into
+// outDir/bootstrap and returns its path: for linux/goarch, or for this
+// machine when goarch is "".
+func Build(ctx context.Context, root, dir, goarch, outDir string) (string, error) {
+	if _, err := os.Stat(filepath.Join(root, dir, "main.go")); err != nil {
+		return "", fmt.Errorf("no function in %s: %w", dir, err)
 	}
 	out := filepath.Join(outDir, "bootstrap")
-	args := append(append([]string{"build"}, BuildFlags...), "-o", out, "./functions/"+name)
+	args := append(append([]string{"build"}, BuildFlags...), "-o", out, "./"+filepath.ToSlash(dir))
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+runtime.GOOS, "GOARCH="+runtime.GOARCH)
+	if goarch != "" {
+		cmd.Env = append(cmd.Env, "GOOS=linux", "GOARCH="+goarch)
+	}
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build function %s: %w\n%s", name, err, b)
+		return "", fmt.Errorf("build %s: %w\n%s", dir, err, b)
 	}
 	return out, nil
 }
@@ -168,6 +172,8 @@ type Invocation struct {
 	Body []byte
 	// Logs is what the function and the emulator printed during it.
 	Logs string
+	// Duration is the round trip of the invocation, as the client saw it.
+	Duration time.Duration
 }
 
 // FunctionError reports whether the body is a function error
@@ -200,12 +206,14 @@ func (e *Emulator) Invoke(ctx context.Context, requestID string, payload []byte)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Amzn-RequestId", requestID)
+	t0 := time.Now()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return Invocation{Logs: e.proc.out.since(start)}, fmt.Errorf("invoke: %w", err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
+	took := time.Since(t0)
 	if err != nil {
 		return Invocation{Logs: e.proc.out.since(start)}, fmt.Errorf("read invocation response: %w", err)
 	}
@@ -215,7 +223,7 @@ func (e *Emulator) Invoke(ctx context.Context, requestID string, payload []byte)
 	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline) && !strings.Contains(e.proc.out.since(start), report); {
 		time.Sleep(5 * time.Millisecond)
 	}
-	return Invocation{Status: resp.StatusCode, Body: body, Logs: e.proc.out.since(start)}, nil
+	return Invocation{Status: resp.StatusCode, Body: body, Logs: e.proc.out.since(start), Duration: took}, nil
 }
 
 // Logs returns everything the function and the emulator printed so far.

@@ -290,7 +290,7 @@ func start(ctx context.Context, o *options, name string, log io.Writer) (_ *sess
 		return nil, err
 	}
 	t0 := time.Now()
-	bootstrap, err := localrun.Build(ctx, o.root, name, dir)
+	bootstrap, err := localrun.Build(ctx, o.root, "functions/"+name, "", dir)
 	if err != nil {
 		return nil, err
 	}
