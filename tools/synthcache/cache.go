@@ -1,7 +1,6 @@
 package synthcache
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/example/orderflow/tools/assembly"
+	"golang.org/x/mod/modfile"
 )
 
 // CacheDir is the folder, inside the output folder, that holds the cached
@@ -133,10 +133,7 @@ func lookPath(file, path string) (string, error) {
 func localDirs(moduleDir string, env []string) []string {
 	var dirs []string
 	add := func(base, p string) {
-		if p == "" {
-			return
-		}
-		if strings.HasPrefix(p, "./") || strings.HasPrefix(p, "../") || p == "." || p == ".." || filepath.IsAbs(p) {
+		if modfile.IsDirectoryPath(p) {
 			if !filepath.IsAbs(p) {
 				p = filepath.Join(base, p)
 			}
@@ -144,52 +141,23 @@ func localDirs(moduleDir string, env []string) []string {
 		}
 	}
 	if b, err := os.ReadFile(filepath.Join(moduleDir, "go.mod")); err == nil {
-		for _, rhs := range directiveArgs(b, "replace") {
-			if _, target, ok := strings.Cut(rhs, "=>"); ok {
-				if f := strings.Fields(target); len(f) > 0 {
-					add(moduleDir, strings.Trim(f[0], `"`))
-				}
+		if f, err := modfile.Parse("go.mod", b, nil); err == nil {
+			for _, r := range f.Replace {
+				add(moduleDir, r.New.Path)
 			}
 		}
 	}
 	for _, w := range goWorkFiles(moduleDir, env) {
 		if b, err := os.ReadFile(w); err == nil {
-			for _, arg := range directiveArgs(b, "use") {
-				if f := strings.Fields(arg); len(f) > 0 {
-					add(filepath.Dir(w), strings.Trim(f[0], `"`))
+			if f, err := modfile.ParseWork(w, b, nil); err == nil {
+				for _, u := range f.Use {
+					add(filepath.Dir(w), u.Path)
 				}
 			}
 		}
 	}
 	slices.Sort(dirs)
 	return slices.Compact(dirs)
-}
-
-// directiveArgs returns the arguments of every use of directive in a
-// go.mod or go.work file, in both the one-line and the block form.
-func directiveArgs(file []byte, directive string) []string {
-	var out []string
-	inBlock := false
-	sc := bufio.NewScanner(bytes.NewReader(file))
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if i := strings.Index(line, "//"); i >= 0 {
-			line = strings.TrimSpace(line[:i])
-		}
-		switch {
-		case inBlock && line == ")":
-			inBlock = false
-		case inBlock:
-			if line != "" {
-				out = append(out, line)
-			}
-		case line == directive+" (":
-			inBlock = true
-		case strings.HasPrefix(line, directive+" "):
-			out = append(out, strings.TrimSpace(strings.TrimPrefix(line, directive+" ")))
-		}
-	}
-	return out
 }
 
 // stamp identifies a file's content cheaply: size, modification time, mode.
