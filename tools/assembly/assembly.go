@@ -24,6 +24,7 @@
 package assembly
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -253,19 +254,19 @@ func (a *Assembly) Region() string {
 	return ""
 }
 
-// Asset is one file asset of an asset manifest: a function's code, a
-// nested template.
+// Asset is one asset of an asset manifest: a function's code, a nested
+// template, a container image's build folder.
 type Asset struct {
 	// Hash is the asset's ID (its source hash); DisplayName the construct
 	// path the CDK gives it ("Api/Code").
 	Hash, DisplayName string
-	// Path is the asset's file or folder in the assembly; Packaging "zip"
-	// (a folder zipped at publish) or "file".
+	// Path is the asset's file or folder; Packaging "zip" (a folder zipped
+	// at publish), "file" or "container-image".
 	Path, Packaging string
 }
 
-// Assets returns the file assets of every asset manifest of the assembly,
-// sorted by Path.
+// Assets returns the file and container image assets of every asset
+// manifest of the assembly, sorted by Path.
 func (a *Assembly) Assets() ([]Asset, error) {
 	var out []Asset
 	for _, file := range a.manifests {
@@ -273,20 +274,29 @@ func (a *Assembly) Assets() ([]Asset, error) {
 		if err != nil {
 			return nil, err
 		}
+		type asset struct {
+			DisplayName string `json:"displayName"`
+			Source      struct {
+				Path      string `json:"path"`
+				Packaging string `json:"packaging"`
+				Directory string `json:"directory"` // a container image's
+			} `json:"source"`
+		}
 		var m struct {
-			Files map[string]struct {
-				DisplayName string `json:"displayName"`
-				Source      struct {
-					Path      string `json:"path"`
-					Packaging string `json:"packaging"`
-				} `json:"source"`
-			} `json:"files"`
+			Files        map[string]asset `json:"files"`
+			DockerImages map[string]asset `json:"dockerImages"`
 		}
 		if err := json.Unmarshal(raw, &m); err != nil {
 			return nil, fmt.Errorf("decode %s: %w", file, err)
 		}
-		for hash, f := range m.Files {
-			out = append(out, Asset{Hash: hash, DisplayName: f.DisplayName, Path: filepath.Join(filepath.Dir(file), f.Source.Path), Packaging: f.Source.Packaging})
+		for _, group := range []map[string]asset{m.Files, m.DockerImages} {
+			for hash, f := range group {
+				p := cmp.Or(f.Source.Path, f.Source.Directory)
+				if !filepath.IsAbs(p) {
+					p = filepath.Join(filepath.Dir(file), p)
+				}
+				out = append(out, Asset{Hash: hash, DisplayName: f.DisplayName, Path: p, Packaging: cmp.Or(f.Source.Packaging, "container-image")})
+			}
 		}
 	}
 	slices.SortFunc(out, func(x, y Asset) int { return strings.Compare(x.Path, y.Path) })

@@ -311,67 +311,32 @@ func (c *cache) record(key string, before map[string]stamp, out output) error {
 	return nil
 }
 
-// assets returns the asset files and directories that the asset manifests
-// among produced refer to and that the run did not write itself.
+// assets returns the asset files and directories the assembly's asset
+// manifests refer to (assembly.Assets) that the run did not write itself.
 func (c *cache) assets(produced []string) ([]cachedAsset, error) {
-	isProduced := map[string]bool{}
-	for _, p := range produced {
-		isProduced[filepath.Join(c.outdir, filepath.FromSlash(p))] = true
+	asm, err := assembly.Read(c.outdir)
+	if err != nil {
+		return nil, err
 	}
-	seen := map[string]bool{}
+	all, err := asm.Assets()
+	if err != nil {
+		return nil, err
+	}
 	var out []cachedAsset
-	for _, p := range produced {
-		if !strings.HasSuffix(p, ".assets.json") {
+	for _, a := range all {
+		abs, path := filepath.Clean(a.Path), filepath.Clean(a.Path)
+		if rel, err := filepath.Rel(c.outdir, abs); err == nil && !strings.HasPrefix(rel, "..") {
+			path = filepath.ToSlash(rel)
+		}
+		if a.Path == "" || slices.Contains(produced, path) || len(out) > 0 && out[len(out)-1].Path == path {
 			continue
 		}
-		manifest := filepath.Join(c.outdir, filepath.FromSlash(p))
-		b, err := os.ReadFile(manifest)
+		files, err := stampTree(abs)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("asset %s: %w", a.Path, err)
 		}
-		var m struct {
-			Files map[string]struct {
-				Source struct{ Path string }
-			}
-			DockerImages map[string]struct {
-				Source struct{ Directory string }
-			}
-		}
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
-		}
-		var sources []string
-		for _, f := range m.Files {
-			sources = append(sources, f.Source.Path)
-		}
-		for _, d := range m.DockerImages {
-			sources = append(sources, d.Source.Directory)
-		}
-		for _, s := range sources {
-			if s == "" {
-				continue
-			}
-			abs := s
-			if !filepath.IsAbs(abs) {
-				abs = filepath.Join(filepath.Dir(manifest), filepath.FromSlash(s))
-			}
-			abs = filepath.Clean(abs)
-			if isProduced[abs] || seen[abs] {
-				continue
-			}
-			seen[abs] = true
-			files, err := stampTree(abs)
-			if err != nil {
-				return nil, fmt.Errorf("asset %s: %w", s, err)
-			}
-			path := abs
-			if rel, err := filepath.Rel(c.outdir, abs); err == nil && !strings.HasPrefix(rel, "..") {
-				path = filepath.ToSlash(rel)
-			}
-			out = append(out, cachedAsset{Path: path, Files: files})
-		}
+		out = append(out, cachedAsset{Path: path, Files: files})
 	}
-	slices.SortFunc(out, func(a, b cachedAsset) int { return strings.Compare(a.Path, b.Path) })
 	return out, nil
 }
 
