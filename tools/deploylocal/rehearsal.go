@@ -21,7 +21,6 @@ import (
 	"github.com/example/orderflow/tools/assembly"
 	"github.com/example/orderflow/tools/moto"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 )
 
@@ -280,19 +279,16 @@ func (r *rehearsal) run(ctx context.Context) error {
 	}
 
 	var deployed map[string]*DeployedStack
+	var before snapshot
 	if err := r.step("read back and compare with the templates", func() (string, error) {
 		v, d, err := r.verify(ctx, dev, region)
 		if err != nil {
 			return "", err
 		}
-		v.Stage, r.res.Dev, deployed = o.Stage, v, d
+		v.Stage, r.res.Dev, deployed, before = o.Stage, v, d, state(v, d)
 		PrintVerification(r.o.Out, fmt.Sprintf("Deployed stage %s (%s/%s) read back through the AWS SDK and compared with its templates:", o.Stage, Account, region), v)
 		return summary(v), failure(v)
 	}); err != nil {
-		return err
-	}
-	before, err := r.snapshot(ctx, dev, deployed)
-	if err != nil {
 		return err
 	}
 
@@ -300,14 +296,14 @@ func (r *rehearsal) run(ctx context.Context) error {
 		if err := r.deployUnchanged(ctx, dev, ""); err != nil {
 			return "", err
 		}
-		after, err := r.snapshot(ctx, dev, deployed)
+		v, d, err := r.verify(ctx, dev, region)
 		if err != nil {
 			return "", err
 		}
-		if diff := before.diff(after); len(diff) > 0 {
-			return "", fmt.Errorf("resources changed: %s", strings.Join(diff, "; "))
+		if diff := before.diff(state(v, d)); len(diff) > 0 {
+			return "", fmt.Errorf("changed: %s", strings.Join(diff, "; "))
 		}
-		return "the CLI reported no changes for every stack; no resource changed", nil
+		return fmt.Sprintf("the CLI reported no changes for every stack; all %d checked properties and every physical ID as before", len(v.Checks)), nil
 	}); err != nil {
 		return err
 	}
@@ -325,33 +321,11 @@ func (r *rehearsal) run(ctx context.Context) error {
 		if err := r.deployUnchanged(ctx, changed, ch.stack); err != nil {
 			return "", err
 		}
-		after, err := r.snapshot(ctx, changed, deployed)
-		if err != nil {
-			return "", err
-		}
 		// The function's code changed; with a live alias, a version was
 		// published (new logical ID), the alias moved to it in place (same
 		// physical ID, another version) and the old version left the stack
-		// but exists (retained: a rollback needs it). Nothing else changed.
-		want := []string{ch.key(ch.function, "code")}
-		if ch.alias != "" {
-			want = append(want, ch.key(ch.alias, "version"), ch.key(ch.newVersion, "physical ID"), ch.key(ch.oldVersion, "physical ID"))
-		}
-		sort.Strings(want)
-		if got := before.diff(after); !reflect.DeepEqual(got, want) {
-			return "", fmt.Errorf("changed: %v, want only %v", got, want)
-		}
-		detail := ""
-		if ch.alias != "" {
-			old := before[ch.key(ch.oldVersion, "physical ID")]
-			if _, err := r.aws.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: &old}); err != nil {
-				return "", fmt.Errorf("the old version %s is gone (it must be retained for a rollback): %w", old, err)
-			}
-			detail = fmt.Sprintf(", one new version %s with the live alias moved to it in place (same ARN, version %s -> %s), the old version retained",
-				after[ch.key(ch.newVersion, "physical ID")], before[ch.key(ch.alias, "version")], after[ch.key(ch.alias, "version")])
-		}
-		// Everything read back is as before but the function's code (the
-		// new asset), the alias's version and the versions themselves.
+		// but exists (retained: a rollback needs it). Every other checked
+		// property and physical ID is as before.
 		v, now, err := r.verify(ctx, changed, region)
 		if err != nil {
 			return "", err
@@ -361,8 +335,18 @@ func (r *rehearsal) run(ctx context.Context) error {
 			PrintVerification(r.o.Out, "After the update:", v)
 			return "", err
 		}
-		if diff := readBackDiff(r.res.Dev, v); !ch.explains(diff) {
-			return "", fmt.Errorf("read back after the update, changed: %v, want only %s's code%s", diff, ch.function, map[bool]string{true: ", its alias's version and its versions"}[ch.alias != ""])
+		after := state(v, now)
+		if diff := before.diff(after); !ch.explains(diff) {
+			return "", fmt.Errorf("changed: %v, want only %s's code%s", diff, ch.function, map[bool]string{true: ", its alias's version and its versions"}[ch.alias != ""])
+		}
+		detail := ""
+		if ch.alias != "" {
+			old, version := before[ch.key(ch.oldVersion, "physical ID")], ch.key(ch.alias, "FunctionVersion")
+			if _, err := r.aws.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: &old}); err != nil {
+				return "", fmt.Errorf("the old version %s is gone (it must be retained for a rollback): %w", old, err)
+			}
+			detail = fmt.Sprintf(", one new version %s with the live alias moved to it in place (same ARN, version %s -> %s), the old version retained",
+				after[ch.key(ch.newVersion, "physical ID")], strings.Trim(before[version], `"`), strings.Trim(after[version], `"`))
 		}
 		return fmt.Sprintf("only %s changed: its CodeSha256 is the new asset's%s; all %d other checked properties and every other physical ID as before; %d stack(s) reported no changes (synth of the changed copy: %.1fs, in the background)",
 			ch.function, detail, len(v.Checks)-1, len(changed.Stacks)-1, changedJob.took.Seconds()), nil
@@ -594,37 +578,21 @@ func unprobedNote(unprobed []string) string {
 	return "; not probed (no existence check for the type): " + strings.Join(unprobed, ", ")
 }
 
-// snapshot is what may change between deploys: every resource's physical
-// ID and every function's code. (moto leaves a function's LastModified as
-// it was when it updates its code.)
+// snapshot is what a read-back found, by "stack/logicalID what": every
+// check's deployed value and every resource's physical ID.
 type snapshot map[string]string
 
-func (r *rehearsal) snapshot(ctx context.Context, asm *assembly.Assembly, deployed map[string]*DeployedStack) (snapshot, error) {
+func state(v *Verification, deployed map[string]*DeployedStack) snapshot {
 	s := snapshot{}
-	for _, st := range asm.Stacks {
-		d, err := r.aws.deployedStack(ctx, st)
-		if err != nil {
-			return nil, err
-		}
+	for _, c := range v.Checks {
+		s[c.Stack+"/"+c.LogicalID+" "+c.Property] = c.Got
+	}
+	for name, d := range deployed {
 		for id, p := range d.Physical {
-			s[st.Name+"/"+id+" physical ID"] = p
-			switch st.Template.Resources[id].Type {
-			case "AWS::Lambda::Function":
-				out, err := r.aws.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(p)})
-				if err != nil {
-					return nil, err
-				}
-				s[st.Name+"/"+id+" code"] = aws.ToString(out.Configuration.CodeSha256)
-			case "AWS::Lambda::Alias": // the physical ID is the alias's ARN
-				out, err := r.aws.lambda.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String(p[:strings.LastIndex(p, ":")]), Name: aws.String(p[strings.LastIndex(p, ":")+1:])})
-				if err != nil {
-					return nil, err
-				}
-				s[st.Name+"/"+id+" version"] = aws.ToString(out.FunctionVersion)
-			}
+			s[name+"/"+id+" physical ID"] = p
 		}
 	}
-	return s, nil
+	return s
 }
 
 // diff lists the keys whose values differ, and those only one has, sorted.
@@ -642,19 +610,6 @@ func (s snapshot) diff(t snapshot) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// readBackDiff lists the checks (stack/logicalID property) whose deployed
-// value differs between two read-backs, and those only one of them has.
-func readBackDiff(a, b *Verification) []string {
-	got := func(v *Verification) snapshot {
-		s := snapshot{}
-		for _, c := range v.Checks {
-			s[c.Stack+"/"+c.LogicalID+" "+c.Property] = c.Got
-		}
-		return s
-	}
-	return got(a).diff(got(b))
 }
 
 // functionChange is what a change to one function's code does to the
@@ -708,25 +663,28 @@ func oneFunctionChanged(diffs []resourceDiff) (functionChange, error) {
 	return c, nil
 }
 
-// explains reports whether every read-back difference is the change's: the
-// function's code, the alias's version, the versions' own checks.
+// explains reports whether diff (the keys of two snapshots that differ)
+// is the change's and nothing else: the function's code, and with a live
+// alias, the alias's version (not its physical ID: it moves in place) and
+// the versions (the new one's physical ID appears, the old one's leaves the
+// stack).
 func (c functionChange) explains(diff []string) bool {
-	allowed := []string{c.key(c.function, "Code")}
+	required, allowed := []string{c.key(c.function, "Code")}, []string{c.key(c.function, "Code")}
 	if c.alias != "" {
+		required = append(required, c.key(c.alias, "FunctionVersion"), c.key(c.oldVersion, "physical ID"), c.key(c.newVersion, "physical ID"))
 		allowed = append(allowed, c.key(c.alias, "FunctionVersion"), c.key(c.oldVersion, ""), c.key(c.newVersion, ""))
 	}
-	code := false
 	for _, d := range diff {
-		ok := false
-		for _, a := range allowed {
-			ok = ok || strings.HasPrefix(d, a)
-		}
-		if !ok {
+		if !slices.ContainsFunc(allowed, func(p string) bool { return strings.HasPrefix(d, p) }) {
 			return false
 		}
-		code = code || strings.HasPrefix(d, allowed[0])
 	}
-	return code
+	for _, r := range required {
+		if !slices.ContainsFunc(diff, func(d string) bool { return strings.HasPrefix(d, r) }) {
+			return false
+		}
+	}
+	return true
 }
 
 type resourceDiff struct {
