@@ -96,86 +96,68 @@ func bare(st *DeployedStack, logicalID string) *resourceCheck {
 	return &resourceCheck{stack: st, id: logicalID, res: st.Template.Resources[logicalID], physical: st.Physical[logicalID], props: map[string]any{}}
 }
 
-// existsAttached probes the resources that live on another resource (a
-// role's inline policy, a function's invoke configuration or permission, a
-// bucket's, queue's or topic's policy), found from the template's
-// references to deployed resources. probed is false for other types.
+// existsAttached probes the resources that live on others (a role's inline
+// policy, a function's invoke configuration or permission, a bucket's,
+// queue's or topic's policy): one exists while any of the targets its
+// template names (deployed resources by their physical IDs) still has it.
+// probed is false for other types.
 func (c *clients) existsAttached(ctx context.Context, res assembly.Resource, d *DeployedStack) (exists, probed bool, err error) {
-	ref := func(v any) string {
-		if id := assembly.RefID(v); id != "" {
-			return d.Physical[id]
-		}
-		return assembly.Text(v)
-	}
-	refs := func(v any) []string {
+	p := res.Properties
+	targets := func(v any) []string {
 		var out []string
-		list, _ := v.([]any)
-		for _, e := range list {
-			out = append(out, ref(e))
+		for _, e := range assembly.List(v) {
+			if id := assembly.RefID(e); id != "" {
+				out = append(out, d.Physical[id])
+			} else {
+				out = append(out, assembly.Text(e))
+			}
 		}
 		return out
 	}
-	p := res.Properties
-	result := func(err error) (bool, bool, error) {
-		if err == nil {
-			return true, true, nil
-		}
-		if notFound(err) || strings.Contains(err.Error(), "NoSuchBucketPolicy") {
-			return false, true, nil
-		}
-		return false, true, err
-	}
+	var list []string
+	var has func(target string) (bool, error)
 	switch res.Type {
 	case "AWS::IAM::Policy":
 		name := assembly.Text(p["PolicyName"])
-		for _, role := range refs(p["Roles"]) {
-			if e, _, err := result(func() error {
-				_, err := c.iam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: &role, PolicyName: &name})
-				return err
-			}()); err != nil || e {
-				return e, true, err
-			}
+		list, has = targets(p["Roles"]), func(role string) (bool, error) {
+			_, err := c.iam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: &role, PolicyName: &name})
+			return err == nil, err
 		}
-		return false, true, nil
 	case "AWS::Lambda::EventInvokeConfig":
-		fn := ref(p["FunctionName"])
-		_, err := c.lambda.GetFunctionEventInvokeConfig(ctx, &lambda.GetFunctionEventInvokeConfigInput{FunctionName: &fn})
-		return result(err)
-	case "AWS::Lambda::Permission":
-		fn := ref(p["FunctionName"])
-		_, err := c.lambda.GetPolicy(ctx, &lambda.GetPolicyInput{FunctionName: &fn})
-		return result(err)
-	case "AWS::S3::BucketPolicy":
-		b := ref(p["Bucket"])
-		out, err := c.s3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: &b})
-		if err == nil && aws.ToString(out.Policy) == "" {
-			return false, true, nil
+		list, has = targets(p["FunctionName"]), func(fn string) (bool, error) {
+			_, err := c.lambda.GetFunctionEventInvokeConfig(ctx, &lambda.GetFunctionEventInvokeConfigInput{FunctionName: &fn})
+			return err == nil, err
 		}
-		return result(err)
+	case "AWS::Lambda::Permission":
+		list, has = targets(p["FunctionName"]), func(fn string) (bool, error) {
+			_, err := c.lambda.GetPolicy(ctx, &lambda.GetPolicyInput{FunctionName: &fn})
+			return err == nil, err
+		}
+	case "AWS::S3::BucketPolicy":
+		list, has = targets(p["Bucket"]), func(b string) (bool, error) {
+			out, err := c.s3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: &b})
+			return err == nil && aws.ToString(out.Policy) != "", err
+		}
 	case "AWS::SQS::QueuePolicy":
-		for _, q := range refs(p["Queues"]) {
+		list, has = targets(p["Queues"]), func(q string) (bool, error) {
 			out, err := c.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &q,
 				AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNamePolicy}})
-			if err != nil {
-				if notFound(err) {
-					continue
-				}
-				return false, true, err
-			}
-			if out.Attributes["Policy"] != "" {
-				return true, true, nil
-			}
+			return err == nil && out.Attributes["Policy"] != "", err
 		}
-		return false, true, nil
 	case "AWS::SNS::TopicPolicy":
-		for _, t := range refs(p["Topics"]) {
-			if _, err := c.sns.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: &t}); err == nil {
-				return true, true, nil // moto keeps no policy apart from its topic
-			} else if !notFound(err) {
-				return false, true, err
-			}
+		list, has = targets(p["Topics"]), func(t string) (bool, error) { // moto keeps no policy apart from its topic
+			_, err := c.sns.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: &t})
+			return err == nil, err
 		}
-		return false, true, nil
+	default:
+		return false, false, nil
 	}
-	return false, false, nil
+	for _, t := range list {
+		if ok, err := has(t); ok {
+			return true, true, nil
+		} else if err != nil && !notFound(err) && !strings.Contains(err.Error(), "NoSuchBucketPolicy") {
+			return false, true, err
+		}
+	}
+	return false, true, nil
 }

@@ -263,10 +263,7 @@ func readQueue(ctx context.Context, c *clients, r *resourceCheck) (map[string]an
 	if err != nil {
 		return nil, err
 	}
-	got := map[string]any{}
-	for k, v := range out.Attributes {
-		got[k] = v
-	}
+	got := attributes(out.Attributes)
 	got["QueueName"] = r.physical[strings.LastIndex(r.physical, "/")+1:]
 	return got, nil
 }
@@ -283,8 +280,8 @@ func readQueuePolicy(ctx context.Context, c *clients, r *resourceCheck) (map[str
 }
 
 // readPolicyOfEach reads the policy of each target listed in the
-// resource's property list (a queue or topic policy resource applies one
-// document to several): the first answers as the resource's
+// resource's property list (a queue, topic or IAM policy resource applies
+// one document to several): the first answers as the resource's
 // PolicyDocument, the others are compared with the template's document
 // as checks of their own.
 func readPolicyOfEach(r *resourceCheck, list string, policy func(target string) (string, error)) (map[string]any, error) {
@@ -520,10 +517,8 @@ func readTopic(ctx context.Context, c *clients, r *resourceCheck) (map[string]an
 	if err != nil {
 		return nil, err
 	}
-	got := map[string]any{"TopicName": r.physical[strings.LastIndex(r.physical, ":")+1:]}
-	for k, v := range out.Attributes {
-		got[k] = v
-	}
+	got := attributes(out.Attributes)
+	got["TopicName"] = r.physical[strings.LastIndex(r.physical, ":")+1:]
 	return got, nil
 }
 
@@ -542,11 +537,16 @@ func readSubscription(ctx context.Context, c *clients, r *resourceCheck) (map[st
 	if err != nil {
 		return nil, err
 	}
-	got := map[string]any{}
-	for k, v := range out.Attributes {
+	return attributes(out.Attributes), nil
+}
+
+// attributes is an API's attribute map as a read-back.
+func attributes(m map[string]string) map[string]any {
+	got := make(map[string]any, len(m))
+	for k, v := range m {
 		got[k] = v
 	}
-	return got, nil
+	return got
 }
 
 func readRole(ctx context.Context, c *clients, r *resourceCheck) (map[string]any, error) {
@@ -585,23 +585,18 @@ func readRole(ctx context.Context, c *clients, r *resourceCheck) (map[string]any
 
 func readPolicy(ctx context.Context, c *clients, r *resourceCheck) (map[string]any, error) {
 	name := assembly.Text(r.props["PolicyName"])
-	roles, _ := r.props["Roles"].([]any)
-	got := map[string]any{"PolicyName": name, "Roles": roles}
-	for i, role := range roles {
-		rn := assembly.Text(role)
-		out, err := c.iam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: &rn, PolicyName: &name})
+	got, err := readPolicyOfEach(r, "Roles", func(role string) (string, error) {
+		out, err := c.iam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: &role, PolicyName: &name})
 		if err != nil {
-			return nil, err
+			return "", err
 		}
 		doc, _ := url.QueryUnescape(aws.ToString(out.PolicyDocument))
-		if i == 0 {
-			got["PolicyDocument"] = doc
-			continue
-		}
-		ok, diff := compare(r.props["PolicyDocument"], doc)
-		r.add("PolicyDocument on role "+rn, ok, "the template's document", diff)
+		return doc, nil
+	})
+	if err == nil {
+		got["PolicyName"] = name
 	}
-	return got, nil
+	return got, err
 }
 
 func readKey(ctx context.Context, c *clients, r *resourceCheck) (map[string]any, error) {

@@ -257,15 +257,15 @@ func (r *rehearsal) run(ctx context.Context) error {
 		if err != nil {
 			return "", err
 		}
-		if want := r.expectedEnvironment(o.Stage); !allEnvironments(dev, want) {
-			return "", fmt.Errorf("stacks' environments %v, want %s (cdk.json stages.%s.*)", environments(dev), want, o.Stage)
+		if err := inEnvironment(dev, r.expectedEnvironment(o.Stage)); err != nil {
+			return "", fmt.Errorf("%w (cdk.json stages.%s.*)", err, o.Stage)
 		}
 		return fmt.Sprintf("%d stacks, environment %s, synth took %.1fs", len(dev.Stacks), dev.Stacks[0].Environment, devJob.took.Seconds()), nil
 	}); err != nil {
 		return err
 	}
-	region := regionOf(dev, o.Region)
-	if region != o.Region { // the stage pins another region: bootstrap it too
+	region := cmp.Or(dev.Region(), o.Region) // the region the stage pins, if any
+	if region != o.Region {                  // the stage pins another region: bootstrap it too
 		if err := bootstrap(region); err != nil {
 			return err
 		}
@@ -373,8 +373,8 @@ func (r *rehearsal) run(ctx context.Context) error {
 		if throwaway, err = throwawayJob.wait(ctx); err != nil {
 			return "", fmt.Errorf("synth: %w", err)
 		}
-		if want := "aws://" + Account + "/" + o.Region; !allEnvironments(throwaway, want) {
-			return "", fmt.Errorf("stacks' environments %v, want %s from the -c flags", environments(throwaway), want)
+		if err := inEnvironment(throwaway, "aws://"+Account+"/"+o.Region); err != nil {
+			return "", fmt.Errorf("%w from the -c flags", err)
 		}
 		if _, err := r.deploy(ctx, throwaway); err != nil {
 			return "", err
@@ -510,29 +510,18 @@ func (r *rehearsal) expectedEnvironment(stage string) string {
 	return "aws://" + account + "/" + region
 }
 
-func allEnvironments(a *assembly.Assembly, want string) bool {
+// inEnvironment checks that every stack of a is deployed to want.
+func inEnvironment(a *assembly.Assembly, want string) error {
+	var envs []string
+	ok := true
 	for _, s := range a.Stacks {
-		if s.Environment != want {
-			return false
-		}
+		envs = append(envs, s.Name+"="+s.Environment)
+		ok = ok && s.Environment == want
 	}
-	return true
-}
-
-func environments(a *assembly.Assembly) []string {
-	var out []string
-	for _, s := range a.Stacks {
-		out = append(out, s.Name+"="+s.Environment)
+	if !ok {
+		return fmt.Errorf("stacks' environments %v, want %s", envs, want)
 	}
-	return out
-}
-
-// regionOf returns the region the assembly's stacks pin, else fallback.
-func regionOf(a *assembly.Assembly, fallback string) string {
-	if r := a.Region(); r != "" {
-		return r
-	}
-	return fallback
+	return nil
 }
 
 func summary(v *Verification) string {
@@ -547,19 +536,16 @@ func summary(v *Verification) string {
 			gaps++
 		}
 	}
-	var types []string
+	types := map[string]bool{}
 	for _, t := range v.Types {
 		if t.Kind == StandIn {
 			standIns += t.Resources
-			if !slices.Contains(types, t.Type) {
-				types = append(types, t.Type)
-			}
+			types[t.Type] = true
 		}
 	}
-	slices.Sort(types)
 	list := ""
 	if len(types) > 0 {
-		list = " (" + strings.Join(types, ", ") + ")"
+		list = " (" + strings.Join(sortedKeys(types), ", ") + ")"
 	}
 	return fmt.Sprintf("%d checks ok, %d failed, %d not verifiable, %d stand-ins%s", ok, failed, gaps, standIns, list)
 }

@@ -235,13 +235,9 @@ func OrderReady(region, orderID string, at time.Time) events.EventBridgeEvent {
 func SampleEvents(a *Assembly, serviceStack string) (map[string][]byte, error) {
 	now := time.Now().UTC().Truncate(time.Second)
 	out := map[string][]byte{}
-	add := func(name string, v any) error {
-		b, err := json.MarshalIndent(v, "", "  ")
-		if err != nil {
-			return err
-		}
+	add := func(name string, v any) {
+		b, _ := json.MarshalIndent(v, "", "  ") // plain data: it cannot fail
 		out[name] = append(b, '\n')
-		return nil
 	}
 
 	routes, err := a.Routes(serviceStack, "api")
@@ -264,12 +260,8 @@ func SampleEvents(a *Assembly, serviceStack string) (map[string][]byte, error) {
 		return NewHTTPRequestEvent(r, body, key, params, apiRequestID(), now)
 	}
 	post := []byte(`{"customerId":"cust-local","items":[{"sku":"ESPRESSO","quantity":2,"unitPriceCents":250}]}`)
-	if err := add("api.json", apiEvent(http.MethodPost, "/orders", post)); err != nil {
-		return nil, err
-	}
-	if err := add("api-get.json", apiEvent(http.MethodGet, "/orders/"+SampleOrderID, nil)); err != nil {
-		return nil, err
-	}
+	add("api.json", apiEvent(http.MethodPost, "/orders", post))
+	add("api-get.json", apiEvent(http.MethodGet, "/orders/"+SampleOrderID, nil))
 
 	o, err := SampleOrder(now.Add(-time.Hour))
 	if err != nil {
@@ -285,43 +277,30 @@ func SampleEvents(a *Assembly, serviceStack string) (map[string][]byte, error) {
 		return nil, err
 	}
 	rec := StreamRecord(a.Region, streamARN, "INSERT", 1, key, nil, item, now)
-	if err := add("publisher.json", events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{rec}}); err != nil {
-		return nil, err
-	}
+	add("publisher.json", events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{rec}})
 
 	queueARN, err := a.EventSourceARN(serviceStack, "kitchen")
 	if err != nil {
 		return nil, err
 	}
 	body, _ := json.Marshal(orders.KitchenMessage{OrderID: SampleOrderID})
-	if err := add("kitchen.json", SQSMessages(a.Region, queueARN, now, string(body))); err != nil {
-		return nil, err
-	}
+	add("kitchen.json", SQSMessages(a.Region, queueARN, now, string(body)))
 
 	imp, err := a.Function(serviceStack, "importer", "")
 	if err != nil {
 		return nil, err
 	}
 	bucket := imp.Environment[orders.EnvUploadsBucket]
-	sum := md5.Sum([]byte(SampleCSV))
-	etag := hex.EncodeToString(sum[:])
-	if err := add("importer.json", ObjectCreated(a.Region, bucket, SampleUploadKey, int64(len(SampleCSV)), etag, "", now)); err != nil {
-		return nil, err
-	}
-	if err := add("importer-s3.json", S3Notification(a.Region, bucket, SampleUploadKey, int64(len(SampleCSV)), etag, "", now)); err != nil {
-		return nil, err
-	}
+	etag := md5Hex(SampleCSV)
+	add("importer.json", ObjectCreated(a.Region, bucket, SampleUploadKey, int64(len(SampleCSV)), etag, "", now))
+	add("importer-s3.json", S3Notification(a.Region, bucket, SampleUploadKey, int64(len(SampleCSV)), etag, "", now))
 
 	ruleARN, err := a.RuleARN(serviceStack, "sweeper")
 	if err != nil {
 		return nil, err
 	}
-	if err := add("sweeper.json", Scheduled(a.Region, ruleARN, now)); err != nil {
-		return nil, err
-	}
-	if err := add("notifier.json", OrderReady(a.Region, SampleOrderID, now)); err != nil {
-		return nil, err
-	}
+	add("sweeper.json", Scheduled(a.Region, ruleARN, now))
+	add("notifier.json", OrderReady(a.Region, SampleOrderID, now))
 	return out, nil
 }
 

@@ -1,24 +1,11 @@
 // Command localrun runs the order flow's Lambda functions on this machine,
 // under the Lambda Runtime Interface Emulator (aws-lambda-rie), against moto,
-// a local AWS (DynamoDB, S3, SQS, SNS, EventBridge).
-// The Makefile drives it (see docs/local.md):
-//
-//	localrun services              start moto on loopback, create the templates'
-//	                               tables, buckets, queues, topics and buses, seed
-//	                               sample data, run until interrupted
-//	localrun invoke -fn NAME [-event FILE]
-//	                               build NAME for the host, run it under the
-//	                               emulator, send FILE (default events/NAME.json,
-//	                               written from the sample when missing), print
-//	                               the response and logs
-//	localrun events [-out DIR] [-force]
-//	                               write a sample event per function; existing
-//	                               files are kept unless -force
-//	localrun api [-port N]         serve the HTTP API's routes through the api function
-//
-// A function's configuration (environment, timeout, memory, log level) comes
-// from the synthesized template cdk.out/OrderFlow-<stage>-Service.template.json,
-// with resource references resolved to local names.
+// a local AWS (DynamoDB, S3, SQS, SNS, EventBridge). The Makefile drives it
+// (make local-services, invoke, events and api; docs/local.md); usage below
+// lists its commands. A function's configuration (environment, timeout,
+// memory, log level) comes from the synthesized template
+// cdk.out/OrderFlow-<stage>-Service.template.json, with resource references
+// resolved to local names.
 package main
 
 import (
@@ -48,10 +35,13 @@ import (
 const usage = `usage: localrun <command> [flags]
 
 commands:
-  services   start moto (a local AWS), create the templates' resources, seed samples
-  invoke     run one function once: -fn NAME [-event FILE]
-  events     write sample events (never over existing ones unless -force): -out DIR
-  api        serve the HTTP API through the api function: -port N
+  services   start moto (a local AWS) on loopback, create the templates' tables, buckets,
+             queues, topics and buses, seed sample data, run until interrupted
+  invoke     run one function once: -fn NAME [-event FILE]: build it for the host, run it
+             under the emulator, send FILE (default events/NAME.json, written from the
+             sample when missing), print the response and logs
+  events     write a sample event per function (existing ones kept unless -force): -out DIR
+  api        serve the HTTP API's routes through the api function: -port N
 
 Run "localrun <command> -h" for a command's flags.
 `
