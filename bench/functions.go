@@ -142,8 +142,8 @@ func (b *functionBench) start(ctx context.Context) error {
 	if err := b.asm.CreateResources(ctx, b.endpoint); err != nil {
 		return err
 	}
-	b.db = localrun.DynamoDBClient(b.asm.Region, b.endpoint)
-	b.s3c = localrun.S3Client(b.asm.Region, b.endpoint)
+	cfg := moto.Config(b.asm.Region, b.endpoint)
+	b.db, b.s3c = dynamodb.NewFromConfig(cfg), s3.NewFromConfig(cfg)
 	imp, err := b.asm.Function(serviceStack, "importer", b.endpoint)
 	if err != nil {
 		return err
@@ -159,7 +159,7 @@ func (b *functionBench) start(ctx context.Context) error {
 // drain receives and deletes every message waiting in the kitchen queue
 // and returns how many there were.
 func (b *functionBench) drain(ctx context.Context) (int, error) {
-	c := localrun.SQSClient(b.asm.Region, b.endpoint)
+	c := sqs.NewFromConfig(moto.Config(b.asm.Region, b.endpoint))
 	n := 0
 	for {
 		out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(b.kitchenQ), MaxNumberOfMessages: 10})

@@ -113,7 +113,7 @@ func local(t *testing.T) string {
 func startDynamo(t *testing.T) (string, *dynamodb.Client) {
 	t.Helper()
 	ep := local(t)
-	db := localrun.DynamoDBClient(region, ep)
+	db := dynamodb.NewFromConfig(moto.Config(region, ep))
 	if err := localrun.CreateTable(testContext(t), db, table, ordersTable); err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func startDynamo(t *testing.T) (string, *dynamodb.Client) {
 func startS3(t *testing.T) (string, *s3.Client) {
 	t.Helper()
 	ep := local(t)
-	c := localrun.S3Client(region, ep)
+	c := s3.NewFromConfig(moto.Config(region, ep))
 	if err := localrun.CreateBucket(testContext(t), c, localrun.Bucket{Name: bucket, Versioned: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func startS3(t *testing.T) (string, *s3.Client) {
 // startSQS makes the queue name and returns its URL.
 func startSQS(t *testing.T, name string) string {
 	t.Helper()
-	out, err := localrun.SQSClient(region, local(t)).CreateQueue(testContext(t), &sqs.CreateQueueInput{QueueName: aws.String(name)})
+	out, err := sqs.NewFromConfig(moto.Config(region, local(t))).CreateQueue(testContext(t), &sqs.CreateQueueInput{QueueName: aws.String(name)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func startSQS(t *testing.T, name string) string {
 // queueURL, in the order sent.
 func received(t *testing.T, queueURL string) []sqstypes.Message {
 	t.Helper()
-	c := localrun.SQSClient(region, local(t))
+	c := sqs.NewFromConfig(moto.Config(region, local(t)))
 	var msgs []sqstypes.Message
 	for {
 		out, err := c.ReceiveMessage(testContext(t), &sqs.ReceiveMessageInput{QueueUrl: aws.String(queueURL), MaxNumberOfMessages: 10,

@@ -13,17 +13,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/example/orderflow/tools/moto"
 	"github.com/example/orderflow/tools/procgroup"
 )
 
 // Account is the AWS account the rehearsal deploys to: moto's default.
 const Account = "123456789012"
-
-// Dummy credentials: moto accepts any.
-const (
-	dummyAccessKeyID     = "AKIADEPLOYLOCAL00000"
-	dummySecretAccessKey = "deploylocal-dummy-secret-not-a-real-key"
-)
 
 // deadProxy is a proxy address where nothing listens: a request the CLI
 // would send anywhere but localhost fails at once instead of reaching AWS.
@@ -77,8 +72,8 @@ func newCLI(root, work, endpoint, region string, log, echo io.Writer) (*cli, err
 		"HOME="+home,
 		"AWS_CONFIG_FILE="+config,
 		"AWS_SHARED_CREDENTIALS_FILE="+credentials,
-		"AWS_ACCESS_KEY_ID="+dummyAccessKeyID,
-		"AWS_SECRET_ACCESS_KEY="+dummySecretAccessKey,
+		"AWS_ACCESS_KEY_ID="+moto.AccessKeyID,
+		"AWS_SECRET_ACCESS_KEY="+moto.SecretAccessKey,
 		"AWS_REGION="+region,
 		"AWS_DEFAULT_REGION="+region,
 		"AWS_ENDPOINT_URL="+endpoint,

@@ -5,15 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/example/orderflow/tools/assembly"
+	"github.com/example/orderflow/tools/moto"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwschemas "github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
@@ -48,12 +46,7 @@ type clients struct {
 }
 
 func newClients(endpoint, region string) *clients {
-	cfg := aws.Config{
-		Region:       region,
-		Credentials:  credentials.NewStaticCredentialsProvider(dummyAccessKeyID, dummySecretAccessKey, ""),
-		BaseEndpoint: aws.String(endpoint),
-		HTTPClient:   &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{Proxy: nil}},
-	}
+	cfg := moto.Config(region, endpoint)
 	return &clients{
 		cfn:    cloudformation.NewFromConfig(cfg),
 		lambda: lambda.NewFromConfig(cfg),

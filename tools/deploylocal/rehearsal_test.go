@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/example/orderflow/tools/assembly"
+	"github.com/example/orderflow/tools/moto"
 )
 
 func TestTemplateDiff(t *testing.T) {
@@ -165,7 +166,7 @@ func TestDeployEnvironmentReachesOnlyTheEmulator(t *testing.T) {
 	want := map[string]string{
 		"AWS_ENDPOINT_URL":            "http://localhost:5000",
 		"AWS_REGION":                  "eu-west-3",
-		"AWS_ACCESS_KEY_ID":           dummyAccessKeyID,
+		"AWS_ACCESS_KEY_ID":           moto.AccessKeyID,
 		"HOME":                        filepath.Join(work, "home"),
 		"AWS_CONFIG_FILE":             filepath.Join(work, "home", ".aws", "config"),
 		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(work, "home", ".aws", "credentials"),

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/example/orderflow/tools/moto"
 )
 
 // The Lambda Runtime Interface Emulator, pinned. The Makefile's RIE_VERSION
@@ -95,8 +97,8 @@ func (f Function) Env(region, endpoint string) []string {
 		"PATH":                            os.Getenv("PATH"),
 		"AWS_REGION":                      region,
 		"AWS_DEFAULT_REGION":              region,
-		"AWS_ACCESS_KEY_ID":               AccessKeyID,
-		"AWS_SECRET_ACCESS_KEY":           SecretAccessKey,
+		"AWS_ACCESS_KEY_ID":               moto.AccessKeyID,
+		"AWS_SECRET_ACCESS_KEY":           moto.SecretAccessKey,
 		"AWS_CONFIG_FILE":                 os.DevNull,
 		"AWS_SHARED_CREDENTIALS_FILE":     os.DevNull,
 		"AWS_EC2_METADATA_DISABLED":       "true",

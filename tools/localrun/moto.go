@@ -10,25 +10,30 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/example/orderflow/tools/moto"
 )
 
 // CreateResources creates what the assembly's functions use on the local
-// AWS at endpoint: its tables, buckets, queues, topics and event buses,
+// AWS at endpoint (moto's Endpoint): its tables, buckets, queues, topics and event buses,
 // under their local names.
 func (a *Assembly) CreateResources(ctx context.Context, endpoint string) error {
 	tables, err := a.Tables()
 	if err != nil {
 		return err
 	}
-	db := DynamoDBClient(a.Region, endpoint)
+	cfg := moto.Config(a.Region, endpoint)
+	db := dynamodb.NewFromConfig(cfg)
 	for _, t := range tables {
 		if err := CreateTable(ctx, db, t.Name, t.Props); err != nil {
 			return err
 		}
 	}
-	s3c := S3Client(a.Region, endpoint)
+	s3c := s3.NewFromConfig(cfg)
 	for _, b := range a.Buckets() {
 		if err := CreateBucket(ctx, s3c, b); err != nil {
 			return err
@@ -36,33 +41,18 @@ func (a *Assembly) CreateResources(ctx context.Context, endpoint string) error {
 	}
 	var errs []error
 	for _, q := range a.Names(TypeQueue) {
-		_, err := SQSClient(a.Region, endpoint).CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(q)})
+		_, err := sqs.NewFromConfig(cfg).CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(q)})
 		errs = append(errs, err)
 	}
 	for _, t := range a.Names(TypeTopic) {
-		_, err := SNSClient(a.Region, endpoint).CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(t)})
+		_, err := sns.NewFromConfig(cfg).CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(t)})
 		errs = append(errs, err)
 	}
 	for _, b := range a.Names(TypeEventBus) {
-		_, err := EventBridgeClient(a.Region, endpoint).CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String(b)})
+		_, err := eventbridge.NewFromConfig(cfg).CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String(b)})
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
-}
-
-// SQSClient returns an SQS client for the local endpoint.
-func SQSClient(region, endpoint string) *sqs.Client {
-	return sqs.NewFromConfig(SDKConfig(region), func(o *sqs.Options) { o.BaseEndpoint = aws.String(endpoint) })
-}
-
-// SNSClient returns an SNS client for the local endpoint.
-func SNSClient(region, endpoint string) *sns.Client {
-	return sns.NewFromConfig(SDKConfig(region), func(o *sns.Options) { o.BaseEndpoint = aws.String(endpoint) })
-}
-
-// EventBridgeClient returns an EventBridge client for the local endpoint.
-func EventBridgeClient(region, endpoint string) *eventbridge.Client {
-	return eventbridge.NewFromConfig(SDKConfig(region), func(o *eventbridge.Options) { o.BaseEndpoint = aws.String(endpoint) })
 }
 
 // TableProps is the part of an AWS::DynamoDB::Table's Properties that a local
@@ -107,4 +97,26 @@ func CreateTable(ctx context.Context, c *dynamodb.Client, name string, props Tab
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// CreateBucket creates bucket b, with versioning when b.Versioned.
+func CreateBucket(ctx context.Context, c *s3.Client, b Bucket) error {
+	in := &s3.CreateBucketInput{Bucket: aws.String(b.Name)}
+	if r := c.Options().Region; r != "us-east-1" {
+		in.CreateBucketConfiguration = &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(r)}
+	}
+	if _, err := c.CreateBucket(ctx, in); err != nil {
+		return fmt.Errorf("create bucket %s: %w", b.Name, err)
+	}
+	if !b.Versioned {
+		return nil
+	}
+	_, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{
+		Bucket:                  aws.String(b.Name),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled},
+	})
+	if err != nil {
+		return fmt.Errorf("enable versioning of bucket %s: %w", b.Name, err)
+	}
+	return nil
 }

@@ -50,19 +50,16 @@ func TestSeededObjectReadsWithAChecksum(t *testing.T) {
 	m := startMoto(t)
 	ctx := context.Background()
 	var logs bytes.Buffer
-	cfg := SDKConfig("us-east-1")
+	cfg := moto.Config("us-east-1", m.Endpoint)
 	// What config.LoadDefaultConfig gives a function: a logger to stderr
 	// and checksums when supported.
 	cfg.Logger = logging.NewStandardLogger(&logs)
 	cfg.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenSupported
-	c := s3.NewFromConfig(cfg, func(o *s3.Options) {
-		o.BaseEndpoint = aws.String(m.Endpoint)
-		o.UsePathStyle = true
-	})
+	c := s3.NewFromConfig(cfg)
 	if err := CreateBucket(ctx, c, Bucket{Name: "uploads", Versioned: true}); err != nil {
 		t.Fatal(err)
 	}
-	db := DynamoDBClient("us-east-1", m.Endpoint)
+	db := dynamodb.NewFromConfig(moto.Config("us-east-1", m.Endpoint))
 	d := orders.Design(false)
 	if err := CreateTable(ctx, db, "Orders", TableProps{AttributeDefinitions: d.AttributeDefinitions, KeySchema: d.KeySchema, GlobalSecondaryIndexes: d.GlobalSecondaryIndexes}); err != nil {
 		t.Fatal(err)
@@ -94,7 +91,7 @@ func TestCreateResourcesMakesWhatTheFunctionsUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, q := range a.Names(TypeQueue) {
-		if _, err := SQSClient(a.Region, m.Endpoint).GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(q)}); err != nil {
+		if _, err := sqs.NewFromConfig(moto.Config(a.Region, m.Endpoint)).GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(q)}); err != nil {
 			t.Errorf("queue %s: %v", q, err)
 		}
 	}
@@ -103,7 +100,7 @@ func TestCreateResourcesMakesWhatTheFunctionsUse(t *testing.T) {
 	}
 	tables, _ := a.Tables()
 	for _, tb := range tables {
-		if _, err := DynamoDBClient(a.Region, m.Endpoint).DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(tb.Name)}); err != nil {
+		if _, err := dynamodb.NewFromConfig(moto.Config(a.Region, m.Endpoint)).DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(tb.Name)}); err != nil {
 			t.Errorf("table %s: %v", tb.Name, err)
 		}
 	}

@@ -23,6 +23,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
 	"github.com/example/orderflow/tools/procgroup"
 )
 
@@ -62,6 +65,24 @@ func FindPython(ctx context.Context, root string) (python, version string, err e
 	}
 	return "", "", fmt.Errorf("%w (tried %s; moto[server] with Flask): `make deploy-local` installs moto[server]==%s into %s",
 		ErrNotInstalled, strings.Join(tried, ", "), Version, VenvDir)
+}
+
+// Dummy credentials: moto accepts any, and these can reach nothing else.
+const (
+	AccessKeyID     = "AKIALOCALMOTO0000000"
+	SecretAccessKey = "local-moto-dummy-secret-not-a-real-key"
+)
+
+// Config is an AWS SDK configuration for the server at endpoint (Endpoint,
+// or Localhost for what the CDK CLI deployed): region, the dummy
+// credentials, nothing read from the environment or ~/.aws, no proxy.
+func Config(region, endpoint string) aws.Config {
+	return aws.Config{
+		Region:       region,
+		Credentials:  credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, ""),
+		BaseEndpoint: aws.String(endpoint),
+		HTTPClient:   &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{Proxy: nil}},
+	}
 }
 
 // Server is a running moto server.

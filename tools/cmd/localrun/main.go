@@ -27,6 +27,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/example/orderflow/internal/orders"
 	"github.com/example/orderflow/tools/localrun"
 	"github.com/example/orderflow/tools/moto"
@@ -214,7 +217,8 @@ func services(ctx context.Context, args []string) error {
 			return err
 		}
 		table, bucket := imp.Environment[orders.EnvTableName], imp.Environment[orders.EnvUploadsBucket]
-		db, s3c := localrun.DynamoDBClient(o.asm.Region, m.Endpoint), localrun.S3Client(o.asm.Region, m.Endpoint)
+		cfg := moto.Config(o.asm.Region, m.Endpoint)
+		db, s3c := dynamodb.NewFromConfig(cfg), s3.NewFromConfig(cfg)
 		if err := localrun.Seed(ctx, db, s3c, table, bucket); err != nil {
 			return err
 		}
