@@ -525,29 +525,18 @@ func inEnvironment(a *assembly.Assembly, want string) error {
 }
 
 func summary(v *Verification) string {
-	var ok, failed, gaps, standIns int
-	for _, c := range v.Checks {
-		switch c.Status {
-		case OK:
-			ok++
-		case Mismatch:
-			failed++
-		default:
-			gaps++
-		}
-	}
-	types := map[string]bool{}
-	for _, t := range v.Types {
-		if t.Kind == StandIn {
-			standIns += t.Resources
-			types[t.Type] = true
+	t, standIns, types := v.total(), 0, map[string]bool{}
+	for _, r := range v.Types {
+		if r.Kind == StandIn {
+			standIns += r.Resources
+			types[r.Type] = true
 		}
 	}
 	list := ""
 	if len(types) > 0 {
 		list = " (" + strings.Join(sortedKeys(types), ", ") + ")"
 	}
-	return fmt.Sprintf("%d checks ok, %d failed, %d not verifiable, %d stand-ins%s", ok, failed, gaps, standIns, list)
+	return fmt.Sprintf("%d checks ok, %d failed, %d not verifiable, %d stand-ins%s", t.OK, t.Failed, t.NotReported+t.Unresolved, standIns, list)
 }
 
 func failure(v *Verification) error {

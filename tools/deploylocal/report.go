@@ -16,23 +16,13 @@ func PrintVerification(w io.Writer, title string, v *Verification) {
 	fmt.Fprintf(w, "\n%s\n\n", title)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "stack\tresource type\tresources\tchecks ok\t(via fix)\tnot reported\tunresolved\tfailed\tdeployed by\t")
-	var total TypeSummary
 	for _, t := range v.Types {
-		if t.Kind != ReadBack && t.Kind != Taught {
-			continue
+		if t.Kind == ReadBack || t.Kind == Taught {
+			by := map[Kind]string{ReadBack: "moto", Taught: "launcher's model"}[t.Kind]
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t\n", t.Stack, t.Type, t.Resources, t.OK, t.OKViaFix, t.NotReported, t.Unresolved, t.Failed, by)
 		}
-		by := "moto"
-		if t.Kind == Taught {
-			by = "launcher's model"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t\n", t.Stack, t.Type, t.Resources, t.OK, t.OKViaFix, t.NotReported, t.Unresolved, t.Failed, by)
-		total.Resources += t.Resources
-		total.OK += t.OK
-		total.OKViaFix += t.OKViaFix
-		total.NotReported += t.NotReported
-		total.Unresolved += t.Unresolved
-		total.Failed += t.Failed
 	}
+	total := v.total()
 	fmt.Fprintf(tw, "total\t\t%d\t%d\t%d\t%d\t%d\t%d\t\t\n", total.Resources, total.OK, total.OKViaFix, total.NotReported, total.Unresolved, total.Failed)
 	tw.Flush()
 	fmt.Fprintln(w, "\n(via fix: ok, but the property went through the launcher, which applies what moto's CloudFormation drops; deployed by launcher's model: moto has the service, not the CloudFormation type)")

@@ -45,6 +45,20 @@ type TypeSummary struct {
 	OK, OKViaFix, Failed, NotReported, Unresolved int
 }
 
+// total sums the read-back rows (Kind ReadBack or Taught): the stand-ins'
+// and the types not read back have no checks, and their resources are not
+// counted.
+func (v *Verification) total() TypeSummary {
+	var t TypeSummary
+	for _, r := range v.Types {
+		if r.Kind == ReadBack || r.Kind == Taught {
+			t.Resources += r.Resources
+			t.OK, t.OKViaFix, t.Failed, t.NotReported, t.Unresolved = t.OK+r.OK, t.OKViaFix+r.OKViaFix, t.Failed+r.Failed, t.NotReported+r.NotReported, t.Unresolved+r.Unresolved
+		}
+	}
+	return t
+}
+
 // Failed returns the checks that found a difference.
 func (v *Verification) Failed() []Check {
 	var out []Check
