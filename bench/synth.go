@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -178,12 +179,7 @@ func rebuilt(before, after assetSnap) []string {
 
 // functionNames returns the functions of the service stack, sorted.
 func (s assetSnap) functionNames() []string {
-	var names []string
-	for fn := range s.byFn {
-		names = append(names, fn)
-	}
-	slices.Sort(names)
-	return names
+	return slices.Sorted(maps.Keys(s.byFn))
 }
 
 // synthBench runs the synth measurements: runs fresh clones, each measured

@@ -27,6 +27,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -102,12 +103,7 @@ func (r Resource) Retained() bool {
 
 // LogicalIDs returns the template's logical IDs, sorted.
 func (t *Template) LogicalIDs() []string {
-	ids := make([]string, 0, len(t.Resources))
-	for id := range t.Resources {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
+	return slices.Sorted(maps.Keys(t.Resources))
 }
 
 // manifest is the part of manifest.json this package reads.
@@ -136,11 +132,7 @@ func Read(dir string) (*Assembly, error) {
 	if len(byID) == 0 {
 		return nil, fmt.Errorf("%s: no stacks in %s", dir, ManifestFile)
 	}
-	ids := make([]string, 0, len(byID))
-	for id := range byID {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
+	ids := slices.Sorted(maps.Keys(byID))
 	seen := map[string]bool{}
 	var visit func(string)
 	visit = func(id string) {

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -318,11 +319,7 @@ func WriteSampleEvents(events map[string][]byte, dir string, overwrite bool, nam
 	slices.Sort(names)
 	for _, name := range names {
 		if _, ok := events[name]; !ok {
-			var have []string
-			for n := range events {
-				have = append(have, n)
-			}
-			slices.Sort(have)
+			have := slices.Sorted(maps.Keys(events))
 			return written, kept, fmt.Errorf("no sample event %s (there are %s)", name, strings.Join(have, ", "))
 		}
 	}
