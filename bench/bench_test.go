@@ -70,8 +70,8 @@ func TestParseStat(t *testing.T) {
 	// A command name with a space and a parenthesis, as /proc prints it.
 	line := "4242 (go (run) x) S 4200 4242 4200 0 -1 4194560 1 0 0 0 3 4 0 0 20 0 9 0 100 5000000 2560 18446744073709551615"
 	st, ok := parseStat(line)
-	if !ok || st.pid != 4242 || st.ppid != 4200 || st.rss != 2560*uint64(os.Getpagesize()) {
-		t.Errorf("got %+v, %t; want pid 4242, ppid 4200, rss 2560 pages", st, ok)
+	if !ok || st.pid != 4242 || st.ppid != 4200 || st.rss != 2560*uint64(os.Getpagesize()) || st.cpu != 70*time.Millisecond {
+		t.Errorf("got %+v, %t; want pid 4242, ppid 4200, rss 2560 pages, cpu 3+4 ticks", st, ok)
 	}
 	if _, ok := parseStat("garbage"); ok {
 		t.Error("parsed garbage")

@@ -96,10 +96,11 @@ func tail(s string, n int) string {
 	return "..." + s[len(s)-n:]
 }
 
-// procStat is what treeRSS needs of /proc/PID/stat.
+// procStat is what treeRSS and cpuTime need of /proc/PID/stat.
 type procStat struct {
 	pid, ppid int
-	rss       uint64 // bytes
+	rss       uint64        // bytes
+	cpu       time.Duration // utime+stime
 }
 
 // readStat parses /proc/PID/stat (the command name may hold spaces and
@@ -126,8 +127,10 @@ func parseStat(s string) (procStat, bool) {
 		return procStat{}, false
 	}
 	ppid, _ := strconv.Atoi(f[1])
+	ut, _ := strconv.ParseInt(f[11], 10, 64)     // field 14, clock ticks (USER_HZ = 100)
+	st, _ := strconv.ParseInt(f[12], 10, 64)     // field 15
 	pages, _ := strconv.ParseUint(f[21], 10, 64) // field 24: rss in pages
-	return procStat{pid: pid, ppid: ppid, rss: pages * uint64(os.Getpagesize())}, true
+	return procStat{pid: pid, ppid: ppid, rss: pages * uint64(os.Getpagesize()), cpu: time.Duration(ut+st) * 10 * time.Millisecond}, true
 }
 
 // treeRSS returns the summed resident set size of root and its descendants.
@@ -203,18 +206,8 @@ func cpuTime(pid int) (time.Duration, bool) {
 	if n > 0 {
 		return sum, true
 	}
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return 0, false
-	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 13 {
-		return 0, false
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)                  // field 14
-	st, _ := strconv.ParseInt(f[12], 10, 64)                  // field 15
-	return time.Duration(ut+st) * 10 * time.Millisecond, true // USER_HZ = 100
+	st, ok := readStat(pid)
+	return st.cpu, ok
 }
 
 // peakRSS returns VmHWM (the largest resident set so far) of process pid.
