@@ -100,7 +100,7 @@ type Server struct {
 
 // Localhost is http://localhost:PORT, the endpoint for the CDK CLI: moto
 // reads a TemplateURL's bucket from its host unless that is localhost.
-func (s *Server) Localhost() string { return fmt.Sprintf("http://localhost:%d", s.port) }
+func (m *Server) Localhost() string { return fmt.Sprintf("http://localhost:%d", m.port) }
 
 // Start starts moto with python ("": FindPython's) through root's
 // launcher (LauncherPath), its log in logPath, and waits until it listens.
