@@ -238,70 +238,57 @@ func services(ctx context.Context, args []string) error {
 	return nil
 }
 
-// session is one function running under the emulator, with what it needs.
-type session struct {
-	fn      localrun.Function
-	emu     *localrun.Emulator
-	closers []func()
-}
-
-func (s *session) close() {
-	for _, c := range slices.Backward(s.closers) {
-		c()
-	}
-}
-
 // start builds function name and starts it under the emulator, pointed at
-// the local services when it uses a resource. Close the session when done.
-func start(ctx context.Context, o *options, name string, log io.Writer) (_ *session, err error) {
-	s := &session{}
-	defer func() {
-		if err != nil {
-			s.close()
-		}
-	}()
+// the local services when it uses a resource. Call stop when done.
+func start(ctx context.Context, o *options, name string, log io.Writer) (emu *localrun.Emulator, stop func(), err error) {
 	st, running, err := localrun.ReadServicesState(o.state)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if s.fn, err = o.asm.Function(o.serviceStack(), name, st.Endpoint); err != nil {
-		return nil, err
+	fn, err := o.asm.Function(o.serviceStack(), name, st.Endpoint)
+	if err != nil {
+		return nil, nil, err
 	}
-	for k, v := range o.env {
-		s.fn.Environment[k] = v
+	maps.Copy(fn.Environment, o.env)
+	if len(fn.Uses) > 0 && !running {
+		return nil, nil, fmt.Errorf("function %s uses %s: start the local services first (`make local-services` in another terminal)", name, strings.Join(fn.Uses, ", "))
 	}
-	if len(s.fn.Uses) > 0 && !running {
-		return nil, fmt.Errorf("function %s uses %s: start the local services first (`make local-services` in another terminal)", name, strings.Join(s.fn.Uses, ", "))
-	}
-
 	dir, err := os.MkdirTemp("", "localrun-"+name+"-")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	s.closers = append(s.closers, func() { os.RemoveAll(dir) })
+	stop = func() {
+		if emu != nil {
+			emu.Stop()
+		}
+		os.RemoveAll(dir)
+	}
+	defer func() {
+		if err != nil {
+			stop()
+		}
+	}()
 	rie, err := localrun.FindRIE(ctx, o.rie, dir, log)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	t0 := time.Now()
 	bootstrap, err := localrun.Build(ctx, o.root, "functions/"+name, "", dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	fmt.Fprintf(log, "built   functions/%s for %s/%s in %s\n", name, runtime.GOOS, runtime.GOARCH, time.Since(t0).Round(100*time.Millisecond))
-	if s.emu, err = localrun.StartEmulator(ctx, rie, bootstrap, s.fn.Env(o.asm.Region, st.Endpoint)); err != nil {
-		return nil, err
+	if emu, err = localrun.StartEmulator(ctx, rie, bootstrap, fn.Env(o.asm.Region, st.Endpoint)); err != nil {
+		return nil, nil, err
 	}
-	s.closers = append(s.closers, s.emu.Stop)
-
-	fmt.Fprintf(log, "running %s under aws-lambda-rie (timeout %ds, memory %d MB)\n", s.fn.FunctionName, s.fn.Timeout, s.fn.MemorySize)
-	for _, k := range slices.Sorted(maps.Keys(s.fn.Environment)) {
-		fmt.Fprintf(log, "  %s=%s\n", k, s.fn.Environment[k])
+	fmt.Fprintf(log, "running %s under aws-lambda-rie (timeout %ds, memory %d MB)\n", fn.FunctionName, fn.Timeout, fn.MemorySize)
+	for _, k := range slices.Sorted(maps.Keys(fn.Environment)) {
+		fmt.Fprintf(log, "  %s=%s\n", k, fn.Environment[k])
 	}
 	if st.Endpoint != "" {
 		fmt.Fprintf(log, "  AWS_ENDPOINT_URL=%s  (moto: what the function sends stays there to read)\n", st.Endpoint)
 	}
-	return s, nil
+	return emu, stop, nil
 }
 
 // invoke runs one function once with one event.
@@ -329,12 +316,12 @@ func invoke(ctx context.Context, args []string) error {
 	if !json.Valid(payload) {
 		return fmt.Errorf("%s is not valid JSON", eventFile)
 	}
-	s, err := start(ctx, &o, *name, os.Stderr)
+	emu, stop, err := start(ctx, &o, *name, os.Stderr)
 	if err != nil {
 		return err
 	}
-	defer s.close()
-	inv, err := s.emu.Invoke(ctx, "", payload)
+	defer stop()
+	inv, err := emu.Invoke(ctx, "", payload)
 	fmt.Fprintf(os.Stderr, "\n--- logs ---\n%s", inv.Logs)
 	if err != nil {
 		return err
@@ -438,12 +425,12 @@ func api(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	s, err := start(ctx, &o, "api", os.Stderr)
+	emu, stop, err := start(ctx, &o, "api", os.Stderr)
 	if err != nil {
 		return err
 	}
-	defer s.close()
-	proxy := &localrun.APIProxy{Router: router, Function: s.emu, Log: os.Stderr}
+	defer stop()
+	proxy := &localrun.APIProxy{Router: router, Function: emu, Log: os.Stderr}
 	srv, err := localrun.Serve(*port, proxy)
 	if err != nil {
 		return portTaken(err, "PORT", "api")
