@@ -163,20 +163,15 @@ func (r *rehearsal) run(ctx context.Context) error {
 		}
 	}()
 	o := r.o
-	var python, version string
-	if err := r.step("find moto", func() (string, error) {
-		python, version = o.Python, ""
+	python, version := o.Python, ""
+	if err := r.step("find moto", func() (note string, err error) {
 		if python == "" {
-			var err error
-			if python, version, err = moto.FindPython(ctx, o.Root); err != nil {
-				return "", err
-			}
+			python, version, err = moto.FindPython(ctx, o.Root)
 		}
-		note := ""
 		if version != "" && version != moto.Version {
 			note = fmt.Sprintf(" (the launcher is written for %s)", moto.Version)
 		}
-		return fmt.Sprintf("%s, moto %s%s", python, version, note), nil
+		return fmt.Sprintf("%s, moto %s%s", python, version, note), err
 	}); err != nil {
 		return err
 	}
@@ -355,20 +350,14 @@ func (r *rehearsal) run(ctx context.Context) error {
 	}
 
 	if err := r.step("cdk destroy --all", func() (string, error) {
-		if _, err := r.cli.deployCmd(ctx, "destroy", "--app", changed.Dir, "--all", "--force"); err != nil {
-			return "", err
-		}
-		retained, gone, unprobed, err := r.afterDestroy(ctx, changed, deployed, true)
-		if err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("stacks gone; still there (DeletionPolicy Retain): %s; %d others gone%s", strings.Join(retained, ", "), gone, unprobedNote(unprobed)), nil
+		retained, gone, unprobed, err := r.destroy(ctx, changed, deployed, true)
+		return fmt.Sprintf("stacks gone; still there (DeletionPolicy Retain): %s; %d others gone%s", strings.Join(retained, ", "), gone, unprobed), err
 	}); err != nil {
 		return err
 	}
 
 	var throwaway *assembly.Assembly
-	if err := r.step(fmt.Sprintf("throwaway stage %s (-c destroyData=true, -c canary=api, account and region pinned by -c): deploy, read back, destroy", o.Throwaway), func() (string, error) {
+	return r.step(fmt.Sprintf("throwaway stage %s (-c destroyData=true, -c canary=api, account and region pinned by -c): deploy, read back, destroy", o.Throwaway), func() (string, error) {
 		var err error
 		if throwaway, err = throwawayJob.wait(ctx); err != nil {
 			return "", fmt.Errorf("synth: %w", err)
@@ -394,22 +383,10 @@ func (r *rehearsal) run(ctx context.Context) error {
 		if err != nil {
 			return "", err
 		}
-		if _, err := r.cli.deployCmd(ctx, "destroy", "--app", throwaway.Dir, "--all", "--force"); err != nil {
-			return "", err
-		}
-		retained, gone, unprobed, err := r.afterDestroy(ctx, throwaway, d, false)
-		if err != nil {
-			return "", err
-		}
-		if len(retained) > 0 {
-			return "", fmt.Errorf("left behind: %s", strings.Join(retained, ", "))
-		}
+		_, gone, unprobed, err := r.destroy(ctx, throwaway, d, false) // nothing may stay
 		return fmt.Sprintf("environment %s; %s; buckets emptied (%d objects), destroyed: stacks and all %d probed resources gone%s (synth: %.1fs, in the background)",
-			throwaway.Stacks[0].Environment, summary(v), emptied, gone, unprobedNote(unprobed), throwawayJob.took.Seconds()), nil
-	}); err != nil {
-		return err
-	}
-	return nil
+			throwaway.Stacks[0].Environment, summary(v), emptied, gone, unprobed, throwawayJob.took.Seconds()), err
+	})
 }
 
 // deploy deploys every stack of asm.
@@ -544,13 +521,6 @@ func failure(v *Verification) error {
 		return fmt.Errorf("%d checks failed (listed above)", n)
 	}
 	return nil
-}
-
-func unprobedNote(unprobed []string) string {
-	if len(unprobed) == 0 {
-		return ""
-	}
-	return "; not probed (no existence check for the type): " + strings.Join(unprobed, ", ")
 }
 
 // snapshot is what a read-back found, by "stack/logicalID what": every
@@ -745,17 +715,20 @@ func goesWithItsFunction(t *assembly.Template, res assembly.Resource) bool {
 	return ok && fn.Type == "AWS::Lambda::Function" && !fn.Retained()
 }
 
-// afterDestroy checks, once the assembly's stacks are destroyed, that the
-// stacks are gone, that every resource with DeletionPolicy Retain still
-// exists (when wantRetained) and that every other one is gone. It returns
-// what still exists, how many are gone, and the types it cannot probe.
-func (r *rehearsal) afterDestroy(ctx context.Context, asm *assembly.Assembly, deployed map[string]*DeployedStack, wantRetained bool) (retained []string, gone int, unprobed []string, err error) {
+// destroy destroys the assembly's stacks and checks that they are gone,
+// that every resource with DeletionPolicy Retain still exists (when
+// wantRetained) and that every other one is gone. It returns what still
+// exists, how many are gone, and a note naming the types it cannot probe.
+func (r *rehearsal) destroy(ctx context.Context, asm *assembly.Assembly, deployed map[string]*DeployedStack, wantRetained bool) (retained []string, gone int, unprobed string, err error) {
+	if _, err := r.cli.deployCmd(ctx, "destroy", "--app", asm.Dir, "--all", "--force"); err != nil {
+		return nil, 0, "", err
+	}
 	var problems []string
 	unprobedSet := map[string]bool{}
 	for _, st := range asm.Stacks {
 		ok, err := r.aws.stackGone(ctx, st.Name)
 		if err != nil {
-			return nil, 0, nil, err
+			return nil, 0, "", err
 		}
 		if !ok {
 			problems = append(problems, "stack "+st.Name+" still exists")
@@ -769,7 +742,7 @@ func (r *rehearsal) afterDestroy(ctx context.Context, asm *assembly.Assembly, de
 			}
 			exists, probed, err := r.aws.exists(ctx, d, id)
 			if err != nil {
-				return nil, 0, nil, fmt.Errorf("probe %s %s: %w", res.Type, p, err)
+				return nil, 0, "", fmt.Errorf("probe %s %s: %w", res.Type, p, err)
 			}
 			if !probed {
 				unprobedSet[res.Type] = true
@@ -789,9 +762,12 @@ func (r *rehearsal) afterDestroy(ctx context.Context, asm *assembly.Assembly, de
 		}
 	}
 	if len(problems) > 0 {
-		return retained, gone, nil, errors.New(strings.Join(problems, "; "))
+		return retained, gone, "", errors.New(strings.Join(problems, "; "))
 	}
-	return retained, gone, sortedKeys(unprobedSet), nil
+	if len(unprobedSet) > 0 {
+		unprobed = "; not probed (no existence check for the type): " + strings.Join(sortedKeys(unprobedSet), ", ")
+	}
+	return retained, gone, unprobed, nil
 }
 
 // firstFunction returns the first directory under functions/ (by name)
