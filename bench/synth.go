@@ -3,6 +3,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -168,9 +169,7 @@ func rebuilt(before, after assetSnap) []string {
 			continue
 		}
 		name := owner[dir]
-		if name == "" {
-			name = dir
-		}
+		name = cmp.Or(name, dir)
 		out = append(out, name)
 	}
 	slices.Sort(out)

@@ -175,9 +175,7 @@ func (a *Assembly) read(dir string, byID map[string]*Stack) error {
 		case "aws:cloudformation:stack":
 			st := &Stack{ID: id, Name: art.Properties.StackName, Environment: art.Environment, Dependencies: art.Dependencies,
 				TemplatePath: filepath.Join(dir, art.Properties.TemplateFile)}
-			if st.Name == "" {
-				st.Name = id
-			}
+			st.Name = cmp.Or(st.Name, id)
 			env := strings.TrimPrefix(art.Environment, "aws://")
 			st.Account, st.Region, _ = strings.Cut(env, "/")
 			st.Account = strings.TrimPrefix(st.Account, "unknown-account")

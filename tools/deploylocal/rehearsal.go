@@ -659,9 +659,7 @@ func templateDiff(a, b *assembly.Assembly) []resourceDiff {
 			ra, rb := sa.Template.Resources[id], sb.Template.Resources[id]
 			if !reflect.DeepEqual(ra, rb) {
 				typ := ra.Type
-				if typ == "" {
-					typ = rb.Type
-				}
+				typ = cmp.Or(typ, rb.Type)
 				_, inA := sa.Template.Resources[id]
 				out = append(out, resourceDiff{sa.Name, id, typ, !inA})
 			}

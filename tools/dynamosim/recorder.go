@@ -1,8 +1,11 @@
 package dynamosim
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -132,16 +135,7 @@ func (r *Recorder) add(m map[int64]map[slot]float64, target, key string, sec int
 
 // fold moves every second before the given one into the summaries.
 func (r *Recorder) fold(before int64) {
-	wl, rl, maxOver := r.WriteLimit, r.ReadLimit, r.MaxOver
-	if wl == 0 {
-		wl = PartitionWriteUnits
-	}
-	if rl == 0 {
-		rl = PartitionReadUnits
-	}
-	if maxOver == 0 {
-		maxOver = 100
-	}
+	wl, rl, maxOver := cmp.Or(r.WriteLimit, PartitionWriteUnits), cmp.Or(r.ReadLimit, PartitionReadUnits), cmp.Or(r.MaxOver, 100)
 	for _, kind := range []bool{true, false} {
 		m := r.writes
 		if !kind {
@@ -187,10 +181,7 @@ func (r *Recorder) Totals() map[string]Totals {
 	out := make(map[string]Totals, len(r.totals))
 	for k, v := range r.totals {
 		c := *v
-		c.Writes = map[string]int{}
-		for kk, vv := range v.Writes {
-			c.Writes[kk] = vv
-		}
+		c.Writes = maps.Clone(v.Writes)
 		out[k] = c
 	}
 	return out
@@ -203,22 +194,7 @@ func (r *Recorder) Over() ([]Usage, int) {
 	defer r.mu.Unlock()
 	out := slices.Clone(r.over)
 	slices.SortFunc(out, func(a, b Usage) int {
-		if a.Second != b.Second {
-			return int(a.Second - b.Second)
-		}
-		if a.Target != b.Target {
-			if a.Target < b.Target {
-				return -1
-			}
-			return 1
-		}
-		if a.Key < b.Key {
-			return -1
-		}
-		if a.Key > b.Key {
-			return 1
-		}
-		return 0
+		return cmp.Or(cmp.Compare(a.Second, b.Second), strings.Compare(a.Target, b.Target), strings.Compare(a.Key, b.Key))
 	})
 	return out, r.overCount
 }

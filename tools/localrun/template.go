@@ -47,11 +47,7 @@ func LoadAssembly(dir string) (*Assembly, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &Assembly{Region: asm.Region(), asm: asm}
-	if a.Region == "" {
-		a.Region = DefaultRegion
-	}
-	return a, nil
+	return &Assembly{Region: cmp.Or(asm.Region(), DefaultRegion), asm: asm}, nil
 }
 
 // Stack returns the stack named name.

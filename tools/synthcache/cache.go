@@ -2,6 +2,7 @@ package synthcache
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -96,9 +97,7 @@ func (c *cache) key() (string, error) {
 // node on PATH.
 func nodeID(env []string) string {
 	node := getenv(env, "JSII_NODE")
-	if node == "" {
-		node = "node"
-	}
+	node = cmp.Or(node, "node")
 	if !strings.ContainsRune(node, filepath.Separator) {
 		p, err := lookPath(node, getenv(env, "PATH"))
 		if err != nil {
@@ -116,9 +115,7 @@ func nodeID(env []string) string {
 // lookPath finds an executable named file in the directories of path.
 func lookPath(file, path string) (string, error) {
 	for _, dir := range filepath.SplitList(path) {
-		if dir == "" {
-			dir = "."
-		}
+		dir = cmp.Or(dir, ".")
 		p := filepath.Join(dir, file)
 		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
 			return p, nil

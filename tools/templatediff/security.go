@@ -2,6 +2,7 @@ package templatediff
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -378,9 +379,7 @@ func suppressionFindings(id string, o, n map[string]any) []Finding {
 	}
 	before, after := rules(o), rules(n)
 	typ := typeOf(n)
-	if typ == "" {
-		typ = typeOf(o)
-	}
+	typ = cmp.Or(typ, typeOf(o))
 	var out []Finding
 	for _, k := range slices.Sorted(maps.Keys(after)) {
 		if _, ok := before[k]; !ok {

@@ -10,6 +10,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -34,9 +35,7 @@ func main() {
 	code, _, err := r.Run(ctx)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "synthcache:", err)
-		if code == 0 {
-			code = 1
-		}
+		code = cmp.Or(code, 1)
 	}
 	os.Exit(code)
 }
