@@ -95,10 +95,9 @@ type fnSpec struct {
 	name      string
 	bootstrap string
 	env       []string
-	// prepare sets up invocation i outside the timing (stores the order it
-	// works on, uploads the file it imports...); nil: nothing to do.
-	prepare func(ctx context.Context, i int) error
-	payload func(i int) []byte
+	// next sets up invocation i outside the timing (stores the order it
+	// works on, uploads the file it imports...) and returns its payload.
+	next func(ctx context.Context, i int) ([]byte, error)
 	// check reports what is wrong with a response; sent is how many
 	// messages reached the kitchen queue during the invocation.
 	check func(body []byte, sent int) error
@@ -238,12 +237,21 @@ func (b *functionBench) specs(ctx context.Context, bootstraps map[string]string,
 			return nil
 		}
 	}
-	constant := func(p []byte) func(int) []byte { return func(int) []byte { return p } }
+	constant := func(p []byte) func(context.Context, int) ([]byte, error) {
+		return func(context.Context, int) ([]byte, error) { return p, nil }
+	}
+	order := func(ctx context.Context, item orders.Item, created time.Time) (orders.Order, error) {
+		o, err := orders.NewOrder{CustomerID: "cust-bench", Items: []orders.Item{item}}.Build(orders.NewID(), "api", func() time.Time { return created })
+		if err == nil {
+			err = store.Create(ctx, o)
+		}
+		return o, err
+	}
 
 	hello := localrun.Function{Name: helloName, FunctionName: "orderflow-bench-hello", Timeout: 10, MemorySize: 256}
 	specs := []fnSpec{{
 		name: helloName, bootstrap: bootstraps[helloName], env: hello.Env(region, ""),
-		payload: constant([]byte(`{}`)),
+		next: constant([]byte(`{}`)),
 		check: func(body []byte, _ int) error {
 			if string(body) != `"hello"` {
 				return fmt.Errorf("want \"hello\", got %s", body)
@@ -260,7 +268,7 @@ func (b *functionBench) specs(ctx context.Context, bootstraps map[string]string,
 		s := fnSpec{name: n, bootstrap: bootstraps[n]}
 		switch n {
 		case "api": // POST /orders without Idempotency-Key: a new order (PutItem) each time
-			s.payload = constant(samples["api.json"])
+			s.next = constant(samples["api.json"])
 			s.check = func(body []byte, _ int) error {
 				var r struct {
 					StatusCode int
@@ -272,48 +280,31 @@ func (b *functionBench) specs(ctx context.Context, bootstraps map[string]string,
 				return nil
 			}
 		case "publisher": // one INSERT record: one SendMessageBatch
-			s.payload = constant(samples["publisher.json"])
+			s.next = constant(samples["publisher.json"])
 			s.check = sentOne(noFailures)
 		case "kitchen": // one message for a PENDING order: two UpdateItems
 			queueARN, err := b.asm.EventSourceARN(serviceStack, "kitchen")
 			if err != nil {
 				return nil, nil, err
 			}
-			ids := map[int]string{}
-			s.prepare = func(ctx context.Context, i int) error {
-				o, err := orders.NewOrder{CustomerID: "cust-bench", Items: []orders.Item{{SKU: "ESPRESSO", Quantity: 2, UnitPriceCents: 250}}}.
-					Build(orders.NewID(), "api", time.Now)
-				if err != nil {
-					return err
-				}
-				ids[i] = o.OrderID
-				return store.Create(ctx, o)
-			}
-			s.payload = func(i int) []byte {
-				body, _ := json.Marshal(orders.KitchenMessage{OrderID: ids[i]})
+			s.next = func(ctx context.Context, i int) ([]byte, error) {
+				o, err := order(ctx, orders.Item{SKU: "ESPRESSO", Quantity: 2, UnitPriceCents: 250}, time.Now())
+				body, _ := json.Marshal(orders.KitchenMessage{OrderID: o.OrderID})
 				p, _ := json.Marshal(localrun.SQSMessages(region, queueARN, time.Now(), string(body)))
-				return p
+				return p, err
 			}
 			s.check = noFailures
 		case "importer": // a new 4-row CSV each time: GetObject, BatchGetItem, BatchWriteItem, PutObject
 			bucket := f.Environment[orders.EnvUploadsBucket]
-			type upload struct{ key, etag, version string }
-			ups := map[int]upload{}
 			tag := strconv.FormatInt(time.Now().UnixNano(), 36)
-			s.prepare = func(ctx context.Context, i int) error {
+			sum := md5.Sum([]byte(localrun.SampleCSV))
+			s.next = func(ctx context.Context, i int) ([]byte, error) {
 				key := fmt.Sprintf("incoming/bench-%s-%d.csv", tag, i)
 				out, err := b.s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader(localrun.SampleCSV)})
 				if err != nil {
-					return err
+					return nil, err
 				}
-				sum := md5.Sum([]byte(localrun.SampleCSV))
-				ups[i] = upload{key, hex.EncodeToString(sum[:]), aws.ToString(out.VersionId)}
-				return nil
-			}
-			s.payload = func(i int) []byte {
-				u := ups[i]
-				p, _ := json.Marshal(localrun.ObjectCreated(region, bucket, u.key, int64(len(localrun.SampleCSV)), u.etag, u.version, time.Now()))
-				return p
+				return json.Marshal(localrun.ObjectCreated(region, bucket, key, int64(len(localrun.SampleCSV)), hex.EncodeToString(sum[:]), aws.ToString(out.VersionId), time.Now()))
 			}
 			s.check = noError
 		case "sweeper": // one stale order each time: Query, UpdateItem (claim), SendMessageBatch
@@ -321,27 +312,22 @@ func (b *functionBench) specs(ctx context.Context, bootstraps map[string]string,
 			// the order prepared for the invocation is stale, not the ones the
 			// other functions left PENDING while the benchmark ran.
 			f.Environment[orders.EnvStaleAfter] = orders.MaxStaleAfter.String()
-			s.payload = constant(samples["sweeper.json"])
 			prev := localrun.SampleOrderID
-			s.prepare = func(ctx context.Context, i int) error {
+			s.next = func(ctx context.Context, i int) ([]byte, error) {
 				if _, err := b.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(b.table),
 					Key: map[string]types.AttributeValue{orders.AttrOrderID: &types.AttributeValueMemberS{Value: prev}}}); err != nil {
-					return err
+					return nil, err
 				}
-				o, err := orders.NewOrder{CustomerID: "cust-bench", Items: []orders.Item{{SKU: "TEA", Quantity: 1, UnitPriceCents: 200}}}.
-					Build(orders.NewID(), "api", func() time.Time { return time.Now().Add(-48 * time.Hour) })
-				if err != nil {
-					return err
-				}
+				o, err := order(ctx, orders.Item{SKU: "TEA", Quantity: 1, UnitPriceCents: 200}, time.Now().Add(-48*time.Hour))
 				prev = o.OrderID
-				return store.Create(ctx, o)
+				return samples["sweeper.json"], err
 			}
 			s.check = sentOne(noError)
 		case "notifier": // one OrderReady event: one SNS Publish
-			s.payload = constant(samples["notifier.json"])
+			s.next = constant(samples["notifier.json"])
 			s.check = noError
 		default:
-			s.payload = func(int) []byte { return nil }
+			s.next = constant(nil)
 			s.check = noError
 		}
 		s.env = f.Env(region, b.endpoint)
@@ -377,15 +363,14 @@ func (b *functionBench) session(ctx context.Context, s fnSpec, run int) (fnRun, 
 		return r, fmt.Errorf("%s: %w\nemulator output:\n%s", s.name, err, tail(emu.Logs(), 3000))
 	}
 	invoke := func(i int) (localrun.Invocation, error) {
-		if s.prepare != nil {
-			if err := s.prepare(ctx, i); err != nil {
-				return localrun.Invocation{}, fmt.Errorf("prepare invocation %d: %w", i, err)
-			}
+		payload, err := s.next(ctx, i)
+		if err != nil {
+			return localrun.Invocation{}, fmt.Errorf("prepare invocation %d: %w", i, err)
 		}
 		if _, err := b.drain(ctx); err != nil {
 			return localrun.Invocation{}, err
 		}
-		inv, err := emu.Invoke(ctx, fmt.Sprintf("bench-%s-%d-%d-%d", s.name, run, i, time.Now().UnixNano()), s.payload(i))
+		inv, err := emu.Invoke(ctx, fmt.Sprintf("bench-%s-%d-%d-%d", s.name, run, i, time.Now().UnixNano()), payload)
 		if err == nil && inv.Status != http.StatusOK {
 			err = fmt.Errorf("invocation %d: emulator status %d: %s", i, inv.Status, inv.Body)
 		}
