@@ -181,11 +181,13 @@ func ObjectCreated(region, bucket, key string, size int64, etag, versionID strin
 		"source-ip-address": "127.0.0.1",
 		"reason":            "PutObject",
 	})
-	return events.EventBridgeEvent{
-		Version: "0", ID: newUUID(), DetailType: "Object Created", Source: "aws.s3",
-		AccountID: AccountID, Time: at.UTC().Truncate(time.Second), Region: region,
-		Resources: []string{"arn:aws:s3:::" + bucket}, Detail: detail,
-	}
+	return eventBridge(region, "Object Created", "aws.s3", []string{"arn:aws:s3:::" + bucket}, detail, at)
+}
+
+// eventBridge is an EventBridge event as a rule delivers it.
+func eventBridge(region, detailType, source string, resources []string, detail json.RawMessage, at time.Time) events.EventBridgeEvent {
+	return events.EventBridgeEvent{Version: "0", ID: newUUID(), DetailType: detailType, Source: source,
+		AccountID: AccountID, Time: at.UTC().Truncate(time.Second), Region: region, Resources: resources, Detail: detail}
 }
 
 // S3Notification returns the S3 event notification (ObjectCreated:Put) for
@@ -211,11 +213,7 @@ func S3Notification(region, bucket, key string, size int64, etag, versionID stri
 
 // Scheduled returns the EventBridge "Scheduled Event" a schedule rule sends.
 func Scheduled(region, ruleARN string, at time.Time) events.EventBridgeEvent {
-	return events.EventBridgeEvent{
-		Version: "0", ID: newUUID(), DetailType: "Scheduled Event", Source: "aws.events",
-		AccountID: AccountID, Time: at.UTC().Truncate(time.Second), Region: region,
-		Resources: []string{ruleARN}, Detail: json.RawMessage("{}"),
-	}
+	return eventBridge(region, "Scheduled Event", "aws.events", []string{ruleARN}, json.RawMessage("{}"), at)
 }
 
 // OrderReady returns the event the OrderReady rule delivers to its target
@@ -223,11 +221,7 @@ func Scheduled(region, ruleARN string, at time.Time) events.EventBridgeEvent {
 // bus: an EventBridge event from orderevents.Source with the kitchen's
 // detail, no resources, and EventBridge's own id and time.
 func OrderReady(region, orderID string, at time.Time) events.EventBridgeEvent {
-	return events.EventBridgeEvent{
-		Version: "0", ID: newUUID(), DetailType: orderevents.DetailTypeOrderReady, Source: orderevents.Source,
-		AccountID: AccountID, Time: at.UTC().Truncate(time.Second), Region: region,
-		Resources: []string{}, Detail: json.RawMessage(orderevents.NewOrderReady(orderID).Detail()),
-	}
+	return eventBridge(region, orderevents.DetailTypeOrderReady, orderevents.Source, []string{}, json.RawMessage(orderevents.NewOrderReady(orderID).Detail()), at)
 }
 
 // SampleEvents returns a sample event per function of the service stack, by

@@ -463,23 +463,17 @@ CloudFormationBackend._resolve_update_parameters = _resolve_update_parameters
 
 def _refs(value):
     """The logical IDs a resource refers to: Ref, Fn::GetAtt, DependsOn."""
-    out = set()
-    if isinstance(value, dict):
-        if isinstance(value.get("Ref"), str):
-            out.add(value["Ref"])
-        getatt = value.get("Fn::GetAtt")
-        if isinstance(getatt, list) and getatt:
-            out.add(getatt[0])
-        elif isinstance(getatt, str):
-            out.add(getatt.split(".")[0])
-        depends = value.get("DependsOn")
-        out.update([depends] if isinstance(depends, str) else depends if isinstance(depends, list) else [])
-        for v in value.values():
-            out |= _refs(v)
-    elif isinstance(value, list):
-        for v in value:
-            out |= _refs(v)
-    return out
+    if isinstance(value, list):
+        return set().union(*map(_refs, value))
+    if not isinstance(value, dict):
+        return set()
+    out = set().union(*map(_refs, value.values()))
+    if isinstance(value.get("Ref"), str):
+        out.add(value["Ref"])
+    getatt, depends = value.get("Fn::GetAtt"), value.get("DependsOn") or []
+    if getatt:
+        out.add(getatt[0] if isinstance(getatt, list) else getatt.split(".")[0])
+    return out | set([depends] if isinstance(depends, str) else depends)
 
 
 def _update_in_dependency_order(self, template, parameters=None, _original=parsing.ResourceMap.update):
