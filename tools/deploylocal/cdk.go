@@ -63,7 +63,7 @@ func newCLI(root, work, endpoint, region string, log, echo io.Writer) (*cli, err
 		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(work, "no-aws-credentials"),
 		"AWS_EC2_METADATA_DISABLED=true")
 	for _, kv := range base {
-		if k, _, _ := strings.Cut(kv, "="); isProxyVar(k) || k == "HOME" {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasSuffix(strings.ToUpper(k), "_PROXY") || k == "HOME" {
 			continue
 		}
 		c.deployEnv = append(c.deployEnv, kv)
@@ -100,14 +100,6 @@ func withoutAWS(env []string, nodeBin string) []string {
 		out = append(out, kv)
 	}
 	return append(out, "CDK_DISABLE_CLI_TELEMETRY=true")
-}
-
-func isProxyVar(k string) bool {
-	switch strings.ToUpper(k) {
-	case "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY":
-		return true
-	}
-	return false
 }
 
 // synthFlags are `make synth`'s flags (Makefile CDK_FLAGS and --quiet).

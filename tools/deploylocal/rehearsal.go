@@ -74,23 +74,19 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	if o.Out == nil {
 		o.Out = io.Discard
 	}
-	if o.Root, err = filepath.Abs(o.Root); err != nil {
-		return nil, err
-	}
-	if o.ChangeFunction == "" {
-		if o.ChangeFunction, err = firstFunction(o.Root); err != nil {
-			return nil, err
-		}
-	}
 	ownWork := o.WorkDir == ""
-	if ownWork {
-		if o.WorkDir, err = os.MkdirTemp("", "deploylocal-"); err != nil {
-			return nil, err
-		}
-	} else if err := os.MkdirAll(o.WorkDir, 0o755); err != nil {
-		return nil, err
+	if o.Root, err = filepath.Abs(o.Root); err == nil && o.ChangeFunction == "" {
+		o.ChangeFunction, err = firstFunction(o.Root)
 	}
-	if o.WorkDir, err = filepath.Abs(o.WorkDir); err != nil {
+	if err == nil && ownWork {
+		o.WorkDir, err = os.MkdirTemp("", "deploylocal-")
+	} else if err == nil {
+		err = os.MkdirAll(o.WorkDir, 0o755)
+	}
+	if err == nil {
+		o.WorkDir, err = filepath.Abs(o.WorkDir)
+	}
+	if err != nil {
 		return nil, err
 	}
 	res = &Result{WorkDir: o.WorkDir}

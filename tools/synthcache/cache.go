@@ -44,21 +44,12 @@ func (c *cache) key() (string, error) {
 	r := c.r
 	h := newHasher("synthcache assembly")
 	h.str("version", fmt.Sprint(recordVersion))
-	goBin, err := lookPath("go", getenv(r.Env, "PATH"))
-	if err != nil {
-		goBin = "go"
-	}
-	h.str("go", statID(goBin))
-	if err := h.optionalFile("go env file", goEnvFile(r.Env)); err != nil {
-		return "", err
-	}
+	goBin, _ := lookPath("go", getenv(r.Env, "PATH"))
+	h.str("go", statID(cmp.Or(goBin, "go")))
+	h.optionalFile("go env file", goEnvFile(r.Env))
 	for _, w := range goWorkFiles(r.ModuleDir, r.Env) {
-		if err := h.optionalFile("go.work "+w, w); err != nil {
-			return "", err
-		}
-		if err := h.optionalFile("go.work.sum "+w, w+".sum"); err != nil {
-			return "", err
-		}
+		h.optionalFile("go.work "+w, w)
+		h.optionalFile("go.work.sum "+w, w+".sum")
 	}
 	h.str("working directory", r.Dir)
 	h.str("outdir", c.outdir)
@@ -73,14 +64,12 @@ func (c *cache) key() (string, error) {
 			if !filepath.IsAbs(p) {
 				p = filepath.Join(r.Dir, p)
 			}
-			if err := h.optionalFile("context file "+v, p); err != nil {
-				return "", err
-			}
+			h.optionalFile("context file "+v, p)
 		}
 	}
 	h.str("node", nodeID(r.Env))
 	skip := map[string]bool{c.outdir: true, r.StateDir: true}
-	if err := h.tree("module", r.ModuleDir, skip); err != nil {
+	if err := errors.Join(h.err, h.tree("module", r.ModuleDir, skip)); err != nil {
 		return "", err
 	}
 	for _, d := range localDirs(r.ModuleDir, r.Env) {

@@ -1,6 +1,7 @@
 package synthcache
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -29,6 +30,7 @@ var skipTopDirs = map[string]bool{"cdk.out": true, ".build": true, "bin": true}
 type hasher struct {
 	h    hash.Hash
 	seen map[string]bool // directories hashed through symlinks (resolved paths)
+	err  error           // the first error of optionalFile
 }
 
 func newHasher(label string) *hasher {
@@ -59,18 +61,18 @@ func fileDigest(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// optionalFile adds the content digest of path to h, or "absent".
-func (h *hasher) optionalFile(name, path string) error {
+// optionalFile adds the content digest of path to h, or "absent"; an error
+// reading it is kept in h.err.
+func (h *hasher) optionalFile(name, path string) {
 	d, err := fileDigest(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		h.str(name, "absent")
-		return nil
+	case err != nil:
+		h.err = cmp.Or(h.err, err)
+	default:
+		h.str(name, d)
 	}
-	if err != nil {
-		return err
-	}
-	h.str(name, d)
-	return nil
 }
 
 // entry adds one symlink under rel: its target, followed: a file's
