@@ -185,7 +185,7 @@ func TestRenderTableIsOneTableWithVerdicts(t *testing.T) {
 		Functions: []fnResult{fn(helloName, 10*time.Millisecond, 2<<20), fn("api", 40*time.Millisecond, 3<<20)},
 		Handlers:  []handlerResult{{Function: "api", Handle: benchSamples{NsOp: []float64{300}, BOp: []float64{1}, AllocsOp: []float64{1}}, Decode: benchSamples{NsOp: []float64{100}, BOp: []float64{1}, AllocsOp: []float64{1}}}},
 	}
-	table := renderTable(res, options{sessions: 1, invokes: 1, count: 1, benchtime: "1s", coldCache: true})
+	table := renderTable(res, options{recorded: recorded{Sessions: 1, Invokes: 1, Count: 1, Benchtime: "1s", ColdCache: true}})
 	lines := strings.Split(strings.TrimSpace(table), "\n")
 	for _, l := range lines[2:] {
 		if !strings.HasPrefix(l, "| ") || strings.Count(l, " | ") != 3 {
@@ -209,7 +209,7 @@ func TestRenderTableIsOneTableWithVerdicts(t *testing.T) {
 // other.
 func TestWriteReplacesBenchmarksOnlyWhenComplete(t *testing.T) {
 	dir := t.TempDir()
-	o := options{out: filepath.Join(dir, "out"), benchmarks: filepath.Join(dir, "BENCHMARKS.md"), sessions: 1, invokes: 1, count: 1}
+	o := options{out: filepath.Join(dir, "out"), benchmarks: filepath.Join(dir, "BENCHMARKS.md"), recorded: recorded{Sessions: 1, Invokes: 1, Count: 1}}
 	fn := fnResult{Name: "api", MemoryMB: 256, Runs: []fnRun{{Cold: time.Millisecond, Warm: []time.Duration{time.Millisecond}, WarmReportMs: []float64{1}}}}
 	partial := results{Machine: machine{Cores: 2}, Functions: []fnResult{fn}}
 	if err := write(partial, o, ""); err != nil {

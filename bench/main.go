@@ -30,16 +30,27 @@ import (
 )
 
 type options struct {
-	runs, sessions, invokes, count int
-	benchtime, sections, out, rie  string
-	render, benchmarks             string
-	worktree, coldCache, keep      bool
+	recorded
+	out, rie, render, benchmarks string
+	keep                         bool
+}
+
+// recorded are the options results.json records (and -render reads back).
+type recorded struct {
+	Runs      int    `json:"runs"`
+	Sessions  int    `json:"sessions"`
+	Invokes   int    `json:"invokes"`
+	Count     int    `json:"count"`
+	Benchtime string `json:"benchtime"`
+	Worktree  bool   `json:"worktree"`
+	ColdCache bool   `json:"coldCache"`
+	Sections  string `json:"sections"`
 }
 
 // results is everything measured, written to results.json.
 type results struct {
 	Machine   machine         `json:"machine"`
-	Options   map[string]any  `json:"options"`
+	Options   recorded        `json:"options"`
 	Source    string          `json:"source"`
 	Synth     []synthRun      `json:"synth,omitempty"`
 	MakeTest  *measured       `json:"makeTest,omitempty"`
@@ -49,18 +60,18 @@ type results struct {
 
 func main() {
 	var o options
-	flag.IntVar(&o.runs, "runs", 3, "synth runs, each in its own fresh clone")
-	flag.IntVar(&o.sessions, "sessions", 5, "emulator sessions per function: one cold start each")
-	flag.IntVar(&o.invokes, "invokes", 30, "warm invocations per session")
-	flag.IntVar(&o.count, "count", 5, "go test -count of the handler benchmarks")
-	flag.StringVar(&o.benchtime, "benchtime", "1s", "go test -benchtime of the handler benchmarks")
-	flag.StringVar(&o.sections, "sections", "synth,functions,handlers", "what to measure (also: maketest, make test's wall time with warm caches)")
+	flag.IntVar(&o.Runs, "runs", 3, "synth runs, each in its own fresh clone")
+	flag.IntVar(&o.Sessions, "sessions", 5, "emulator sessions per function: one cold start each")
+	flag.IntVar(&o.Invokes, "invokes", 30, "warm invocations per session")
+	flag.IntVar(&o.Count, "count", 5, "go test -count of the handler benchmarks")
+	flag.StringVar(&o.Benchtime, "benchtime", "1s", "go test -benchtime of the handler benchmarks")
+	flag.StringVar(&o.Sections, "sections", "synth,functions,handlers", "what to measure (also: maketest, make test's wall time with warm caches)")
 	flag.StringVar(&o.out, "out", ".build/bench", "folder for results.json, table.md, gotest.txt")
 	flag.StringVar(&o.benchmarks, "benchmarks", "BENCHMARKS.md", "the page a run of every default section writes its table into, relative to the repository root (\"\": none)")
 	flag.StringVar(&o.render, "render", "", "measure nothing: render table.md again from this results.json of an earlier run (after a change to the report code)")
 	flag.StringVar(&o.rie, "rie", "bin/aws-lambda-rie", "aws-lambda-rie binary; installed into a temp dir when missing")
-	flag.BoolVar(&o.worktree, "worktree", false, "measure the working tree: copy its uncommitted changes over each clone of HEAD")
-	flag.BoolVar(&o.coldCache, "cold-cache", true, "fresh-clone synth starts with an empty Go build cache (the module cache stays warm)")
+	flag.BoolVar(&o.Worktree, "worktree", false, "measure the working tree: copy its uncommitted changes over each clone of HEAD")
+	flag.BoolVar(&o.ColdCache, "cold-cache", true, "fresh-clone synth starts with an empty Go build cache (the module cache stays warm)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temp directory with the clones")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -78,7 +89,7 @@ func benchmark(ctx context.Context, o options) error {
 		}
 		return rerender(o)
 	}
-	if o.runs < 1 || o.sessions < 1 || o.invokes < 1 || o.count < 1 {
+	if o.Runs < 1 || o.Sessions < 1 || o.Invokes < 1 || o.Count < 1 {
 		return errors.New("-runs, -sessions, -invokes and -count must be at least 1")
 	}
 	m := describeMachine(ctx) // first: the load average before this program adds to it
@@ -108,19 +119,16 @@ func benchmark(ctx context.Context, o options) error {
 		defer os.RemoveAll(tmp)
 	}
 	want := map[string]bool{}
-	for _, s := range strings.Split(o.sections, ",") {
+	for _, s := range strings.Split(o.Sections, ",") {
 		want[strings.TrimSpace(s)] = true
 	}
-	res := results{Machine: m, Options: map[string]any{
-		"runs": o.runs, "sessions": o.sessions, "invokes": o.invokes,
-		"count": o.count, "benchtime": o.benchtime, "worktree": o.worktree, "coldCache": o.coldCache, "sections": o.sections,
-	}}
+	res := results{Machine: m, Options: o.recorded}
 
 	// Synth, leaving the last run's clone synthesized for what follows.
 	var clone string
 	if want["synth"] {
-		sb := &synthBench{root: root, worktree: o.worktree, coldCache: o.coldCache, log: logf}
-		for r := 1; r <= o.runs; r++ {
+		sb := &synthBench{root: root, worktree: o.Worktree, coldCache: o.ColdCache, log: logf}
+		for r := 1; r <= o.Runs; r++ {
 			dir := filepath.Join(tmp, fmt.Sprintf("run-%d", r))
 			run, c, source, err := sb.runOnce(ctx, dir, r)
 			if err != nil {
@@ -142,7 +150,7 @@ func benchmark(ctx context.Context, o options) error {
 		}
 	} else if want["functions"] || want["handlers"] || want["maketest"] {
 		clone = filepath.Join(tmp, "prepared", "orderflow")
-		if res.Source, err = cloneRepo(ctx, root, clone, o.worktree); err != nil {
+		if res.Source, err = cloneRepo(ctx, root, clone, o.Worktree); err != nil {
 			return err
 		}
 		logf("preparing %s: make synth (not measured)", clone)
@@ -176,16 +184,16 @@ func benchmark(ctx context.Context, o options) error {
 		if rie, err = localrun.FindRIE(ctx, rie, tmp, os.Stderr); err != nil {
 			return err
 		}
-		fb := &functionBench{clone: clone, tmp: tmp, rie: rie, invokes: o.invokes, log: logf}
-		if res.Functions, err = fb.measureFunctions(ctx, snap, o.sessions); err != nil {
+		fb := &functionBench{clone: clone, tmp: tmp, rie: rie, invokes: o.Invokes, log: logf}
+		if res.Functions, err = fb.measureFunctions(ctx, snap, o.Sessions); err != nil {
 			return err
 		}
 	}
 
 	var gotest string
 	if want["handlers"] {
-		logf("handlers: go test -bench (count %d, benchtime %s)", o.count, o.benchtime)
-		if res.Handlers, gotest, err = measureHandlers(ctx, clone, module, o.count, o.benchtime); err != nil {
+		logf("handlers: go test -bench (count %d, benchtime %s)", o.Count, o.Benchtime)
+		if res.Handlers, gotest, err = measureHandlers(ctx, clone, module, o.Count, o.Benchtime); err != nil {
 			return err
 		}
 	}
@@ -236,10 +244,10 @@ func renderTable(res results, o options) string {
 		runs = append(runs, fmt.Sprintf("synth: %d fresh clones", len(res.Synth)))
 	}
 	if len(res.Functions) > 0 {
-		runs = append(runs, fmt.Sprintf("functions: %d emulator sessions each (1 cold start + %d warm invocations)", o.sessions, o.invokes))
+		runs = append(runs, fmt.Sprintf("functions: %d emulator sessions each (1 cold start + %d warm invocations)", o.Sessions, o.Invokes))
 	}
 	if len(res.Handlers) > 0 {
-		runs = append(runs, fmt.Sprintf("handlers: go test -count %d -benchtime %s", o.count, o.benchtime))
+		runs = append(runs, fmt.Sprintf("handlers: go test -count %d -benchtime %s", o.Count, o.Benchtime))
 	}
 	row("Runs (medians over these)", strings.Join(runs, "; "), "", "")
 
@@ -272,7 +280,7 @@ func cpuNote(cpu time.Duration, cores int) string {
 func renderSynth(row func(a, b, c, d string), runs []synthRun, o options, cores int) {
 	n := fmt.Sprintf(" (%d)", len(runs))
 	cache := "empty GOCACHE"
-	if !o.coldCache {
+	if !o.ColdCache {
 		cache = "the user's warm GOCACHE"
 	}
 	// figure is the median wall time of what pick measures over the runs,
@@ -444,17 +452,7 @@ func rerender(o options) error {
 	if err := json.Unmarshal(data, &res); err != nil {
 		return fmt.Errorf("%s: %w", o.render, err)
 	}
-	recorded, _ := json.Marshal(res.Options)
-	var ro struct {
-		Runs, Sessions, Invokes, Count int
-		Benchtime, Sections            string
-		Worktree, ColdCache            bool
-	}
-	if err := json.Unmarshal(recorded, &ro); err != nil {
-		return fmt.Errorf("%s: options: %w", o.render, err)
-	}
-	o.runs, o.sessions, o.invokes, o.count = ro.Runs, ro.Sessions, ro.Invokes, ro.Count
-	o.benchtime, o.sections, o.worktree, o.coldCache = ro.Benchtime, ro.Sections, ro.Worktree, ro.ColdCache
+	o.recorded = res.Options
 	if err := write(res, o, ""); err != nil {
 		return err
 	}
