@@ -183,10 +183,7 @@ func normalize(v any) any {
 // object becomes a list of one, single actions, resources and principals
 // become lists of one, sorted.
 func normalizeStatements(st any) any {
-	list, ok := st.([]any)
-	if !ok {
-		list = []any{st}
-	}
+	list := assembly.List(st)
 	for _, s := range list {
 		m, ok := s.(map[string]any)
 		if !ok {
@@ -209,10 +206,7 @@ func normalizeStatements(st any) any {
 }
 
 func sortedList(v any) any {
-	list, ok := v.([]any)
-	if !ok {
-		list = []any{v}
-	}
+	list := assembly.List(v)
 	sort.Slice(list, func(i, j int) bool { return assembly.Text(list[i]) < assembly.Text(list[j]) })
 	return list
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
@@ -106,23 +107,16 @@ func (f Function) Env(region, endpoint string) []string {
 		"AWS_LAMBDA_FUNCTION_TIMEOUT":     strconv.Itoa(f.Timeout),
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(f.MemorySize),
 	}
-	if f.LogLevel != "" {
-		env["AWS_LAMBDA_LOG_LEVEL"] = f.LogLevel
+	for k, v := range map[string]string{"AWS_LAMBDA_LOG_LEVEL": f.LogLevel, "AWS_LAMBDA_LOG_FORMAT": f.LogFormat, "AWS_ENDPOINT_URL": endpoint} {
+		if v != "" {
+			env[k] = v
+		}
 	}
-	if f.LogFormat != "" {
-		env["AWS_LAMBDA_LOG_FORMAT"] = f.LogFormat
+	maps.Copy(env, f.Environment)
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		out = append(out, k+"="+env[k])
 	}
-	if endpoint != "" {
-		env["AWS_ENDPOINT_URL"] = endpoint
-	}
-	for k, v := range f.Environment {
-		env[k] = v
-	}
-	out := make([]string, 0, len(env))
-	for k, v := range env {
-		out = append(out, k+"="+v)
-	}
-	slices.Sort(out)
 	return out
 }
 
