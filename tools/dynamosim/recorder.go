@@ -51,21 +51,18 @@ type Totals struct {
 // MaxKeys bounds the distinct keys Totals.Keys counts per table or index.
 const MaxKeys = 10_000
 
+// maxOver bounds the key-seconds Over keeps (it counts them all).
+const maxOver = 100
+
 type slot struct{ target, key string }
 
 // Recorder accumulates the capacity every partition-key value of every
 // table and index takes, per second of simulated time, and keeps the
-// peaks, the totals and every key-second over a limit. Seconds are folded
-// into the summaries once a write two seconds later arrives, or at Flush.
-// Safe for concurrent use.
+// peaks, the totals and every key-second over what a partition serves
+// (PartitionWriteUnits, PartitionReadUnits; the first maxOver of them).
+// Seconds are folded into the summaries once a write two seconds later
+// arrives, or at Flush. Safe for concurrent use.
 type Recorder struct {
-	// WriteLimit and ReadLimit: key-seconds above them are kept in Over.
-	// Default (zero): PartitionWriteUnits and PartitionReadUnits.
-	WriteLimit, ReadLimit float64
-	// MaxOver bounds the entries kept in Over (the count is OverCount).
-	// Default (zero): 100.
-	MaxOver int
-
 	mu        sync.Mutex
 	writes    map[int64]map[slot]float64
 	reads     map[int64]map[slot]float64
@@ -135,7 +132,6 @@ func (r *Recorder) add(m map[int64]map[slot]float64, target, key string, sec int
 
 // fold moves every second before the given one into the summaries.
 func (r *Recorder) fold(before int64) {
-	wl, rl, maxOver := cmp.Or(r.WriteLimit, PartitionWriteUnits), cmp.Or(r.ReadLimit, PartitionReadUnits), cmp.Or(r.MaxOver, 100)
 	for _, kind := range []bool{true, false} {
 		m := r.writes
 		if !kind {
@@ -148,9 +144,9 @@ func (r *Recorder) fold(before int64) {
 			for sl, units := range slots {
 				u := Usage{Target: sl.target, Key: sl.key, Second: sec, Units: units, Read: !kind}
 				t := r.total(sl.target)
-				peak, limit := &t.PeakWrite, wl
+				peak, limit := &t.PeakWrite, float64(PartitionWriteUnits)
 				if !kind {
-					peak, limit = &t.PeakRead, rl
+					peak, limit = &t.PeakRead, PartitionReadUnits
 				}
 				if units > peak.Units || (units == peak.Units && (sec < peak.Second || (sec == peak.Second && sl.key < peak.Key))) {
 					*peak = u
@@ -187,7 +183,7 @@ func (r *Recorder) Totals() map[string]Totals {
 	return out
 }
 
-// Over returns the key-seconds above the limits (at most MaxOver, sorted by
+// Over returns the key-seconds above the limits (at most maxOver, sorted by
 // second, target and key) and how many there were in all, after a Flush.
 func (r *Recorder) Over() ([]Usage, int) {
 	r.mu.Lock()

@@ -127,19 +127,6 @@ func (db *DB) CreateTable(name string, def TableDef) error {
 	return nil
 }
 
-// IndexLen returns the number of items in index of table name.
-func (db *DB) IndexLen(name, indexName string) int {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	n := 0
-	if ix := db.tables[name].index(indexName); ix != nil {
-		for _, m := range ix.members {
-			n += len(m)
-		}
-	}
-	return n
-}
-
 // Forget drops an item without charging anything, to bound the memory of
 // a long simulation (items nothing will read again).
 func (db *DB) Forget(tableName string, key item) {
