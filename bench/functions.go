@@ -67,29 +67,6 @@ func each[T any](r fnResult, f func(fnRun) T) []T {
 	return out
 }
 
-func (r fnResult) colds() []time.Duration {
-	return each(r, func(x fnRun) time.Duration { return x.Cold })
-}
-func (r fnResult) cold() time.Duration { return medianDur(r.colds()) }
-func (r fnResult) initMs() float64 {
-	return median(each(r, func(x fnRun) float64 { return x.ColdInitMs }))
-}
-
-// warm is the median over sessions of each session's median warm
-// invocation; warmReportMs the same for the emulator's REPORT Duration.
-func (r fnResult) warm() time.Duration {
-	return medianDur(each(r, func(x fnRun) time.Duration { return medianDur(x.Warm) }))
-}
-func (r fnResult) warmReportMs() float64 {
-	return median(each(r, func(x fnRun) float64 { return median(x.WarmReportMs) }))
-}
-func (r fnResult) cpuPerInvoke() time.Duration {
-	return medianDur(each(r, func(x fnRun) time.Duration { return x.CPUPerInvoke }))
-}
-func (r fnResult) peakRSS() uint64 {
-	return medianU(each(r, func(x fnRun) uint64 { return x.PeakRSS }))
-}
-
 // fnSpec is how to run one function under the emulator.
 type fnSpec struct {
 	name      string

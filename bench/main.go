@@ -361,11 +361,14 @@ func renderFunctions(row func(a, b, c, d string), fns []fnResult) {
 		row(label+": binary / zipped asset (linux/arm64, from cdk.out)",
 			fmt.Sprintf("%s / **%s** (linux/amd64 build for the emulator: %s)", mib2(f.Binary), mib2(f.Zip), mib2(f.HostBinary)), sizeTarget, sizeResult)
 		n := fmt.Sprintf(" (%d)", len(f.Runs))
-		cold := f.cold()
-		coldValue := fmt.Sprintf("**%s**%s; init phase (RIE INIT REPORT) %.1f ms", millis(cold), spread(f.colds(), millis), f.initMs())
+		// Medians over the sessions; a warm figure is a session's median.
+		dur := func(pick func(fnRun) time.Duration) time.Duration { return medianDur(each(f, pick)) }
+		ms := func(pick func(fnRun) float64) float64 { return median(each(f, pick)) }
+		colds, cold := each(f, func(x fnRun) time.Duration { return x.Cold }), coldOf(f)
+		coldValue := fmt.Sprintf("**%s**%s; init phase (RIE INIT REPORT) %.1f ms", millis(cold), spread(colds, millis), ms(func(x fnRun) float64 { return x.ColdInitMs }))
 		coldTarget, coldResult := "", ""
 		if !isFloor && floor.Name != "" {
-			ratio := float64(cold) / float64(floor.cold())
+			ratio := float64(cold) / float64(coldOf(floor))
 			coldValue += fmt.Sprintf("; %.2fx the floor", ratio)
 			coldTarget = "<= 3x floor"
 			coldResult = verdict(ratio <= 3, over(ratio, 3, "x"))
@@ -373,9 +376,13 @@ func renderFunctions(row func(a, b, c, d string), fns []fnResult) {
 		row(label+": cold start under RIE, process start to first response"+n, coldValue, coldTarget, coldResult)
 		row(label+fmt.Sprintf(": warm invoke (median of %d per session, median over sessions)", len(f.Runs[0].Warm)),
 			fmt.Sprintf("**%s** client-side; RIE Duration %.2f ms; CPU %s per invocation; peak RSS %s; memory setting %d MB",
-				millis(f.warm()), f.warmReportMs(), millis(f.cpuPerInvoke()), mib(f.peakRSS()), f.MemoryMB), "", "")
+				millis(dur(func(x fnRun) time.Duration { return medianDur(x.Warm) })), ms(func(x fnRun) float64 { return median(x.WarmReportMs) }),
+				millis(dur(func(x fnRun) time.Duration { return x.CPUPerInvoke })), mib(medianU(each(f, func(x fnRun) uint64 { return x.PeakRSS }))), f.MemoryMB), "", "")
 	}
 }
+
+// coldOf is the median cold start of a function's sessions.
+func coldOf(f fnResult) time.Duration { return medianDur(each(f, func(x fnRun) time.Duration { return x.Cold })) }
 
 func renderHandlers(row func(a, b, c, d string), hs []handlerResult) {
 	for _, h := range hs {
