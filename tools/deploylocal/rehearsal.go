@@ -564,42 +564,23 @@ func (c functionChange) key(id, what string) string { return c.stack + "/" + id 
 // returns it.
 func oneFunctionChanged(diffs []resourceDiff) (functionChange, error) {
 	var c functionChange
-	var versions []resourceDiff
-	bad := func() (functionChange, error) {
-		return functionChange{}, fmt.Errorf("the templates differ in %v, want one AWS::Lambda::Function (and, with a live alias, its alias and old and new AWS::Lambda::Version)", diffs)
-	}
+	n := map[string]int{}
 	for _, d := range diffs {
-		switch d.typ {
-		case "AWS::Lambda::Function":
-			if c.function != "" {
-				return bad()
-			}
+		n[d.typ]++
+		switch {
+		case d.typ == "AWS::Lambda::Function":
 			c.stack, c.function = d.stack, d.id
-		case "AWS::Lambda::Alias":
-			if c.alias != "" {
-				return bad()
-			}
+		case d.typ == "AWS::Lambda::Alias":
 			c.alias = d.id
-		case "AWS::Lambda::Version":
-			versions = append(versions, d)
-		default:
-			return bad()
+		case d.typ == "AWS::Lambda::Version" && d.added:
+			c.newVersion = d.id
+		case d.typ == "AWS::Lambda::Version":
+			c.oldVersion = d.id
 		}
 	}
-	switch {
-	case c.function == "":
-		return bad()
-	case c.alias == "" && len(versions) == 0:
-		return c, nil
-	case c.alias == "" || len(versions) != 2 || versions[0].added == versions[1].added:
-		return bad()
-	}
-	for _, v := range versions {
-		if v.added {
-			c.newVersion = v.id
-		} else {
-			c.oldVersion = v.id
-		}
+	fn, alias, versions := n["AWS::Lambda::Function"], n["AWS::Lambda::Alias"], n["AWS::Lambda::Version"]
+	if fn != 1 || alias > 1 || versions != 2*alias || fn+alias+versions != len(diffs) || alias == 1 && (c.newVersion == "" || c.oldVersion == "") {
+		return functionChange{}, fmt.Errorf("the templates differ in %v, want one AWS::Lambda::Function (and, with a live alias, its alias and old and new AWS::Lambda::Version)", diffs)
 	}
 	return c, nil
 }
