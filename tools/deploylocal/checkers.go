@@ -214,8 +214,8 @@ func readPermission(ctx context.Context, c *clients, r *resourceCheck) (map[stri
 	}
 	doc, _ := jsonDoc(aws.ToString(out.Policy))
 	statements, _ := normalize(doc).(map[string]any)["Statement"].([]any)
-	var candidates []map[string]any
-	for _, s := range statements {
+	mismatch := map[string]any{}
+	for i, s := range statements {
 		m, _ := s.(map[string]any)
 		got := map[string]any{"FunctionName": r.props["FunctionName"], "Action": first(m["Action"])}
 		if p, ok := m["Principal"].(map[string]any); ok {
@@ -237,17 +237,13 @@ func readPermission(ctx context.Context, c *clients, r *resourceCheck) (map[stri
 				}
 			}
 		}
-		candidates = append(candidates, got)
-	}
-	for _, got := range candidates {
 		if ok, _ := compare(r.props, got); ok {
 			return got, nil
+		} else if i == 0 {
+			mismatch = got
 		}
 	}
-	if len(candidates) > 0 {
-		return candidates[0], nil // reported as a mismatch
-	}
-	return map[string]any{}, nil
+	return mismatch, nil // the first statement, reported as a mismatch
 }
 
 func first(v any) any {
@@ -350,17 +346,10 @@ func readBucket(ctx context.Context, c *clients, r *resourceCheck) (map[string]a
 		got["VersioningConfiguration"] = map[string]any{"Status": string(v.Status)}
 	}
 	if e, err := c.s3.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: b}); err == nil && e.ServerSideEncryptionConfiguration != nil {
-		var rules []any
-		for _, rule := range e.ServerSideEncryptionConfiguration.Rules {
-			m := map[string]any{"BucketKeyEnabled": aws.ToBool(rule.BucketKeyEnabled)}
-			if d := rule.ApplyServerSideEncryptionByDefault; d != nil {
-				byDefault := map[string]any{"SSEAlgorithm": string(d.SSEAlgorithm)}
-				if d.KMSMasterKeyID != nil {
-					byDefault["KMSMasterKeyID"] = *d.KMSMasterKeyID
-				}
-				m["ServerSideEncryptionByDefault"] = byDefault
-			}
-			rules = append(rules, m)
+		rules, _ := normalize(e.ServerSideEncryptionConfiguration.Rules).([]any)
+		for _, rule := range rules { // the API's names for the template's
+			m := rule.(map[string]any)
+			m["ServerSideEncryptionByDefault"], m["BucketKeyEnabled"] = m["ApplyServerSideEncryptionByDefault"], m["BucketKeyEnabled"] == true
 		}
 		got["BucketEncryption"] = map[string]any{"ServerSideEncryptionConfiguration": rules}
 	}
@@ -384,19 +373,11 @@ func readBucket(ctx context.Context, c *clients, r *resourceCheck) (map[string]a
 			"LogFilePrefix": aws.ToString(l.LoggingEnabled.TargetPrefix)}
 	}
 	if lc, err := c.s3.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: b}); err == nil {
-		var rules []any
-		for _, rule := range lc.Rules {
-			m := map[string]any{"Id": aws.ToString(rule.ID), "Status": string(rule.Status)}
-			if e := rule.Expiration; e != nil && e.Days != nil {
-				m["ExpirationInDays"] = *e.Days
-			}
-			if n := rule.NoncurrentVersionExpiration; n != nil && n.NoncurrentDays != nil {
-				m["NoncurrentVersionExpiration"] = map[string]any{"NoncurrentDays": *n.NoncurrentDays}
-			}
-			if a := rule.AbortIncompleteMultipartUpload; a != nil && a.DaysAfterInitiation != nil {
-				m["AbortIncompleteMultipartUpload"] = map[string]any{"DaysAfterInitiation": *a.DaysAfterInitiation}
-			}
-			rules = append(rules, m)
+		rules, _ := normalize(lc.Rules).([]any)
+		for _, rule := range rules { // the API's names for the template's
+			m := rule.(map[string]any)
+			exp, _ := m["Expiration"].(map[string]any)
+			m["Id"], m["ExpirationInDays"] = m["ID"], exp["Days"]
 		}
 		got["LifecycleConfiguration"] = map[string]any{"Rules": rules}
 	}
