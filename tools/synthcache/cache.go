@@ -277,10 +277,7 @@ func (c *cache) record(key string, before map[string]stamp, out output) error {
 	if e.Assets, err = c.assets(produced); err != nil {
 		return err
 	}
-	meta, err := json.MarshalIndent(e, "", "  ")
-	if err != nil {
-		return err
-	}
+	meta, _ := json.MarshalIndent(e, "", "  ") // plain data: it cannot fail
 	if err := os.WriteFile(filepath.Join(tmp, "meta.json"), meta, 0o644); err != nil {
 		return err
 	}
