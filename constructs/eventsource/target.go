@@ -131,3 +131,19 @@ func addEventSourceLogicalID(stack awscdk.Stack, fn awslambda.IFunction, id stri
 	res := awscdk.NewCfnResource(scope, jsii.String("Resource"), &awscdk.CfnResourceProps{Type: jsii.String("AWS::Lambda::EventSourceMapping")})
 	return *tmp.GetLogicalId(res)
 }
+
+// ReservedConcurrency returns fn's reserved concurrency when the app defines
+// it: the ReservedConcurrentExecutions of fn's CfnFunction (or of the
+// function behind an alias or version), however it was set, read at synth;
+// not for an imported function or an unresolved token.
+func ReservedConcurrency(fn awslambda.IFunction) (float64, bool) {
+	cfn, ok := BaseFunction(fn).Node().DefaultChild().(awslambda.CfnFunction)
+	if !ok || cfn == nil {
+		return 0, false
+	}
+	v := cfn.ReservedConcurrentExecutions()
+	if v == nil || *awscdk.Token_IsUnresolved(*v) {
+		return 0, false
+	}
+	return *v, true
+}

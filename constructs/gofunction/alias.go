@@ -411,14 +411,14 @@ type concurrencyCheck struct {
 // Validate implements constructs.IValidation.
 func (c *concurrencyCheck) Validate() *[]*string {
 	out := []*string{}
-	reserved := c.fn.Node().DefaultChild().(awslambda.CfnFunction).ReservedConcurrentExecutions()
-	if reserved == nil || *awscdk.Token_IsUnresolved(*reserved) {
+	reserved, ok := eventsource.ReservedConcurrency(c.fn)
+	if !ok {
 		return &out
 	}
 	over := func(field string, v *float64) {
-		if v != nil && *v > *reserved {
+		if v != nil && *v > reserved {
 			out = append(out, jsii.String(fmt.Sprintf("gofunction: %s %s exceeds the function's ReservedConcurrentExecutions %s (Lambda: provisioned concurrency cannot exceed reserved concurrency)",
-				field, eventsource.Num(*v), eventsource.Num(*reserved))))
+				field, eventsource.Num(*v), eventsource.Num(reserved))))
 		}
 	}
 	over("Alias.ProvisionedConcurrency", c.alias.ProvisionedConcurrency)

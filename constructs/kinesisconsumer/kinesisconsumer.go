@@ -22,6 +22,7 @@
 package kinesisconsumer
 
 import (
+	"fmt"
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskinesis"
@@ -296,6 +297,13 @@ func New(scope constructs.Construct, id *string, props *Props) *KinesisConsumer 
 			k.EventSourceMapping = eventsource.NewEventSourceMapping(c, p.Function, eventsource.KinesisMapping, k.Stream, &mp)
 			k.Stream.GrantRead(p.Function)
 		}
+		if p.Stream == nil && p.StreamMode == awskinesis.StreamMode_PROVISIONED && mp.ParallelizationFactor != nil {
+			shards := 1.0 // the default; a bad ShardCount is reported by newStream
+			if p.ShardCount != nil {
+				shards = *p.ShardCount
+			}
+			checkConcurrency(c, p.Function, *mp.ParallelizationFactor, shards)
+		}
 		if infinite {
 			mapping.InfiniteRecordAge(k.EventSourceMapping)
 		}
@@ -311,6 +319,27 @@ func New(scope constructs.Construct, id *string, props *Props) *KinesisConsumer 
 	}
 	return k
 }
+
+// checkConcurrency checks at synth, when fn's reserved concurrency is known
+// then, that the concurrent invocations the mapping of a new provisioned
+// stream starts (a batch per shard and parallelization factor) fit in it:
+// more are throttled, and the stream falls behind.
+func checkConcurrency(c constructs.Construct, fn awslambda.IFunction, factor, shards float64) {
+	c.Node().AddValidation(&validation{func() []string {
+		reserved, ok := eventsource.ReservedConcurrency(fn)
+		if !ok || factor*shards <= reserved {
+			return nil
+		}
+		return []string{fmt.Sprintf("kinesisconsumer: ParallelizationFactor %s x ShardCount %s = %s concurrent invocations, above the reserved concurrency %s of Function %s: the mapping is throttled and the stream falls behind (IteratorAgeAlarm); lower ParallelizationFactor or raise the function's reserved concurrency",
+			eventsource.Num(factor), eventsource.Num(shards), eventsource.Num(factor*shards), eventsource.Num(reserved), eventsource.Path(eventsource.BaseFunction(fn)))}
+	}})
+}
+
+// validation is a constructs.IValidation running check at synth.
+type validation struct{ check func() []string }
+
+// Validate implements constructs.IValidation.
+func (v *validation) Validate() *[]*string { return jsii.Strings(v.check()...) }
 
 // newStream checks the props of the new stream and defines it; it returns
 // the stream's retention in seconds.

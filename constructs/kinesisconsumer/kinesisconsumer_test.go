@@ -147,6 +147,11 @@ func TestBadPropsFailSynth(t *testing.T) {
 			"[S/K] kinesisconsumer: ShardCount 2 is set with StreamMode ON_DEMAND: it applies to PROVISIONED only",
 			"[S/K] kinesisconsumer: StreamRetention 5400s is outside 86400-31536000s (Kinesis quotas)",
 		}},
+		{"more concurrency than the function reserves", func(s awscdk.Stack) *kinesisconsumer.Props {
+			fn := constructstest.Function(s, "Fn", 3)
+			fn.Node().DefaultChild().(awslambda.CfnFunction).SetReservedConcurrentExecutions(jsii.Number(10))
+			return &kinesisconsumer.Props{Function: fn, StreamMode: awskinesis.StreamMode_PROVISIONED, ShardCount: jsii.Number(4), ParallelizationFactor: jsii.Number(3)}
+		}, []string{"[S/K] kinesisconsumer: ParallelizationFactor 3 x ShardCount 4 = 12 concurrent invocations, above the reserved concurrency 10 of Function S/Fn: the mapping is throttled and the stream falls behind (IteratorAgeAlarm); lower ParallelizationFactor or raise the function's reserved concurrency"}},
 		{"existing stream", func(s awscdk.Stack) *kinesisconsumer.Props {
 			return &kinesisconsumer.Props{Function: constructstest.Function(s, "Fn", 3), ShardCount: jsii.Number(2),
 				Stream: awskinesis.Stream_FromStreamArn(s, jsii.String("Clicks"), jsii.String("arn:aws:kinesis:us-east-1:123456789012:stream/clicks"))}

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -44,7 +43,7 @@ func checkReservedConcurrency(c constructs.Construct, fn awslambda.IFunction, ma
 		return
 	}
 	c.Node().AddValidation(&validation{func() []string {
-		reserved, ok := reservedConcurrency(fn)
+		reserved, ok := eventsource.ReservedConcurrency(fn)
 		if !ok {
 			return nil
 		}
@@ -71,20 +70,6 @@ func checkReservedConcurrency(c constructs.Construct, fn awslambda.IFunction, ma
 		return []string{fmt.Sprintf("queueworker: MaxConcurrency %s of the workers of Function %s add up to %s, above its reserved concurrency %s: %s",
 			strings.Join(parts, " + "), eventsource.Path(fn), eventsource.Num(total), eventsource.Num(reserved), why)}
 	}})
-}
-
-// reservedConcurrency returns fn's reserved concurrency when the app
-// defines it (a number on fn's CfnFunction).
-func reservedConcurrency(fn awslambda.IFunction) (float64, bool) {
-	cfn, ok := fn.Node().DefaultChild().(awslambda.CfnFunction)
-	if !ok || cfn == nil {
-		return 0, false
-	}
-	v := cfn.ReservedConcurrentExecutions()
-	if v == nil || *awscdk.Token_IsUnresolved(*v) {
-		return 0, false
-	}
-	return *v, true
 }
 
 // validation is a constructs.IValidation running check at synth.

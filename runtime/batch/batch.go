@@ -84,14 +84,13 @@ type item struct {
 
 // run is the state of one batch.
 type run struct {
-	p     *Processor
-	ctx   context.Context
-	items []item
-	mode  order
+	p    *Processor
+	ctx  context.Context
+	mode order
 
 	mu     sync.Mutex
-	slots  []slot // per item: its error and its handler's context
-	stopAt int    // sequential: index of the first failure (len(items): none)
+	slots  []slot // per item: the item, its error and its handler's context
+	stopAt int    // sequential: index of the first failure (len(slots): none)
 	// groupStop: grouped: a failed group's first failure.
 	groupStop map[string]int
 	boxes     []flusher
@@ -100,6 +99,7 @@ type run struct {
 
 // slot is one item's state in a run (one allocation for the batch).
 type slot struct {
+	item
 	err error // nil: succeeded or not yet run
 	ctx recordCtx
 }
@@ -150,51 +150,37 @@ func (p *Processor) margin() time.Duration {
 
 // process runs call for every item and returns the run: per item, its
 // error (nil for a record that succeeded).
-func (p *Processor) process(ctx context.Context, items []item, mode order, call func(ctx context.Context, i int) error) *run {
-	r := &run{p: p, ctx: ctx, items: items, mode: mode, slots: make([]slot, len(items)), stopAt: len(items)}
+func (p *Processor) process(ctx context.Context, slots []slot, mode order, call func(ctx context.Context, i int) error) *run {
+	r := &run{p: p, ctx: ctx, mode: mode, slots: slots, stopAt: len(slots)}
 	if mode == grouped {
 		r.groupStop = map[string]int{}
-	}
-	do := func(i int) {
-		if err := r.gate(i); err != nil {
-			r.fail(i, err)
-			return
-		}
-		it := items[i]
-		if it.pre != nil {
-			r.fail(i, it.pre)
-			return
-		}
-		if err := r.call(ctx, i, call); err != nil {
-			r.fail(i, err)
-		}
 	}
 	conc := p.Concurrency
 	switch {
 	case mode == sequential || conc <= 1:
-		for i := range items {
-			do(i)
+		for i := range slots {
+			r.do(i, call)
 		}
 	case mode == unordered:
 		sem := make(chan struct{}, conc)
 		var wg sync.WaitGroup
-		for i := range items {
+		for i := range slots {
 			sem <- struct{}{}
 			wg.Add(1)
 			go func() {
 				defer func() { <-sem; wg.Done() }()
-				do(i)
+				r.do(i, call)
 			}()
 		}
 		wg.Wait()
 	default: // grouped, concurrently: one goroutine per group at a time
 		var groups [][]int
 		index := map[string]int{}
-		for i, it := range items {
-			g, ok := index[it.group]
+		for i := range slots {
+			g, ok := index[slots[i].group]
 			if !ok {
 				g = len(groups)
-				index[it.group] = g
+				index[slots[i].group] = g
 				groups = append(groups, nil)
 			}
 			groups[g] = append(groups[g], i)
@@ -207,7 +193,7 @@ func (p *Processor) process(ctx context.Context, items []item, mode order, call 
 			go func() {
 				defer func() { <-sem; wg.Done() }()
 				for _, i := range g {
-					do(i)
+					r.do(i, call)
 				}
 			}()
 		}
@@ -216,6 +202,22 @@ func (p *Processor) process(ctx context.Context, items []item, mode order, call 
 	r.flush(ctx)
 	r.finish()
 	return r
+}
+
+// do runs item i unless the deadline or the order stops it, and records
+// its failure.
+func (r *run) do(i int, call func(ctx context.Context, i int) error) {
+	if err := r.gate(i); err != nil {
+		r.fail(i, err)
+		return
+	}
+	if pre := r.slots[i].pre; pre != nil {
+		r.fail(i, pre)
+		return
+	}
+	if err := r.call(r.ctx, i, call); err != nil {
+		r.fail(i, err)
+	}
 }
 
 // gate says whether item i may start: nil, or why not (ErrSkipped,
@@ -236,7 +238,7 @@ func (r *run) gate(i int) error {
 			return ErrSkipped
 		}
 	case grouped:
-		if first, failed := r.groupStop[r.items[i].group]; failed && first < i {
+		if first, failed := r.groupStop[r.slots[i].group]; failed && first < i {
 			return ErrSkipped
 		}
 	}
@@ -249,7 +251,7 @@ func (r *run) call(ctx context.Context, i int, call func(ctx context.Context, i 
 		if v := recover(); v != nil {
 			pe := &PanicError{Value: v, Stack: debug.Stack()}
 			r.p.log().ErrorContext(ctx, "record handler panicked: record reported failed",
-				"id", r.items[i].id, "panic", fmt.Sprint(v), "stack", string(pe.Stack))
+				"id", r.slots[i].id, "panic", fmt.Sprint(v), "stack", string(pe.Stack))
 			err = pe
 		}
 	}()
@@ -274,7 +276,7 @@ func (r *run) failLocked(i int, err error) {
 	case sequential:
 		r.stopAt = min(r.stopAt, i)
 	case grouped:
-		g := r.items[i].group
+		g := r.slots[i].group
 		if first, ok := r.groupStop[g]; !ok || i < first {
 			r.groupStop[g] = i
 		}
@@ -285,18 +287,19 @@ func (r *run) failLocked(i int, err error) {
 // an output flush may fail an earlier record after later ones ran) and logs
 // the batch's summary.
 func (r *run) finish() {
-	for i, it := range r.items {
-		if r.slots[i].err != nil {
+	for i := range r.slots {
+		it := &r.slots[i]
+		if it.err != nil {
 			continue
 		}
 		switch r.mode {
 		case sequential:
 			if i > r.stopAt {
-				r.slots[i].err = ErrSkipped
+				it.err = ErrSkipped
 			}
 		case grouped:
 			if first, ok := r.groupStop[it.group]; ok && first < i {
-				r.slots[i].err = ErrSkipped
+				it.err = ErrSkipped
 			}
 		}
 	}
@@ -322,7 +325,7 @@ func (r *run) finish() {
 	}
 	if failed > 0 {
 		log.WarnContext(r.ctx, "reporting batch item failures",
-			"failures", failed, "records", len(r.items), "firstId", r.items[first].id)
+			"failures", failed, "records", len(r.slots), "firstId", r.slots[first].id)
 	}
 }
 
@@ -346,7 +349,7 @@ func (r *run) responseIDs() []string {
 		if r.slots[i].err == nil {
 			continue
 		}
-		if id := r.items[i].id; len(ids) == 0 || id != last {
+		if id := r.slots[i].id; len(ids) == 0 || id != last {
 			ids = append(ids, id)
 			last = id
 		}

@@ -30,12 +30,12 @@ type KinesisRecord struct {
 // shard from the lowest sequence number reported. BatchItemFailures is
 // never nil.
 func (p *Processor) Kinesis(ctx context.Context, ev events.KinesisEvent, handle func(ctx context.Context, r KinesisRecord) error) events.KinesisEventResponse {
-	items := make([]item, 0, len(ev.Records))
+	slots := make([]slot, 0, len(ev.Records))
 	recs := make([]KinesisRecord, 0, len(ev.Records))
 	for _, r := range ev.Records {
 		seq := r.Kinesis.SequenceNumber
 		if p.KeepAggregated {
-			items = append(items, item{id: seq})
+			slots = append(slots, slot{item: item{id: seq}})
 			recs = append(recs, KinesisRecord{Record: r, UserRecord: UserRecord{Data: r.Kinesis.Data, PartitionKey: r.Kinesis.PartitionKey}})
 			continue
 		}
@@ -43,16 +43,16 @@ func (p *Processor) Kinesis(ctx context.Context, ev events.KinesisEvent, handle 
 		if err != nil {
 			p.log().ErrorContext(ctx, "corrupt KPL aggregate: record reported failed",
 				"sequenceNumber", seq, "error", err.Error())
-			items = append(items, item{id: seq, pre: err})
+			slots = append(slots, slot{item: item{id: seq, pre: err}})
 			recs = append(recs, KinesisRecord{Record: r})
 			continue
 		}
 		for _, u := range users {
-			items = append(items, item{id: seq})
+			slots = append(slots, slot{item: item{id: seq}})
 			recs = append(recs, KinesisRecord{Record: r, UserRecord: u})
 		}
 	}
-	r := p.process(ctx, items, sequential, func(ctx context.Context, i int) error {
+	r := p.process(ctx, slots, sequential, func(ctx context.Context, i int) error {
 		return handle(ctx, recs[i])
 	})
 	resp := events.KinesisEventResponse{BatchItemFailures: []events.KinesisBatchItemFailure{}}

@@ -187,5 +187,5 @@ func RecordID(ctx context.Context) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	return ref.r.items[ref.i].id, true
+	return ref.r.slots[ref.i].id, true
 }

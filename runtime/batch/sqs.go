@@ -14,16 +14,16 @@ import (
 // response's BatchItemFailures is never nil (JSON `[]`), so an empty list
 // says "all succeeded" to the event source mapping.
 func (p *Processor) SQS(ctx context.Context, ev events.SQSEvent, handle func(ctx context.Context, m events.SQSMessage) error) events.SQSEventResponse {
-	items := make([]item, len(ev.Records))
+	slots := make([]slot, len(ev.Records))
 	mode := unordered
 	for i, m := range ev.Records {
-		items[i].id = m.MessageId
+		slots[i].id = m.MessageId
 		if IsFIFO(m.EventSourceARN) {
 			mode = grouped
-			items[i].group = m.Attributes["MessageGroupId"]
+			slots[i].group = m.Attributes["MessageGroupId"]
 		}
 	}
-	r := p.process(ctx, items, mode, func(ctx context.Context, i int) error {
+	r := p.process(ctx, slots, mode, func(ctx context.Context, i int) error {
 		return handle(ctx, ev.Records[i])
 	})
 	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
