@@ -78,25 +78,14 @@ func CreateTable(ctx context.Context, c *dynamodb.Client, name string, props Tab
 	for i := range in.GlobalSecondaryIndexes {
 		in.GlobalSecondaryIndexes[i].ProvisionedThroughput = nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
 	if _, err := c.CreateTable(ctx, in); err != nil {
 		return fmt.Errorf("create table %s: %w", name, err)
 	}
-	for {
-		out, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
-		if err != nil {
-			return fmt.Errorf("describe table %s: %w", name, err)
-		}
-		if out.Table.TableStatus == types.TableStatusActive {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("table %s not active: %w", name, ctx.Err())
-		case <-time.After(20 * time.Millisecond):
-		}
+	active := dynamodb.NewTableExistsWaiter(c, func(o *dynamodb.TableExistsWaiterOptions) { o.MinDelay, o.MaxDelay = 20*time.Millisecond, time.Second })
+	if err := active.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, 30*time.Second); err != nil {
+		return fmt.Errorf("table %s not active: %w", name, err)
 	}
+	return nil
 }
 
 // CreateBucket creates bucket b, with versioning when b.Versioned.
