@@ -115,7 +115,7 @@ func (b *functionBench) start(ctx context.Context) error {
 	}
 	b.closers = append(b.closers, m.Stop)
 	b.endpoint = m.Endpoint
-	if err := b.asm.CreateResources(ctx, b.endpoint); err != nil {
+	if err := b.asm.CreateResources(ctx, b.endpoint, io.Discard); err != nil {
 		return err
 	}
 	cfg := moto.Config(b.asm.Region, b.endpoint)

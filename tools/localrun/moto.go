@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,38 +20,41 @@ import (
 )
 
 // CreateResources creates what the assembly's functions use on the local
-// AWS at endpoint (moto's Endpoint): its tables, buckets, queues, topics and event buses,
-// under their local names.
-func (a *Assembly) CreateResources(ctx context.Context, endpoint string) error {
+// AWS at endpoint (moto's Endpoint): its tables, buckets, queues, topics
+// and event buses, under their local names, one line each on log.
+func (a *Assembly) CreateResources(ctx context.Context, endpoint string, log io.Writer) error {
 	tables, err := a.Tables()
 	if err != nil {
 		return err
 	}
 	cfg := moto.Config(a.Region, endpoint)
-	db := dynamodb.NewFromConfig(cfg)
 	for _, t := range tables {
-		if err := CreateTable(ctx, db, t.Name, t.Props); err != nil {
+		if err := CreateTable(ctx, dynamodb.NewFromConfig(cfg), t.Name, t.Props); err != nil {
 			return err
 		}
+		fmt.Fprintf(log, "table   %s (keys and indexes from the template)\n", t.Name)
 	}
-	s3c := s3.NewFromConfig(cfg)
 	for _, b := range a.Buckets() {
-		if err := CreateBucket(ctx, s3c, b); err != nil {
+		if err := CreateBucket(ctx, s3.NewFromConfig(cfg), b); err != nil {
 			return err
 		}
+		fmt.Fprintf(log, "bucket  %s (versioned: %t)\n", b.Name, b.Versioned)
 	}
 	var errs []error
 	for _, q := range a.Names(TypeQueue) {
 		_, err := sqs.NewFromConfig(cfg).CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(q)})
 		errs = append(errs, err)
+		fmt.Fprintf(log, "queue   %s\n", q)
 	}
 	for _, t := range a.Names(TypeTopic) {
 		_, err := sns.NewFromConfig(cfg).CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(t)})
 		errs = append(errs, err)
+		fmt.Fprintf(log, "topic   %s\n", t)
 	}
 	for _, b := range a.Names(TypeEventBus) {
 		_, err := eventbridge.NewFromConfig(cfg).CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String(b)})
 		errs = append(errs, err)
+		fmt.Fprintf(log, "bus     %s\n", b)
 	}
 	return errors.Join(errs...)
 }

@@ -87,7 +87,7 @@ func TestCreateResourcesMakesWhatTheFunctionsUse(t *testing.T) {
 	m := startMoto(t)
 	a := loadTestAssembly(t)
 	ctx := context.Background()
-	if err := a.CreateResources(ctx, m.Endpoint); err != nil {
+	if err := a.CreateResources(ctx, m.Endpoint, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	for _, q := range a.Names(TypeQueue) {

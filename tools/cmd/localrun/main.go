@@ -193,23 +193,8 @@ func services(ctx context.Context, args []string) error {
 		return err
 	}
 	defer m.Stop()
-	if err := o.asm.CreateResources(ctx, m.Endpoint); err != nil {
+	if err := o.asm.CreateResources(ctx, m.Endpoint, os.Stdout); err != nil {
 		return err
-	}
-	tables, err := o.asm.Tables()
-	if err != nil {
-		return err
-	}
-	for _, t := range tables {
-		fmt.Printf("table   %s (keys and indexes from the template)\n", t.Name)
-	}
-	for _, b := range o.asm.Buckets() {
-		fmt.Printf("bucket  %s (versioned: %t)\n", b.Name, b.Versioned)
-	}
-	for _, typ := range [][2]string{{localrun.TypeQueue, "queue"}, {localrun.TypeTopic, "topic"}, {localrun.TypeEventBus, "bus"}} {
-		for _, n := range o.asm.Names(typ[0]) {
-			fmt.Printf("%-7s %s\n", typ[1], n)
-		}
 	}
 	if *seed {
 		imp, err := o.asm.Function(o.serviceStack(), "importer", m.Endpoint)
