@@ -27,26 +27,25 @@ func PrintVerification(w io.Writer, title string, v *Verification) {
 	tw.Flush()
 	fmt.Fprintln(w, "\n(via fix: ok, but the property went through the launcher, which applies what moto's CloudFormation drops; deployed by launcher's model: moto has the service, not the CloudFormation type)")
 
-	for _, kind := range []Kind{StandIn, NotReadBack} {
-		byStack := map[string][]string{}
+	for _, k := range []struct {
+		kind    Kind
+		heading string
+	}{
+		{StandIn, "Stood in for by the launcher (moto has no such CloudFormation type; a placeholder, nothing created): NOT verified"},
+		{NotReadBack, "Deployed by moto, not read back (no checker for the type): not verified"},
+	} {
 		var stacks []string
+		byStack := map[string][]string{}
 		for _, t := range v.Types {
-			if t.Kind != kind {
-				continue
+			if t.Kind == k.kind {
+				if byStack[t.Stack] == nil {
+					stacks = append(stacks, t.Stack)
+				}
+				byStack[t.Stack] = append(byStack[t.Stack], fmt.Sprintf("%s (%d)", t.Type, t.Resources))
 			}
-			if _, ok := byStack[t.Stack]; !ok {
-				stacks = append(stacks, t.Stack)
-			}
-			byStack[t.Stack] = append(byStack[t.Stack], fmt.Sprintf("%s (%d)", t.Type, t.Resources))
 		}
-		if len(stacks) == 0 {
-			continue
-		}
-		switch kind {
-		case StandIn:
-			fmt.Fprintln(w, "\nStood in for by the launcher (moto has no such CloudFormation type; a placeholder, nothing created): NOT verified")
-		case NotReadBack:
-			fmt.Fprintln(w, "\nDeployed by moto, not read back (no checker for the type): not verified")
+		if len(stacks) > 0 {
+			fmt.Fprintln(w, "\n"+k.heading)
 		}
 		for _, s := range stacks {
 			fmt.Fprintf(w, "  %s: %s\n", s, strings.Join(byStack[s], ", "))
@@ -72,8 +71,7 @@ func PrintVerification(w io.Writer, title string, v *Verification) {
 	}
 	if len(gaps) > 0 {
 		fmt.Fprintln(w, "\nProperties not verified (the emulator did not report them, or they refer to a stand-in):")
-		keys := sortedKeys(gaps)
-		for _, k := range keys {
+		for _, k := range sortedKeys(gaps) {
 			fmt.Fprintf(w, "  %s x%d\n", k, gaps[k])
 		}
 	}

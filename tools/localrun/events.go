@@ -306,40 +306,34 @@ func SampleEvents(a *Assembly, serviceStack string) (map[string][]byte, error) {
 // no event is an error that lists the events there are.
 func WriteSampleEvents(events map[string][]byte, dir string, overwrite bool, names ...string) (written, kept []string, err error) {
 	if len(names) == 0 {
-		for name := range events {
-			names = append(names, name)
-		}
+		names = slices.Collect(maps.Keys(events))
 	}
 	slices.Sort(names)
 	for _, name := range names {
 		if _, ok := events[name]; !ok {
-			have := slices.Sorted(maps.Keys(events))
-			return written, kept, fmt.Errorf("no sample event %s (there are %s)", name, strings.Join(have, ", "))
+			return nil, nil, fmt.Errorf("no sample event %s (there are %s)", name, strings.Join(slices.Sorted(maps.Keys(events)), ", "))
 		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, nil, err
 	}
+	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL // never over a user's edit
+	if overwrite {
+		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	}
 	for _, name := range names {
 		p := filepath.Join(dir, name)
-		flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-		if overwrite {
-			flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-		}
 		f, err := os.OpenFile(p, flags, 0o644)
 		if errors.Is(err, fs.ErrExist) {
 			kept = append(kept, p)
 			continue
 		}
+		if err == nil {
+			_, err = f.Write(events[name])
+			err = errors.Join(err, f.Close())
+		}
 		if err != nil {
 			return written, kept, err
-		}
-		_, werr := f.Write(events[name])
-		if cerr := f.Close(); werr == nil {
-			werr = cerr
-		}
-		if werr != nil {
-			return written, kept, werr
 		}
 		written = append(written, p)
 	}
