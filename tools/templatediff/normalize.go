@@ -17,12 +17,27 @@ const AssetHash = "[asset hash]"
 // container image tags).
 var assetHash = regexp.MustCompile(`\b[0-9a-f]{64}\b`)
 
+// VersionHash is what Normalize puts in place of the hash a function's
+// current version carries in its logical ID.
+const VersionHash = "[version hash]"
+
+// versionID matches the logical ID the CDK gives a function's current
+// version (Function.currentVersion): the version's own logical ID, ending
+// in 8 upper-case hex digits, then an MD5 (32 lower-case hex digits) of
+// the function's code and configuration, so that a new build publishes a
+// new version.
+var versionID = regexp.MustCompile(`(CurrentVersion[0-9A-F]{8})[0-9a-f]{32}\b`)
+
 // Normalize returns a copy of a synthesized template without what differs
 // between two synths of the same app on different machines, checkouts, CDK
 // CLI runs or builds, so that only a change to the app changes it:
 //
 //   - asset hashes (64 hex digits) in any string become AssetHash: they
 //     follow the functions' code, which the templates do not show;
+//   - the hash in a function's current version logical ID becomes
+//     VersionHash, in resource keys and references alike: it follows the
+//     code too (a change to the function's configuration shows in the
+//     function itself);
 //   - resource metadata the CDK adds for tools: aws:cdk:path (construct
 //     paths; the CLI omits them with --no-path-metadata) and aws:asset:*
 //     (where the CLI staged an asset); other metadata, such as cdk-nag
@@ -63,13 +78,14 @@ func Normalize(tmpl map[string]any) map[string]any {
 	return out
 }
 
-// normalizeValue deep-copies v, replacing asset hashes in strings.
+// normalizeValue deep-copies v, replacing asset and version hashes in
+// strings and map keys.
 func normalizeValue(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[k] = normalizeValue(e)
+			out[normalizeString(k)] = normalizeValue(e)
 		}
 		return out
 	case []any:
@@ -79,9 +95,14 @@ func normalizeValue(v any) any {
 		}
 		return out
 	case string:
-		return assetHash.ReplaceAllString(x, AssetHash)
+		return normalizeString(x)
 	}
 	return v
+}
+
+func normalizeString(s string) string {
+	s = assetHash.ReplaceAllString(s, AssetHash)
+	return versionID.ReplaceAllString(s, "${1}"+VersionHash)
 }
 
 // Load reads the template file path, or every *.template.json of the

@@ -87,3 +87,38 @@ func TestNormalizeKeepsChanges(t *testing.T) {
 		t.Errorf("Description: got %v, want it unchanged", n["Description"])
 	}
 }
+
+func TestNormalizeVersionIDs(t *testing.T) {
+	// Two builds of the same function: another code hash, so another
+	// current version logical ID, referenced by the alias and an alarm.
+	build := func(hash, md5 string) map[string]any {
+		v := "KitchenFunctionCurrentVersionE93ED429" + md5
+		return tmpl(t, `{"Resources": {
+		  "KitchenFunction": {"Type": "AWS::Lambda::Function", "Properties": {"Code": {"S3Key": "`+hash+`.zip"}}},
+		  "`+v+`": {"Type": "AWS::Lambda::Version", "Properties": {"FunctionName": {"Ref": "KitchenFunction"}}},
+		  "KitchenAlias": {"Type": "AWS::Lambda::Alias", "Properties": {"FunctionVersion": {"Fn::GetAtt": ["`+v+`", "Version"]}}, "DependsOn": ["`+v+`"]}
+		}}`)
+	}
+	a := Normalize(build(hashA, "4a0064cc4044fad6694d004068b39d9e"))
+	b := Normalize(build(hashB, "2ddc035578de7bad452cd2d2506dcca9"))
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("normalized builds differ:\n%v\n%v", a, b)
+	}
+	want := "KitchenFunctionCurrentVersionE93ED429" + VersionHash
+	res := a["Resources"].(map[string]any)
+	if _, ok := res[want]; !ok {
+		t.Errorf("no resource %s in %v", want, res)
+	}
+	alias := res["KitchenAlias"].(map[string]any)
+	if got := alias["Properties"].(map[string]any)["FunctionVersion"].(map[string]any)["Fn::GetAtt"].([]any)[0]; got != want {
+		t.Errorf("alias refers to %v, want %s", got, want)
+	}
+	// Another function's version stays apart, and an ID without the hash
+	// is left alone.
+	n := Normalize(tmpl(t, `{"Resources": {"PublisherFunctionCurrentVersion3B6E777C181d1f5cf67e4340da7d485db4bf456c": {}, "FnCurrentVersionABCDEF12": {}}}`))
+	for _, id := range []string{"PublisherFunctionCurrentVersion3B6E777C" + VersionHash, "FnCurrentVersionABCDEF12"} {
+		if _, ok := n["Resources"].(map[string]any)[id]; !ok {
+			t.Errorf("no resource %s in %v", id, n["Resources"])
+		}
+	}
+}
