@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/example/orderflow/tools/assembly"
@@ -121,7 +122,7 @@ func RoleGrants(template map[string]any, roleID, functionID string) (*Grants, er
 				for _, r := range assembly.List(st["Resource"]) {
 					gr := Grant{Action: action, Resource: r, Policy: policy}
 					for _, rule := range rules {
-						if containsFold(rule.actions, action) && reflect.DeepEqual(rule.resource, r) {
+						if slices.ContainsFunc(rule.actions, func(a string) bool { return strings.EqualFold(a, action) }) && reflect.DeepEqual(rule.resource, r) {
 							gr.Platform = rule.why
 							break
 						}
@@ -237,15 +238,6 @@ func platformRules(fnID string, t *assembly.Template) []platformRule {
 		}
 	}
 	return rules
-}
-
-func containsFold(list []string, s string) bool {
-	for _, x := range list {
-		if strings.EqualFold(x, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // Render writes a template value short: "Queue.Arn" for a GetAtt, the
