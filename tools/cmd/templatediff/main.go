@@ -70,19 +70,14 @@ func run(oldPath, newPath string) (bool, error) {
 			}
 		}
 	} else {
-		for _, name := range slices.Sorted(maps.Keys(maps.Collect(func(yield func(string, bool) bool) {
-			for n := range olds {
-				yield(n, true)
-			}
-			for n := range news {
-				yield(n, true)
-			}
-		}))) {
+		names := maps.Clone(olds)
+		maps.Copy(names, news)
+		for _, name := range slices.Sorted(maps.Keys(names)) {
 			pairs = append(pairs, templatediff.Pair{Name: name, Old: olds[name], New: news[name]})
 		}
 	}
 	for i := range pairs {
-		pairs[i].Old, pairs[i].New = normalize(pairs[i].Old), normalize(pairs[i].New)
+		pairs[i].Old, pairs[i].New = templatediff.Normalize(pairs[i].Old), templatediff.Normalize(pairs[i].New)
 	}
 	results, err := templatediff.Diff(pairs...)
 	if err != nil {
@@ -109,11 +104,4 @@ func run(oldPath, newPath string) (bool, error) {
 		}
 	}
 	return differs, nil
-}
-
-func normalize(t map[string]any) map[string]any {
-	if t == nil {
-		return nil
-	}
-	return templatediff.Normalize(t)
 }
