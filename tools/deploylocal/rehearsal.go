@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -463,24 +464,18 @@ func (r *rehearsal) verify(ctx context.Context, asm *assembly.Assembly, region s
 }
 
 // expectedEnvironment is what cdk.json pins for stage, as the manifest
-// writes it.
+// writes it (unknown-account and unknown-region where it pins none, or
+// cdk.json cannot be read).
 func (r *rehearsal) expectedEnvironment(stage string) string {
-	account, region := "unknown-account", "unknown-region"
-	data, err := os.ReadFile(filepath.Join(r.o.Root, "cdk.json"))
-	if err == nil {
-		var cdkJSON struct {
-			Context map[string]any `json:"context"`
-		}
-		if json.Unmarshal(data, &cdkJSON) == nil {
-			if v, _ := cdkJSON.Context["stages."+stage+".account"].(string); v != "" {
-				account = v
-			}
-			if v, _ := cdkJSON.Context["stages."+stage+".region"].(string); v != "" {
-				region = v
-			}
-		}
+	var cdkJSON struct {
+		Context map[string]any `json:"context"`
 	}
-	return "aws://" + account + "/" + region
+	if data, err := os.ReadFile(filepath.Join(r.o.Root, "cdk.json")); err == nil {
+		_ = json.Unmarshal(data, &cdkJSON)
+	}
+	account, _ := cdkJSON.Context["stages."+stage+".account"].(string)
+	region, _ := cdkJSON.Context["stages."+stage+".region"].(string)
+	return "aws://" + cmp.Or(account, "unknown-account") + "/" + cmp.Or(region, "unknown-region")
 }
 
 // inEnvironment checks that every stack of a is deployed to want.
@@ -625,20 +620,13 @@ func templateDiff(a, b *assembly.Assembly) []resourceDiff {
 			out = append(out, resourceDiff{sa.Name, "(stack)", "missing", false})
 			continue
 		}
-		ids := map[string]bool{}
-		for id := range sa.Template.Resources {
-			ids[id] = true
-		}
-		for id := range sb.Template.Resources {
-			ids[id] = true
-		}
+		ids := map[string]assembly.Resource{}
+		maps.Copy(ids, sa.Template.Resources)
+		maps.Copy(ids, sb.Template.Resources)
 		for _, id := range sortedKeys(ids) {
-			ra, rb := sa.Template.Resources[id], sb.Template.Resources[id]
-			if !reflect.DeepEqual(ra, rb) {
-				typ := ra.Type
-				typ = cmp.Or(typ, rb.Type)
-				_, inA := sa.Template.Resources[id]
-				out = append(out, resourceDiff{sa.Name, id, typ, !inA})
+			ra, inA := sa.Template.Resources[id]
+			if rb := sb.Template.Resources[id]; !reflect.DeepEqual(ra, rb) {
+				out = append(out, resourceDiff{sa.Name, id, cmp.Or(ra.Type, rb.Type), !inA})
 			}
 		}
 	}
