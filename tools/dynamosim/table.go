@@ -27,11 +27,13 @@
 package dynamosim
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -549,22 +551,11 @@ func compare(a, b types.AttributeValue) int {
 	x, xok := a.(*types.AttributeValueMemberN)
 	y, yok := b.(*types.AttributeValueMemberN)
 	if xok && yok {
-		var p, q float64
-		fmt.Sscan(x.Value, &p)
-		fmt.Sscan(y.Value, &q)
-		return cmpFloat(p, q)
+		p, _ := strconv.ParseFloat(x.Value, 64)
+		q, _ := strconv.ParseFloat(y.Value, 64)
+		return cmp.Compare(p, q)
 	}
 	s, _ := scalarText(a)
 	u, _ := scalarText(b)
 	return strings.Compare(s, u)
-}
-
-func cmpFloat(p, q float64) int {
-	switch {
-	case p < q:
-		return -1
-	case p > q:
-		return 1
-	}
-	return 0
 }
