@@ -74,8 +74,8 @@ func Render(in Inputs) string {
 	w("The measurements ran under the Lambda Runtime Interface Emulator against local stand-ins for DynamoDB and SQS (tools/localrun) on one core, one record per invocation. The model takes an invocation carrying *b* records to last floor + *b* x (duration - floor): the floor (%s ms) is Lambda's fixed part, the rest is per record. Real DynamoDB and SQS calls take a few milliseconds each, like the local ones; concurrency scales linearly with the durations, so a deployment's own p50 durations can be put in their place.\n\n", num(in.bench.floor.durationMs))
 
 	w("### Items (computed)\n\n| item | bytes | write units |\n|---|---|---|\n")
-	w("| typical order (`flowsim.TypicalOrder`: 2 lines), as the api stores it | %d | %g |\n", in.typical.bytes, in.typical.wru())
-	w("| largest valid order (100 lines, 64-character names, widest numbers) | %d | %g |\n", in.largest.bytes, in.largest.wru())
+	w("| typical order (`flowsim.TypicalOrder`: 2 lines), as the api stores it | %d | %g |\n", in.typical, dynamosim.WriteUnits(in.typical))
+	w("| largest valid order (100 lines, 64-character names, widest numbers) | %d | %g |\n", in.largest, dynamosim.WriteUnits(in.largest))
 	w("| pending-index entry (`orderId`, `pendingShard`, `createdAt` + DynamoDB's 100 bytes) | %d | %g |\n\n", in.indexItem, dynamosim.WriteUnits(in.indexItem))
 
 	w("### Per order (simulated, steady state)\n\n")
@@ -83,7 +83,7 @@ func Render(in Inputs) string {
 	w("| | table | pending index | idempotency table |\n|---|---|---|---|\n")
 	w("| write units per order | %s | %s | %s |\n", num(po.tableWRU), num(po.indexWRU), num(po.idemWRU))
 	w("| read units per order | %s | %s | %s |\n\n", num(po.tableRRU), num(po.indexRRU), num(po.idemRRU))
-	w("Table: the api's PutItem (1), the kitchen's two UpdateItems (2), the redelivered no-ops (conditional writes that fail still cost a unit). Index: one put when the order is stored, one delete when it leaves PENDING; the kitchen's second step, the sweeper's claims and the redeliveries write nothing to it. The status index this replaces took five per order (a put, then a delete and a put per step) on three partition-key values. The model prices the typical order; a larger one costs more table units per write (up to %g for the largest), never more index units.\n\n", in.largest.wru())
+	w("Table: the api's PutItem (1), the kitchen's two UpdateItems (2), the redelivered no-ops (conditional writes that fail still cost a unit). Index: one put when the order is stored, one delete when it leaves PENDING; the kitchen's second step, the sweeper's claims and the redeliveries write nothing to it. The status index this replaces took five per order (a put, then a delete and a put per step) on three partition-key values. The model prices the typical order; a larger one costs more table units per write (up to %g for the largest), never more index units.\n\n", dynamosim.WriteUnits(in.largest))
 	w("Idempotency table (the notifier's guard, `runtime/idempotency` on the `idempotencytable` construct's table): per order its OrderReady event is claimed (a conditional PutItem of the INPROGRESS record) and its result stored (a PutItem of the COMPLETED record), each record under 1 KB, so 2 write units; each redelivered event's claim fails its condition and costs 1 more; no read (DynamoDB returns the record with the failed condition). Measured against the local DynamoDB (`go test ./runtime/idempotency -bench Local`): 2 calls and 2 write units per first-seen event, 1 write unit and no read per repeat (the record comes back with the failed condition).\n\n")
 
 	w("## Hot keys (simulated)\n\n")
