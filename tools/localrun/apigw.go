@@ -172,14 +172,14 @@ func NewHTTPRequestEvent(r *http.Request, body []byte, routeKey string, params m
 		}
 		ev.Headers[name] = strings.Join(vs, ",")
 	}
-	host := r.Host
-	ev.Headers["host"] = host
+	ev.Headers["host"] = r.Host
 	if r.ContentLength > 0 {
 		ev.Headers["content-length"] = strconv.FormatInt(r.ContentLength, 10)
 	}
 	ip, port, _ := net.SplitHostPort(r.RemoteAddr)
-	if _, p, err := net.SplitHostPort(host); err == nil {
-		port = p
+	hostname := r.Host
+	if h, p, err := net.SplitHostPort(r.Host); err == nil {
+		hostname, port = h, p
 	}
 	ev.Headers["x-forwarded-for"] = ip
 	ev.Headers["x-forwarded-port"] = port
@@ -196,10 +196,6 @@ func NewHTTPRequestEvent(r *http.Request, body []byte, routeKey string, params m
 		} else {
 			ev.Body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
 		}
-	}
-	hostname, _, err := net.SplitHostPort(host)
-	if err != nil {
-		hostname = host
 	}
 	c := &ev.RequestContext
 	c.AccountID, c.APIID, c.DomainName = AccountID, LocalAPIID, hostname
@@ -222,11 +218,13 @@ type HTTPResponse struct {
 
 // internalError is API Gateway's answer when the integration fails.
 func internalError() HTTPResponse {
-	return HTTPResponse{
-		Status: http.StatusInternalServerError,
-		Header: http.Header{"Content-Type": {"application/json"}},
-		Body:   []byte(`{"message":"Internal Server Error"}`),
-	}
+	return gatewayError(http.StatusInternalServerError, "Internal Server Error")
+}
+
+// gatewayError is an answer of API Gateway itself: {"message": message}.
+func gatewayError(status int, message string) HTTPResponse {
+	body, _ := json.Marshal(map[string]string{"message": message})
+	return HTTPResponse{Status: status, Header: http.Header{"Content-Type": {"application/json"}}, Body: body}
 }
 
 // ParseHTTPResponse maps a function's answer to the HTTP response API Gateway
@@ -312,14 +310,14 @@ func (p *APIProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Apigw-Requestid", reqID)
 	key, params, ok := p.Router.Match(r.Method, r.URL.EscapedPath())
 	if !ok {
-		writeResponse(w, HTTPResponse{Status: http.StatusNotFound, Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(`{"message":"Not Found"}`)})
+		writeResponse(w, gatewayError(http.StatusNotFound, "Not Found"))
 		p.log(r, http.StatusNotFound, "", start, nil, "")
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxAPIBody))
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		writeResponse(w, HTTPResponse{Status: http.StatusRequestEntityTooLarge, Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(`{"message":"Request Entity Too Large"}`)})
+		writeResponse(w, gatewayError(http.StatusRequestEntityTooLarge, "Request Entity Too Large"))
 		return
 	} else if err != nil {
 		return // the client went away
