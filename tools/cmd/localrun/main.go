@@ -127,17 +127,14 @@ func (o *options) checkFunction(name string) error {
 	if slices.Contains(names, name) {
 		return nil
 	}
+	list, example := strings.Join(names, ", "), "<name>"
+	if len(names) > 0 {
+		example = names[0]
+	}
 	if name == "" {
-		return fmt.Errorf("which function? %s has %s: make invoke FN=%s", o.serviceStack(), strings.Join(names, ", "), first(names))
+		return fmt.Errorf("which function? %s has %s: make invoke FN=%s", o.serviceStack(), list, example)
 	}
-	return fmt.Errorf("unknown function %q: %s has %s (make invoke FN=%s)", name, o.serviceStack(), strings.Join(names, ", "), first(names))
-}
-
-func first(names []string) string {
-	if len(names) == 0 {
-		return "<name>"
-	}
-	return names[0]
+	return fmt.Errorf("unknown function %q: %s has %s (make invoke FN=%s)", name, o.serviceStack(), list, example)
 }
 
 // portTaken turns a *localrun.PortInUseError into what to do about it:
@@ -333,7 +330,7 @@ func writeEvents(_ context.Context, args []string) error {
 	if err := o.load(fs, args); err != nil {
 		return err
 	}
-	evs, err := o.sampleEvents()
+	evs, err := sampleEvents(&o)
 	if err != nil {
 		return err
 	}
@@ -353,8 +350,6 @@ var sampleEvents = func(o *options) (map[string][]byte, error) {
 	return localrun.SampleEvents(o.asm, o.serviceStack())
 }
 
-func (o *options) sampleEvents() (map[string][]byte, error) { return sampleEvents(o) }
-
 // eventFile returns the event file to send to function name: event when
 // given (it must exist), else dir/<name>.json, written from the sample
 // event when missing. An existing file is never overwritten.
@@ -369,7 +364,7 @@ func (o *options) eventFile(name, event, dir string, log io.Writer) (string, err
 	if _, err := os.Stat(p); err == nil {
 		return p, nil
 	}
-	evs, err := o.sampleEvents()
+	evs, err := sampleEvents(o)
 	if err != nil {
 		return "", err
 	}
