@@ -173,9 +173,8 @@ func (a *Assembly) read(dir string, byID map[string]*Stack) error {
 				a.manifests[id] = filepath.Join(dir, art.Properties.File)
 			}
 		case "aws:cloudformation:stack":
-			st := &Stack{ID: id, Name: art.Properties.StackName, Environment: art.Environment, Dependencies: art.Dependencies,
+			st := &Stack{ID: id, Name: cmp.Or(art.Properties.StackName, id), Environment: art.Environment, Dependencies: art.Dependencies,
 				TemplatePath: filepath.Join(dir, art.Properties.TemplateFile)}
-			st.Name = cmp.Or(st.Name, id)
 			env := strings.TrimPrefix(art.Environment, "aws://")
 			st.Account, st.Region, _ = strings.Cut(env, "/")
 			st.Account = strings.TrimPrefix(st.Account, "unknown-account")

@@ -140,10 +140,7 @@ func (a *Assembly) Function(stack, name, sqsEndpoint string) (Function, error) {
 			return Function{}, fmt.Errorf("function %s: environment variable %s: %w", name, k, err)
 		}
 	}
-	for t := range uses {
-		f.Uses = append(f.Uses, t)
-	}
-	slices.Sort(f.Uses)
+	f.Uses = slices.Sorted(maps.Keys(uses))
 	return f, nil
 }
 

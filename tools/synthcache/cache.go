@@ -85,8 +85,7 @@ func (c *cache) key() (string, error) {
 // nodeID identifies the Node binary jsii runs the CDK on: JSII_NODE, or
 // node on PATH.
 func nodeID(env []string) string {
-	node := getenv(env, "JSII_NODE")
-	node = cmp.Or(node, "node")
+	node := cmp.Or(getenv(env, "JSII_NODE"), "node")
 	if !strings.ContainsRune(node, filepath.Separator) {
 		p, err := lookPath(node, getenv(env, "PATH"))
 		if err != nil {
