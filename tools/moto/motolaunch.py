@@ -47,7 +47,7 @@ from moto.cloudformation import parsing  # noqa: E402
 from moto.cloudformation.exceptions import UnformattedGetAttTemplateException, ValidationError  # noqa: E402
 from moto.cloudformation.models import CloudFormationBackend, cloudformation_backends  # noqa: E402
 from moto.cloudformation.utils import random_suffix  # noqa: E402
-from moto.cloudwatch.models import Dimension, Metric, MetricDataQuery, MetricStat, cloudwatch_backends  # noqa: E402
+from moto.cloudwatch.responses import CloudWatchResponse  # noqa: E402
 from moto.core.common_models import CloudFormationModel  # noqa: E402
 from moto.dynamodb.models.table import Table  # noqa: E402
 from moto.events.models import Archive, EventBus, Rule  # noqa: E402
@@ -121,32 +121,14 @@ def _policy(doc):
 
 
 def _alarm(p, account_id, region_name, name, logical_id):
-    backend = cloudwatch_backends[account_id][region_name]
-    queries = None
-    if p.get("Metrics"):
-        queries = []
-        for m in p["Metrics"]:
-            stat = None
-            if "MetricStat" in m:
-                ms, metric = m["MetricStat"], m["MetricStat"].get("Metric", {})
-                stat = MetricStat(metric=Metric(metric_name=metric.get("MetricName"), namespace=metric.get("Namespace"),
-                                                dimensions=[Dimension(d["Name"], d["Value"]) for d in metric.get("Dimensions", [])]),
-                                  period=ms.get("Period"), stat=ms.get("Stat"), unit=ms.get("Unit"))
-            queries.append(MetricDataQuery(query_id=m.get("Id"), label=m.get("Label"), period=m.get("Period"),
-                                           return_data=m.get("ReturnData"), expression=m.get("Expression"), metric_stat=stat))
-    number = lambda k, f: f(p[k]) if k in p else None  # noqa: E731
-    name = p.get("AlarmName") or name
-    alarm = backend.put_metric_alarm(
-        name=name, namespace=p.get("Namespace"), metric_name=p.get("MetricName"), metric_data_queries=queries,
-        comparison_operator=p.get("ComparisonOperator"), evaluation_periods=int(p["EvaluationPeriods"]),
-        datapoints_to_alarm=number("DatapointsToAlarm", int), period=number("Period", int), threshold=number("Threshold", float),
-        statistic=p.get("Statistic"), extended_statistic=p.get("ExtendedStatistic"), description=p.get("AlarmDescription"),
-        dimensions=[{"Name": d["Name"], "Value": d["Value"]} for d in p.get("Dimensions", [])],
-        alarm_actions=p.get("AlarmActions", []), ok_actions=p.get("OKActions", []),
-        insufficient_data_actions=p.get("InsufficientDataActions", []), unit=p.get("Unit"),
-        actions_enabled=p.get("ActionsEnabled", True) not in (False, "false"), treat_missing_data=p.get("TreatMissingData"),
-        evaluate_low_sample_count_percentile=p.get("EvaluateLowSampleCountPercentile"), threshold_metric_id=p.get("ThresholdMetricId"))
-    return name, {"Arn": alarm.alarm_arn}, lambda: backend.delete_alarms([name])
+    """PutMetricAlarm through moto's own request handler: the template's
+    properties are the API's parameters."""
+    request = CloudWatchResponse()
+    request.current_account, request.region = account_id, region_name
+    request.params = dict(p, AlarmName=p.get("AlarmName") or name)
+    request.put_metric_alarm()
+    backend, name = request.cloudwatch_backend, request.params["AlarmName"]
+    return name, {"Arn": backend.alarms[name].alarm_arn}, lambda: backend.delete_alarms([name])
 
 
 def _queue_policy(p, account_id, region_name, name, logical_id):
