@@ -49,6 +49,7 @@ from moto.cloudformation.models import CloudFormationBackend, cloudformation_bac
 from moto.cloudformation.utils import random_suffix  # noqa: E402
 from moto.cloudwatch.responses import CloudWatchResponse  # noqa: E402
 from moto.core.common_models import CloudFormationModel  # noqa: E402
+from moto.dynamodb.models import dynamodb_backends  # noqa: E402
 from moto.dynamodb.models.table import Table  # noqa: E402
 from moto.events.models import Archive, EventBus, Rule  # noqa: E402
 from moto.iam.access_control import PermissionResult  # noqa: E402
@@ -306,12 +307,15 @@ def _as_json_string(key):
 
 
 def _table(table, props, account_id, region_name):
-    """PointInTimeRecoverySpecification and TimeToLiveSpecification ignored;
-    SSESpecification passed in the template's shape (SSEEnabled) where the
-    backend reads the API's."""
-    if str(props.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled")).lower() == "true":
-        table.continuous_backups["PointInTimeRecoveryDescription"] = {
-            "PointInTimeRecoveryStatus": "ENABLED", "EarliestRestorableDateTime": 0, "LatestRestorableDateTime": 0}
+    """PointInTimeRecoverySpecification and TimeToLiveSpecification ignored
+    (the API's shapes are the template's: handed to the backend as they
+    are); SSESpecification passed in the template's shape (SSEEnabled) where
+    the backend reads the API's."""
+    backend = dynamodb_backends[account_id][region_name]
+    if "PointInTimeRecoverySpecification" in props:
+        backend.update_continuous_backups(table.name, props["PointInTimeRecoverySpecification"])
+    if "TimeToLiveSpecification" in props:
+        backend.update_time_to_live(table.name, props["TimeToLiveSpecification"])
     sse = props.get("SSESpecification")
     if sse is not None:
         spec = {"Enabled": str(sse.get("SSEEnabled")).lower() == "true"}
@@ -319,10 +323,6 @@ def _table(table, props, account_id, region_name):
             spec["SSEType"] = sse["SSEType"]
         spec["KMSMasterKeyId"] = sse.get("KMSMasterKeyId") or table._get_default_encryption_key(account_id, region_name)
         table.sse_specification = spec
-    ttl = props.get("TimeToLiveSpecification")
-    if ttl is not None:
-        enabled = str(ttl.get("Enabled")).lower() == "true"
-        table.ttl = {"TimeToLiveStatus": "ENABLED" if enabled else "DISABLED", "AttributeName": ttl.get("AttributeName", "")}
 
 
 def _bucket(bucket, props, account_id, region_name):
