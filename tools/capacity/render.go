@@ -15,26 +15,15 @@ func num(v float64) string {
 	if math.IsInf(v, 1) {
 		return "unbounded"
 	}
-	s := fmt.Sprintf("%.2f", v)
-	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	s := strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.2f", v), "0"), ".")
 	whole, frac, _ := strings.Cut(s, ".")
-	neg := strings.HasPrefix(whole, "-")
-	whole = strings.TrimPrefix(whole, "-")
-	var b strings.Builder
-	for i, c := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
+	for i := len(whole) - 3; i > 0 && whole[i-1] != '-'; i -= 3 {
+		whole = whole[:i] + "," + whole[i:]
 	}
-	out := b.String()
 	if frac != "" {
-		out += "." + frac
+		whole += "." + frac
 	}
-	if neg {
-		out = "-" + out
-	}
-	return out
+	return whole
 }
 
 func money(v float64) string {
