@@ -27,6 +27,7 @@ require (
 	github.com/aws/smithy-go v1.28.9
 	github.com/cdklabs/cdk-nag-go/cdknag/v2 v2.38.2
 	github.com/example/orderflow/runtime v0.0.0-00010101000000-000000000000
+	github.com/google/uuid v1.6.0
 	github.com/truora/minidyn v0.8.2
 	golang.org/x/mod v0.42.0
 	golang.org/x/tools v0.52.0

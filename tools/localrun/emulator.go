@@ -17,6 +17,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/example/orderflow/tools/moto"
 )
 
@@ -186,7 +188,7 @@ func (e *Emulator) Invoke(ctx context.Context, requestID string, payload []byte)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if requestID == "" {
-		requestID = newUUID()
+		requestID = uuid.NewString()
 	} else if strings.ContainsAny(requestID, "/?#% ") {
 		return Invocation{}, fmt.Errorf("request ID %q: it goes into Runtime API paths, so no /?#%% or space", requestID)
 	}

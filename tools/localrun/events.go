@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
-	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -26,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/google/uuid"
 
 	"github.com/example/orderflow/internal/orderevents"
 	"github.com/example/orderflow/internal/orders"
@@ -117,7 +117,7 @@ func streamValue(v types.AttributeValue) events.DynamoDBAttributeValue {
 func StreamRecord(region, streamARN, eventName string, seq int, keys, oldImage, newImage map[string]types.AttributeValue, at time.Time) events.DynamoDBEventRecord {
 	r := events.DynamoDBEventRecord{
 		AWSRegion:      region,
-		EventID:        strings.ReplaceAll(newUUID(), "-", ""),
+		EventID:        strings.ReplaceAll(uuid.NewString(), "-", ""),
 		EventName:      eventName,
 		EventSource:    "aws:dynamodb",
 		EventVersion:   "1.1",
@@ -146,8 +146,8 @@ func SQSMessages(region, queueARN string, at time.Time, bodies ...string) events
 	ms := strconv.FormatInt(at.UnixMilli(), 10)
 	for i, b := range bodies {
 		ev.Records[i] = events.SQSMessage{
-			MessageId:     newUUID(),
-			ReceiptHandle: "AQEB" + strings.ReplaceAll(newUUID(), "-", ""),
+			MessageId:     uuid.NewString(),
+			ReceiptHandle: "AQEB" + strings.ReplaceAll(uuid.NewString(), "-", ""),
 			Body:          b,
 			Md5OfBody:     md5Hex(b),
 			Attributes: map[string]string{
@@ -186,7 +186,7 @@ func ObjectCreated(region, bucket, key string, size int64, etag, versionID strin
 
 // eventBridge is an EventBridge event as a rule delivers it.
 func eventBridge(region, detailType, source string, resources []string, detail json.RawMessage, at time.Time) events.EventBridgeEvent {
-	return events.EventBridgeEvent{Version: "0", ID: newUUID(), DetailType: detailType, Source: source,
+	return events.EventBridgeEvent{Version: "0", ID: uuid.NewString(), DetailType: detailType, Source: source,
 		AccountID: AccountID, Time: at.UTC().Truncate(time.Second), Region: region, Resources: resources, Detail: detail}
 }
 
@@ -338,16 +338,6 @@ func WriteSampleEvents(events map[string][]byte, dir string, overwrite bool, nam
 		written = append(written, p)
 	}
 	return written, kept, nil
-}
-
-// newUUID returns a random (version 4) UUID, as AWS writes message and
-// event IDs.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
 // md5Hex is the MD5 digest of s in hex, as SQS gives a body's.
