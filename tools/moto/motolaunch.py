@@ -67,13 +67,8 @@ _lock = threading.Lock()
 _report = {"taught": [], "standIns": [], "fixes": []}
 
 
-def _record(kind, kwargs, account_id, region_name):
-    stack_id = kwargs.get("StackId", "")
-    try:
-        name = cloudformation_backends[account_id][region_name].get_stack(stack_id).name
-    except Exception:  # the stack is being created: its name is in its ID
-        parts = stack_id.split(":stack/")
-        name = parts[1].split("/")[0] if len(parts) == 2 else stack_id
+def _record(kind, kwargs):
+    name = kwargs.get("StackId", "").split(":stack/")[-1].split("/")[0]  # arn:...:stack/<name>/<id>
     with _lock:
         _report[kind].append({"stackName": name, "logicalId": kwargs.get("LogicalId", ""), "type": kwargs.get("ResourceType", "")})
 
@@ -118,6 +113,7 @@ parsing.clean_json = clean_json
 
 
 def _policy(doc):
+    """A policy (or any JSON document) as the API takes it: text."""
     return doc if isinstance(doc, str) else json.dumps(doc)
 
 
@@ -164,7 +160,7 @@ def _subscription(p, account_id, region_name, name, logical_id):
     sub = backend.subscribe(p["TopicArn"], p["Endpoint"], p["Protocol"])
     for key in ("FilterPolicy", "FilterPolicyScope", "RawMessageDelivery", "RedrivePolicy", "DeliveryPolicy"):
         if key in p:
-            backend.set_subscription_attributes(sub.arn, key, p[key] if isinstance(p[key], str) else json.dumps(p[key]))
+            backend.set_subscription_attributes(sub.arn, key, _policy(p[key]))
     return sub.arn, {}, lambda: backend.unsubscribe(sub.arn)
 
 
@@ -248,7 +244,7 @@ class _Model(CloudFormationModel):
 def _taught(resource_type, create, update=None):
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
         physical_id, attributes, delete = create(cloudformation_json["Properties"], account_id, region_name, resource_name, kwargs.get("LogicalId"))
-        _record("taught", kwargs, account_id, region_name)
+        _record("taught", kwargs)
         return cls(physical_id, attributes, delete)
 
     members = {"resource_type": resource_type, "create_from_cloudformation_json": classmethod(create_from_cloudformation_json)}
@@ -533,7 +529,7 @@ class StandIn(_Model):
 
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
-        _record("standIns", kwargs, account_id, region_name)
+        _record("standIns", kwargs)
         return cls(f"standin{random_suffix().lower()[:8]}", {"region": region_name, "account": account_id})
 
     @classmethod
