@@ -60,8 +60,6 @@ type Result struct {
 	// Dev and Throwaway are the read-backs of the stage's stacks and of the
 	// throwaway stage's.
 	Dev, Throwaway *Verification
-	// Moto is the emulator's version, Endpoint its address.
-	Moto, Endpoint string
 	// WorkDir holds cdk.log (every CLI command and its output) and moto.log.
 	WorkDir string
 	Total   time.Duration
@@ -220,8 +218,7 @@ func (r *rehearsal) run(ctx context.Context) error {
 		if r.emu, err = moto.Start(ctx, o.Root, python, filepath.Join(o.WorkDir, "moto.log")); err != nil {
 			return "", err
 		}
-		r.res.Moto, r.res.Endpoint = r.emu.Version, r.emu.Localhost()
-		return r.res.Endpoint + ", moto " + r.emu.Version, nil
+		return r.emu.Localhost() + ", moto " + r.emu.Version, nil
 	}); err != nil {
 		return err
 	}
@@ -277,7 +274,7 @@ func (r *rehearsal) run(ctx context.Context) error {
 		if err != nil {
 			return "", err
 		}
-		v.Stage, r.res.Dev, deployed, before = o.Stage, v, d, state(v, d)
+		r.res.Dev, deployed, before = v, d, state(v, d)
 		PrintVerification(r.o.Out, fmt.Sprintf("Deployed stage %s (%s/%s) read back through the AWS SDK and compared with its templates:", o.Stage, Account, region), v)
 		return summary(v), failure(v)
 	}); err != nil {
@@ -369,7 +366,7 @@ func (r *rehearsal) run(ctx context.Context) error {
 		if err != nil {
 			return "", err
 		}
-		v.Stage, r.res.Throwaway = o.Throwaway, v
+		r.res.Throwaway = v
 		if err := failure(v); err != nil {
 			PrintVerification(r.o.Out, "Throwaway stage "+o.Throwaway+":", v)
 			return "", err

@@ -11,8 +11,7 @@ import (
 
 // Verification is the read-back of an assembly's deployed stacks.
 type Verification struct {
-	Stage, Region string
-	Checks        []Check
+	Checks []Check
 	// Types: one row per stack and resource type.
 	Types []TypeSummary
 	// Fixes the launcher applies to moto's CloudFormation.
@@ -127,11 +126,8 @@ func verify(ctx context.Context, c *clients, asm *assembly.Assembly, region stri
 			}
 			return v, nil
 		},
-		ImportValue: func(name string) (any, error) {
-			return nil, fmt.Errorf("%s %s: not used by these templates", assembly.ImportValue, name)
-		},
 	}
-	v := &Verification{Region: region, Fixes: rep.Fixes}
+	v := &Verification{Fixes: rep.Fixes}
 	for _, st := range asm.Stacks {
 		d := deployed[st.Name]
 		rows := map[string]*TypeSummary{}
