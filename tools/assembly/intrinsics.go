@@ -340,12 +340,10 @@ func (r *Resolver) stacks() []*Stack {
 }
 
 func (r *Resolver) stack(name string) *Stack {
-	for _, s := range r.stacks() {
-		if s.Name == name {
-			return s
-		}
+	if r.Assembly == nil {
+		return nil
 	}
-	return nil
+	return r.Assembly.Stack(name)
 }
 
 // ref answers the pseudo parameters itself, the rest through r.Ref.
