@@ -19,6 +19,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/example/orderflow/tools/findup"
 	"github.com/example/orderflow/tools/moto"
 )
 
@@ -34,20 +35,7 @@ const (
 var BuildFlags = []string{"-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-ldflags", "-s -w"}
 
 // ModuleRoot returns the directory holding go.mod, searching upward from dir.
-func ModuleRoot(dir string) (string, error) {
-	dir, err := filepath.Abs(dir)
-	if err != nil {
-		return "", err
-	}
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no go.mod in %s or above", dir)
-		}
-	}
-}
+func ModuleRoot(dir string) (string, error) { return findup.Dir(dir, "go.mod") }
 
 // Build builds the main package in root/dir (functions/<name>,
 // bench/hello) with the deployment's flags (BuildFlags, CGO_ENABLED=0) into

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/example/orderflow/tools/assembly"
+	"github.com/example/orderflow/tools/findup"
 	"golang.org/x/mod/modfile"
 )
 
@@ -490,15 +491,10 @@ func goWorkFiles(dir string, env []string) []string {
 	default:
 		return []string{w}
 	}
-	for d := dir; ; d = filepath.Dir(d) {
-		p := filepath.Join(d, "go.work")
-		if _, err := os.Stat(p); err == nil {
-			return []string{p}
-		}
-		if filepath.Dir(d) == d {
-			return nil
-		}
+	if d, err := findup.Dir(dir, "go.work"); err == nil {
+		return []string{filepath.Join(d, "go.work")}
 	}
+	return nil
 }
 
 func (r *Runner) rel(p string) string {

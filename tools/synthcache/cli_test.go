@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/example/orderflow/tools/findup"
 )
 
 // TestTheCDKCLIAcceptsAReusedAssembly runs the pinned CDK CLI (from the
@@ -14,7 +16,7 @@ import (
 // the assembly synthcache puts back, and a context change (-c) runs the app.
 func TestTheCDKCLIAcceptsAReusedAssembly(t *testing.T) {
 	t.Parallel()
-	root, err := moduleRoot(mustAbs(t, "."))
+	root, err := findup.Dir(".", "go.mod")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/example/orderflow/tools/findup"
 )
 
 // Runner runs one Go CDK app. Set every field, or use NewRunner.
@@ -47,7 +49,7 @@ func NewRunner(dir, pkg string) (*Runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	mod, err := moduleRoot(abs)
+	mod, err := findup.Dir(abs, "go.mod")
 	if err != nil {
 		return nil, err
 	}
@@ -66,18 +68,6 @@ func stateName(pkg string) string {
 		return "root"
 	}
 	return strings.ReplaceAll(p, "/", "_")
-}
-
-// moduleRoot returns the directory of the go.mod that holds dir.
-func moduleRoot(dir string) (string, error) {
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no go.mod in %s or any parent", dir)
-		}
-	}
 }
 
 func (r *Runner) logf(format string, args ...any) {

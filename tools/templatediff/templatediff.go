@@ -26,13 +26,13 @@ import (
 	"bytes"
 	_ "embed"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
+
+	"github.com/example/orderflow/tools/findup"
 )
 
 //go:embed diff.cjs
@@ -133,9 +133,9 @@ func (r *Result) HasSecurity() bool { return r.Security != "" || len(r.Findings)
 
 // Diff compares each pair (one run of Node for all of them).
 func Diff(pairs ...Pair) ([]*Result, error) {
-	root, err := nodeRoot()
+	root, err := findup.Dir(".", "node_modules/@aws-cdk/cloudformation-diff")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("templatediff: %w: run `npm ci` (make deps) at the repository root", err)
 	}
 	type wire struct {
 		Name string         `json:"name"`
@@ -163,23 +163,4 @@ func Diff(pairs ...Pair) ([]*Result, error) {
 		r.Findings = findings(pairs[i].Old, pairs[i].New, r)
 	}
 	return results, nil
-}
-
-// nodeRoot is the nearest folder up from the working directory whose
-// node_modules holds the diff library (the repository root).
-func nodeRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "node_modules", "@aws-cdk", "cloudformation-diff")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("templatediff: node_modules/@aws-cdk/cloudformation-diff not found above the working directory: run `npm ci` (make deps) at the repository root")
-		}
-		dir = parent
-	}
 }
