@@ -339,11 +339,9 @@ func paginatorOf(fn *ssa.Function) (svc, op string) {
 	if o := fn.Origin(); o != nil {
 		name = o.Name()
 	}
-	op, ok = strings.CutPrefix(name, "New")
-	if !ok {
-		return "", ""
+	if op, ok = strings.CutPrefix(name, "New"); ok {
+		op, ok = strings.CutSuffix(op, "Paginator")
 	}
-	op, ok = strings.CutSuffix(op, "Paginator")
 	if !ok || op == "" {
 		return "", ""
 	}
