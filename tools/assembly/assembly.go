@@ -78,7 +78,6 @@ type Resource struct {
 	Properties     map[string]any `json:"Properties"`
 	Metadata       map[string]any `json:"Metadata"`
 	DeletionPolicy string         `json:"DeletionPolicy"`
-	Condition      string         `json:"Condition"`
 }
 
 // Output is one output of a template.

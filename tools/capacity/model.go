@@ -193,7 +193,6 @@ type rateModel struct {
 	tableWRU, indexWRU, tableRRU           float64
 	idemWRU                                float64 // the idempotency table's write units per second
 	shards                                 float64
-	pubCapacity                            float64 // records per second the publisher can take at shards x PF, full batches
 	pubUtil                                float64
 	pubBatch                               float64
 	iteratorAgeMs                          float64
@@ -242,7 +241,6 @@ func (in Inputs) model(rate int) rateModel {
 	m.shards = math.Max(1, math.Ceil(m.tableWRU/dynamosim.PartitionWriteUnits))
 	perShard := r / m.shards
 	m.pubBatch = math.Min(streamBatch, math.Max(1, perShard/streamPollsPerSecond))
-	m.pubCapacity = m.shards * in.prod.PublisherParallelization * streamBatch * 1000 / pub.batchMs(streamBatch)
 	m.pubConc = r / m.pubBatch * pub.batchMs(m.pubBatch) / 1000
 	m.pubUtil = m.pubConc / (m.shards * in.prod.PublisherParallelization)
 	m.iteratorAgeMs = 1000/streamPollsPerSecond + pub.batchMs(m.pubBatch)

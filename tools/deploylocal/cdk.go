@@ -27,8 +27,7 @@ const deadProxy = "http://127.0.0.1:9"
 // cli runs the pinned CDK CLI.
 type cli struct {
 	bin  string    // node_modules/.bin/cdk
-	root string    // project root: where synth runs (its cdk.json)
-	work string    // where every other command runs: no cdk.json there, so no synth
+	work string    // where bootstrap, deploy and destroy run: no cdk.json there, so no synth
 	log  io.Writer // every command and its output
 	echo io.Writer // also streamed here when not nil (-v)
 	// deployEnv is the environment of bootstrap, deploy and destroy.
@@ -57,7 +56,7 @@ func newCLI(root, work, endpoint, region string, log, echo io.Writer) (*cli, err
 	}
 	nodeBin := filepath.Join(root, "node_modules", ".bin")
 	base := withoutAWS(os.Environ(), nodeBin)
-	c := &cli{bin: filepath.Join(nodeBin, "cdk"), root: root, work: work, log: log, echo: echo}
+	c := &cli{bin: filepath.Join(nodeBin, "cdk"), work: work, log: log, echo: echo}
 	c.synthEnv = append(append([]string{}, base...),
 		"AWS_CONFIG_FILE="+filepath.Join(work, "no-aws-config"),
 		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(work, "no-aws-credentials"),
