@@ -33,7 +33,6 @@ checks went through a fix.
 import argparse
 import json
 import os
-import re
 import signal
 import sys
 import threading
@@ -49,6 +48,7 @@ from moto.cloudformation.models import CloudFormationBackend, cloudformation_bac
 from moto.cloudformation.utils import random_suffix  # noqa: E402
 from moto.cloudwatch.responses import CloudWatchResponse  # noqa: E402
 from moto.core.common_models import CloudFormationModel  # noqa: E402
+from moto.core.responses import ActionResult  # noqa: E402
 from moto.dynamodb.models import dynamodb_backends  # noqa: E402
 from moto.dynamodb.models.table import Table  # noqa: E402
 from moto.events.models import Archive, EventBus, Rule  # noqa: E402
@@ -491,20 +491,12 @@ FIXES.extend({"type": t, "property": f"generated name (at most {n} characters)"}
 
 def _get_bucket_notification(self, _original=S3Response.get_bucket_notification):
     """GetBucketNotificationConfiguration leaves out the EventBridge
-    configuration moto stores (and acts on): add it."""
-    response = _original(self)
+    configuration moto stores (and acts on): add it to what it serializes."""
     config = self.backend.get_bucket_notification_configuration(self.bucket_name)
-    if config is None or config.event_bridge is None:
-        return response
-    status, headers, body = response
-    text = body.decode() if isinstance(body, bytes) else body
-    if "<EventBridgeConfiguration" in text:
-        return response
-    if "</NotificationConfiguration>" in text:
-        text = text.replace("</NotificationConfiguration>", "<EventBridgeConfiguration/></NotificationConfiguration>")
-    else:  # an empty configuration: <NotificationConfiguration xmlns="..."/>
-        text = re.sub(r"<NotificationConfiguration([^>]*)/>", r"<NotificationConfiguration\1><EventBridgeConfiguration/></NotificationConfiguration>", text)
-    return status, {k: v for k, v in headers.items() if k.lower() != "content-length"}, text
+    if config is not None and config.event_bridge is not None:
+        serialized = self.serialized
+        self.serialized = lambda result: serialized(ActionResult(dict(result.result, EventBridgeConfiguration={})))
+    return _original(self)
 
 
 S3Response.get_bucket_notification = _get_bucket_notification
