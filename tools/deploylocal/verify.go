@@ -195,15 +195,11 @@ func checkResource(ctx context.Context, c *clients, res *assembly.Resolver, st *
 		rc.props[p] = v
 	}
 	if rc.physical == "" && r.Type != "AWS::Lambda::Permission" && r.Type != "AWS::IAM::Policy" {
-		ch := base
-		ch.Property, ch.Want, ch.Got, ch.Status = "(deployed)", "a physical ID", "none in ListStackResources", Mismatch
-		return []Check{ch}
+		return []Check{{Stack: st.Name, LogicalID: id, Type: r.Type, Property: "(deployed)", Want: "a physical ID", Got: "none in ListStackResources", Status: Mismatch}}
 	}
 	got, err := chk.read(ctx, c, rc)
 	if err != nil {
-		ch := base
-		ch.Property, ch.Want, ch.Got, ch.Status = "(read back)", "the resource", err.Error(), Mismatch
-		return []Check{ch}
+		return []Check{{Stack: st.Name, LogicalID: id, Type: r.Type, Property: "(read back)", Want: "the resource", Got: err.Error(), Status: Mismatch}}
 	}
 	for _, p := range sortedKeys(r.Properties) {
 		if _, skip := chk.skip[p]; skip {

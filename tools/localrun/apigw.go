@@ -71,16 +71,13 @@ func NewRouter(routes []Route) (*Router, error) {
 // path parameters (unescaped); ok is false when no route matches.
 func (r *Router) Match(method, path string) (key string, params map[string]string, ok bool) {
 	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
-	var best *route
 	var bestRank []int
-	var bestParams map[string]string
-	for i := range r.routes {
-		rt := &r.routes[i]
+	for _, rt := range r.routes {
 		if rt.method != "ANY" && rt.method != method {
 			continue
 		}
-		rank, ps, ok := rt.match(segs)
-		if !ok {
+		rank, ps, matched := rt.match(segs)
+		if !matched {
 			continue
 		}
 		if rt.method != "ANY" {
@@ -88,13 +85,13 @@ func (r *Router) Match(method, path string) (key string, params map[string]strin
 		} else {
 			rank = append(rank, 0)
 		}
-		if best == nil || slices.Compare(rank, bestRank) > 0 {
-			best, bestRank, bestParams = rt, rank, ps
+		if bestRank == nil || slices.Compare(rank, bestRank) > 0 {
+			key, params, bestRank = rt.key, ps, rank
 		}
 	}
 	switch {
-	case best != nil:
-		return best.key, bestParams, true
+	case bestRank != nil:
+		return key, params, true
 	case r.hasDefault:
 		return "$default", nil, true
 	}
