@@ -203,10 +203,7 @@ func ReadTemplate(path string) (*Template, error) {
 // FromMap returns the template a JSON-decoded template map holds (such as
 // assertions.Template's ToJSON).
 func FromMap(m map[string]any) (*Template, error) {
-	raw, err := json.Marshal(m)
-	if err != nil {
-		return nil, err
-	}
+	raw, _ := json.Marshal(m) // a JSON-decoded map: it cannot fail
 	t := &Template{}
 	return t, json.Unmarshal(raw, t)
 }

@@ -149,11 +149,7 @@ func Render(in Inputs) string {
 
 	w("### Monthly cost by service (one record per invocation / full batches)\n\n| service | %s |\n|---|%s\n", joinRates(), strings.Repeat("---|", len(rates)))
 	svc := func(name string, f func(c cost) float64) {
-		cells := make([]string, len(models))
-		for i, m := range models {
-			cells[i] = money(f(m.costHigh)) + " / " + money(f(m.costLow))
-		}
-		w("| %s | %s |\n", name, strings.Join(cells, " | "))
+		row(name, func(m rateModel) string { return money(f(m.costHigh)) + " / " + money(f(m.costLow)) })
 	}
 	svc("HTTP API", func(c cost) float64 { return c.api })
 	svc("Lambda (api, publisher, kitchen, notifier)", func(c cost) float64 { return c.lambda })
