@@ -39,10 +39,11 @@ import (
 var script string
 
 // Pair is the old and the new template of one stack; either may be nil (a
-// new stack, a stack removed).
+// new stack, a stack removed). Its JSON is what diff.cjs reads.
 type Pair struct {
-	Name     string         `json:"name"`
-	Old, New map[string]any `json:"-"`
+	Name string         `json:"name"`
+	Old  map[string]any `json:"old"`
+	New  map[string]any `json:"new"`
 }
 
 // Result is the difference between the two templates of a pair.
@@ -137,16 +138,7 @@ func Diff(pairs ...Pair) ([]*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("templatediff: %w: run `npm ci` (make deps) at the repository root", err)
 	}
-	type wire struct {
-		Name string         `json:"name"`
-		Old  map[string]any `json:"old"`
-		New  map[string]any `json:"new"`
-	}
-	in := make([]wire, len(pairs))
-	for i, p := range pairs {
-		in[i] = wire(p)
-	}
-	data, _ := json.Marshal(in) // JSON-decoded templates: it cannot fail
+	data, _ := json.Marshal(append([]Pair{}, pairs...)) // [] for none; JSON-decoded templates: it cannot fail
 	var stderr bytes.Buffer
 	cmd := exec.Command("node", "-e", script)
 	cmd.Dir, cmd.Stdin, cmd.Stderr = root, bytes.NewReader(data), &stderr
