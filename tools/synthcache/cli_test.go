@@ -77,12 +77,3 @@ func TestTheCDKCLIAcceptsAReusedAssembly(t *testing.T) {
 		t.Errorf("prod template: %v", err)
 	}
 }
-
-func mustAbs(t *testing.T, p string) string {
-	t.Helper()
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return abs
-}
