@@ -161,6 +161,16 @@ func RoleGrants(template map[string]any, roleID, functionID string) (*Grants, er
 	return g, nil
 }
 
+// destinationActions are what the Lambda service needs to deliver to a
+// destination of each type; another type is not modelled (its grants show
+// up as the code's).
+var destinationActions = map[string][]string{
+	"AWS::SQS::Queue":       {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"},
+	"AWS::SNS::Topic":       {"sns:Publish"},
+	"AWS::Lambda::Function": {"lambda:InvokeFunction"},
+	"AWS::Events::EventBus": {"events:PutEvents"},
+}
+
 // platformRules derives the grants the Lambda service needs for function
 // fnID from the template's resources.
 func platformRules(fnID string, t *assembly.Template) []platformRule {
@@ -184,23 +194,9 @@ func platformRules(fnID string, t *assembly.Template) []platformRule {
 		})
 	}
 	destination := func(dest any, what string) {
-		if dest == nil {
-			return
+		if actions := destinationActions[typeOf(assembly.RefID(dest))]; dest != nil && actions != nil {
+			rules = append(rules, platformRule{actions: actions, resource: dest, why: what + " " + Render(dest)})
 		}
-		var actions []string
-		switch typeOf(assembly.RefID(dest)) {
-		case "AWS::SQS::Queue":
-			actions = []string{"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
-		case "AWS::SNS::Topic":
-			actions = []string{"sns:Publish"}
-		case "AWS::Lambda::Function":
-			actions = []string{"lambda:InvokeFunction"}
-		case "AWS::Events::EventBus":
-			actions = []string{"events:PutEvents"}
-		default:
-			return // not modelled: its grants show up as the code's
-		}
-		rules = append(rules, platformRule{actions: actions, resource: dest, why: what + " " + Render(dest)})
 	}
 	for _, id := range t.LogicalIDs() {
 		p := t.Resources[id].Properties

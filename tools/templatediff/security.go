@@ -308,13 +308,7 @@ func retentionOf(v any, unset float64) (float64, bool) {
 	return 0, false
 }
 
-func protects(v any) bool {
-	switch v {
-	case true, "true", "ACTIVE", "ENABLED":
-		return true
-	}
-	return false
-}
+func protects(v any) bool { return slices.Contains([]any{true, "true", "ACTIVE", "ENABLED"}, v) }
 
 // onDelete says what CloudFormation does with a resource removed from the
 // template (its DeletionPolicy; Delete when unset).
