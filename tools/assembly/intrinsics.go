@@ -348,19 +348,12 @@ func (r *Resolver) stack(name string) *Stack {
 
 // ref answers the pseudo parameters itself, the rest through r.Ref.
 func (r *Resolver) ref(st *Stack, name string) (any, error) {
-	switch name {
-	case "AWS::Region":
-		return r.Region, nil
-	case "AWS::AccountId":
-		return r.Account, nil
-	case "AWS::Partition":
-		return "aws", nil
-	case "AWS::URLSuffix":
-		return "amazonaws.com", nil
-	case "AWS::StackName":
-		return st.Name, nil
-	case "AWS::NoValue":
-		return omit{}, nil
+	pseudo := map[string]any{
+		"AWS::Region": r.Region, "AWS::AccountId": r.Account, "AWS::Partition": "aws",
+		"AWS::URLSuffix": "amazonaws.com", "AWS::StackName": st.Name, "AWS::NoValue": omit{},
+	}
+	if v, ok := pseudo[name]; ok {
+		return v, nil
 	}
 	return r.Ref(st, name)
 }
