@@ -28,8 +28,6 @@ const (
 	TypeFunction = "AWS::Lambda::Function"
 	TypeEventBus = "AWS::Events::EventBus"
 	TypeTopic    = "AWS::SNS::Topic"
-	typeRoute    = "AWS::ApiGatewayV2::Route"
-	typeIntegr   = "AWS::ApiGatewayV2::Integration"
 )
 
 // Assembly is a synthesized cloud assembly (the cdk.out folder), read to run
@@ -179,11 +177,11 @@ func (a *Assembly) Routes(stack, name string) ([]Route, error) {
 	}
 	var routes []Route
 	for _, r := range st.Template.Resources {
-		if r.Type != typeRoute {
+		if r.Type != "AWS::ApiGatewayV2::Route" {
 			continue
 		}
 		integ, ok := st.Template.Resources[assembly.RefID(r.Properties["Target"])]
-		if !ok || integ.Type != typeIntegr || assembly.FunctionOf(st.Template, integ.Properties["IntegrationUri"]) != fnID {
+		if !ok || integ.Type != "AWS::ApiGatewayV2::Integration" || assembly.FunctionOf(st.Template, integ.Properties["IntegrationUri"]) != fnID {
 			continue
 		}
 		rt := Route{AuthorizationType: "NONE"}

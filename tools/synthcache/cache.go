@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -366,14 +367,8 @@ func (c *cache) lookup(key string) (entry, bool) {
 		return entry{}, false
 	}
 	for _, a := range e.Assets {
-		now, err := stampTree(a.abs(c.outdir))
-		if err != nil || len(now) != len(a.Files) {
+		if now, err := stampTree(a.abs(c.outdir)); err != nil || !maps.Equal(now, a.Files) {
 			return entry{}, false
-		}
-		for p, st := range a.Files {
-			if now[p] != st {
-				return entry{}, false
-			}
 		}
 	}
 	return e, true
