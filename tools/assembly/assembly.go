@@ -210,10 +210,8 @@ func FromMap(m map[string]any) (*Template, error) {
 
 // Stack returns the stack named name (its CloudFormation name), or nil.
 func (a *Assembly) Stack(name string) *Stack {
-	for _, s := range a.Stacks {
-		if s.Name == name {
-			return s
-		}
+	if i := slices.IndexFunc(a.Stacks, func(s *Stack) bool { return s.Name == name }); i >= 0 {
+		return a.Stacks[i]
 	}
 	return nil
 }
@@ -231,10 +229,8 @@ func (a *Assembly) StackNames() []string {
 // Region returns the region the stacks pin (the first that pins one), ""
 // when every stack is environment-agnostic.
 func (a *Assembly) Region() string {
-	for _, s := range a.Stacks {
-		if s.Region != "" {
-			return s.Region
-		}
+	if i := slices.IndexFunc(a.Stacks, func(s *Stack) bool { return s.Region != "" }); i >= 0 {
+		return a.Stacks[i].Region
 	}
 	return ""
 }
