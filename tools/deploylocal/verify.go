@@ -153,20 +153,12 @@ func verify(ctx context.Context, c *clients, asm *assembly.Assembly, region stri
 				continue
 			}
 			checks := checkResource(ctx, c, res, d, id, r)
+			count := map[Status]*int{OK: &row.OK, Mismatch: &row.Failed, NotReported: &row.NotReported, Unresolved: &row.Unresolved}
 			for i, ch := range checks {
 				checks[i].ViaFix = fixes[ch.Type+"/"+ch.Property]
-				switch ch.Status {
-				case OK:
-					row.OK++
-					if checks[i].ViaFix {
-						row.OKViaFix++
-					}
-				case Mismatch:
-					row.Failed++
-				case NotReported:
-					row.NotReported++
-				case Unresolved:
-					row.Unresolved++
+				*count[ch.Status]++
+				if ch.Status == OK && checks[i].ViaFix {
+					row.OKViaFix++
 				}
 			}
 			v.Checks = append(v.Checks, checks...)
