@@ -336,16 +336,13 @@ func stampTree(root string) (map[string]stamp, error) {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() && p != root {
-			rel, _ := filepath.Rel(root, p)
-			out[filepath.ToSlash(rel)+"/"] = stamp{Mode: fi.Mode().Type()}
-			return nil
-		}
-		if d.IsDir() {
-			return nil
-		}
 		rel, _ := filepath.Rel(root, p)
-		out[filepath.ToSlash(rel)] = stampOf(fi)
+		switch {
+		case d.IsDir() && p != root:
+			out[filepath.ToSlash(rel)+"/"] = stamp{Mode: fi.Mode().Type()}
+		case !d.IsDir():
+			out[filepath.ToSlash(rel)] = stampOf(fi)
+		}
 		return nil
 	})
 	return out, err
