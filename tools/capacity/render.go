@@ -183,7 +183,7 @@ func Render(in Inputs) string {
 		num(in.dev.ApiRateLimit), num(in.dev.ApiBurstLimit), num(in.prod.ApiRateLimit), num(in.prod.ApiBurstLimit), num(in.prod.ApiRateLimit))
 	w("| ApiReservedConcurrency | %s | %s | the api answers callers: its share must survive the consumers scaling out. At the prod throttle it needs %s (measured duration); the reservation leaves %sx for slower calls. TestSettingsFit checks >= 2x. |\n",
 		num(in.dev.ApiReservedConcurrency), num(in.prod.ApiReservedConcurrency), num(in.prod.ApiRateLimit*api.m.durationMs/1000), num(in.prod.ApiReservedConcurrency/(in.prod.ApiRateLimit*api.m.durationMs/1000)))
-	kc := in.prod.KitchenMaxConcurrency * queueBatch * 1000 / kit.batchMs(queueBatch)
+	kc := models[len(models)-1].kitchenCapacity
 	w("| KitchenMaxConcurrency | %s | %s | bounds a catch-up: at most %s orders per second (full batches of 10, measured duration), %sx the prod throttle; the simulation proves the index shards safe at %gx. Each order the kitchen prepares is 2 table writes: %s WRU/s at the cap, plus the api's, under the 40,000 per table. TestSettingsFit checks both. |\n",
 		num(in.dev.KitchenMaxConcurrency), num(in.prod.KitchenMaxConcurrency), num(math.Floor(kc)), num(kc/in.prod.ApiRateLimit), flowsim.CatchUpFactor, num(math.Round(2*kc)))
 	w("| PublisherParallelization | %s | %s | concurrent batches per stream shard: keeps each shard's publisher under half busy at 10,000 orders per second (%s above). |\n\n",

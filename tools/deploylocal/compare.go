@@ -1,6 +1,7 @@
 package deploylocal
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -135,12 +136,7 @@ func match(want, got any, path string) (bool, string) {
 	return true, ""
 }
 
-func orRoot(path string) string {
-	if path == "" {
-		return "value"
-	}
-	return strings.TrimPrefix(path, ".")
-}
+func orRoot(path string) string { return cmp.Or(strings.TrimPrefix(path, "."), "value") }
 
 // normalize turns any JSON-marshalable value (SDK output structs, typed
 // slices, pointers) into maps, lists and scalars, and normalizes policy

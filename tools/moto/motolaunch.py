@@ -195,7 +195,10 @@ FakeBucket.get_permission = lambda self, action, resource: PermissionResult.NEUT
 
 
 class _Model(CloudFormationModel):
-    """A resource moto's CloudFormation holds: a taught type, or a stand-in."""
+    """A resource moto's CloudFormation holds: a taught type, or a stand-in.
+    What CloudFormationModel does by default stays: every attribute may be
+    asked for (has_cfn_attr), the resource is created at once (is_created),
+    and delete() removes it."""
 
     __module__ = "moto.deploylocal"  # moto files models by the module's second part
     resource_type = "DeployLocal::Model"  # never in a template
@@ -215,10 +218,6 @@ class _Model(CloudFormationModel):
     def physical_resource_id(self):
         return self._physical_id
 
-    @classmethod
-    def has_cfn_attr(cls, attr):
-        return True
-
     def get_cfn_attribute(self, attribute_name):
         if attribute_name in self._attributes:
             return self._attributes[attribute_name]
@@ -232,13 +231,6 @@ class _Model(CloudFormationModel):
     def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
         original_resource.delete(account_id, region_name)
         return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
-
-    @classmethod
-    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
-        pass  # delete() does it
-
-    def is_created(self):
-        return True
 
 
 def _taught(resource_type, create, update=None):
@@ -258,10 +250,7 @@ def _taught(resource_type, create, update=None):
 TAUGHT_MODELS = {t: _taught(t, create, TAUGHT_UPDATES.get(t)) for t, create in TAUGHT.items()}
 
 
-# 3. What moto's CloudFormation drops or gets wrong ---------------------------
-#
-# FIXES lists each; the report repeats it, and deploylocal prints which checks
-# relied on it.
+# 3. What moto's CloudFormation drops or gets wrong (FIXES) -------------------
 
 FIXES = []
 
