@@ -195,13 +195,14 @@ FakeBucket.get_permission = lambda self, action, resource: PermissionResult.NEUT
 
 
 class _Model(CloudFormationModel):
-    """A resource moto's CloudFormation holds: a taught type, or a stand-in.
-    What CloudFormationModel does by default stays: every attribute may be
-    asked for (has_cfn_attr), the resource is created at once (is_created),
-    and delete() removes it."""
+    """A resource moto's CloudFormation holds: a taught type, or a stand-in
+    (resource_class_from_type gives their classes, so moto's own map of
+    types, cloudformation_type, has no use for them). What
+    CloudFormationModel does by default stays: every attribute may be asked
+    for (has_cfn_attr), the resource is created at once (is_created), and
+    delete() removes it."""
 
     __module__ = "moto.deploylocal"  # moto files models by the module's second part
-    resource_type = "DeployLocal::Model"  # never in a template
 
     def __init_subclass__(cls, **kwargs):
         cls.__module__ = "moto.deploylocal"  # before moto's metaclass reads it
@@ -209,10 +210,6 @@ class _Model(CloudFormationModel):
 
     def __init__(self, physical_id, attributes=None, delete=None):
         self._physical_id, self._attributes, self._delete = physical_id, attributes or {}, delete
-
-    @classmethod
-    def cloudformation_type(cls):
-        return cls.resource_type
 
     @property
     def physical_resource_id(self):
@@ -239,7 +236,7 @@ def _taught(resource_type, create, update=None):
         _record("taught", kwargs)
         return cls(physical_id, attributes, delete)
 
-    members = {"resource_type": resource_type, "create_from_cloudformation_json": classmethod(create_from_cloudformation_json)}
+    members = {"create_from_cloudformation_json": classmethod(create_from_cloudformation_json)}
     if update:  # in place; else _Model's delete and create
         members["update_from_cloudformation_json"] = classmethod(
             lambda cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name:
@@ -497,8 +494,6 @@ _report["fixes"] = FIXES
 
 class StandIn(_Model):
     """A placeholder for a type moto does not know: nothing is created."""
-
-    resource_type = "DeployLocal::StandIn"
 
     def get_cfn_attribute(self, attribute_name):
         region, account, physical_id = self._attributes["region"], self._attributes["account"], self._physical_id
