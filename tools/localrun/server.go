@@ -19,7 +19,6 @@ type Server struct {
 	Endpoint string
 	port     int
 	srv      *http.Server
-	done     chan struct{}
 }
 
 // Port is the port the server listens on.
@@ -35,10 +34,8 @@ func Serve(port int, h http.Handler) (*Server, error) {
 		Endpoint: "http://" + ln.Addr().String(),
 		port:     ln.Addr().(*net.TCPAddr).Port,
 		srv:      &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second},
-		done:     make(chan struct{}),
 	}
 	go func() {
-		defer close(s.done)
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			panic(err) // Serve fails only on a broken listener
 		}
@@ -46,13 +43,12 @@ func Serve(port int, h http.Handler) (*Server, error) {
 	return s, nil
 }
 
-// Close stops the server, letting requests in flight finish for up to 5 s.
+// Close stops the server (Serve returns at once), letting requests in
+// flight finish for up to 5 s.
 func (s *Server) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	err := s.srv.Shutdown(ctx)
-	<-s.done
-	return err
+	return s.srv.Shutdown(ctx)
 }
 
 // ServicesState is what `localrun services` writes to its state file so that
