@@ -99,13 +99,11 @@ func RefID(v any) string {
 // {"Fn::Join": ["", [{"Fn::Select": [6, {"Fn::Split": [":", {"Ref": "Alias"}]}]}, ":live"]]}.
 func Targets(v any) []string {
 	var out []string
-	seen := map[string]bool{}
 	var walk func(v any)
 	walk = func(v any) {
 		if c, ok := CallOf(v); ok {
 			if id, _, ok := c.Target(); ok {
-				if !seen[id] {
-					seen[id] = true
+				if !slices.Contains(out, id) {
 					out = append(out, id)
 				}
 				return

@@ -123,11 +123,7 @@ func matches(grant, action string) bool {
 func (r *Result) Report(code *Code) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n", r.Function)
-	short := make([]string, len(code.ModulePackages))
-	for i, p := range code.ModulePackages {
-		short[i] = strings.TrimPrefix(p, code.Module+"/")
-	}
-	fmt.Fprintf(&b, "  reads:    %s\n", strings.Join(short, ", "))
+	fmt.Fprintf(&b, "  reads:    %s\n", strings.ReplaceAll(strings.Join(code.ModulePackages, ", "), code.Module+"/", ""))
 	if len(code.Calls) == 0 {
 		fmt.Fprintf(&b, "  calls:    (none)\n")
 	}

@@ -148,11 +148,7 @@ func RoleGrants(template map[string]any, roleID, functionID string) (*Grants, er
 			continue
 		}
 		p := propsOf(id)
-		attached := false
-		for _, r := range assembly.List(p["Roles"]) {
-			attached = attached || assembly.RefID(r) == roleID
-		}
-		if attached {
+		if slices.ContainsFunc(assembly.List(p["Roles"]), func(r any) bool { return assembly.RefID(r) == roleID }) {
 			addDocument(id, p["PolicyDocument"])
 		}
 	}
