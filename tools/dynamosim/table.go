@@ -238,22 +238,21 @@ func (db *DB) commit(t *table, k string, old, next item, kind string) {
 	db.Rec.write(t.name, h, kind, sec, WriteUnits(size))
 	for _, ix := range t.indexes {
 		b, a := ix.entry(t, old), ix.entry(t, next)
-		write := func(kind string, e item) {
+		write := func(kind string, e item, size int) { // an index item of size bytes
 			h, _ := scalarText(e[ix.keys.hash])
-			db.Rec.write(ix.target, h, kind, sec, WriteUnits(IndexItemOverheadBytes+ItemSize(e)))
+			db.Rec.write(ix.target, h, kind, sec, WriteUnits(IndexItemOverheadBytes+size))
 		}
 		switch {
 		case b == nil && a == nil:
 		case b == nil:
-			write("put", a)
+			write("put", a, ItemSize(a))
 		case a == nil:
-			write("delete", b)
+			write("delete", b, ItemSize(b))
 		case !sameEntry(item{"h": b[ix.keys.hash], "r": b[ix.keys.rng]}, item{"h": a[ix.keys.hash], "r": a[ix.keys.rng]}):
-			write("delete", b)
-			write("put", a)
+			write("delete", b, ItemSize(b))
+			write("put", a, ItemSize(a))
 		case !sameEntry(b, a):
-			h, _ := scalarText(a[ix.keys.hash])
-			db.Rec.write(ix.target, h, "update", sec, WriteUnits(IndexItemOverheadBytes+max(ItemSize(b), ItemSize(a))))
+			write("update", a, max(ItemSize(b), ItemSize(a)))
 		}
 		if b != nil {
 			ix.drop(k, b)
@@ -486,10 +485,7 @@ func (db *DB) Query(_ context.Context, in *dynamodb.QueryInput, _ ...func(*dynam
 		}
 	}
 	order := func(a item, ak string, b item, bk string) int {
-		if r := compare(a[keys.rng], b[keys.rng]); r != 0 {
-			return r
-		}
-		return strings.Compare(ak, bk)
+		return cmp.Or(compare(a[keys.rng], b[keys.rng]), strings.Compare(ak, bk))
 	}
 	forward := in.ScanIndexForward == nil || *in.ScanIndexForward
 	slices.SortFunc(hits, func(a, b hit) int {
