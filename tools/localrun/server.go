@@ -17,12 +17,8 @@ import (
 type Server struct {
 	// Endpoint is the server's base URL, "http://127.0.0.1:PORT".
 	Endpoint string
-	port     int
 	srv      *http.Server
 }
-
-// Port is the port the server listens on.
-func (s *Server) Port() int { return s.port }
 
 // Serve serves h on 127.0.0.1:port (port 0: a free one) until Close.
 func Serve(port int, h http.Handler) (*Server, error) {
@@ -32,7 +28,6 @@ func Serve(port int, h http.Handler) (*Server, error) {
 	}
 	s := &Server{
 		Endpoint: "http://" + ln.Addr().String(),
-		port:     ln.Addr().(*net.TCPAddr).Port,
 		srv:      &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second},
 	}
 	go func() {
