@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -47,18 +46,11 @@ func (h *hasher) str(name, value string) {
 
 func (h *hasher) sum() string { return hex.EncodeToString(h.h.Sum(nil)) }
 
-// fileDigest returns the hex SHA-256 of the file at path.
+// fileDigest returns the hex SHA-256 of the file at path (the module's
+// files are small: read whole).
 func fileDigest(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	data, err := os.ReadFile(path)
+	return digest(data), err
 }
 
 // optionalFile adds the content digest of path to h, or "absent"; an error
