@@ -55,16 +55,14 @@ func FindPython(ctx context.Context, root string) (python, version string, err e
 	} else if p, err := exec.LookPath("python3"); err == nil {
 		candidates = append(candidates, p)
 	}
-	var tried []string
 	for _, p := range candidates {
 		out, err := exec.CommandContext(ctx, p, "-c", "import moto.server, flask; print(moto.__version__)").Output()
 		if err == nil {
 			return p, strings.TrimSpace(string(out)), nil
 		}
-		tried = append(tried, p)
 	}
 	return "", "", fmt.Errorf("%w (tried %s; moto[server] with Flask): `make deploy-local` installs moto[server]==%s into %s",
-		ErrNotInstalled, strings.Join(tried, ", "), Version, VenvDir)
+		ErrNotInstalled, strings.Join(candidates, ", "), Version, VenvDir)
 }
 
 // Dummy credentials: moto accepts any, and these can reach nothing else.

@@ -49,7 +49,7 @@ func (c *cache) key() (string, error) {
 	goBin, _ := lookPath("go", getenv(r.Env, "PATH"))
 	h.str("go", statID(cmp.Or(goBin, "go")))
 	h.optionalFile("go env file", goEnvFile(r.Env))
-	for _, w := range goWorkFiles(r.ModuleDir, r.Env) {
+	if w := goWorkFile(r.ModuleDir, r.Env); w != "" {
 		h.optionalFile("go.work "+w, w)
 		h.optionalFile("go.work.sum "+w, w+".sum")
 	}
@@ -134,12 +134,11 @@ func localDirs(moduleDir string, env []string) []string {
 			}
 		}
 	}
-	for _, w := range goWorkFiles(moduleDir, env) {
-		if b, err := os.ReadFile(w); err == nil {
-			if f, err := modfile.ParseWork(w, b, nil); err == nil {
-				for _, u := range f.Use {
-					add(filepath.Dir(w), u.Path)
-				}
+	w := goWorkFile(moduleDir, env)
+	if b, err := os.ReadFile(w); err == nil && w != "" {
+		if f, err := modfile.ParseWork(w, b, nil); err == nil {
+			for _, u := range f.Use {
+				add(filepath.Dir(w), u.Path)
 			}
 		}
 	}
@@ -473,20 +472,20 @@ func goEnvFile(env []string) string {
 	return ""
 }
 
-// goWorkFiles returns the go.work file the go command would use in dir:
-// GOWORK's, or the first go.work in dir or a parent.
-func goWorkFiles(dir string, env []string) []string {
+// goWorkFile returns the go.work file the go command would use in dir:
+// GOWORK's, or the first go.work in dir or a parent; "" for none.
+func goWorkFile(dir string, env []string) string {
 	switch w := getenv(env, "GOWORK"); w {
 	case "off":
-		return nil
+		return ""
 	case "":
 	default:
-		return []string{w}
+		return w
 	}
 	if d, err := findup.Dir(dir, "go.work"); err == nil {
-		return []string{filepath.Join(d, "go.work")}
+		return filepath.Join(d, "go.work")
 	}
-	return nil
+	return ""
 }
 
 func (r *Runner) rel(p string) string {
