@@ -1,11 +1,9 @@
 // Command localrun runs the order flow's Lambda functions on this machine,
-// under the Lambda Runtime Interface Emulator (aws-lambda-rie), against moto,
-// a local AWS (DynamoDB, S3, SQS, SNS, EventBridge). The Makefile drives it
-// (make local-services, invoke, events and api; docs/local.md); usage below
-// lists its commands. A function's configuration (environment, timeout,
-// memory, log level) comes from the synthesized template
-// cdk.out/OrderFlow-<stage>-Service.template.json, with resource references
-// resolved to local names.
+// under the Lambda Runtime Interface Emulator, against moto, a local AWS,
+// each configured from the synthesized template
+// cdk.out/OrderFlow-<stage>-Service.template.json (tools/localrun says how).
+// The Makefile drives it (make local-services, invoke, events and api;
+// docs/local.md); usage below lists its commands.
 package main
 
 import (
