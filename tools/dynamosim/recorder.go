@@ -132,20 +132,17 @@ func (r *Recorder) add(m map[int64]map[slot]float64, target, key string, sec int
 
 // fold moves every second before the given one into the summaries.
 func (r *Recorder) fold(before int64) {
-	for _, kind := range []bool{true, false} {
-		m := r.writes
-		if !kind {
-			m = r.reads
-		}
+	for i, m := range []map[int64]map[slot]float64{r.writes, r.reads} {
+		read := i == 1
 		for sec, slots := range m {
 			if sec >= before {
 				continue
 			}
 			for sl, units := range slots {
-				u := Usage{Target: sl.target, Key: sl.key, Second: sec, Units: units, Read: !kind}
+				u := Usage{Target: sl.target, Key: sl.key, Second: sec, Units: units, Read: read}
 				t := r.total(sl.target)
 				peak, limit := &t.PeakWrite, float64(PartitionWriteUnits)
-				if !kind {
+				if read {
 					peak, limit = &t.PeakRead, PartitionReadUnits
 				}
 				if units > peak.Units || (units == peak.Units && (sec < peak.Second || (sec == peak.Second && sl.key < peak.Key))) {

@@ -1,8 +1,7 @@
 // Command templatediff compares CloudFormation templates the way the
-// snapshot test does: normalized (asset hashes, CDK metadata), as a
-// diff per stack as `cdk diff` prints it, then the security-relevant part
-// (IAM, resource policies, security groups, encryption, public access,
-// stateful resources deleted or replaced).
+// snapshot test does: normalized (asset hashes, CDK metadata), as a diff per
+// stack as `cdk diff` prints it, then the security-relevant part
+// (tools/templatediff says what it covers).
 //
 //	go run ./tools/cmd/templatediff OLD NEW
 //
