@@ -163,9 +163,7 @@ func (c *clients) emptyBucket(ctx context.Context, bucket string) (int, error) {
 		for _, m := range page.DeleteMarkers {
 			ids = append(ids, s3types.ObjectIdentifier{Key: m.Key, VersionId: m.VersionId})
 		}
-		for len(ids) > 0 {
-			batch := ids[:min(len(ids), 1000)]
-			ids = ids[len(batch):]
+		for batch := range slices.Chunk(ids, 1000) {
 			out, err := c.s3.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: &bucket, Delete: &s3types.Delete{Objects: batch, Quiet: aws.Bool(true)}})
 			if err != nil {
 				return n, fmt.Errorf("empty %s: %w", bucket, err)
