@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/example/orderflow/tools/assembly"
 	"github.com/example/orderflow/tools/moto"
@@ -60,13 +61,7 @@ func (v *Verification) total() TypeSummary {
 
 // Failed returns the checks that found a difference.
 func (v *Verification) Failed() []Check {
-	var out []Check
-	for _, c := range v.Checks {
-		if c.Status == Mismatch {
-			out = append(out, c)
-		}
-	}
-	return out
+	return slices.DeleteFunc(slices.Clone(v.Checks), func(c Check) bool { return c.Status != Mismatch })
 }
 
 // verify reads back every resource of the assembly's deployed stacks and

@@ -98,13 +98,7 @@ type Statement struct {
 // DataLoss returns the findings that replace, delete or orphan a stateful
 // resource.
 func (r *Result) DataLoss() []Finding {
-	var out []Finding
-	for _, f := range r.Findings {
-		if f.DataLoss {
-			out = append(out, f)
-		}
-	}
-	return out
+	return slices.DeleteFunc(slices.Clone(r.Findings), func(f Finding) bool { return !f.DataLoss })
 }
 
 // Broadening reports whether the change widens access, weakens a
