@@ -255,9 +255,7 @@ func Run(ctx context.Context, p Params) (Result, error) {
 			}
 			imports[k] += count
 			res.Imported += len(out.Stored)
-			for _, id := range out.Stored {
-				due[s+lag] = append(due[s+lag], id)
-			}
+			due[s+lag] = append(due[s+lag], out.Stored...)
 		}
 
 		// sweeper
