@@ -70,21 +70,25 @@ func TestParseStat(t *testing.T) {
 	// A command name with a space and a parenthesis, as /proc prints it.
 	line := "4242 (go (run) x) S 4200 4242 4200 0 -1 4194560 1 0 0 0 3 4 0 0 20 0 9 0 100 5000000 2560 18446744073709551615"
 	st, ok := parseStat(line)
-	if !ok || st.pid != 4242 || st.ppid != 4200 || st.rss != 2560*uint64(os.Getpagesize()) {
-		t.Errorf("got %+v, %t; want pid 4242, ppid 4200, rss 2560 pages", st, ok)
+	if !ok || st.pid != 4242 || st.ppid != 4200 || st.rss != 2560*uint64(os.Getpagesize()) || st.cpu != 70*time.Millisecond {
+		t.Errorf("got %+v, %t; want pid 4242, ppid 4200, rss 2560 pages, cpu 3+4 ticks", st, ok)
 	}
 	if _, ok := parseStat("garbage"); ok {
 		t.Error("parsed garbage")
 	}
 }
 
+// TestParseReports: the emulator's INIT REPORT and each invocation's
+// REPORT Duration (not its Init Duration), from the logs of an invocation.
 func TestParseReports(t *testing.T) {
-	logs := "30 Nov 2026 03:34:39,413 [INFO] (rapid) INIT REPORT(durationMs: 13.266000)\n" +
-		"REPORT RequestId: a-1\tInit Duration: 0.13 ms\tDuration: 16.52 ms\tBilled Duration: 17 ms\tMemory Size: 256 MB\tMax Memory Used: 256 MB\t\n" +
-		"REPORT RequestId: a-2\tDuration: 1.47 ms\tBilled Duration: 2 ms\tMemory Size: 256 MB\tMax Memory Used: 256 MB\t\n"
-	reports, initMs := parseReports(logs)
-	if initMs != 13.266 || reports["a-1"] != 16.52 || reports["a-2"] != 1.47 || len(reports) != 2 {
-		t.Errorf("got %v, init %v; want a-1 16.52, a-2 1.47 (not Init Duration), init 13.266", reports, initMs)
+	cold := "30 Nov 2026 03:34:39,413 [INFO] (rapid) INIT REPORT(durationMs: 13.266000)\n" +
+		"REPORT RequestId: a-1\tInit Duration: 0.13 ms\tDuration: 16.52 ms\tBilled Duration: 17 ms\tMemory Size: 256 MB\tMax Memory Used: 256 MB\t\n"
+	warm := "REPORT RequestId: a-2\tDuration: 1.47 ms\tBilled Duration: 2 ms\tMemory Size: 256 MB\tMax Memory Used: 256 MB\t\n"
+	if initMs, coldMs, warmMs := reported(initRe, cold), reported(reportRe, cold), reported(reportRe, warm); initMs != 13.266 || coldMs != 16.52 || warmMs != 1.47 {
+		t.Errorf("got init %v, a-1 %v, a-2 %v; want init 13.266, a-1 16.52 (not Init Duration), a-2 1.47", initMs, coldMs, warmMs)
+	}
+	if got := reported(reportRe, "no report"); got != 0 {
+		t.Errorf("no REPORT line: got %v, want 0", got)
 	}
 }
 
@@ -181,7 +185,7 @@ func TestRenderTableIsOneTableWithVerdicts(t *testing.T) {
 		Functions: []fnResult{fn(helloName, 10*time.Millisecond, 2<<20), fn("api", 40*time.Millisecond, 3<<20)},
 		Handlers:  []handlerResult{{Function: "api", Handle: benchSamples{NsOp: []float64{300}, BOp: []float64{1}, AllocsOp: []float64{1}}, Decode: benchSamples{NsOp: []float64{100}, BOp: []float64{1}, AllocsOp: []float64{1}}}},
 	}
-	table := renderTable(res, options{sessions: 1, invokes: 1, count: 1, benchtime: "1s", coldCache: true})
+	table := renderTable(res, options{recorded: recorded{Sessions: 1, Invokes: 1, Count: 1, Benchtime: "1s", ColdCache: true}})
 	lines := strings.Split(strings.TrimSpace(table), "\n")
 	for _, l := range lines[2:] {
 		if !strings.HasPrefix(l, "| ") || strings.Count(l, " | ") != 3 {
@@ -205,7 +209,7 @@ func TestRenderTableIsOneTableWithVerdicts(t *testing.T) {
 // other.
 func TestWriteReplacesBenchmarksOnlyWhenComplete(t *testing.T) {
 	dir := t.TempDir()
-	o := options{out: filepath.Join(dir, "out"), benchmarks: filepath.Join(dir, "BENCHMARKS.md"), sessions: 1, invokes: 1, count: 1}
+	o := options{out: filepath.Join(dir, "out"), benchmarks: filepath.Join(dir, "BENCHMARKS.md"), recorded: recorded{Sessions: 1, Invokes: 1, Count: 1}}
 	fn := fnResult{Name: "api", MemoryMB: 256, Runs: []fnRun{{Cold: time.Millisecond, Warm: []time.Duration{time.Millisecond}, WarmReportMs: []float64{1}}}}
 	partial := results{Machine: machine{Cores: 2}, Functions: []fnResult{fn}}
 	if err := write(partial, o, ""); err != nil {

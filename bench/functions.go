@@ -8,7 +8,6 @@ import (
 	"compress/flate"
 	"context"
 	"crypto/md5"
-	_ "embed"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -30,6 +29,7 @@ import (
 
 	"github.com/example/orderflow/internal/orders"
 	"github.com/example/orderflow/tools/localrun"
+	"github.com/example/orderflow/tools/moto"
 )
 
 // helloName is the floor function: bench/hello, lambda.Start of a handler
@@ -67,38 +67,14 @@ func each[T any](r fnResult, f func(fnRun) T) []T {
 	return out
 }
 
-func (r fnResult) colds() []time.Duration {
-	return each(r, func(x fnRun) time.Duration { return x.Cold })
-}
-func (r fnResult) cold() time.Duration { return medianDur(r.colds()) }
-func (r fnResult) initMs() float64 {
-	return median(each(r, func(x fnRun) float64 { return x.ColdInitMs }))
-}
-
-// warm is the median over sessions of each session's median warm
-// invocation; warmReportMs the same for the emulator's REPORT Duration.
-func (r fnResult) warm() time.Duration {
-	return medianDur(each(r, func(x fnRun) time.Duration { return medianDur(x.Warm) }))
-}
-func (r fnResult) warmReportMs() float64 {
-	return median(each(r, func(x fnRun) float64 { return median(x.WarmReportMs) }))
-}
-func (r fnResult) cpuPerInvoke() time.Duration {
-	return medianDur(each(r, func(x fnRun) time.Duration { return x.CPUPerInvoke }))
-}
-func (r fnResult) peakRSS() uint64 {
-	return medianU(each(r, func(x fnRun) uint64 { return x.PeakRSS }))
-}
-
 // fnSpec is how to run one function under the emulator.
 type fnSpec struct {
 	name      string
 	bootstrap string
 	env       []string
-	// prepare sets up invocation i outside the timing (stores the order it
-	// works on, uploads the file it imports...); nil: nothing to do.
-	prepare func(ctx context.Context, i int) error
-	payload func(i int) []byte
+	// next sets up invocation i outside the timing (stores the order it
+	// works on, uploads the file it imports...) and returns its payload.
+	next func(ctx context.Context, i int) ([]byte, error)
 	// check reports what is wrong with a response; sent is how many
 	// messages reached the kitchen queue during the invocation.
 	check func(body []byte, sent int) error
@@ -133,17 +109,17 @@ func (b *functionBench) start(ctx context.Context) error {
 	if b.asm, err = localrun.LoadAssembly(filepath.Join(b.clone, "cdk.out")); err != nil {
 		return err
 	}
-	m, err := localrun.StartMoto(ctx, b.clone, filepath.Join(b.tmp, "moto.log"))
+	m, err := moto.Start(ctx, b.clone, "", filepath.Join(b.tmp, "moto.log"))
 	if err != nil {
 		return err
 	}
 	b.closers = append(b.closers, m.Stop)
 	b.endpoint = m.Endpoint
-	if err := b.asm.CreateResources(ctx, b.endpoint); err != nil {
+	if err := b.asm.CreateResources(ctx, b.endpoint, io.Discard); err != nil {
 		return err
 	}
-	b.db = localrun.DynamoDBClient(b.asm.Region, b.endpoint)
-	b.s3c = localrun.S3Client(b.asm.Region, b.endpoint)
+	cfg := moto.Config(b.asm.Region, b.endpoint)
+	b.db, b.s3c = dynamodb.NewFromConfig(cfg), s3.NewFromConfig(cfg)
 	imp, err := b.asm.Function(serviceStack, "importer", b.endpoint)
 	if err != nil {
 		return err
@@ -159,7 +135,7 @@ func (b *functionBench) start(ctx context.Context) error {
 // drain receives and deletes every message waiting in the kitchen queue
 // and returns how many there were.
 func (b *functionBench) drain(ctx context.Context) (int, error) {
-	c := localrun.SQSClient(b.asm.Region, b.endpoint)
+	c := sqs.NewFromConfig(moto.Config(b.asm.Region, b.endpoint))
 	n := 0
 	for {
 		out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(b.kitchenQ), MaxNumberOfMessages: 10})
@@ -179,58 +155,26 @@ func (b *functionBench) drain(ctx context.Context) (int, error) {
 // deployment's flags, and returns the bootstrap paths by name.
 func (b *functionBench) buildHost(ctx context.Context, names []string) (map[string]string, error) {
 	out := map[string]string{}
-	for _, n := range names {
+	for _, n := range append(names, helloName) {
 		dir := filepath.Join(b.tmp, "host", n)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
 		}
-		p, err := localrun.Build(ctx, b.clone, n, dir)
+		p, err := localrun.Build(ctx, b.clone, srcDir(n), "", dir)
 		if err != nil {
 			return nil, err
 		}
 		out[n] = p
 	}
-	dir := filepath.Join(b.tmp, "host", helloName)
-	p, err := buildHello(ctx, b.clone, dir, "")
-	if err != nil {
-		return nil, err
-	}
-	out[helloName] = p
 	return out, nil
 }
 
-// helloSource is bench/hello, written into clones that lack it (a clone of
-// a commit before it existed).
-//
-//go:embed hello/main.go
-var helloSource []byte
-
-// buildHello builds bench/hello of the module at root with the functions'
-// flags for goarch ("" for this machine) into dir/bootstrap.
-func buildHello(ctx context.Context, root, dir, goarch string) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
+// srcDir is the folder of function name's main package.
+func srcDir(name string) string {
+	if name == helloName {
+		return "bench/" + helloName
 	}
-	src := filepath.Join(root, "bench", helloName, "main.go")
-	if _, err := os.Stat(src); err != nil {
-		if err := os.MkdirAll(filepath.Dir(src), 0o755); err != nil {
-			return "", err
-		}
-		if err := os.WriteFile(src, helloSource, 0o644); err != nil {
-			return "", err
-		}
-	}
-	out := filepath.Join(dir, "bootstrap")
-	env := os.Environ()
-	env = append(env, "CGO_ENABLED=0")
-	if goarch != "" {
-		env = append(env, "GOOS=linux", "GOARCH="+goarch)
-	}
-	args := append(append([]string{"build"}, localrun.BuildFlags...), "-o", out, "./bench/"+helloName)
-	if _, err := output(ctx, root, env, "go", args...); err != nil {
-		return "", err
-	}
-	return out, nil
+	return "functions/" + name
 }
 
 // specs returns how to drive each function: its sample event, with the
@@ -270,12 +214,21 @@ func (b *functionBench) specs(ctx context.Context, bootstraps map[string]string,
 			return nil
 		}
 	}
-	constant := func(p []byte) func(int) []byte { return func(int) []byte { return p } }
+	constant := func(p []byte) func(context.Context, int) ([]byte, error) {
+		return func(context.Context, int) ([]byte, error) { return p, nil }
+	}
+	order := func(ctx context.Context, item orders.Item, created time.Time) (orders.Order, error) {
+		o, err := orders.NewOrder{CustomerID: "cust-bench", Items: []orders.Item{item}}.Build(orders.NewID(), "api", func() time.Time { return created })
+		if err == nil {
+			err = store.Create(ctx, o)
+		}
+		return o, err
+	}
 
 	hello := localrun.Function{Name: helloName, FunctionName: "orderflow-bench-hello", Timeout: 10, MemorySize: 256}
 	specs := []fnSpec{{
 		name: helloName, bootstrap: bootstraps[helloName], env: hello.Env(region, ""),
-		payload: constant([]byte(`{}`)),
+		next: constant([]byte(`{}`)),
 		check: func(body []byte, _ int) error {
 			if string(body) != `"hello"` {
 				return fmt.Errorf("want \"hello\", got %s", body)
@@ -292,7 +245,7 @@ func (b *functionBench) specs(ctx context.Context, bootstraps map[string]string,
 		s := fnSpec{name: n, bootstrap: bootstraps[n]}
 		switch n {
 		case "api": // POST /orders without Idempotency-Key: a new order (PutItem) each time
-			s.payload = constant(samples["api.json"])
+			s.next = constant(samples["api.json"])
 			s.check = func(body []byte, _ int) error {
 				var r struct {
 					StatusCode int
@@ -304,48 +257,31 @@ func (b *functionBench) specs(ctx context.Context, bootstraps map[string]string,
 				return nil
 			}
 		case "publisher": // one INSERT record: one SendMessageBatch
-			s.payload = constant(samples["publisher.json"])
+			s.next = constant(samples["publisher.json"])
 			s.check = sentOne(noFailures)
 		case "kitchen": // one message for a PENDING order: two UpdateItems
 			queueARN, err := b.asm.EventSourceARN(serviceStack, "kitchen")
 			if err != nil {
 				return nil, nil, err
 			}
-			ids := map[int]string{}
-			s.prepare = func(ctx context.Context, i int) error {
-				o, err := orders.NewOrder{CustomerID: "cust-bench", Items: []orders.Item{{SKU: "ESPRESSO", Quantity: 2, UnitPriceCents: 250}}}.
-					Build(orders.NewID(), "api", time.Now)
-				if err != nil {
-					return err
-				}
-				ids[i] = o.OrderID
-				return store.Create(ctx, o)
-			}
-			s.payload = func(i int) []byte {
-				body, _ := json.Marshal(orders.KitchenMessage{OrderID: ids[i]})
+			s.next = func(ctx context.Context, i int) ([]byte, error) {
+				o, err := order(ctx, orders.Item{SKU: "ESPRESSO", Quantity: 2, UnitPriceCents: 250}, time.Now())
+				body, _ := json.Marshal(orders.KitchenMessage{OrderID: o.OrderID})
 				p, _ := json.Marshal(localrun.SQSMessages(region, queueARN, time.Now(), string(body)))
-				return p
+				return p, err
 			}
 			s.check = noFailures
 		case "importer": // a new 4-row CSV each time: GetObject, BatchGetItem, BatchWriteItem, PutObject
 			bucket := f.Environment[orders.EnvUploadsBucket]
-			type upload struct{ key, etag, version string }
-			ups := map[int]upload{}
 			tag := strconv.FormatInt(time.Now().UnixNano(), 36)
-			s.prepare = func(ctx context.Context, i int) error {
+			sum := md5.Sum([]byte(localrun.SampleCSV))
+			s.next = func(ctx context.Context, i int) ([]byte, error) {
 				key := fmt.Sprintf("incoming/bench-%s-%d.csv", tag, i)
 				out, err := b.s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader(localrun.SampleCSV)})
 				if err != nil {
-					return err
+					return nil, err
 				}
-				sum := md5.Sum([]byte(localrun.SampleCSV))
-				ups[i] = upload{key, hex.EncodeToString(sum[:]), aws.ToString(out.VersionId)}
-				return nil
-			}
-			s.payload = func(i int) []byte {
-				u := ups[i]
-				p, _ := json.Marshal(localrun.ObjectCreated(region, bucket, u.key, int64(len(localrun.SampleCSV)), u.etag, u.version, time.Now()))
-				return p
+				return json.Marshal(localrun.ObjectCreated(region, bucket, key, int64(len(localrun.SampleCSV)), hex.EncodeToString(sum[:]), aws.ToString(out.VersionId), time.Now()))
 			}
 			s.check = noError
 		case "sweeper": // one stale order each time: Query, UpdateItem (claim), SendMessageBatch
@@ -353,27 +289,22 @@ func (b *functionBench) specs(ctx context.Context, bootstraps map[string]string,
 			// the order prepared for the invocation is stale, not the ones the
 			// other functions left PENDING while the benchmark ran.
 			f.Environment[orders.EnvStaleAfter] = orders.MaxStaleAfter.String()
-			s.payload = constant(samples["sweeper.json"])
 			prev := localrun.SampleOrderID
-			s.prepare = func(ctx context.Context, i int) error {
+			s.next = func(ctx context.Context, i int) ([]byte, error) {
 				if _, err := b.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(b.table),
 					Key: map[string]types.AttributeValue{orders.AttrOrderID: &types.AttributeValueMemberS{Value: prev}}}); err != nil {
-					return err
+					return nil, err
 				}
-				o, err := orders.NewOrder{CustomerID: "cust-bench", Items: []orders.Item{{SKU: "TEA", Quantity: 1, UnitPriceCents: 200}}}.
-					Build(orders.NewID(), "api", func() time.Time { return time.Now().Add(-48 * time.Hour) })
-				if err != nil {
-					return err
-				}
+				o, err := order(ctx, orders.Item{SKU: "TEA", Quantity: 1, UnitPriceCents: 200}, time.Now().Add(-48*time.Hour))
 				prev = o.OrderID
-				return store.Create(ctx, o)
+				return samples["sweeper.json"], err
 			}
 			s.check = sentOne(noError)
 		case "notifier": // one OrderReady event: one SNS Publish
-			s.payload = constant(samples["notifier.json"])
+			s.next = constant(samples["notifier.json"])
 			s.check = noError
 		default:
-			s.payload = func(int) []byte { return nil }
+			s.next = constant(nil)
 			s.check = noError
 		}
 		s.env = f.Env(region, b.endpoint)
@@ -383,43 +314,17 @@ func (b *functionBench) specs(ctx context.Context, bootstraps map[string]string,
 }
 
 var (
-	reportRe = regexp.MustCompile(`(?m)^REPORT RequestId: (\S+)\t(?:[^\n]*?\t)?Duration: ([0-9.]+) ms`)
+	reportRe = regexp.MustCompile(`(?m)^REPORT RequestId: \S+\t(?:[^\n]*?\t)?Duration: ([0-9.]+) ms`)
 	initRe   = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
 )
 
-// parseReports returns the REPORT Duration (ms) by request ID and the first
-// INIT REPORT duration (ms) in the emulator's output.
-func parseReports(logs string) (map[string]float64, float64) {
-	out := map[string]float64{}
-	for _, m := range reportRe.FindAllStringSubmatch(logs, -1) {
-		out[m[1]], _ = strconv.ParseFloat(m[2], 64)
+// reported returns the first number re finds in logs, 0 for none.
+func reported(re *regexp.Regexp, logs string) float64 {
+	var ms float64
+	if m := re.FindStringSubmatch(logs); m != nil {
+		ms, _ = strconv.ParseFloat(m[1], 64)
 	}
-	var initMs float64
-	if m := initRe.FindStringSubmatch(logs); m != nil {
-		initMs, _ = strconv.ParseFloat(m[1], 64)
-	}
-	return out, initMs
-}
-
-var client = &http.Client{Timeout: 2 * time.Minute}
-
-// post sends one invocation to the emulator and times it on the client.
-func post(ctx context.Context, url, requestID string, payload []byte) (int, []byte, time.Duration, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(payload))
-	if err != nil {
-		return 0, nil, 0, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Amzn-RequestId", requestID)
-	t0 := time.Now()
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, nil, 0, err
-	}
-	body, err := io.ReadAll(resp.Body)
-	d := time.Since(t0)
-	resp.Body.Close()
-	return resp.StatusCode, body, d, err
+	return ms
 }
 
 // session starts s under its own emulator, measures a cold start and
@@ -434,37 +339,34 @@ func (b *functionBench) session(ctx context.Context, s fnSpec, run int) (fnRun, 
 	fail := func(err error) (fnRun, error) {
 		return r, fmt.Errorf("%s: %w\nemulator output:\n%s", s.name, err, tail(emu.Logs(), 3000))
 	}
-	var ids []string
-	invoke := func(i int) (time.Duration, error) {
-		if s.prepare != nil {
-			if err := s.prepare(ctx, i); err != nil {
-				return 0, fmt.Errorf("prepare invocation %d: %w", i, err)
-			}
+	invoke := func(i int) (localrun.Invocation, error) {
+		payload, err := s.next(ctx, i)
+		if err != nil {
+			return localrun.Invocation{}, fmt.Errorf("prepare invocation %d: %w", i, err)
 		}
 		if _, err := b.drain(ctx); err != nil {
-			return 0, err
+			return localrun.Invocation{}, err
 		}
-		id := fmt.Sprintf("bench-%s-%d-%d-%d", s.name, run, i, time.Now().UnixNano())
-		status, body, d, err := post(ctx, emu.URL, id, s.payload(i))
+		inv, err := emu.Invoke(ctx, fmt.Sprintf("bench-%s-%d-%d-%d", s.name, run, i, time.Now().UnixNano()), payload)
+		if err == nil && inv.Status != http.StatusOK {
+			err = fmt.Errorf("invocation %d: emulator status %d: %s", i, inv.Status, inv.Body)
+		}
 		if err != nil {
-			return 0, err
-		}
-		if status != http.StatusOK {
-			return 0, fmt.Errorf("invocation %d: emulator status %d: %s", i, status, body)
+			return inv, err
 		}
 		sent, err := b.drain(ctx)
-		if err != nil {
-			return 0, err
+		if err == nil {
+			if err = s.check(inv.Body, sent); err != nil {
+				err = fmt.Errorf("invocation %d: %w", i, err)
+			}
 		}
-		if err := s.check(body, sent); err != nil {
-			return 0, fmt.Errorf("invocation %d: %w", i, err)
-		}
-		ids = append(ids, id)
-		return d, nil
+		return inv, err
 	}
-	if r.Cold, err = invoke(0); err != nil {
+	cold, err := invoke(0)
+	if err != nil {
 		return fail(err)
 	}
+	r.Cold, r.ColdInitMs, r.ColdReportMs = cold.Duration, reported(initRe, cold.Logs), reported(reportRe, cold.Logs)
 	abs, _ := filepath.Abs(s.bootstrap)
 	pid, havePid := pidOf(abs)
 	var cpu0 time.Duration
@@ -472,33 +374,20 @@ func (b *functionBench) session(ctx context.Context, s fnSpec, run int) (fnRun, 
 		cpu0, havePid = cpuTime(pid)
 	}
 	for i := 1; i <= b.invokes; i++ {
-		d, err := invoke(i)
+		inv, err := invoke(i)
 		if err != nil {
 			return fail(err)
 		}
-		r.Warm = append(r.Warm, d)
+		r.Warm = append(r.Warm, inv.Duration)
+		if ms := reported(reportRe, inv.Logs); ms > 0 {
+			r.WarmReportMs = append(r.WarmReportMs, ms)
+		}
 	}
 	if havePid {
 		if cpu1, ok := cpuTime(pid); ok {
 			r.CPUPerInvoke = (cpu1 - cpu0) / time.Duration(b.invokes)
 		}
 		r.PeakRSS, _ = peakRSS(pid)
-	}
-	// The REPORT lines reach the output through a pipe: wait for the last.
-	deadline := time.Now().Add(3 * time.Second)
-	var reports map[string]float64
-	for {
-		reports, r.ColdInitMs = parseReports(emu.Logs())
-		if _, ok := reports[ids[len(ids)-1]]; ok || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	r.ColdReportMs = reports[ids[0]]
-	for _, id := range ids[1:] {
-		if v, ok := reports[id]; ok {
-			r.WarmReportMs = append(r.WarmReportMs, v)
-		}
 	}
 	return r, nil
 }
@@ -564,14 +453,16 @@ func (b *functionBench) measureFunctions(ctx context.Context, snap assetSnap, se
 		if fi, err := os.Stat(s.bootstrap); err == nil {
 			results[i].HostBinary = fi.Size()
 		}
-		var arm string
+		arm := filepath.Join(b.clone, "cdk.out", snap.byFn[s.name], "bootstrap")
 		if s.name == helloName {
-			if arm, err = buildHello(ctx, b.clone, filepath.Join(b.tmp, "arm64", helloName), "arm64"); err != nil {
+			dir := filepath.Join(b.tmp, "arm64", helloName)
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return nil, err
+			}
+			if arm, err = localrun.Build(ctx, b.clone, srcDir(helloName), "arm64", dir); err != nil {
 				return nil, err
 			}
 			results[i].MemoryMB = 256
-		} else {
-			arm = filepath.Join(b.clone, "cdk.out", snap.byFn[s.name], "bootstrap")
 		}
 		fi, err := os.Stat(arm)
 		if err != nil {

@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -35,15 +35,9 @@ func describeMachine(ctx context.Context) machine {
 			}
 		}
 	}
-	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
-		for line := range strings.Lines(string(b)) {
-			if v, ok := strings.CutPrefix(line, "MemTotal:"); ok {
-				if f := strings.Fields(v); len(f) > 0 {
-					kb, _ := strconv.ParseUint(f[0], 10, 64)
-					m.MemTotal = kb * 1024
-				}
-			}
-		}
+	var si syscall.Sysinfo_t
+	if syscall.Sysinfo(&si) == nil {
+		m.MemTotal = si.Totalram * uint64(si.Unit)
 	}
 	if v, err := output(ctx, ".", os.Environ(), "go", "env", "GOVERSION", "GOHOSTOS", "GOHOSTARCH"); err == nil {
 		m.Go = strings.Join(strings.Fields(v), " ")

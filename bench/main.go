@@ -12,7 +12,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -31,16 +30,27 @@ import (
 )
 
 type options struct {
-	runs, sessions, invokes, count int
-	benchtime, sections, out, rie  string
-	render, benchmarks             string
-	worktree, coldCache, keep      bool
+	recorded
+	out, rie, render, benchmarks string
+	keep                         bool
+}
+
+// recorded are the options results.json records (and -render reads back).
+type recorded struct {
+	Runs      int    `json:"runs"`
+	Sessions  int    `json:"sessions"`
+	Invokes   int    `json:"invokes"`
+	Count     int    `json:"count"`
+	Benchtime string `json:"benchtime"`
+	Worktree  bool   `json:"worktree"`
+	ColdCache bool   `json:"coldCache"`
+	Sections  string `json:"sections"`
 }
 
 // results is everything measured, written to results.json.
 type results struct {
 	Machine   machine         `json:"machine"`
-	Options   map[string]any  `json:"options"`
+	Options   recorded        `json:"options"`
 	Source    string          `json:"source"`
 	Synth     []synthRun      `json:"synth,omitempty"`
 	MakeTest  *measured       `json:"makeTest,omitempty"`
@@ -50,18 +60,18 @@ type results struct {
 
 func main() {
 	var o options
-	flag.IntVar(&o.runs, "runs", 3, "synth runs, each in its own fresh clone")
-	flag.IntVar(&o.sessions, "sessions", 5, "emulator sessions per function: one cold start each")
-	flag.IntVar(&o.invokes, "invokes", 30, "warm invocations per session")
-	flag.IntVar(&o.count, "count", 5, "go test -count of the handler benchmarks")
-	flag.StringVar(&o.benchtime, "benchtime", "1s", "go test -benchtime of the handler benchmarks")
-	flag.StringVar(&o.sections, "sections", "synth,functions,handlers", "what to measure (also: maketest, make test's wall time with warm caches)")
+	flag.IntVar(&o.Runs, "runs", 3, "synth runs, each in its own fresh clone")
+	flag.IntVar(&o.Sessions, "sessions", 5, "emulator sessions per function: one cold start each")
+	flag.IntVar(&o.Invokes, "invokes", 30, "warm invocations per session")
+	flag.IntVar(&o.Count, "count", 5, "go test -count of the handler benchmarks")
+	flag.StringVar(&o.Benchtime, "benchtime", "1s", "go test -benchtime of the handler benchmarks")
+	flag.StringVar(&o.Sections, "sections", "synth,functions,handlers", "what to measure (also: maketest, make test's wall time with warm caches)")
 	flag.StringVar(&o.out, "out", ".build/bench", "folder for results.json, table.md, gotest.txt")
 	flag.StringVar(&o.benchmarks, "benchmarks", "BENCHMARKS.md", "the page a run of every default section writes its table into, relative to the repository root (\"\": none)")
 	flag.StringVar(&o.render, "render", "", "measure nothing: render table.md again from this results.json of an earlier run (after a change to the report code)")
 	flag.StringVar(&o.rie, "rie", "bin/aws-lambda-rie", "aws-lambda-rie binary; installed into a temp dir when missing")
-	flag.BoolVar(&o.worktree, "worktree", false, "measure the working tree: copy its uncommitted changes over each clone of HEAD")
-	flag.BoolVar(&o.coldCache, "cold-cache", true, "fresh-clone synth starts with an empty Go build cache (the module cache stays warm)")
+	flag.BoolVar(&o.Worktree, "worktree", false, "measure the working tree: copy its uncommitted changes over each clone of HEAD")
+	flag.BoolVar(&o.ColdCache, "cold-cache", true, "fresh-clone synth starts with an empty Go build cache (the module cache stays warm)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temp directory with the clones")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -79,7 +89,7 @@ func benchmark(ctx context.Context, o options) error {
 		}
 		return rerender(o)
 	}
-	if o.runs < 1 || o.sessions < 1 || o.invokes < 1 || o.count < 1 {
+	if o.Runs < 1 || o.Sessions < 1 || o.Invokes < 1 || o.Count < 1 {
 		return errors.New("-runs, -sessions, -invokes and -count must be at least 1")
 	}
 	m := describeMachine(ctx) // first: the load average before this program adds to it
@@ -95,7 +105,7 @@ func benchmark(ctx context.Context, o options) error {
 	if o.benchmarks != "" && !filepath.IsAbs(o.benchmarks) {
 		o.benchmarks = filepath.Join(root, o.benchmarks)
 	}
-	module, err := modulePath(root)
+	module, err := modulePath(ctx, root)
 	if err != nil {
 		return err
 	}
@@ -109,19 +119,16 @@ func benchmark(ctx context.Context, o options) error {
 		defer os.RemoveAll(tmp)
 	}
 	want := map[string]bool{}
-	for _, s := range strings.Split(o.sections, ",") {
+	for _, s := range strings.Split(o.Sections, ",") {
 		want[strings.TrimSpace(s)] = true
 	}
-	res := results{Machine: m, Options: map[string]any{
-		"runs": o.runs, "sessions": o.sessions, "invokes": o.invokes,
-		"count": o.count, "benchtime": o.benchtime, "worktree": o.worktree, "coldCache": o.coldCache, "sections": o.sections,
-	}}
+	res := results{Machine: m, Options: o.recorded}
 
 	// Synth, leaving the last run's clone synthesized for what follows.
 	var clone string
 	if want["synth"] {
-		sb := &synthBench{root: root, worktree: o.worktree, coldCache: o.coldCache, log: logf}
-		for r := 1; r <= o.runs; r++ {
+		sb := &synthBench{root: root, worktree: o.Worktree, coldCache: o.ColdCache, log: logf}
+		for r := 1; r <= o.Runs; r++ {
 			dir := filepath.Join(tmp, fmt.Sprintf("run-%d", r))
 			run, c, source, err := sb.runOnce(ctx, dir, r)
 			if err != nil {
@@ -143,7 +150,7 @@ func benchmark(ctx context.Context, o options) error {
 		}
 	} else if want["functions"] || want["handlers"] || want["maketest"] {
 		clone = filepath.Join(tmp, "prepared", "orderflow")
-		if res.Source, err = cloneRepo(ctx, root, clone, o.worktree); err != nil {
+		if res.Source, err = cloneRepo(ctx, root, clone, o.Worktree); err != nil {
 			return err
 		}
 		logf("preparing %s: make synth (not measured)", clone)
@@ -174,22 +181,19 @@ func benchmark(ctx context.Context, o options) error {
 		if !filepath.IsAbs(rie) {
 			rie = filepath.Join(root, rie)
 		}
-		if _, err := os.Stat(rie); err != nil {
-			logf("installing %s@%s (not found at %s)", localrun.RIEPackage, localrun.RIEVersion, rie)
-			if rie, err = localrun.FindRIE(ctx, root, tmp); err != nil {
-				return err
-			}
+		if rie, err = localrun.FindRIE(ctx, rie, tmp, os.Stderr); err != nil {
+			return err
 		}
-		fb := &functionBench{clone: clone, tmp: tmp, rie: rie, invokes: o.invokes, log: logf}
-		if res.Functions, err = fb.measureFunctions(ctx, snap, o.sessions); err != nil {
+		fb := &functionBench{clone: clone, tmp: tmp, rie: rie, invokes: o.Invokes, log: logf}
+		if res.Functions, err = fb.measureFunctions(ctx, snap, o.Sessions); err != nil {
 			return err
 		}
 	}
 
 	var gotest string
 	if want["handlers"] {
-		logf("handlers: go test -bench (count %d, benchtime %s)", o.count, o.benchtime)
-		if res.Handlers, gotest, err = measureHandlers(ctx, clone, module, o.count, o.benchtime); err != nil {
+		logf("handlers: go test -bench (count %d, benchtime %s)", o.Count, o.Benchtime)
+		if res.Handlers, gotest, err = measureHandlers(ctx, clone, module, o.Count, o.Benchtime); err != nil {
 			return err
 		}
 	}
@@ -205,19 +209,10 @@ func benchmark(ctx context.Context, o options) error {
 	return nil
 }
 
-func modulePath(root string) (string, error) {
-	f, err := os.Open(filepath.Join(root, "go.mod"))
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if p, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "module "); ok {
-			return strings.Trim(strings.TrimSpace(p), `"`), nil
-		}
-	}
-	return "", errors.New("go.mod has no module line")
+// modulePath is the path of the module at root.
+func modulePath(ctx context.Context, root string) (string, error) {
+	out, err := output(ctx, root, os.Environ(), "go", "list", "-m")
+	return strings.TrimSpace(out), err
 }
 
 // verdict is PASS, or FAIL with how far the figure is from its limit.
@@ -249,10 +244,10 @@ func renderTable(res results, o options) string {
 		runs = append(runs, fmt.Sprintf("synth: %d fresh clones", len(res.Synth)))
 	}
 	if len(res.Functions) > 0 {
-		runs = append(runs, fmt.Sprintf("functions: %d emulator sessions each (1 cold start + %d warm invocations)", o.sessions, o.invokes))
+		runs = append(runs, fmt.Sprintf("functions: %d emulator sessions each (1 cold start + %d warm invocations)", o.Sessions, o.Invokes))
 	}
 	if len(res.Handlers) > 0 {
-		runs = append(runs, fmt.Sprintf("handlers: go test -count %d -benchtime %s", o.count, o.benchtime))
+		runs = append(runs, fmt.Sprintf("handlers: go test -count %d -benchtime %s", o.Count, o.Benchtime))
 	}
 	row("Runs (medians over these)", strings.Join(runs, "; "), "", "")
 
@@ -272,27 +267,6 @@ func renderTable(res results, o options) string {
 	return sb.String()
 }
 
-func collect(runs []synthRun, f func(synthRun) []measured) (walls []time.Duration, tree, single []uint64) {
-	for _, r := range runs {
-		for _, m := range f(r) {
-			walls = append(walls, m.Wall)
-			tree = append(tree, m.TreePeak)
-			single = append(single, m.MaxSingle)
-		}
-	}
-	return
-}
-
-func cpuOf(runs []synthRun, f func(synthRun) []measured) time.Duration {
-	var ds []time.Duration
-	for _, r := range runs {
-		for _, m := range f(r) {
-			ds = append(ds, m.CPU)
-		}
-	}
-	return medianDur(ds)
-}
-
 func memNote(tree, single []uint64) string {
 	return fmt.Sprintf("; peak RSS: process tree %s (sampled every %s), largest process %s", gib(medianU(tree)), sampleEvery, gib(medianU(single)))
 }
@@ -306,29 +280,37 @@ func cpuNote(cpu time.Duration, cores int) string {
 func renderSynth(row func(a, b, c, d string), runs []synthRun, o options, cores int) {
 	n := fmt.Sprintf(" (%d)", len(runs))
 	cache := "empty GOCACHE"
-	if !o.coldCache {
+	if !o.ColdCache {
 		cache = "the user's warm GOCACHE"
 	}
+	// figure is the median wall time of what pick measures over the runs,
+	// and the notes on it: range, CPU, memory.
+	figure := func(pick func(synthRun) measured) (time.Duration, string) {
+		var walls, cpus []time.Duration
+		var tree, single []uint64
+		for _, r := range runs {
+			m := pick(r)
+			walls, cpus = append(walls, m.Wall), append(cpus, m.CPU)
+			tree, single = append(tree, m.TreePeak), append(single, m.MaxSingle)
+		}
+		return medianDur(walls), spread(walls, secs) + cpuNote(medianDur(cpus), cores) + memNote(tree, single)
+	}
+	wall := func(pick func(synthRun) measured) string { w, _ := figure(pick); return secs(w) }
 	sum := func(a, b measured) measured {
 		return measured{Wall: a.Wall + b.Wall, CPU: a.CPU + b.CPU, TreePeak: max(a.TreePeak, b.TreePeak), MaxSingle: max(a.MaxSingle, b.MaxSingle)}
 	}
-	fw, ft, fs := collect(runs, func(r synthRun) []measured { return []measured{sum(r.FreshNpm, r.FreshSynth)} })
-	npm, _, _ := collect(runs, func(r synthRun) []measured { return []measured{r.FreshNpm} })
-	syn, _, _ := collect(runs, func(r synthRun) []measured { return []measured{r.FreshSynth} })
-	fresh := medianDur(fw)
+	fresh, notes := figure(func(r synthRun) measured { return sum(r.FreshNpm, r.FreshSynth) })
 	row("Synth: fresh clone, first `make synth` incl. `npm ci`; warm module cache, "+cache+n,
-		fmt.Sprintf("**%s** (npm ci %s + synth %s)%s%s%s", secs(fresh), secs(medianDur(npm)), secs(medianDur(syn)), spread(fw, secs),
-			cpuNote(cpuOf(runs, func(r synthRun) []measured { return []measured{sum(r.FreshNpm, r.FreshSynth)} }), cores), memNote(ft, fs)),
+		fmt.Sprintf("**%s** (npm ci %s + synth %s)%s", secs(fresh), wall(func(r synthRun) measured { return r.FreshNpm }),
+			wall(func(r synthRun) measured { return r.FreshSynth }), notes),
 		"< 90 s", verdict(fresh < 90*time.Second, over(fresh.Seconds(), 90, " s")))
 
-	ww, wt, ws := collect(runs, func(r synthRun) []measured { return []measured{sum(r.FreshWarmNpm, r.FreshWarmSynth)} })
-	wnpm, _, _ := collect(runs, func(r synthRun) []measured { return []measured{r.FreshWarmNpm} })
-	wsyn, _, _ := collect(runs, func(r synthRun) []measured { return []measured{r.FreshWarmSynth} })
+	warm, notes := figure(func(r synthRun) measured { return sum(r.FreshWarmNpm, r.FreshWarmSynth) })
 	row("Synth: same, clean checkout with a warm build cache"+n,
-		fmt.Sprintf("%s (npm ci %s + synth %s)%s%s%s", secs(medianDur(ww)), secs(medianDur(wnpm)), secs(medianDur(wsyn)), spread(ww, secs),
-			cpuNote(cpuOf(runs, func(r synthRun) []measured { return []measured{sum(r.FreshWarmNpm, r.FreshWarmSynth)} }), cores), memNote(wt, ws)), "", "")
+		fmt.Sprintf("%s (npm ci %s + synth %s)%s", secs(warm), wall(func(r synthRun) measured { return r.FreshWarmNpm }),
+			wall(func(r synthRun) measured { return r.FreshWarmSynth }), notes), "", "")
 
-	uw, ut, us := collect(runs, func(r synthRun) []measured { return []measured{r.Unchanged} })
+	unchanged, notes := figure(func(r synthRun) measured { return r.Unchanged })
 	okNone := true
 	var rebuiltU []string
 	for _, r := range runs {
@@ -336,11 +318,10 @@ func renderSynth(row func(a, b, c, d string), runs []synthRun, o options, cores 
 		rebuiltU = append(rebuiltU, r.UnchangedRebuilt...)
 	}
 	row("Synth: `make synth` again, nothing changed"+n,
-		fmt.Sprintf("**%s**%s%s%s; functions rebuilt: %s", secs(medianDur(uw)), spread(uw, secs),
-			cpuNote(cpuOf(runs, func(r synthRun) []measured { return []measured{r.Unchanged} }), cores), memNote(ut, us), listOr(rebuiltU, "none")),
+		fmt.Sprintf("**%s**%s; functions rebuilt: %s", secs(unchanged), notes, listOr(rebuiltU, "none")),
 		"rebuilds no function", verdict(okNone, "rebuilt "+strings.Join(rebuiltU, ", ")))
 
-	ow, ot, os_ := collect(runs, func(r synthRun) []measured { return []measured{r.OneFunction} })
+	one, notes := figure(func(r synthRun) measured { return r.OneFunction })
 	okOne := true
 	var got []string
 	for _, r := range runs {
@@ -348,10 +329,8 @@ func renderSynth(row func(a, b, c, d string), runs []synthRun, o options, cores 
 		got = append(got, fmt.Sprintf("%d [%s]", len(r.OneFunctionRebuilt), strings.Join(r.OneFunctionRebuilt, ",")))
 	}
 	row("Synth: after appending a comment to functions/"+touchedFn+"/handler.go"+n,
-		fmt.Sprintf("%s%s%s%s; asset directories with a new or changed bootstrap, per run: %s", secs(medianDur(ow)), spread(ow, secs),
-			cpuNote(cpuOf(runs, func(r synthRun) []measured { return []measured{r.OneFunction} }), cores), memNote(ot, os_), strings.Join(got, " ")),
+		fmt.Sprintf("%s%s; asset directories with a new or changed bootstrap, per run: %s", secs(one), notes, strings.Join(got, " ")),
 		"rebuilds "+touchedFn+" only", verdict(okOne, "rebuilt "+strings.Join(got, " ")))
-
 }
 
 func listOr(xs []string, none string) string {
@@ -382,11 +361,14 @@ func renderFunctions(row func(a, b, c, d string), fns []fnResult) {
 		row(label+": binary / zipped asset (linux/arm64, from cdk.out)",
 			fmt.Sprintf("%s / **%s** (linux/amd64 build for the emulator: %s)", mib2(f.Binary), mib2(f.Zip), mib2(f.HostBinary)), sizeTarget, sizeResult)
 		n := fmt.Sprintf(" (%d)", len(f.Runs))
-		cold := f.cold()
-		coldValue := fmt.Sprintf("**%s**%s; init phase (RIE INIT REPORT) %.1f ms", millis(cold), spread(f.colds(), millis), f.initMs())
+		// Medians over the sessions; a warm figure is a session's median.
+		dur := func(pick func(fnRun) time.Duration) time.Duration { return medianDur(each(f, pick)) }
+		ms := func(pick func(fnRun) float64) float64 { return median(each(f, pick)) }
+		colds, cold := each(f, func(x fnRun) time.Duration { return x.Cold }), coldOf(f)
+		coldValue := fmt.Sprintf("**%s**%s; init phase (RIE INIT REPORT) %.1f ms", millis(cold), spread(colds, millis), ms(func(x fnRun) float64 { return x.ColdInitMs }))
 		coldTarget, coldResult := "", ""
 		if !isFloor && floor.Name != "" {
-			ratio := float64(cold) / float64(floor.cold())
+			ratio := float64(cold) / float64(coldOf(floor))
 			coldValue += fmt.Sprintf("; %.2fx the floor", ratio)
 			coldTarget = "<= 3x floor"
 			coldResult = verdict(ratio <= 3, over(ratio, 3, "x"))
@@ -394,9 +376,13 @@ func renderFunctions(row func(a, b, c, d string), fns []fnResult) {
 		row(label+": cold start under RIE, process start to first response"+n, coldValue, coldTarget, coldResult)
 		row(label+fmt.Sprintf(": warm invoke (median of %d per session, median over sessions)", len(f.Runs[0].Warm)),
 			fmt.Sprintf("**%s** client-side; RIE Duration %.2f ms; CPU %s per invocation; peak RSS %s; memory setting %d MB",
-				millis(f.warm()), f.warmReportMs(), millis(f.cpuPerInvoke()), mib(f.peakRSS()), f.MemoryMB), "", "")
+				millis(dur(func(x fnRun) time.Duration { return medianDur(x.Warm) })), ms(func(x fnRun) float64 { return median(x.WarmReportMs) }),
+				millis(dur(func(x fnRun) time.Duration { return x.CPUPerInvoke })), mib(medianU(each(f, func(x fnRun) uint64 { return x.PeakRSS }))), f.MemoryMB), "", "")
 	}
 }
+
+// coldOf is the median cold start of a function's sessions.
+func coldOf(f fnResult) time.Duration { return medianDur(each(f, func(x fnRun) time.Duration { return x.Cold })) }
 
 func renderHandlers(row func(a, b, c, d string), hs []handlerResult) {
 	for _, h := range hs {
@@ -473,17 +459,7 @@ func rerender(o options) error {
 	if err := json.Unmarshal(data, &res); err != nil {
 		return fmt.Errorf("%s: %w", o.render, err)
 	}
-	recorded, _ := json.Marshal(res.Options)
-	var ro struct {
-		Runs, Sessions, Invokes, Count int
-		Benchtime, Sections            string
-		Worktree, ColdCache            bool
-	}
-	if err := json.Unmarshal(recorded, &ro); err != nil {
-		return fmt.Errorf("%s: options: %w", o.render, err)
-	}
-	o.runs, o.sessions, o.invokes, o.count = ro.Runs, ro.Sessions, ro.Invokes, ro.Count
-	o.benchtime, o.sections, o.worktree, o.coldCache = ro.Benchtime, ro.Sections, ro.Worktree, ro.ColdCache
+	o.recorded = res.Options
 	if err := write(res, o, ""); err != nil {
 		return err
 	}

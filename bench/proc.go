@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/example/orderflow/tools/procgroup"
 )
 
 // measured is one command's wall time and memory.
@@ -37,41 +39,37 @@ const sampleEvery = 100 * time.Millisecond
 // is kept and returned in the error when it fails. The command gets its own
 // process group, killed when ctx is done.
 func run(ctx context.Context, dir string, env []string, name string, args ...string) (measured, error) {
-	cmd := exec.CommandContext(ctx, name, args...)
+	cmd := exec.Command(name, args...)
 	cmd.Dir, cmd.Env = dir, env
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
 	start := time.Now()
-	if err := cmd.Start(); err != nil {
+	p, err := procgroup.Start(cmd)
+	if err != nil {
 		return measured{}, err
 	}
-	stop, sampled := make(chan struct{}), make(chan uint64)
-	go func() {
-		var peak uint64
-		t := time.NewTicker(sampleEvery)
-		defer t.Stop()
-		for {
-			peak = max(peak, treeRSS(cmd.Process.Pid))
-			select {
-			case <-stop:
-				sampled <- peak
-				return
-			case <-t.C:
-			}
+	var peak uint64
+	tick := time.NewTicker(sampleEvery)
+	defer tick.Stop()
+sample:
+	for {
+		peak = max(peak, treeRSS(cmd.Process.Pid))
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			p.Stop(0)
+			break sample
+		case <-p.Done():
+			break sample
 		}
-	}()
-	err := cmd.Wait()
+	}
+	err = p.Err()
 	m := measured{Wall: time.Since(start)}
-	close(stop)
-	m.TreePeak = <-sampled
 	m.CPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		m.MaxSingle = uint64(ru.Maxrss) * 1024 // Linux reports KiB
 	}
-	m.TreePeak = max(m.TreePeak, m.MaxSingle)
+	m.TreePeak = max(peak, m.MaxSingle)
 	if err != nil {
 		return m, fmt.Errorf("%s %s in %s: %w\n%s", name, strings.Join(args, " "), dir, err, tail(out.String(), 4000))
 	}
@@ -98,10 +96,11 @@ func tail(s string, n int) string {
 	return "..." + s[len(s)-n:]
 }
 
-// procStat is what treeRSS needs of /proc/PID/stat.
+// procStat is what treeRSS and cpuTime need of /proc/PID/stat.
 type procStat struct {
 	pid, ppid int
-	rss       uint64 // bytes
+	rss       uint64        // bytes
+	cpu       time.Duration // utime+stime
 }
 
 // readStat parses /proc/PID/stat (the command name may hold spaces and
@@ -128,8 +127,10 @@ func parseStat(s string) (procStat, bool) {
 		return procStat{}, false
 	}
 	ppid, _ := strconv.Atoi(f[1])
+	ut, _ := strconv.ParseInt(f[11], 10, 64)     // field 14, clock ticks (USER_HZ = 100)
+	st, _ := strconv.ParseInt(f[12], 10, 64)     // field 15
 	pages, _ := strconv.ParseUint(f[21], 10, 64) // field 24: rss in pages
-	return procStat{pid: pid, ppid: ppid, rss: pages * uint64(os.Getpagesize())}, true
+	return procStat{pid: pid, ppid: ppid, rss: pages * uint64(os.Getpagesize()), cpu: time.Duration(ut+st) * 10 * time.Millisecond}, true
 }
 
 // treeRSS returns the summed resident set size of root and its descendants.
@@ -205,18 +206,8 @@ func cpuTime(pid int) (time.Duration, bool) {
 	if n > 0 {
 		return sum, true
 	}
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return 0, false
-	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 13 {
-		return 0, false
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)                  // field 14
-	st, _ := strconv.ParseInt(f[12], 10, 64)                  // field 15
-	return time.Duration(ut+st) * 10 * time.Millisecond, true // USER_HZ = 100
+	st, ok := readStat(pid)
+	return st.cpu, ok
 }
 
 // peakRSS returns VmHWM (the largest resident set so far) of process pid.

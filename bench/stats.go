@@ -39,14 +39,6 @@ func medianOf[T time.Duration | uint64](xs []T) T {
 	return 0
 }
 
-// minMax returns the smallest and largest of ds.
-func minMax(ds []time.Duration) (lo, hi time.Duration) {
-	if len(ds) == 0 {
-		return 0, 0
-	}
-	return slices.Min(ds), slices.Max(ds)
-}
-
 // secs formats d in seconds with one decimal: "12.3 s".
 func secs(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
 
@@ -73,6 +65,5 @@ func spread(ds []time.Duration, f func(time.Duration) string) string {
 	if len(ds) < 2 {
 		return ""
 	}
-	lo, hi := minMax(ds)
-	return fmt.Sprintf(" (range %s-%s)", f(lo), f(hi))
+	return fmt.Sprintf(" (range %s-%s)", f(slices.Min(ds)), f(slices.Max(ds)))
 }

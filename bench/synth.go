@@ -3,10 +3,12 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -167,9 +169,7 @@ func rebuilt(before, after assetSnap) []string {
 			continue
 		}
 		name := owner[dir]
-		if name == "" {
-			name = dir
-		}
+		name = cmp.Or(name, dir)
 		out = append(out, name)
 	}
 	slices.Sort(out)
@@ -178,12 +178,7 @@ func rebuilt(before, after assetSnap) []string {
 
 // functionNames returns the functions of the service stack, sorted.
 func (s assetSnap) functionNames() []string {
-	var names []string
-	for fn := range s.byFn {
-		names = append(names, fn)
-	}
-	slices.Sort(names)
-	return names
+	return slices.Sorted(maps.Keys(s.byFn))
 }
 
 // synthBench runs the synth measurements: runs fresh clones, each measured
@@ -197,86 +192,64 @@ type synthBench struct {
 
 // runOnce does one synthRun in a new clone under dir and leaves the clone
 // synthesized (cdk.out, node_modules), unpatched, for later sections.
-func (b *synthBench) runOnce(ctx context.Context, dir string, r int) (synthRun, string, string, error) {
-	var res synthRun
-	clone := filepath.Join(dir, "orderflow")
-	source, err := cloneRepo(ctx, b.root, clone, b.worktree)
-	if err != nil {
+func (b *synthBench) runOnce(ctx context.Context, dir string, r int) (res synthRun, clone, source string, err error) {
+	clone = filepath.Join(dir, "orderflow")
+	if source, err = cloneRepo(ctx, b.root, clone, b.worktree); err != nil {
 		return res, "", "", err
 	}
 	gocache := filepath.Join(dir, "gocache")
 	if err := os.MkdirAll(gocache, 0o755); err != nil {
 		return res, "", "", err
 	}
-	var env []string
-	cacheState := "the user's Go build cache (warm)"
+	env, cacheState := cleanEnv(), "the user's Go build cache (warm)"
 	if b.coldCache {
-		env = cleanEnv("GOCACHE=" + gocache)
-		cacheState = "an empty Go build cache (GOCACHE set to a new directory)"
-	} else {
-		env = cleanEnv()
+		env, cacheState = cleanEnv("GOCACHE="+gocache), "an empty Go build cache (GOCACHE set to a new directory)"
 	}
-	mk := func(what string, args ...string) (measured, error) {
-		m, err := run(ctx, clone, env, "make", args...)
+	// Each step runs only when every one before it succeeded (err).
+	mk := func(into *measured, what string, target string) {
 		if err == nil {
-			b.log("run %d: %-44s %s, CPU %s (tree peak %s, largest process %s)", r, what, secs(m.Wall), secs(m.CPU), mib(m.TreePeak), mib(m.MaxSingle))
+			if *into, err = run(ctx, clone, env, "make", target); err == nil {
+				b.log("run %d: %-44s %s, CPU %s (tree peak %s, largest process %s)", r, what, secs(into.Wall), secs(into.CPU), mib(into.TreePeak), mib(into.MaxSingle))
+			}
 		}
-		return m, err
 	}
-
-	if res.FreshNpm, err = mk("fresh clone: npm ci", "node_modules/.installed"); err != nil {
-		return res, "", "", err
+	snap := func(into *assetSnap) {
+		if err == nil {
+			*into, err = snapshot(clone)
+		}
 	}
-	if res.FreshSynth, err = mk("fresh clone: make synth (after npm ci)", "synth"); err != nil {
-		return res, "", "", err
-	}
-	before, err := snapshot(clone)
-	if err != nil {
-		return res, "", "", err
-	}
-	time.Sleep(1100 * time.Millisecond) // so a rebuilt bootstrap's mtime differs even on coarse clocks
-	if res.Unchanged, err = mk("make synth, nothing changed", "synth"); err != nil {
-		return res, "", "", err
-	}
-	after, err := snapshot(clone)
-	if err != nil {
-		return res, "", "", err
-	}
-	res.UnchangedRebuilt = rebuilt(before, after)
-
+	pause := func() { time.Sleep(1100 * time.Millisecond) } // so a rebuilt bootstrap's mtime differs even on coarse clocks
+	var before, after, changed assetSnap
+	mk(&res.FreshNpm, "fresh clone: npm ci", "node_modules/.installed")
+	mk(&res.FreshSynth, "fresh clone: make synth (after npm ci)", "synth")
+	snap(&before)
+	pause()
+	mk(&res.Unchanged, "make synth, nothing changed", "synth")
+	snap(&after)
 	handler := filepath.Join(clone, "functions", touchedFn, "handler.go")
-	orig, err := os.ReadFile(handler)
-	if err != nil {
-		return res, "", "", err
+	var orig []byte
+	if err == nil {
+		if orig, err = os.ReadFile(handler); err == nil {
+			err = os.WriteFile(handler, append(slices.Clone(orig), fmt.Sprintf("\n// make bench: run %d changed this function\n", r)...), 0o644)
+		}
 	}
-	if err := os.WriteFile(handler, append(slices.Clone(orig), []byte(fmt.Sprintf("\n// make bench: run %d changed this function\n", r))...), 0o644); err != nil {
-		return res, "", "", err
+	pause()
+	mk(&res.OneFunction, "make synth, "+touchedFn+"/handler.go changed", "synth")
+	snap(&changed)
+	if err == nil {
+		err = os.WriteFile(handler, orig, 0o644)
 	}
-	time.Sleep(1100 * time.Millisecond)
-	if res.OneFunction, err = mk("make synth, "+touchedFn+"/handler.go changed", "synth"); err != nil {
-		return res, "", "", err
-	}
-	changed, err := snapshot(clone)
-	if err != nil {
-		return res, "", "", err
-	}
-	res.OneFunctionRebuilt = rebuilt(after, changed)
-	if err := os.WriteFile(handler, orig, 0o644); err != nil {
-		return res, "", "", err
-	}
-
 	// Fresh checkout again, now with a warm build cache.
 	for _, d := range []string{"cdk.out", "node_modules"} {
-		if err := os.RemoveAll(filepath.Join(clone, d)); err != nil {
-			return res, "", "", err
+		if err == nil {
+			err = os.RemoveAll(filepath.Join(clone, d))
 		}
 	}
-	if res.FreshWarmNpm, err = mk("clean checkout, warm cache: npm ci", "node_modules/.installed"); err != nil {
+	mk(&res.FreshWarmNpm, "clean checkout, warm cache: npm ci", "node_modules/.installed")
+	mk(&res.FreshWarmSynth, "clean checkout, warm cache: make synth", "synth")
+	if err != nil {
 		return res, "", "", err
 	}
-	if res.FreshWarmSynth, err = mk("clean checkout, warm cache: make synth", "synth"); err != nil {
-		return res, "", "", err
-	}
-
+	res.UnchangedRebuilt, res.OneFunctionRebuilt = rebuilt(before, after), rebuilt(after, changed)
 	return res, clone, source + "; fresh synth with " + cacheState, nil
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/example/orderflow/internal/orders"
 	"github.com/example/orderflow/runtime/idempotency"
 	"github.com/example/orderflow/tools/localrun"
+	"github.com/example/orderflow/tools/moto"
 )
 
 const (
@@ -113,7 +114,7 @@ func startBus(t *testing.T) (*busProxy, string) {
 	t.Helper()
 	ep := local(t)
 	ctx := testContext(t)
-	eb := localrun.EventBridgeClient(region, ep)
+	eb := eventbridge.NewFromConfig(moto.Config(region, ep))
 	if _, err := eb.CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String(busName)}); err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +150,7 @@ func startSNS(t *testing.T) string {
 	t.Helper()
 	ep := local(t)
 	ctx := testContext(t)
-	c := localrun.SNSClient(region, ep)
+	c := sns.NewFromConfig(moto.Config(region, ep))
 	if _, err := c.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("notifications")}); err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/example/orderflow/internal/orders"
 	"github.com/example/orderflow/tools/localrun"
+	"github.com/example/orderflow/tools/moto"
 )
 
 const (
@@ -48,7 +50,7 @@ var (
 	builds  = map[string]string{} // function name -> bootstrap
 
 	motoOnce sync.Once
-	moto     *localrun.Moto
+	motoSrv  *moto.Server
 	motoErr  error
 	resetFor *testing.T // the test moto was last reset for
 )
@@ -62,8 +64,8 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	code := m.Run()
-	if moto != nil {
-		moto.Stop()
+	if motoSrv != nil {
+		motoSrv.Stop()
 	}
 	os.RemoveAll(tmpDir)
 	os.Exit(code)
@@ -82,16 +84,16 @@ func testContext(t *testing.T) context.Context {
 func local(t *testing.T) string {
 	t.Helper()
 	motoOnce.Do(func() {
-		moto, motoErr = localrun.StartMoto(context.Background(), root, filepath.Join(tmpDir, "moto.log"))
+		motoSrv, motoErr = moto.Start(context.Background(), root, "", filepath.Join(tmpDir, "moto.log"))
 	})
-	if errors.Is(motoErr, localrun.ErrNoMoto) && os.Getenv("CI") != "true" {
+	if errors.Is(motoErr, moto.ErrNotInstalled) && os.Getenv("CI") != "true" {
 		t.Skipf("no local AWS: %v", motoErr)
 	}
 	if motoErr != nil {
 		t.Fatal(motoErr)
 	}
 	if resetFor != t {
-		resp, err := http.Post(moto.Endpoint+"/moto-api/reset", "", nil)
+		resp, err := http.Post(motoSrv.Endpoint+"/moto-api/reset", "", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,14 +106,14 @@ func local(t *testing.T) string {
 			}
 		})
 	}
-	return moto.Endpoint
+	return motoSrv.Endpoint
 }
 
 // startDynamo makes the Orders table and returns a client of it.
 func startDynamo(t *testing.T) (string, *dynamodb.Client) {
 	t.Helper()
 	ep := local(t)
-	db := localrun.DynamoDBClient(region, ep)
+	db := dynamodb.NewFromConfig(moto.Config(region, ep))
 	if err := localrun.CreateTable(testContext(t), db, table, ordersTable); err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +124,7 @@ func startDynamo(t *testing.T) (string, *dynamodb.Client) {
 func startS3(t *testing.T) (string, *s3.Client) {
 	t.Helper()
 	ep := local(t)
-	c := localrun.S3Client(region, ep)
+	c := s3.NewFromConfig(moto.Config(region, ep))
 	if err := localrun.CreateBucket(testContext(t), c, localrun.Bucket{Name: bucket, Versioned: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +134,7 @@ func startS3(t *testing.T) (string, *s3.Client) {
 // startSQS makes the queue name and returns its URL.
 func startSQS(t *testing.T, name string) string {
 	t.Helper()
-	out, err := localrun.SQSClient(region, local(t)).CreateQueue(testContext(t), &sqs.CreateQueueInput{QueueName: aws.String(name)})
+	out, err := sqs.NewFromConfig(moto.Config(region, local(t))).CreateQueue(testContext(t), &sqs.CreateQueueInput{QueueName: aws.String(name)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +145,7 @@ func startSQS(t *testing.T, name string) string {
 // queueURL, in the order sent.
 func received(t *testing.T, queueURL string) []sqstypes.Message {
 	t.Helper()
-	c := localrun.SQSClient(region, local(t))
+	c := sqs.NewFromConfig(moto.Config(region, local(t)))
 	var msgs []sqstypes.Message
 	for {
 		out, err := c.ReceiveMessage(testContext(t), &sqs.ReceiveMessageInput{QueueUrl: aws.String(queueURL), MaxNumberOfMessages: 10,
@@ -171,7 +173,9 @@ func startFunction(t *testing.T, name string, vars map[string]string) *localrun.
 	// Building the emulator and the function is not bounded by the test's
 	// 3 minutes: with a cold build cache on a loaded machine it can take
 	// longer. go test's own -timeout still bounds it.
-	rieOnce.Do(func() { rie, rieErr = localrun.FindRIE(t.Context(), root, tmpDir) })
+	rieOnce.Do(func() {
+		rie, rieErr = localrun.FindRIE(t.Context(), filepath.Join(root, "bin", "aws-lambda-rie"), tmpDir, io.Discard)
+	})
 	if rieErr != nil {
 		t.Fatal(rieErr)
 	}
@@ -181,7 +185,7 @@ func startFunction(t *testing.T, name string, vars map[string]string) *localrun.
 		dir := filepath.Join(tmpDir, name)
 		err := os.MkdirAll(dir, 0o755)
 		if err == nil {
-			bootstrap, err = localrun.Build(t.Context(), root, name, dir)
+			bootstrap, err = localrun.Build(t.Context(), root, "functions/"+name, "", dir)
 		}
 		if err != nil {
 			buildMu.Unlock()

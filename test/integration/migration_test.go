@@ -11,6 +11,7 @@ import (
 
 	"github.com/example/orderflow/internal/orders"
 	"github.com/example/orderflow/tools/localrun"
+	"github.com/example/orderflow/tools/moto"
 )
 
 // TestMoveToThePendingIndex walks docs/design.md's "Moving to the pending index"
@@ -20,7 +21,7 @@ import (
 // sweeper's query finding the stale ones through the pending index.
 func TestMoveToThePendingIndex(t *testing.T) {
 	ctx := testContext(t)
-	db := localrun.DynamoDBClient(region, local(t))
+	db := dynamodb.NewFromConfig(moto.Config(region, local(t)))
 	design := orders.Design(true)
 	if err := localrun.CreateTable(ctx, db, "Moving", localrun.TableProps{AttributeDefinitions: design.AttributeDefinitions,
 		KeySchema: design.KeySchema, GlobalSecondaryIndexes: design.GlobalSecondaryIndexes}); err != nil {

@@ -24,8 +24,10 @@
 package assembly
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -76,7 +78,6 @@ type Resource struct {
 	Properties     map[string]any `json:"Properties"`
 	Metadata       map[string]any `json:"Metadata"`
 	DeletionPolicy string         `json:"DeletionPolicy"`
-	Condition      string         `json:"Condition"`
 }
 
 // Output is one output of a template.
@@ -101,12 +102,7 @@ func (r Resource) Retained() bool {
 
 // LogicalIDs returns the template's logical IDs, sorted.
 func (t *Template) LogicalIDs() []string {
-	ids := make([]string, 0, len(t.Resources))
-	for id := range t.Resources {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
+	return slices.Sorted(maps.Keys(t.Resources))
 }
 
 // manifest is the part of manifest.json this package reads.
@@ -135,11 +131,7 @@ func Read(dir string) (*Assembly, error) {
 	if len(byID) == 0 {
 		return nil, fmt.Errorf("%s: no stacks in %s", dir, ManifestFile)
 	}
-	ids := make([]string, 0, len(byID))
-	for id := range byID {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
+	ids := slices.Sorted(maps.Keys(byID))
 	seen := map[string]bool{}
 	var visit func(string)
 	visit = func(id string) {
@@ -180,11 +172,8 @@ func (a *Assembly) read(dir string, byID map[string]*Stack) error {
 				a.manifests[id] = filepath.Join(dir, art.Properties.File)
 			}
 		case "aws:cloudformation:stack":
-			st := &Stack{ID: id, Name: art.Properties.StackName, Environment: art.Environment, Dependencies: art.Dependencies,
+			st := &Stack{ID: id, Name: cmp.Or(art.Properties.StackName, id), Environment: art.Environment, Dependencies: art.Dependencies,
 				TemplatePath: filepath.Join(dir, art.Properties.TemplateFile)}
-			if st.Name == "" {
-				st.Name = id
-			}
 			env := strings.TrimPrefix(art.Environment, "aws://")
 			st.Account, st.Region, _ = strings.Cut(env, "/")
 			st.Account = strings.TrimPrefix(st.Account, "unknown-account")
@@ -214,20 +203,15 @@ func ReadTemplate(path string) (*Template, error) {
 // FromMap returns the template a JSON-decoded template map holds (such as
 // assertions.Template's ToJSON).
 func FromMap(m map[string]any) (*Template, error) {
-	raw, err := json.Marshal(m)
-	if err != nil {
-		return nil, err
-	}
+	raw, _ := json.Marshal(m) // a JSON-decoded map: it cannot fail
 	t := &Template{}
 	return t, json.Unmarshal(raw, t)
 }
 
 // Stack returns the stack named name (its CloudFormation name), or nil.
 func (a *Assembly) Stack(name string) *Stack {
-	for _, s := range a.Stacks {
-		if s.Name == name {
-			return s
-		}
+	if i := slices.IndexFunc(a.Stacks, func(s *Stack) bool { return s.Name == name }); i >= 0 {
+		return a.Stacks[i]
 	}
 	return nil
 }
@@ -245,27 +229,25 @@ func (a *Assembly) StackNames() []string {
 // Region returns the region the stacks pin (the first that pins one), ""
 // when every stack is environment-agnostic.
 func (a *Assembly) Region() string {
-	for _, s := range a.Stacks {
-		if s.Region != "" {
-			return s.Region
-		}
+	if i := slices.IndexFunc(a.Stacks, func(s *Stack) bool { return s.Region != "" }); i >= 0 {
+		return a.Stacks[i].Region
 	}
 	return ""
 }
 
-// Asset is one file asset of an asset manifest: a function's code, a
-// nested template.
+// Asset is one asset of an asset manifest: a function's code, a nested
+// template, a container image's build folder.
 type Asset struct {
 	// Hash is the asset's ID (its source hash); DisplayName the construct
 	// path the CDK gives it ("Api/Code").
 	Hash, DisplayName string
-	// Path is the asset's file or folder in the assembly; Packaging "zip"
-	// (a folder zipped at publish) or "file".
+	// Path is the asset's file or folder; Packaging "zip" (a folder zipped
+	// at publish), "file" or "container-image".
 	Path, Packaging string
 }
 
-// Assets returns the file assets of every asset manifest of the assembly,
-// sorted by Path.
+// Assets returns the file and container image assets of every asset
+// manifest of the assembly, sorted by Path.
 func (a *Assembly) Assets() ([]Asset, error) {
 	var out []Asset
 	for _, file := range a.manifests {
@@ -273,20 +255,29 @@ func (a *Assembly) Assets() ([]Asset, error) {
 		if err != nil {
 			return nil, err
 		}
+		type asset struct {
+			DisplayName string `json:"displayName"`
+			Source      struct {
+				Path      string `json:"path"`
+				Packaging string `json:"packaging"`
+				Directory string `json:"directory"` // a container image's
+			} `json:"source"`
+		}
 		var m struct {
-			Files map[string]struct {
-				DisplayName string `json:"displayName"`
-				Source      struct {
-					Path      string `json:"path"`
-					Packaging string `json:"packaging"`
-				} `json:"source"`
-			} `json:"files"`
+			Files        map[string]asset `json:"files"`
+			DockerImages map[string]asset `json:"dockerImages"`
 		}
 		if err := json.Unmarshal(raw, &m); err != nil {
 			return nil, fmt.Errorf("decode %s: %w", file, err)
 		}
-		for hash, f := range m.Files {
-			out = append(out, Asset{Hash: hash, DisplayName: f.DisplayName, Path: filepath.Join(filepath.Dir(file), f.Source.Path), Packaging: f.Source.Packaging})
+		for _, group := range []map[string]asset{m.Files, m.DockerImages} {
+			for hash, f := range group {
+				p := cmp.Or(f.Source.Path, f.Source.Directory)
+				if !filepath.IsAbs(p) {
+					p = filepath.Join(filepath.Dir(file), p)
+				}
+				out = append(out, Asset{Hash: hash, DisplayName: f.DisplayName, Path: p, Packaging: cmp.Or(f.Source.Packaging, "container-image")})
+			}
 		}
 	}
 	slices.SortFunc(out, func(x, y Asset) int { return strings.Compare(x.Path, y.Path) })

@@ -69,6 +69,8 @@ func TestReadNestedAssemblyAndAssets(t *testing.T) {
 	})
 	writeJSON(t, nested, "ProdSvc.assets.json", map[string]any{"files": map[string]any{
 		"abc": map[string]any{"displayName": "Fn/Code", "source": map[string]any{"path": "asset.abc", "packaging": "zip"}},
+	}, "dockerImages": map[string]any{
+		"def": map[string]any{"displayName": "Img", "source": map[string]any{"directory": "asset.def"}},
 	}})
 	a, err := Read(dir)
 	if err != nil {
@@ -82,8 +84,9 @@ func TestReadNestedAssemblyAndAssets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(assets) != 1 || assets[0].Path != filepath.Join(nested, "asset.abc") || assets[0].DisplayName != "Fn/Code" || assets[0].Packaging != "zip" {
-		t.Errorf("assets: got %+v, want Fn/Code at %s", assets, filepath.Join(nested, "asset.abc"))
+	if len(assets) != 2 || assets[0].Path != filepath.Join(nested, "asset.abc") || assets[0].DisplayName != "Fn/Code" || assets[0].Packaging != "zip" ||
+		assets[1].Path != filepath.Join(nested, "asset.def") || assets[1].Packaging != "container-image" {
+		t.Errorf("assets: got %+v, want Fn/Code at %s and an image's folder", assets, filepath.Join(nested, "asset.abc"))
 	}
 	// The defaults follow cross-stack references inside the assembly.
 	r := &Resolver{Assembly: a,

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -98,13 +99,11 @@ func RefID(v any) string {
 // {"Fn::Join": ["", [{"Fn::Select": [6, {"Fn::Split": [":", {"Ref": "Alias"}]}]}, ":live"]]}.
 func Targets(v any) []string {
 	var out []string
-	seen := map[string]bool{}
 	var walk func(v any)
 	walk = func(v any) {
 		if c, ok := CallOf(v); ok {
 			if id, _, ok := c.Target(); ok {
-				if !seen[id] {
-					seen[id] = true
+				if !slices.Contains(out, id) {
 					out = append(out, id)
 				}
 				return
@@ -116,18 +115,29 @@ func Targets(v any) []string {
 				walk(e)
 			}
 		case map[string]any:
-			keys := make([]string, 0, len(x))
-			for k := range x {
-				keys = append(keys, k)
-			}
-			slices.Sort(keys)
-			for _, k := range keys {
+			for _, k := range slices.Sorted(maps.Keys(x)) {
 				walk(x[k])
 			}
 		}
 	}
 	walk(v)
 	return out
+}
+
+// FunctionOf returns the logical ID of the function a FunctionName value
+// names: the function itself (its Ref or Arn), or one of its aliases or
+// versions (an alias-qualified name is taken out of the alias's ARN, e.g.
+// the function name joined with ":live"); "" when it names none.
+func FunctionOf(t *Template, name any) string {
+	for _, id := range Targets(name) {
+		switch r := t.Resources[id]; r.Type {
+		case "AWS::Lambda::Function":
+			return id
+		case "AWS::Lambda::Alias", "AWS::Lambda::Version":
+			return FunctionOf(t, r.Properties["FunctionName"])
+		}
+	}
+	return ""
 }
 
 // List returns v as a list: an array as it is, nil as none, any other
@@ -328,29 +338,20 @@ func (r *Resolver) stacks() []*Stack {
 }
 
 func (r *Resolver) stack(name string) *Stack {
-	for _, s := range r.stacks() {
-		if s.Name == name {
-			return s
-		}
+	if r.Assembly == nil {
+		return nil
 	}
-	return nil
+	return r.Assembly.Stack(name)
 }
 
 // ref answers the pseudo parameters itself, the rest through r.Ref.
 func (r *Resolver) ref(st *Stack, name string) (any, error) {
-	switch name {
-	case "AWS::Region":
-		return r.Region, nil
-	case "AWS::AccountId":
-		return r.Account, nil
-	case "AWS::Partition":
-		return "aws", nil
-	case "AWS::URLSuffix":
-		return "amazonaws.com", nil
-	case "AWS::StackName":
-		return st.Name, nil
-	case "AWS::NoValue":
-		return omit{}, nil
+	pseudo := map[string]any{
+		"AWS::Region": r.Region, "AWS::AccountId": r.Account, "AWS::Partition": "aws",
+		"AWS::URLSuffix": "amazonaws.com", "AWS::StackName": st.Name, "AWS::NoValue": omit{},
+	}
+	if v, ok := pseudo[name]; ok {
+		return v, nil
 	}
 	return r.Ref(st, name)
 }

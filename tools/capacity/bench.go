@@ -13,7 +13,6 @@ type measured struct {
 	name       string
 	durationMs float64 // the emulator's REPORT Duration, median
 	cpuMs      float64
-	rssMiB     float64
 	memoryMB   int
 	row        string // the BENCHMARKS.md row, for the source column
 }
@@ -50,7 +49,6 @@ func readBench(path string) (benchFigures, error) {
 		x := measured{name: m[1], row: strings.TrimSpace(m[0])}
 		x.durationMs, _ = strconv.ParseFloat(m[2], 64)
 		x.cpuMs, _ = strconv.ParseFloat(m[3], 64)
-		x.rssMiB, _ = strconv.ParseFloat(m[4], 64)
 		x.memoryMB, _ = strconv.Atoi(m[5])
 		if x.name == "hello-world" {
 			f.floor = x

@@ -30,14 +30,10 @@ type Inputs struct {
 	prod, dev stacks.Config
 	sims      map[int]flowsim.Result // Scenario(rate)
 	steady    flowsim.Result         // per-order units
-	typical   itemSize
-	largest   itemSize
-	indexItem int // bytes of a pending-index entry, with DynamoDB's 100 bytes
+	typical   int                    // bytes of the typical order's item
+	largest   int                    // bytes of the largest order's item
+	indexItem int                    // bytes of a pending-index entry, with DynamoDB's 100 bytes
 }
-
-type itemSize struct{ bytes int }
-
-func (s itemSize) wru() float64 { return dynamosim.WriteUnits(s.bytes) }
 
 // Gather runs the simulations and reads the measured figures of the
 // BENCHMARKS.md at benchPath.
@@ -105,17 +101,17 @@ func largestOrder() orders.NewOrder {
 	return n
 }
 
-func sizeOf(n orders.NewOrder) (itemSize, error) {
+func sizeOf(n orders.NewOrder) (int, error) {
 	o, err := n.Build(orders.IDFromKey("api:capacity"), "import:"+strings.Repeat("k", 200), time.Now)
 	if err != nil {
-		return itemSize{}, err
+		return 0, err
 	}
 	o.RequestHash = strings.Repeat("f", 64)
 	item, err := orders.MarshalItem(o)
 	if err != nil {
-		return itemSize{}, err
+		return 0, err
 	}
-	return itemSize{bytes: dynamosim.ItemSize(item)}, nil
+	return dynamosim.ItemSize(item), nil
 }
 
 // pick returns the named attributes of item.
@@ -197,7 +193,6 @@ type rateModel struct {
 	tableWRU, indexWRU, tableRRU           float64
 	idemWRU                                float64 // the idempotency table's write units per second
 	shards                                 float64
-	pubCapacity                            float64 // records per second the publisher can take at shards x PF, full batches
 	pubUtil                                float64
 	pubBatch                               float64
 	iteratorAgeMs                          float64
@@ -246,7 +241,6 @@ func (in Inputs) model(rate int) rateModel {
 	m.shards = math.Max(1, math.Ceil(m.tableWRU/dynamosim.PartitionWriteUnits))
 	perShard := r / m.shards
 	m.pubBatch = math.Min(streamBatch, math.Max(1, perShard/streamPollsPerSecond))
-	m.pubCapacity = m.shards * in.prod.PublisherParallelization * streamBatch * 1000 / pub.batchMs(streamBatch)
 	m.pubConc = r / m.pubBatch * pub.batchMs(m.pubBatch) / 1000
 	m.pubUtil = m.pubConc / (m.shards * in.prod.PublisherParallelization)
 	m.iteratorAgeMs = 1000/streamPollsPerSecond + pub.batchMs(m.pubBatch)
@@ -265,23 +259,22 @@ func (in Inputs) model(rate int) rateModel {
 	// a rule invokes the notifier, which publishes one SNS message.
 	m.putEvents, m.ebInvocations, m.snsPublish = r, r, r
 
-	lift := func(s string) string { return s }
 	m.limits = []limitUse{
-		{"HTTP API stage throttle (prod ApiRateLimit)", r, in.prod.ApiRateLimit, lift("raise Config.ApiRateLimit (stacks/config.go), with the account quota below")},
-		{"HTTP API account quota (10,000 rps, burst 5,000)", r, quotaHTTPAPIRate, lift("Service Quotas: API Gateway \"Throttle rate\" (L-8A5B8E43)")},
-		{"api reserved concurrency (prod ApiReservedConcurrency)", m.apiConc, math.Max(in.prod.ApiReservedConcurrency, 1), lift("raise Config.ApiReservedConcurrency")},
-		{"Lambda concurrency, account (1,000)", m.totalConc, quotaLambdaConcurrency, lift("Service Quotas: Lambda \"Concurrent executions\" (L-B99A9384)")},
-		{"kitchen at KitchenMaxConcurrency (full batches)", r, m.kitchenCapacity, lift("raise Config.KitchenMaxConcurrency, within the table's and the shards' write ceilings")},
-		{"publisher: shards x parallelization factor", m.pubConc, m.shards * in.prod.PublisherParallelization, lift("raise Config.PublisherParallelization (up to 10)")},
-		{"DynamoDB table, on-demand per-table quota (40,000 WRU/s)", m.tableWRU, quotaTableWRU, lift("Service Quotas: DynamoDB \"Table-level write throughput limit\"")},
-		{"DynamoDB new table before it scales (4,000 WRU/s)", m.tableWRU, newTableWRU, lift("only a new table, or a peak above twice the last within 30 minutes: pre-warm the table and the index (warm throughput) before launch, or ramp up over hours")},
-		{"pending index, on-demand per-index quota (40,000 WRU/s)", m.indexWRU, quotaTableWRU, lift("Service Quotas (as for the table)")},
-		{"idempotency table, on-demand per-table quota (40,000 WRU/s)", m.idemWRU, quotaTableWRU, lift("Service Quotas (as for the Orders table); its key is per event, so no partition limit applies first")},
-		{"EventBridge PutEvents (10,000/s, us-east-1)", m.putEvents, quotaPutEvents, lift("batch OrderReady events (10 per PutEvents request), or Service Quotas: EventBridge \"PutEvents throttle limit\" (L-9B653E91)")},
-		{"EventBridge rule invocations (18,750/s)", m.ebInvocations, quotaEBInvocations, lift("Service Quotas: EventBridge \"Invocations throttle limit\" (L-5540C5E3)")},
-		{"SNS Publish (30,000 messages/s, us-east-1)", m.snsPublish, quotaSNSPublish, lift("PublishBatch does not help (the quota counts messages): Service Quotas: SNS")},
+		{"HTTP API stage throttle (prod ApiRateLimit)", r, in.prod.ApiRateLimit, "raise Config.ApiRateLimit (stacks/config.go), with the account quota below"},
+		{"HTTP API account quota (10,000 rps, burst 5,000)", r, quotaHTTPAPIRate, "Service Quotas: API Gateway \"Throttle rate\" (L-8A5B8E43)"},
+		{"api reserved concurrency (prod ApiReservedConcurrency)", m.apiConc, math.Max(in.prod.ApiReservedConcurrency, 1), "raise Config.ApiReservedConcurrency"},
+		{"Lambda concurrency, account (1,000)", m.totalConc, quotaLambdaConcurrency, "Service Quotas: Lambda \"Concurrent executions\" (L-B99A9384)"},
+		{"kitchen at KitchenMaxConcurrency (full batches)", r, m.kitchenCapacity, "raise Config.KitchenMaxConcurrency, within the table's and the shards' write ceilings"},
+		{"publisher: shards x parallelization factor", m.pubConc, m.shards * in.prod.PublisherParallelization, "raise Config.PublisherParallelization (up to 10)"},
+		{"DynamoDB table, on-demand per-table quota (40,000 WRU/s)", m.tableWRU, quotaTableWRU, "Service Quotas: DynamoDB \"Table-level write throughput limit\""},
+		{"DynamoDB new table before it scales (4,000 WRU/s)", m.tableWRU, newTableWRU, "only a new table, or a peak above twice the last within 30 minutes: pre-warm the table and the index (warm throughput) before launch, or ramp up over hours"},
+		{"pending index, on-demand per-index quota (40,000 WRU/s)", m.indexWRU, quotaTableWRU, "Service Quotas (as for the table)"},
+		{"idempotency table, on-demand per-table quota (40,000 WRU/s)", m.idemWRU, quotaTableWRU, "Service Quotas (as for the Orders table); its key is per event, so no partition limit applies first"},
+		{"EventBridge PutEvents (10,000/s, us-east-1)", m.putEvents, quotaPutEvents, "batch OrderReady events (10 per PutEvents request), or Service Quotas: EventBridge \"PutEvents throttle limit\" (L-9B653E91)"},
+		{"EventBridge rule invocations (18,750/s)", m.ebInvocations, quotaEBInvocations, "Service Quotas: EventBridge \"Invocations throttle limit\" (L-5540C5E3)"},
+		{"SNS Publish (30,000 messages/s, us-east-1)", m.snsPublish, quotaSNSPublish, "PublishBatch does not help (the quota counts messages): Service Quotas: SNS"},
 		{"sweeper resends (500 a run, every 5 minutes) vs orders stuck, if 0.1% get stuck as in the simulation", r / 1000, float64(flowsim.SweeperMaxOrders) / flowsim.SweepEvery.Seconds(),
-			lift("find what strands orders (the dead-letter queues' alarms); raise the sweeper's DefaultMaxOrders (functions/sweeper) or run it more often")},
+			"find what strands orders (the dead-letter queues' alarms); raise the sweeper's DefaultMaxOrders (functions/sweeper) or run it more often"},
 	}
 	if res, ok := in.sims[rate]; ok {
 		var peak dynamosim.Usage

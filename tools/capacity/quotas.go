@@ -3,76 +3,60 @@ package capacity
 import "fmt"
 
 // Quotas (defaults, us-east-1) and prices (us-east-1, on-demand) the model
-// uses, each with the page it comes from. Checked 2026-11-30.
+// uses; sources gives the page each comes from. Checked 2026-11-30.
 const checked = "2026-11-30"
 
 // Quotas.
 const (
 	// quotaLambdaConcurrency: concurrent executions per account and Region;
 	// at least 100 must stay unreserved.
-	// https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
 	quotaLambdaConcurrency = 1000
-	quotaLambdaUnreserved  = 100
 	// quotaHTTPAPIRate, quotaHTTPAPIBurst: throttle per account and Region
 	// across HTTP, REST and WebSocket APIs.
-	// https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
 	quotaHTTPAPIRate  = 10000
 	quotaHTTPAPIBurst = 5000
 	// quotaPutEvents: PutEvents requests per second (us-east-1), up to 10
 	// entries each; quotaEBInvocations: rule target invocations per second.
-	// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html
 	quotaPutEvents     = 10000
 	quotaEBInvocations = 18750
 	// quotaSNSPublish: messages published per second, per account
 	// (us-east-1, Publish and PublishBatch).
-	// https://docs.aws.amazon.com/general/latest/gr/sns.html
 	quotaSNSPublish = 30000
-	// quotaTableWRU, quotaTableRRU: on-demand throughput per table and per
-	// global secondary index.
-	// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html
+	// quotaTableWRU: on-demand write throughput per table and per global
+	// secondary index.
 	quotaTableWRU = 40000
-	quotaTableRRU = 40000
 	// newTableWRU: what a new on-demand table (and a new index) sustains
 	// before it has scaled; it doubles its previous peak within 30 minutes
 	// after, or is pre-warmed (warm throughput).
-	// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode.html ;
 	// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/warm-throughput.html
 	newTableWRU = 4000
 	// streamPollsPerSecond: Lambda polls each DynamoDB stream shard about
 	// four times a second.
-	// https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html
 	streamPollsPerSecond = 4
 )
 
 // Prices, us-east-1.
 const (
 	// Lambda arm64: GB-second (first 7.5 billion a month) and requests.
-	// https://aws.amazon.com/lambda/pricing/
 	priceLambdaGBs  = 0.0000133334
 	priceLambdaReqM = 0.20
 	// DynamoDB on-demand, per million write / read request units.
-	// https://aws.amazon.com/dynamodb/pricing/on-demand/
 	priceDDBWriteM = 0.625
 	priceDDBReadM  = 0.125
 	// SQS standard, per million requests.
-	// https://aws.amazon.com/sqs/pricing/
 	priceSQSReqM = 0.40
 	// HTTP API, per million requests: the first 300 million a month, then
 	// the next tier.
-	// https://aws.amazon.com/api-gateway/pricing/
 	priceHTTPAPIReqM      = 1.00
 	priceHTTPAPIReqMAbove = 0.90
 	httpAPITierRequests   = 300e6
 	// EventBridge custom events, per million (64 KB chunks).
-	// https://aws.amazon.com/eventbridge/pricing/
 	priceEBEventM = 1.00
 	// SNS standard topic publishes, per million (64 KB chunks); deliveries
 	// are priced by protocol and not counted here.
-	// https://aws.amazon.com/sns/pricing/
 	priceSNSPublishM = 0.50
 	// X-Ray traces recorded, per million; Lambda samples the first request
 	// each second and 5% of the rest.
-	// https://aws.amazon.com/xray/pricing/ ;
 	// https://docs.aws.amazon.com/xray/latest/devguide/xray-console-sampling.html
 	priceXRayTraceM = 5.00
 )

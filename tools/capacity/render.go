@@ -15,26 +15,15 @@ func num(v float64) string {
 	if math.IsInf(v, 1) {
 		return "unbounded"
 	}
-	s := fmt.Sprintf("%.2f", v)
-	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	s := strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.2f", v), "0"), ".")
 	whole, frac, _ := strings.Cut(s, ".")
-	neg := strings.HasPrefix(whole, "-")
-	whole = strings.TrimPrefix(whole, "-")
-	var b strings.Builder
-	for i, c := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
+	for i := len(whole) - 3; i > 0 && whole[i-1] != '-'; i -= 3 {
+		whole = whole[:i] + "," + whole[i:]
 	}
-	out := b.String()
 	if frac != "" {
-		out += "." + frac
+		whole += "." + frac
 	}
-	if neg {
-		out = "-" + out
-	}
-	return out
+	return whole
 }
 
 func money(v float64) string {
@@ -74,8 +63,8 @@ func Render(in Inputs) string {
 	w("The measurements ran under the Lambda Runtime Interface Emulator against local stand-ins for DynamoDB and SQS (tools/localrun) on one core, one record per invocation. The model takes an invocation carrying *b* records to last floor + *b* x (duration - floor): the floor (%s ms) is Lambda's fixed part, the rest is per record. Real DynamoDB and SQS calls take a few milliseconds each, like the local ones; concurrency scales linearly with the durations, so a deployment's own p50 durations can be put in their place.\n\n", num(in.bench.floor.durationMs))
 
 	w("### Items (computed)\n\n| item | bytes | write units |\n|---|---|---|\n")
-	w("| typical order (`flowsim.TypicalOrder`: 2 lines), as the api stores it | %d | %g |\n", in.typical.bytes, in.typical.wru())
-	w("| largest valid order (100 lines, 64-character names, widest numbers) | %d | %g |\n", in.largest.bytes, in.largest.wru())
+	w("| typical order (`flowsim.TypicalOrder`: 2 lines), as the api stores it | %d | %g |\n", in.typical, dynamosim.WriteUnits(in.typical))
+	w("| largest valid order (100 lines, 64-character names, widest numbers) | %d | %g |\n", in.largest, dynamosim.WriteUnits(in.largest))
 	w("| pending-index entry (`orderId`, `pendingShard`, `createdAt` + DynamoDB's 100 bytes) | %d | %g |\n\n", in.indexItem, dynamosim.WriteUnits(in.indexItem))
 
 	w("### Per order (simulated, steady state)\n\n")
@@ -83,7 +72,7 @@ func Render(in Inputs) string {
 	w("| | table | pending index | idempotency table |\n|---|---|---|---|\n")
 	w("| write units per order | %s | %s | %s |\n", num(po.tableWRU), num(po.indexWRU), num(po.idemWRU))
 	w("| read units per order | %s | %s | %s |\n\n", num(po.tableRRU), num(po.indexRRU), num(po.idemRRU))
-	w("Table: the api's PutItem (1), the kitchen's two UpdateItems (2), the redelivered no-ops (conditional writes that fail still cost a unit). Index: one put when the order is stored, one delete when it leaves PENDING; the kitchen's second step, the sweeper's claims and the redeliveries write nothing to it. The status index this replaces took five per order (a put, then a delete and a put per step) on three partition-key values. The model prices the typical order; a larger one costs more table units per write (up to %g for the largest), never more index units.\n\n", in.largest.wru())
+	w("Table: the api's PutItem (1), the kitchen's two UpdateItems (2), the redelivered no-ops (conditional writes that fail still cost a unit). Index: one put when the order is stored, one delete when it leaves PENDING; the kitchen's second step, the sweeper's claims and the redeliveries write nothing to it. The status index this replaces took five per order (a put, then a delete and a put per step) on three partition-key values. The model prices the typical order; a larger one costs more table units per write (up to %g for the largest), never more index units.\n\n", dynamosim.WriteUnits(in.largest))
 	w("Idempotency table (the notifier's guard, `runtime/idempotency` on the `idempotencytable` construct's table): per order its OrderReady event is claimed (a conditional PutItem of the INPROGRESS record) and its result stored (a PutItem of the COMPLETED record), each record under 1 KB, so 2 write units; each redelivered event's claim fails its condition and costs 1 more; no read (DynamoDB returns the record with the failed condition). Measured against the local DynamoDB (`go test ./runtime/idempotency -bench Local`): 2 calls and 2 write units per first-seen event, 1 write unit and no read per repeat (the record comes back with the failed condition).\n\n")
 
 	w("## Hot keys (simulated)\n\n")
@@ -160,11 +149,7 @@ func Render(in Inputs) string {
 
 	w("### Monthly cost by service (one record per invocation / full batches)\n\n| service | %s |\n|---|%s\n", joinRates(), strings.Repeat("---|", len(rates)))
 	svc := func(name string, f func(c cost) float64) {
-		cells := make([]string, len(models))
-		for i, m := range models {
-			cells[i] = money(f(m.costHigh)) + " / " + money(f(m.costLow))
-		}
-		w("| %s | %s |\n", name, strings.Join(cells, " | "))
+		row(name, func(m rateModel) string { return money(f(m.costHigh)) + " / " + money(f(m.costLow)) })
 	}
 	svc("HTTP API", func(c cost) float64 { return c.api })
 	svc("Lambda (api, publisher, kitchen, notifier)", func(c cost) float64 { return c.lambda })
@@ -198,7 +183,7 @@ func Render(in Inputs) string {
 		num(in.dev.ApiRateLimit), num(in.dev.ApiBurstLimit), num(in.prod.ApiRateLimit), num(in.prod.ApiBurstLimit), num(in.prod.ApiRateLimit))
 	w("| ApiReservedConcurrency | %s | %s | the api answers callers: its share must survive the consumers scaling out. At the prod throttle it needs %s (measured duration); the reservation leaves %sx for slower calls. TestSettingsFit checks >= 2x. |\n",
 		num(in.dev.ApiReservedConcurrency), num(in.prod.ApiReservedConcurrency), num(in.prod.ApiRateLimit*api.m.durationMs/1000), num(in.prod.ApiReservedConcurrency/(in.prod.ApiRateLimit*api.m.durationMs/1000)))
-	kc := in.prod.KitchenMaxConcurrency * queueBatch * 1000 / kit.batchMs(queueBatch)
+	kc := models[len(models)-1].kitchenCapacity
 	w("| KitchenMaxConcurrency | %s | %s | bounds a catch-up: at most %s orders per second (full batches of 10, measured duration), %sx the prod throttle; the simulation proves the index shards safe at %gx. Each order the kitchen prepares is 2 table writes: %s WRU/s at the cap, plus the api's, under the 40,000 per table. TestSettingsFit checks both. |\n",
 		num(in.dev.KitchenMaxConcurrency), num(in.prod.KitchenMaxConcurrency), num(math.Floor(kc)), num(kc/in.prod.ApiRateLimit), flowsim.CatchUpFactor, num(math.Round(2*kc)))
 	w("| PublisherParallelization | %s | %s | concurrent batches per stream shard: keeps each shard's publisher under half busy at 10,000 orders per second (%s above). |\n\n",

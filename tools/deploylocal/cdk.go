@@ -3,25 +3,22 @@ package deploylocal
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/example/orderflow/tools/moto"
 	"github.com/example/orderflow/tools/procgroup"
 )
 
 // Account is the AWS account the rehearsal deploys to: moto's default.
 const Account = "123456789012"
-
-// Dummy credentials: moto accepts any.
-const (
-	dummyAccessKeyID     = "AKIADEPLOYLOCAL00000"
-	dummySecretAccessKey = "deploylocal-dummy-secret-not-a-real-key"
-)
 
 // deadProxy is a proxy address where nothing listens: a request the CLI
 // would send anywhere but localhost fails at once instead of reaching AWS.
@@ -30,8 +27,7 @@ const deadProxy = "http://127.0.0.1:9"
 // cli runs the pinned CDK CLI.
 type cli struct {
 	bin  string    // node_modules/.bin/cdk
-	root string    // project root: where synth runs (its cdk.json)
-	work string    // where every other command runs: no cdk.json there, so no synth
+	work string    // where bootstrap, deploy and destroy run: no cdk.json there, so no synth
 	log  io.Writer // every command and its output
 	echo io.Writer // also streamed here when not nil (-v)
 	// deployEnv is the environment of bootstrap, deploy and destroy.
@@ -60,13 +56,13 @@ func newCLI(root, work, endpoint, region string, log, echo io.Writer) (*cli, err
 	}
 	nodeBin := filepath.Join(root, "node_modules", ".bin")
 	base := withoutAWS(os.Environ(), nodeBin)
-	c := &cli{bin: filepath.Join(nodeBin, "cdk"), root: root, work: work, log: log, echo: echo}
+	c := &cli{bin: filepath.Join(nodeBin, "cdk"), work: work, log: log, echo: echo}
 	c.synthEnv = append(append([]string{}, base...),
 		"AWS_CONFIG_FILE="+filepath.Join(work, "no-aws-config"),
 		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(work, "no-aws-credentials"),
 		"AWS_EC2_METADATA_DISABLED=true")
 	for _, kv := range base {
-		if k, _, _ := strings.Cut(kv, "="); isProxyVar(k) || k == "HOME" {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasSuffix(strings.ToUpper(k), "_PROXY") || k == "HOME" {
 			continue
 		}
 		c.deployEnv = append(c.deployEnv, kv)
@@ -75,8 +71,8 @@ func newCLI(root, work, endpoint, region string, log, echo io.Writer) (*cli, err
 		"HOME="+home,
 		"AWS_CONFIG_FILE="+config,
 		"AWS_SHARED_CREDENTIALS_FILE="+credentials,
-		"AWS_ACCESS_KEY_ID="+dummyAccessKeyID,
-		"AWS_SECRET_ACCESS_KEY="+dummySecretAccessKey,
+		"AWS_ACCESS_KEY_ID="+moto.AccessKeyID,
+		"AWS_SECRET_ACCESS_KEY="+moto.SecretAccessKey,
 		"AWS_REGION="+region,
 		"AWS_DEFAULT_REGION="+region,
 		"AWS_ENDPOINT_URL="+endpoint,
@@ -103,14 +99,6 @@ func withoutAWS(env []string, nodeBin string) []string {
 		out = append(out, kv)
 	}
 	return append(out, "CDK_DISABLE_CLI_TELEMETRY=true")
-}
-
-func isProxyVar(k string) bool {
-	switch strings.ToUpper(k) {
-	case "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY":
-		return true
-	}
-	return false
 }
 
 // synthFlags are `make synth`'s flags (Makefile CDK_FLAGS and --quiet).
@@ -143,7 +131,6 @@ func (c *cli) run(ctx context.Context, dir string, env []string, args ...string)
 	cmd := exec.Command(c.bin, args...)
 	cmd.Dir = dir
 	cmd.Env = env
-	cmd.SysProcAttr = procgroup.Attr()
 	var out bytes.Buffer
 	var w io.Writer = &out
 	if c.echo != nil {
@@ -152,17 +139,10 @@ func (c *cli) run(ctx context.Context, dir string, env []string, args ...string)
 	cmd.Stdout, cmd.Stderr = w, w
 	fmt.Fprintf(c.log, "\n$ (cd %s && cdk %s)\n", dir, strings.Join(args, " "))
 	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		return "", fmt.Errorf("cdk %s: %w (run `npm ci`: the Makefile does)", args[0], err)
-	}
-	done := make(chan struct{})
-	var waitErr error
-	go func() { waitErr = cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		procgroup.Stop(cmd.Process, done, 5*time.Second)
-		waitErr = ctx.Err()
+	waitErr := procgroup.Run(ctx, cmd, 5*time.Second)
+	var notStarted *fs.PathError
+	if errors.As(waitErr, &notStarted) {
+		return "", fmt.Errorf("cdk %s: %w (run `npm ci`: the Makefile does)", args[0], waitErr)
 	}
 	fmt.Fprintf(c.log, "%s[%s, %v]\n", out.String(), time.Since(start).Round(time.Millisecond), waitErr)
 	if waitErr != nil {

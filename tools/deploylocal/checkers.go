@@ -30,10 +30,16 @@ import (
 // names and nesting), so that every property the template sets can be
 // compared generically. Properties it cannot read are absent (reported as
 // "not reported"); skip names template properties compared some other way
-// or not at all, with the reason.
+// or not at all, with the reason. The same read answers Fn::GetAtt: attrs
+// maps an attribute to the key of the read-back holding it. probe: the
+// resource stands alone, so after a destroy reading it back tells whether
+// it still exists (a resource that lives on another is probed by
+// existsAttached).
 type checker struct {
-	read func(ctx context.Context, c *clients, r *resourceCheck) (map[string]any, error)
-	skip map[string]string
+	read  func(ctx context.Context, c *clients, r *resourceCheck) (map[string]any, error)
+	skip  map[string]string
+	attrs map[string]string
+	probe bool
 }
 
 // resourceCheck is one resource being checked.
@@ -59,31 +65,31 @@ func (r *resourceCheck) add(property string, ok bool, want, got string) {
 // checkers by CloudFormation type. A type missing here is deployed but not
 // read back (listed as such).
 var checkers = map[string]checker{
-	"AWS::Lambda::Function": {read: readFunction, skip: map[string]string{
+	"AWS::Lambda::Function": {read: readFunction, probe: true, attrs: map[string]string{"Arn": "FunctionArn"}, skip: map[string]string{
 		"Code": "compared as the S3 object's SHA-256 with the function's CodeSha256",
 	}},
-	"AWS::Lambda::EventSourceMapping": {read: readEventSourceMapping},
+	"AWS::Lambda::EventSourceMapping": {read: readEventSourceMapping, probe: true},
 	"AWS::Lambda::EventInvokeConfig":  {read: readEventInvokeConfig},
 	"AWS::Lambda::Permission":         {read: readPermission},
-	"AWS::Lambda::Version":            {read: readVersion},
+	"AWS::Lambda::Version":            {read: readVersion, attrs: map[string]string{"Version": "Version"}},
 	"AWS::Lambda::Alias":              {read: readAlias},
-	"AWS::SQS::Queue":                 {read: readQueue},
+	"AWS::SQS::Queue":                 {read: readQueue, probe: true, attrs: map[string]string{"Arn": "QueueArn", "QueueName": "QueueName"}},
 	"AWS::SQS::QueuePolicy":           {read: readQueuePolicy},
-	"AWS::DynamoDB::Table":            {read: readTable},
-	"AWS::S3::Bucket":                 {read: readBucket, skip: map[string]string{"Tags": "not compared"}},
+	"AWS::DynamoDB::Table":            {read: readTable, probe: true, attrs: map[string]string{"Arn": "TableArn", "StreamArn": "LatestStreamArn"}},
+	"AWS::S3::Bucket":                 {read: readBucket, probe: true, attrs: map[string]string{"Arn": "Arn"}, skip: map[string]string{"Tags": "not compared"}},
 	"AWS::S3::BucketPolicy":           {read: readBucketPolicy},
-	"AWS::Events::Rule":               {read: readRule},
-	"AWS::Events::EventBus":           {read: readEventBus},
-	"AWS::Events::Archive":            {read: readArchive},
-	"AWS::Logs::LogGroup":             {read: readLogGroup},
-	"AWS::CloudWatch::Alarm":          {read: readAlarm},
-	"AWS::CloudWatch::Dashboard":      {read: readDashboard},
-	"AWS::SNS::Topic":                 {read: readTopic},
+	"AWS::Events::Rule":               {read: readRule, probe: true, attrs: map[string]string{"Arn": "Arn"}},
+	"AWS::Events::EventBus":           {read: readEventBus, probe: true, attrs: map[string]string{"Arn": "Arn", "Name": "Name"}},
+	"AWS::Events::Archive":            {read: readArchive, probe: true, attrs: map[string]string{"Arn": "ArchiveArn"}},
+	"AWS::Logs::LogGroup":             {read: readLogGroup, probe: true, attrs: map[string]string{"Arn": "Arn"}},
+	"AWS::CloudWatch::Alarm":          {read: readAlarm, probe: true, attrs: map[string]string{"Arn": "AlarmArn"}},
+	"AWS::CloudWatch::Dashboard":      {read: readDashboard, probe: true},
+	"AWS::SNS::Topic":                 {read: readTopic, probe: true, attrs: map[string]string{"TopicArn": "TopicArn", "TopicName": "TopicName"}},
 	"AWS::SNS::TopicPolicy":           {read: readTopicPolicy},
 	"AWS::SNS::Subscription":          {read: readSubscription},
-	"AWS::IAM::Role":                  {read: readRole},
+	"AWS::IAM::Role":                  {read: readRole, probe: true, attrs: map[string]string{"Arn": "Arn", "RoleId": "RoleId"}},
 	"AWS::IAM::Policy":                {read: readPolicy},
-	"AWS::KMS::Key":                   {read: readKey},
+	"AWS::KMS::Key":                   {read: readKey, attrs: map[string]string{"Arn": "Arn", "KeyId": "KeyId"}},
 }
 
 func readFunction(ctx context.Context, c *clients, r *resourceCheck) (map[string]any, error) {
@@ -98,9 +104,13 @@ func readFunction(ctx context.Context, c *clients, r *resourceCheck) (map[string
 	if lc, ok := got["LoggingConfig"].(map[string]any); ok && len(lc) == 0 {
 		delete(got, "LoggingConfig")
 	}
-	// Code present: the function's CodeSha256 is the SHA-256 of the asset
-	// object the template names, which the CLI uploaded.
-	code, _ := r.props["Code"].(map[string]any)
+	// The function's CodeSha256 is the SHA-256 of the asset object the
+	// template names, which the CLI uploaded (no Code: a read for Fn::GetAtt
+	// or a probe).
+	code, ok := r.props["Code"].(map[string]any)
+	if !ok {
+		return got, nil
+	}
 	bucket, key := assembly.Text(code["S3Bucket"]), assembly.Text(code["S3Key"])
 	want := "an S3 object s3://" + bucket + "/" + key
 	obj, err := c.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key})
@@ -161,7 +171,7 @@ func readVersion(ctx context.Context, c *clients, r *resourceCheck) (map[string]
 	want := r.physical[strings.LastIndex(r.physical, ":")+1:]
 	got := aws.ToString(out.Configuration.Version)
 	r.add("Version (the number in its ARN)", got == want, want, got)
-	return map[string]any{"FunctionName": functionName(aws.ToString(out.Configuration.FunctionArn), r.props["FunctionName"])}, nil
+	return map[string]any{"FunctionName": functionName(aws.ToString(out.Configuration.FunctionArn), r.props["FunctionName"]), "Version": got}, nil
 }
 
 // readAlias reads an alias (GetAlias): the version it points at, its name
@@ -204,8 +214,8 @@ func readPermission(ctx context.Context, c *clients, r *resourceCheck) (map[stri
 	}
 	doc, _ := jsonDoc(aws.ToString(out.Policy))
 	statements, _ := normalize(doc).(map[string]any)["Statement"].([]any)
-	var candidates []map[string]any
-	for _, s := range statements {
+	mismatch := map[string]any{}
+	for i, s := range statements {
 		m, _ := s.(map[string]any)
 		got := map[string]any{"FunctionName": r.props["FunctionName"], "Action": first(m["Action"])}
 		if p, ok := m["Principal"].(map[string]any); ok {
@@ -227,17 +237,13 @@ func readPermission(ctx context.Context, c *clients, r *resourceCheck) (map[stri
 				}
 			}
 		}
-		candidates = append(candidates, got)
-	}
-	for _, got := range candidates {
 		if ok, _ := compare(r.props, got); ok {
 			return got, nil
+		} else if i == 0 {
+			mismatch = got
 		}
 	}
-	if len(candidates) > 0 {
-		return candidates[0], nil // reported as a mismatch
-	}
-	return map[string]any{}, nil
+	return mismatch, nil // the first statement, reported as a mismatch
 }
 
 func first(v any) any {
@@ -253,10 +259,7 @@ func readQueue(ctx context.Context, c *clients, r *resourceCheck) (map[string]an
 	if err != nil {
 		return nil, err
 	}
-	got := map[string]any{}
-	for k, v := range out.Attributes {
-		got[k] = v
-	}
+	got := attributes(out.Attributes)
 	got["QueueName"] = r.physical[strings.LastIndex(r.physical, "/")+1:]
 	return got, nil
 }
@@ -273,8 +276,8 @@ func readQueuePolicy(ctx context.Context, c *clients, r *resourceCheck) (map[str
 }
 
 // readPolicyOfEach reads the policy of each target listed in the
-// resource's property list (a queue or topic policy resource applies one
-// document to several): the first answers as the resource's
+// resource's property list (a queue, topic or IAM policy resource applies
+// one document to several): the first answers as the resource's
 // PolicyDocument, the others are compared with the template's document
 // as checks of their own.
 func readPolicyOfEach(r *resourceCheck, list string, policy func(target string) (string, error)) (map[string]any, error) {
@@ -336,24 +339,17 @@ func readTable(ctx context.Context, c *clients, r *resourceCheck) (map[string]an
 
 func readBucket(ctx context.Context, c *clients, r *resourceCheck) (map[string]any, error) {
 	b := &r.physical
-	got := map[string]any{"BucketName": r.physical}
+	got := map[string]any{"BucketName": r.physical, "Arn": "arn:aws:s3:::" + r.physical}
 	if v, err := c.s3.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: b}); err != nil {
 		return nil, err
 	} else if v.Status != "" {
 		got["VersioningConfiguration"] = map[string]any{"Status": string(v.Status)}
 	}
 	if e, err := c.s3.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: b}); err == nil && e.ServerSideEncryptionConfiguration != nil {
-		var rules []any
-		for _, rule := range e.ServerSideEncryptionConfiguration.Rules {
-			m := map[string]any{"BucketKeyEnabled": aws.ToBool(rule.BucketKeyEnabled)}
-			if d := rule.ApplyServerSideEncryptionByDefault; d != nil {
-				byDefault := map[string]any{"SSEAlgorithm": string(d.SSEAlgorithm)}
-				if d.KMSMasterKeyID != nil {
-					byDefault["KMSMasterKeyID"] = *d.KMSMasterKeyID
-				}
-				m["ServerSideEncryptionByDefault"] = byDefault
-			}
-			rules = append(rules, m)
+		rules, _ := normalize(e.ServerSideEncryptionConfiguration.Rules).([]any)
+		for _, rule := range rules { // the API's names for the template's
+			m := rule.(map[string]any)
+			m["ServerSideEncryptionByDefault"], m["BucketKeyEnabled"] = m["ApplyServerSideEncryptionByDefault"], m["BucketKeyEnabled"] == true
 		}
 		got["BucketEncryption"] = map[string]any{"ServerSideEncryptionConfiguration": rules}
 	}
@@ -377,19 +373,11 @@ func readBucket(ctx context.Context, c *clients, r *resourceCheck) (map[string]a
 			"LogFilePrefix": aws.ToString(l.LoggingEnabled.TargetPrefix)}
 	}
 	if lc, err := c.s3.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: b}); err == nil {
-		var rules []any
-		for _, rule := range lc.Rules {
-			m := map[string]any{"Id": aws.ToString(rule.ID), "Status": string(rule.Status)}
-			if e := rule.Expiration; e != nil && e.Days != nil {
-				m["ExpirationInDays"] = *e.Days
-			}
-			if n := rule.NoncurrentVersionExpiration; n != nil && n.NoncurrentDays != nil {
-				m["NoncurrentVersionExpiration"] = map[string]any{"NoncurrentDays": *n.NoncurrentDays}
-			}
-			if a := rule.AbortIncompleteMultipartUpload; a != nil && a.DaysAfterInitiation != nil {
-				m["AbortIncompleteMultipartUpload"] = map[string]any{"DaysAfterInitiation": *a.DaysAfterInitiation}
-			}
-			rules = append(rules, m)
+		rules, _ := normalize(lc.Rules).([]any)
+		for _, rule := range rules { // the API's names for the template's
+			m := rule.(map[string]any)
+			exp, _ := m["Expiration"].(map[string]any)
+			m["Id"], m["ExpirationInDays"] = m["ID"], exp["Days"]
 		}
 		got["LifecycleConfiguration"] = map[string]any{"Rules": rules}
 	}
@@ -480,7 +468,7 @@ func readLogGroup(ctx context.Context, c *clients, r *resourceCheck) (map[string
 			return got, nil
 		}
 	}
-	return nil, fmt.Errorf("log group %s not found", r.physical)
+	return nil, fmt.Errorf("log group %s: %w", r.physical, errNotFound)
 }
 
 func readAlarm(ctx context.Context, c *clients, r *resourceCheck) (map[string]any, error) {
@@ -488,7 +476,9 @@ func readAlarm(ctx context.Context, c *clients, r *resourceCheck) (map[string]an
 	if err != nil {
 		return nil, err
 	}
-	if len(out.MetricAlarms) != 1 {
+	if len(out.MetricAlarms) == 0 {
+		return nil, fmt.Errorf("alarm %s: %w", r.physical, errNotFound)
+	} else if len(out.MetricAlarms) > 1 {
 		return nil, fmt.Errorf("alarm %s: %d found", r.physical, len(out.MetricAlarms))
 	}
 	got, _ := normalize(out.MetricAlarms[0]).(map[string]any)
@@ -508,10 +498,8 @@ func readTopic(ctx context.Context, c *clients, r *resourceCheck) (map[string]an
 	if err != nil {
 		return nil, err
 	}
-	got := map[string]any{"TopicName": r.physical[strings.LastIndex(r.physical, ":")+1:]}
-	for k, v := range out.Attributes {
-		got[k] = v
-	}
+	got := attributes(out.Attributes)
+	got["TopicName"] = r.physical[strings.LastIndex(r.physical, ":")+1:]
 	return got, nil
 }
 
@@ -530,11 +518,16 @@ func readSubscription(ctx context.Context, c *clients, r *resourceCheck) (map[st
 	if err != nil {
 		return nil, err
 	}
-	got := map[string]any{}
-	for k, v := range out.Attributes {
+	return attributes(out.Attributes), nil
+}
+
+// attributes is an API's attribute map as a read-back.
+func attributes(m map[string]string) map[string]any {
+	got := make(map[string]any, len(m))
+	for k, v := range m {
 		got[k] = v
 	}
-	return got, nil
+	return got
 }
 
 func readRole(ctx context.Context, c *clients, r *resourceCheck) (map[string]any, error) {
@@ -573,23 +566,18 @@ func readRole(ctx context.Context, c *clients, r *resourceCheck) (map[string]any
 
 func readPolicy(ctx context.Context, c *clients, r *resourceCheck) (map[string]any, error) {
 	name := assembly.Text(r.props["PolicyName"])
-	roles, _ := r.props["Roles"].([]any)
-	got := map[string]any{"PolicyName": name, "Roles": roles}
-	for i, role := range roles {
-		rn := assembly.Text(role)
-		out, err := c.iam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: &rn, PolicyName: &name})
+	got, err := readPolicyOfEach(r, "Roles", func(role string) (string, error) {
+		out, err := c.iam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: &role, PolicyName: &name})
 		if err != nil {
-			return nil, err
+			return "", err
 		}
 		doc, _ := url.QueryUnescape(aws.ToString(out.PolicyDocument))
-		if i == 0 {
-			got["PolicyDocument"] = doc
-			continue
-		}
-		ok, diff := compare(r.props["PolicyDocument"], doc)
-		r.add("PolicyDocument on role "+rn, ok, "the template's document", diff)
+		return doc, nil
+	})
+	if err == nil {
+		got["PolicyName"] = name
 	}
-	return got, nil
+	return got, err
 }
 
 func readKey(ctx context.Context, c *clients, r *resourceCheck) (map[string]any, error) {

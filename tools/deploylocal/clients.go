@@ -4,15 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
-	"time"
 
 	"github.com/example/orderflow/tools/assembly"
+	"github.com/example/orderflow/tools/moto"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwschemas "github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
@@ -47,12 +46,7 @@ type clients struct {
 }
 
 func newClients(endpoint, region string) *clients {
-	cfg := aws.Config{
-		Region:       region,
-		Credentials:  credentials.NewStaticCredentialsProvider(dummyAccessKeyID, dummySecretAccessKey, ""),
-		BaseEndpoint: aws.String(endpoint),
-		HTTPClient:   &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{Proxy: nil}},
-	}
+	cfg := moto.Config(region, endpoint)
 	return &clients{
 		cfn:    cloudformation.NewFromConfig(cfg),
 		lambda: lambda.NewFromConfig(cfg),
@@ -72,11 +66,14 @@ func newClients(endpoint, region string) *clients {
 	}
 }
 
+// errNotFound is a reader's error for a resource the API does not list.
+var errNotFound = errors.New("not found")
+
 // notFound reports whether err says the resource does not exist.
 func notFound(err error) bool {
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
-		return false
+		return errors.Is(err, errNotFound)
 	}
 	switch ae.ErrorCode() {
 	case "ResourceNotFoundException", "ResourceNotFound", "NoSuchEntity", "NotFound", "NotFoundException",
@@ -115,14 +112,7 @@ type DeployedStack struct {
 }
 
 // sortedKeys returns m's keys, sorted.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // deployedStack reads a deployed stack's resources, outputs and parameters.
 func (c *clients) deployedStack(ctx context.Context, st *assembly.Stack) (*DeployedStack, error) {
@@ -173,9 +163,7 @@ func (c *clients) emptyBucket(ctx context.Context, bucket string) (int, error) {
 		for _, m := range page.DeleteMarkers {
 			ids = append(ids, s3types.ObjectIdentifier{Key: m.Key, VersionId: m.VersionId})
 		}
-		for len(ids) > 0 {
-			batch := ids[:min(len(ids), 1000)]
-			ids = ids[len(batch):]
+		for batch := range slices.Chunk(ids, 1000) {
 			out, err := c.s3.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: &bucket, Delete: &s3types.Delete{Objects: batch, Quiet: aws.Bool(true)}})
 			if err != nil {
 				return n, fmt.Errorf("empty %s: %w", bucket, err)

@@ -1,6 +1,7 @@
 package deploylocal
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -135,12 +136,7 @@ func match(want, got any, path string) (bool, string) {
 	return true, ""
 }
 
-func orRoot(path string) string {
-	if path == "" {
-		return "value"
-	}
-	return strings.TrimPrefix(path, ".")
-}
+func orRoot(path string) string { return cmp.Or(strings.TrimPrefix(path, "."), "value") }
 
 // normalize turns any JSON-marshalable value (SDK output structs, typed
 // slices, pointers) into maps, lists and scalars, and normalizes policy
@@ -183,10 +179,7 @@ func normalize(v any) any {
 // object becomes a list of one, single actions, resources and principals
 // become lists of one, sorted.
 func normalizeStatements(st any) any {
-	list, ok := st.([]any)
-	if !ok {
-		list = []any{st}
-	}
+	list := assembly.List(st)
 	for _, s := range list {
 		m, ok := s.(map[string]any)
 		if !ok {
@@ -209,10 +202,7 @@ func normalizeStatements(st any) any {
 }
 
 func sortedList(v any) any {
-	list, ok := v.([]any)
-	if !ok {
-		list = []any{v}
-	}
+	list := assembly.List(v)
 	sort.Slice(list, func(i, j int) bool { return assembly.Text(list[i]) < assembly.Text(list[j]) })
 	return list
 }

@@ -4,7 +4,7 @@
 // (TestDeployRehearsal in this package).
 //
 // Run synthesizes the app with the pinned CDK CLI exactly as `make synth`
-// does, starts moto on 127.0.0.1 (tools/deploylocal/motolaunch.py, which
+// does, starts moto on 127.0.0.1 (tools/moto/motolaunch.py, which
 // teaches moto's CloudFormation what the templates need without changing
 // them), then with the same CLI: bootstraps account 123456789012, deploys
 // every stack (--method=direct), reads each deployed resource back through

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/example/orderflow/tools/deploylocal"
+	"github.com/example/orderflow/tools/moto"
 )
 
 func TestDeployRehearsal(t *testing.T) {
@@ -40,8 +41,8 @@ func TestDeployRehearsal(t *testing.T) {
 		ctx, cancel = context.WithDeadline(ctx, d.Add(-30*time.Second))
 		defer cancel()
 	}
-	python, version, err := deploylocal.FindPython(ctx, root)
-	if errors.Is(err, deploylocal.ErrNoMoto) {
+	python, version, err := moto.FindPython(ctx, root)
+	if errors.Is(err, moto.ErrNotInstalled) {
 		if ci {
 			t.Fatalf("CI=true and no emulator: %v", err)
 		}

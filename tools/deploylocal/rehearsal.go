@@ -1,12 +1,14 @@
 package deploylocal
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,8 +20,8 @@ import (
 	"time"
 
 	"github.com/example/orderflow/tools/assembly"
+	"github.com/example/orderflow/tools/moto"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 )
 
@@ -58,8 +60,6 @@ type Result struct {
 	// Dev and Throwaway are the read-backs of the stage's stacks and of the
 	// throwaway stage's.
 	Dev, Throwaway *Verification
-	// Moto is the emulator's version, Endpoint its address.
-	Moto, Endpoint string
 	// WorkDir holds cdk.log (every CLI command and its output) and moto.log.
 	WorkDir string
 	Total   time.Duration
@@ -69,35 +69,23 @@ type Result struct {
 // error naming the first step that failed; Result holds every step so far.
 func Run(ctx context.Context, o Options) (res *Result, err error) {
 	start := time.Now()
-	if o.Stage == "" {
-		o.Stage = "dev"
-	}
-	if o.Region == "" {
-		o.Region = "eu-west-3"
-	}
-	if o.Throwaway == "" {
-		o.Throwaway = "rehearsal"
-	}
+	o.Stage, o.Region, o.Throwaway = cmp.Or(o.Stage, "dev"), cmp.Or(o.Region, "eu-west-3"), cmp.Or(o.Throwaway, "rehearsal")
 	if o.Out == nil {
 		o.Out = io.Discard
 	}
-	if o.Root, err = filepath.Abs(o.Root); err != nil {
-		return nil, err
-	}
-	if o.ChangeFunction == "" {
-		if o.ChangeFunction, err = firstFunction(o.Root); err != nil {
-			return nil, err
-		}
-	}
 	ownWork := o.WorkDir == ""
-	if ownWork {
-		if o.WorkDir, err = os.MkdirTemp("", "deploylocal-"); err != nil {
-			return nil, err
-		}
-	} else if err := os.MkdirAll(o.WorkDir, 0o755); err != nil {
-		return nil, err
+	if o.Root, err = filepath.Abs(o.Root); err == nil && o.ChangeFunction == "" {
+		o.ChangeFunction, err = firstFunction(o.Root)
 	}
-	if o.WorkDir, err = filepath.Abs(o.WorkDir); err != nil {
+	if err == nil && ownWork {
+		o.WorkDir, err = os.MkdirTemp("", "deploylocal-")
+	} else if err == nil {
+		err = os.MkdirAll(o.WorkDir, 0o755)
+	}
+	if err == nil {
+		o.WorkDir, err = filepath.Abs(o.WorkDir)
+	}
+	if err != nil {
 		return nil, err
 	}
 	res = &Result{WorkDir: o.WorkDir}
@@ -122,7 +110,7 @@ type rehearsal struct {
 	log  io.Writer
 	cli  *cli
 	aws  *clients
-	emu  *Emulator
+	emu  *moto.Server
 	jobs []*synthJob
 }
 
@@ -170,20 +158,15 @@ func (r *rehearsal) run(ctx context.Context) error {
 		}
 	}()
 	o := r.o
-	var python, version string
-	if err := r.step("find moto", func() (string, error) {
-		python, version = o.Python, ""
+	python, version := o.Python, ""
+	if err := r.step("find moto", func() (note string, err error) {
 		if python == "" {
-			var err error
-			if python, version, err = FindPython(ctx, o.Root); err != nil {
-				return "", err
-			}
+			python, version, err = moto.FindPython(ctx, o.Root)
 		}
-		note := ""
-		if version != "" && version != MotoVersion {
-			note = fmt.Sprintf(" (the launcher is written for %s)", MotoVersion)
+		if version != "" && version != moto.Version {
+			note = fmt.Sprintf(" (the launcher is written for %s)", moto.Version)
 		}
-		return fmt.Sprintf("%s, moto %s%s", python, version, note), nil
+		return fmt.Sprintf("%s, moto %s%s", python, version, note), err
 	}); err != nil {
 		return err
 	}
@@ -231,27 +214,28 @@ func (r *rehearsal) run(ctx context.Context) error {
 	})
 
 	if err := r.step("start moto on 127.0.0.1", func() (string, error) {
-		e, err := StartEmulator(ctx, python, filepath.Join(o.Root, LauncherPath), filepath.Join(o.WorkDir, "moto.log"), 2*time.Minute)
-		if err != nil {
+		var err error
+		if r.emu, err = moto.Start(ctx, o.Root, python, filepath.Join(o.WorkDir, "moto.log")); err != nil {
 			return "", err
 		}
-		r.emu = e
-		r.res.Moto, r.res.Endpoint = e.Version, e.Endpoint
-		return e.Endpoint + ", moto " + e.Version, nil
+		return r.emu.Localhost() + ", moto " + r.emu.Version, nil
 	}); err != nil {
 		return err
 	}
 	defer r.emu.Stop()
-	if r.cli, err = newCLI(o.Root, o.WorkDir, r.emu.Endpoint, o.Region, r.log, echo); err != nil {
+	if r.cli, err = newCLI(o.Root, o.WorkDir, r.emu.Localhost(), o.Region, r.log, echo); err != nil {
 		return err
 	}
-	r.aws = newClients(r.emu.Endpoint, o.Region)
+	r.aws = newClients(r.emu.Localhost(), o.Region)
 
-	env := "aws://" + Account + "/" + o.Region
-	if err := r.step("cdk bootstrap "+env, func() (string, error) {
-		_, err := r.cli.deployCmd(ctx, "bootstrap", env)
-		return "", err
-	}); err != nil {
+	bootstrap := func(region string) error {
+		env := "aws://" + Account + "/" + region
+		return r.step("cdk bootstrap "+env, func() (string, error) {
+			_, err := r.cli.deployCmd(ctx, "bootstrap", env)
+			return "", err
+		})
+	}
+	if err := bootstrap(o.Region); err != nil {
 		return err
 	}
 
@@ -262,69 +246,53 @@ func (r *rehearsal) run(ctx context.Context) error {
 		if err != nil {
 			return "", err
 		}
-		if want := r.expectedEnvironment(o.Stage); !allEnvironments(dev, want) {
-			return "", fmt.Errorf("stacks' environments %v, want %s (cdk.json stages.%s.*)", environments(dev), want, o.Stage)
+		if err := inEnvironment(dev, r.expectedEnvironment(o.Stage)); err != nil {
+			return "", fmt.Errorf("%w (cdk.json stages.%s.*)", err, o.Stage)
 		}
 		return fmt.Sprintf("%d stacks, environment %s, synth took %.1fs", len(dev.Stacks), dev.Stacks[0].Environment, devJob.took.Seconds()), nil
 	}); err != nil {
 		return err
 	}
-	region := regionOf(dev, o.Region)
-	if region != o.Region { // the stage pins another region: bootstrap it too
-		env := "aws://" + Account + "/" + region
-		if err := r.step("cdk bootstrap "+env, func() (string, error) {
-			_, err := r.cli.deployCmd(ctx, "bootstrap", env)
-			return "", err
-		}); err != nil {
+	region := cmp.Or(dev.Region(), o.Region) // the region the stage pins, if any
+	if region != o.Region {                  // the stage pins another region: bootstrap it too
+		if err := bootstrap(region); err != nil {
 			return err
 		}
 	}
 
-	deployArgs := func(asm *assembly.Assembly) []string {
-		return []string{"deploy", "--app", asm.Dir, "--all", "--method=direct", "--require-approval", "never", "--progress", "events"}
-	}
 	if err := r.step(fmt.Sprintf("cdk deploy --all --method=direct (%s)", o.Stage), func() (string, error) {
-		_, err := r.cli.deployCmd(ctx, deployArgs(dev)...)
+		_, err := r.deploy(ctx, dev)
 		return "", err
 	}); err != nil {
 		return err
 	}
 
 	var deployed map[string]*DeployedStack
+	var before snapshot
 	if err := r.step("read back and compare with the templates", func() (string, error) {
 		v, d, err := r.verify(ctx, dev, region)
 		if err != nil {
 			return "", err
 		}
-		v.Stage, r.res.Dev, deployed = o.Stage, v, d
+		r.res.Dev, deployed, before = v, d, state(v, d)
 		PrintVerification(r.o.Out, fmt.Sprintf("Deployed stage %s (%s/%s) read back through the AWS SDK and compared with its templates:", o.Stage, Account, region), v)
 		return summary(v), failure(v)
 	}); err != nil {
 		return err
 	}
-	before, err := r.snapshot(ctx, dev, deployed)
-	if err != nil {
-		return err
-	}
 
 	if err := r.step("cdk deploy again, nothing changed", func() (string, error) {
-		out, err := r.cli.deployCmd(ctx, deployArgs(dev)...)
+		if err := r.deployUnchanged(ctx, dev, ""); err != nil {
+			return "", err
+		}
+		v, d, err := r.verify(ctx, dev, region)
 		if err != nil {
 			return "", err
 		}
-		for _, s := range dev.Stacks {
-			if !strings.Contains(out, s.Name+" (no changes)") {
-				return "", fmt.Errorf("the CLI did not report %q", s.Name+" (no changes)")
-			}
+		if diff := before.diff(state(v, d)); len(diff) > 0 {
+			return "", fmt.Errorf("changed: %s", strings.Join(diff, "; "))
 		}
-		after, err := r.snapshot(ctx, dev, deployed)
-		if err != nil {
-			return "", err
-		}
-		if diff := before.diff(after); len(diff) > 0 {
-			return "", fmt.Errorf("resources changed: %s", strings.Join(diff, "; "))
-		}
-		return "the CLI reported no changes for every stack; no resource changed", nil
+		return fmt.Sprintf("the CLI reported no changes for every stack; all %d checked properties and every physical ID as before", len(v.Checks)), nil
 	}); err != nil {
 		return err
 	}
@@ -339,42 +307,14 @@ func (r *rehearsal) run(ctx context.Context) error {
 		if err != nil {
 			return "", err
 		}
-		out, err := r.cli.deployCmd(ctx, deployArgs(changed)...)
-		if err != nil {
-			return "", err
-		}
-		for _, s := range changed.Stacks {
-			if s.Name != ch.stack && !strings.Contains(out, s.Name+" (no changes)") {
-				return "", fmt.Errorf("the CLI did not report %q", s.Name+" (no changes)")
-			}
-		}
-		after, err := r.snapshot(ctx, changed, deployed)
-		if err != nil {
+		if err := r.deployUnchanged(ctx, changed, ch.stack); err != nil {
 			return "", err
 		}
 		// The function's code changed; with a live alias, a version was
 		// published (new logical ID), the alias moved to it in place (same
 		// physical ID, another version) and the old version left the stack
-		// but exists (retained: a rollback needs it). Nothing else changed.
-		want := []string{ch.key(ch.function, "code")}
-		if ch.alias != "" {
-			want = append(want, ch.key(ch.alias, "version"), ch.key(ch.newVersion, "physical ID"), ch.key(ch.oldVersion, "physical ID"))
-		}
-		sort.Strings(want)
-		if got := before.diff(after); !reflect.DeepEqual(got, want) {
-			return "", fmt.Errorf("changed: %v, want only %v", got, want)
-		}
-		detail := ""
-		if ch.alias != "" {
-			old := before[ch.key(ch.oldVersion, "physical ID")]
-			if _, err := r.aws.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: &old}); err != nil {
-				return "", fmt.Errorf("the old version %s is gone (it must be retained for a rollback): %w", old, err)
-			}
-			detail = fmt.Sprintf(", one new version %s with the live alias moved to it in place (same ARN, version %s -> %s), the old version retained",
-				after[ch.key(ch.newVersion, "physical ID")], before[ch.key(ch.alias, "version")], after[ch.key(ch.alias, "version")])
-		}
-		// Everything read back is as before but the function's code (the
-		// new asset), the alias's version and the versions themselves.
+		// but exists (retained: a rollback needs it). Every other checked
+		// property and physical ID is as before.
 		v, now, err := r.verify(ctx, changed, region)
 		if err != nil {
 			return "", err
@@ -384,8 +324,18 @@ func (r *rehearsal) run(ctx context.Context) error {
 			PrintVerification(r.o.Out, "After the update:", v)
 			return "", err
 		}
-		if diff := readBackDiff(r.res.Dev, v); !ch.explains(diff) {
-			return "", fmt.Errorf("read back after the update, changed: %v, want only %s's code%s", diff, ch.function, map[bool]string{true: ", its alias's version and its versions"}[ch.alias != ""])
+		after := state(v, now)
+		if diff := before.diff(after); !ch.explains(diff) {
+			return "", fmt.Errorf("changed: %v, want only %s's code%s", diff, ch.function, map[bool]string{true: ", its alias's version and its versions"}[ch.alias != ""])
+		}
+		detail := ""
+		if ch.alias != "" {
+			old, version := before[ch.key(ch.oldVersion, "physical ID")], ch.key(ch.alias, "FunctionVersion")
+			if _, err := r.aws.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: &old}); err != nil {
+				return "", fmt.Errorf("the old version %s is gone (it must be retained for a rollback): %w", old, err)
+			}
+			detail = fmt.Sprintf(", one new version %s with the live alias moved to it in place (same ARN, version %s -> %s), the old version retained",
+				after[ch.key(ch.newVersion, "physical ID")], strings.Trim(before[version], `"`), strings.Trim(after[version], `"`))
 		}
 		return fmt.Sprintf("only %s changed: its CodeSha256 is the new asset's%s; all %d other checked properties and every other physical ID as before; %d stack(s) reported no changes (synth of the changed copy: %.1fs, in the background)",
 			ch.function, detail, len(v.Checks)-1, len(changed.Stacks)-1, changedJob.took.Seconds()), nil
@@ -394,35 +344,29 @@ func (r *rehearsal) run(ctx context.Context) error {
 	}
 
 	if err := r.step("cdk destroy --all", func() (string, error) {
-		if _, err := r.cli.deployCmd(ctx, "destroy", "--app", changed.Dir, "--all", "--force"); err != nil {
-			return "", err
-		}
-		retained, gone, unprobed, err := r.afterDestroy(ctx, changed, deployed, true)
-		if err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("stacks gone; still there (DeletionPolicy Retain): %s; %d others gone%s", strings.Join(retained, ", "), gone, unprobedNote(unprobed)), nil
+		retained, gone, unprobed, err := r.destroy(ctx, changed, deployed, true)
+		return fmt.Sprintf("stacks gone; still there (DeletionPolicy Retain): %s; %d others gone%s", strings.Join(retained, ", "), gone, unprobed), err
 	}); err != nil {
 		return err
 	}
 
 	var throwaway *assembly.Assembly
-	if err := r.step(fmt.Sprintf("throwaway stage %s (-c destroyData=true, -c canary=api, account and region pinned by -c): deploy, read back, destroy", o.Throwaway), func() (string, error) {
+	return r.step(fmt.Sprintf("throwaway stage %s (-c destroyData=true, -c canary=api, account and region pinned by -c): deploy, read back, destroy", o.Throwaway), func() (string, error) {
 		var err error
 		if throwaway, err = throwawayJob.wait(ctx); err != nil {
 			return "", fmt.Errorf("synth: %w", err)
 		}
-		if want := "aws://" + Account + "/" + o.Region; !allEnvironments(throwaway, want) {
-			return "", fmt.Errorf("stacks' environments %v, want %s from the -c flags", environments(throwaway), want)
+		if err := inEnvironment(throwaway, "aws://"+Account+"/"+o.Region); err != nil {
+			return "", fmt.Errorf("%w from the -c flags", err)
 		}
-		if _, err := r.cli.deployCmd(ctx, deployArgs(throwaway)...); err != nil {
+		if _, err := r.deploy(ctx, throwaway); err != nil {
 			return "", err
 		}
 		v, d, err := r.verify(ctx, throwaway, o.Region)
 		if err != nil {
 			return "", err
 		}
-		v.Stage, r.res.Throwaway = o.Throwaway, v
+		r.res.Throwaway = v
 		if err := failure(v); err != nil {
 			PrintVerification(r.o.Out, "Throwaway stage "+o.Throwaway+":", v)
 			return "", err
@@ -433,22 +377,27 @@ func (r *rehearsal) run(ctx context.Context) error {
 		if err != nil {
 			return "", err
 		}
-		if _, err := r.cli.deployCmd(ctx, "destroy", "--app", throwaway.Dir, "--all", "--force"); err != nil {
-			return "", err
-		}
-		retained, gone, unprobed, err := r.afterDestroy(ctx, throwaway, d, false)
-		if err != nil {
-			return "", err
-		}
-		if len(retained) > 0 {
-			return "", fmt.Errorf("left behind: %s", strings.Join(retained, ", "))
-		}
+		_, gone, unprobed, err := r.destroy(ctx, throwaway, d, false) // nothing may stay
 		return fmt.Sprintf("environment %s; %s; buckets emptied (%d objects), destroyed: stacks and all %d probed resources gone%s (synth: %.1fs, in the background)",
-			throwaway.Stacks[0].Environment, summary(v), emptied, gone, unprobedNote(unprobed), throwawayJob.took.Seconds()), nil
-	}); err != nil {
-		return err
+			throwaway.Stacks[0].Environment, summary(v), emptied, gone, unprobed, throwawayJob.took.Seconds()), err
+	})
+}
+
+// deploy deploys every stack of asm.
+func (r *rehearsal) deploy(ctx context.Context, asm *assembly.Assembly) (string, error) {
+	return r.cli.deployCmd(ctx, "deploy", "--app", asm.Dir, "--all", "--method=direct", "--require-approval", "never", "--progress", "events")
+}
+
+// deployUnchanged deploys asm and checks that the CLI reports no changes for
+// every stack but except.
+func (r *rehearsal) deployUnchanged(ctx context.Context, asm *assembly.Assembly, except string) error {
+	out, err := r.deploy(ctx, asm)
+	for _, s := range asm.Stacks {
+		if err == nil && s.Name != except && !strings.Contains(out, s.Name+" (no changes)") {
+			err = fmt.Errorf("the CLI did not report %q", s.Name+" (no changes)")
+		}
 	}
-	return nil
+	return err
 }
 
 // background runs f in a goroutine once after (if any) has succeeded; run
@@ -512,78 +461,47 @@ func (r *rehearsal) verify(ctx context.Context, asm *assembly.Assembly, region s
 }
 
 // expectedEnvironment is what cdk.json pins for stage, as the manifest
-// writes it.
+// writes it (unknown-account and unknown-region where it pins none, or
+// cdk.json cannot be read).
 func (r *rehearsal) expectedEnvironment(stage string) string {
-	account, region := "unknown-account", "unknown-region"
-	data, err := os.ReadFile(filepath.Join(r.o.Root, "cdk.json"))
-	if err == nil {
-		var cdkJSON struct {
-			Context map[string]any `json:"context"`
-		}
-		if json.Unmarshal(data, &cdkJSON) == nil {
-			if v, _ := cdkJSON.Context["stages."+stage+".account"].(string); v != "" {
-				account = v
-			}
-			if v, _ := cdkJSON.Context["stages."+stage+".region"].(string); v != "" {
-				region = v
-			}
-		}
+	var cdkJSON struct {
+		Context map[string]any `json:"context"`
 	}
-	return "aws://" + account + "/" + region
+	if data, err := os.ReadFile(filepath.Join(r.o.Root, "cdk.json")); err == nil {
+		_ = json.Unmarshal(data, &cdkJSON)
+	}
+	account, _ := cdkJSON.Context["stages."+stage+".account"].(string)
+	region, _ := cdkJSON.Context["stages."+stage+".region"].(string)
+	return "aws://" + cmp.Or(account, "unknown-account") + "/" + cmp.Or(region, "unknown-region")
 }
 
-func allEnvironments(a *assembly.Assembly, want string) bool {
+// inEnvironment checks that every stack of a is deployed to want.
+func inEnvironment(a *assembly.Assembly, want string) error {
+	var envs []string
+	ok := true
 	for _, s := range a.Stacks {
-		if s.Environment != want {
-			return false
-		}
+		envs = append(envs, s.Name+"="+s.Environment)
+		ok = ok && s.Environment == want
 	}
-	return true
-}
-
-func environments(a *assembly.Assembly) []string {
-	var out []string
-	for _, s := range a.Stacks {
-		out = append(out, s.Name+"="+s.Environment)
+	if !ok {
+		return fmt.Errorf("stacks' environments %v, want %s", envs, want)
 	}
-	return out
-}
-
-// regionOf returns the region the assembly's stacks pin, else fallback.
-func regionOf(a *assembly.Assembly, fallback string) string {
-	if r := a.Region(); r != "" {
-		return r
-	}
-	return fallback
+	return nil
 }
 
 func summary(v *Verification) string {
-	var ok, failed, gaps, standIns int
-	for _, c := range v.Checks {
-		switch c.Status {
-		case OK:
-			ok++
-		case Mismatch:
-			failed++
-		default:
-			gaps++
+	t, standIns, types := v.total(), 0, map[string]bool{}
+	for _, r := range v.Types {
+		if r.Kind == StandIn {
+			standIns += r.Resources
+			types[r.Type] = true
 		}
 	}
-	var types []string
-	for _, t := range v.Types {
-		if t.Kind == StandIn {
-			standIns += t.Resources
-			if !slices.Contains(types, t.Type) {
-				types = append(types, t.Type)
-			}
-		}
-	}
-	slices.Sort(types)
 	list := ""
 	if len(types) > 0 {
-		list = " (" + strings.Join(types, ", ") + ")"
+		list = " (" + strings.Join(sortedKeys(types), ", ") + ")"
 	}
-	return fmt.Sprintf("%d checks ok, %d failed, %d not verifiable, %d stand-ins%s", ok, failed, gaps, standIns, list)
+	return fmt.Sprintf("%d checks ok, %d failed, %d not verifiable, %d stand-ins%s", t.OK, t.Failed, t.NotReported+t.Unresolved, standIns, list)
 }
 
 func failure(v *Verification) error {
@@ -593,82 +511,33 @@ func failure(v *Verification) error {
 	return nil
 }
 
-func unprobedNote(unprobed []string) string {
-	if len(unprobed) == 0 {
-		return ""
-	}
-	return "; not probed (no existence check for the type): " + strings.Join(unprobed, ", ")
-}
-
-// snapshot is what may change between deploys: every resource's physical
-// ID and every function's code. (moto leaves a function's LastModified as
-// it was when it updates its code.)
+// snapshot is what a read-back found, by "stack/logicalID what": every
+// check's deployed value and every resource's physical ID.
 type snapshot map[string]string
 
-func (r *rehearsal) snapshot(ctx context.Context, asm *assembly.Assembly, deployed map[string]*DeployedStack) (snapshot, error) {
+func state(v *Verification, deployed map[string]*DeployedStack) snapshot {
 	s := snapshot{}
-	for _, st := range asm.Stacks {
-		d, err := r.aws.deployedStack(ctx, st)
-		if err != nil {
-			return nil, err
-		}
+	for _, c := range v.Checks {
+		s[c.Stack+"/"+c.LogicalID+" "+c.Property] = c.Got
+	}
+	for name, d := range deployed {
 		for id, p := range d.Physical {
-			s[st.Name+"/"+id+" physical ID"] = p
-			switch st.Template.Resources[id].Type {
-			case "AWS::Lambda::Function":
-				out, err := r.aws.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(p)})
-				if err != nil {
-					return nil, err
-				}
-				s[st.Name+"/"+id+" code"] = aws.ToString(out.Configuration.CodeSha256)
-			case "AWS::Lambda::Alias": // the physical ID is the alias's ARN
-				out, err := r.aws.lambda.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String(p[:strings.LastIndex(p, ":")]), Name: aws.String(p[strings.LastIndex(p, ":")+1:])})
-				if err != nil {
-					return nil, err
-				}
-				s[st.Name+"/"+id+" version"] = aws.ToString(out.FunctionVersion)
-			}
+			s[name+"/"+id+" physical ID"] = p
 		}
 	}
-	return s, nil
+	return s
 }
 
-// diff lists the keys whose values differ, sorted.
+// diff lists the keys whose values differ, and those only one has, sorted.
 func (s snapshot) diff(t snapshot) []string {
 	var out []string
 	for k, v := range s {
-		if t[k] != v {
+		if tv, ok := t[k]; !ok || tv != v {
 			out = append(out, k)
 		}
 	}
 	for k := range t {
 		if _, ok := s[k]; !ok {
-			out = append(out, k)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// readBackDiff lists the checks (stack/logicalID property) whose deployed
-// value differs between two read-backs, and those only one of them has.
-func readBackDiff(a, b *Verification) []string {
-	key := func(c Check) string { return c.Stack + "/" + c.LogicalID + " " + c.Property }
-	got := map[string]string{}
-	for _, c := range a.Checks {
-		got[key(c)] = c.Got
-	}
-	var out []string
-	seen := map[string]bool{}
-	for _, c := range b.Checks {
-		k := key(c)
-		seen[k] = true
-		if g, ok := got[k]; !ok || g != c.Got {
-			out = append(out, k)
-		}
-	}
-	for k := range got {
-		if !seen[k] {
 			out = append(out, k)
 		}
 	}
@@ -687,65 +556,49 @@ func (c functionChange) key(id, what string) string { return c.stack + "/" + id 
 // returns it.
 func oneFunctionChanged(diffs []resourceDiff) (functionChange, error) {
 	var c functionChange
-	var versions []resourceDiff
-	bad := func() (functionChange, error) {
-		return functionChange{}, fmt.Errorf("the templates differ in %v, want one AWS::Lambda::Function (and, with a live alias, its alias and old and new AWS::Lambda::Version)", diffs)
-	}
+	n := map[string]int{}
 	for _, d := range diffs {
-		switch d.typ {
-		case "AWS::Lambda::Function":
-			if c.function != "" {
-				return bad()
-			}
+		n[d.typ]++
+		switch {
+		case d.typ == "AWS::Lambda::Function":
 			c.stack, c.function = d.stack, d.id
-		case "AWS::Lambda::Alias":
-			if c.alias != "" {
-				return bad()
-			}
+		case d.typ == "AWS::Lambda::Alias":
 			c.alias = d.id
-		case "AWS::Lambda::Version":
-			versions = append(versions, d)
-		default:
-			return bad()
+		case d.typ == "AWS::Lambda::Version" && d.added:
+			c.newVersion = d.id
+		case d.typ == "AWS::Lambda::Version":
+			c.oldVersion = d.id
 		}
 	}
-	switch {
-	case c.function == "":
-		return bad()
-	case c.alias == "" && len(versions) == 0:
-		return c, nil
-	case c.alias == "" || len(versions) != 2 || versions[0].added == versions[1].added:
-		return bad()
-	}
-	for _, v := range versions {
-		if v.added {
-			c.newVersion = v.id
-		} else {
-			c.oldVersion = v.id
-		}
+	fn, alias, versions := n["AWS::Lambda::Function"], n["AWS::Lambda::Alias"], n["AWS::Lambda::Version"]
+	if fn != 1 || alias > 1 || versions != 2*alias || fn+alias+versions != len(diffs) || alias == 1 && (c.newVersion == "" || c.oldVersion == "") {
+		return functionChange{}, fmt.Errorf("the templates differ in %v, want one AWS::Lambda::Function (and, with a live alias, its alias and old and new AWS::Lambda::Version)", diffs)
 	}
 	return c, nil
 }
 
-// explains reports whether every read-back difference is the change's: the
-// function's code, the alias's version, the versions' own checks.
+// explains reports whether diff (the keys of two snapshots that differ)
+// is the change's and nothing else: the function's code, and with a live
+// alias, the alias's version (not its physical ID: it moves in place) and
+// the versions (the new one's physical ID appears, the old one's leaves the
+// stack).
 func (c functionChange) explains(diff []string) bool {
-	allowed := []string{c.key(c.function, "Code")}
+	required, allowed := []string{c.key(c.function, "Code")}, []string{c.key(c.function, "Code")}
 	if c.alias != "" {
+		required = append(required, c.key(c.alias, "FunctionVersion"), c.key(c.oldVersion, "physical ID"), c.key(c.newVersion, "physical ID"))
 		allowed = append(allowed, c.key(c.alias, "FunctionVersion"), c.key(c.oldVersion, ""), c.key(c.newVersion, ""))
 	}
-	code := false
 	for _, d := range diff {
-		ok := false
-		for _, a := range allowed {
-			ok = ok || strings.HasPrefix(d, a)
-		}
-		if !ok {
+		if !slices.ContainsFunc(allowed, func(p string) bool { return strings.HasPrefix(d, p) }) {
 			return false
 		}
-		code = code || strings.HasPrefix(d, allowed[0])
 	}
-	return code
+	for _, r := range required {
+		if !slices.ContainsFunc(diff, func(d string) bool { return strings.HasPrefix(d, r) }) {
+			return false
+		}
+	}
+	return true
 }
 
 type resourceDiff struct {
@@ -764,22 +617,13 @@ func templateDiff(a, b *assembly.Assembly) []resourceDiff {
 			out = append(out, resourceDiff{sa.Name, "(stack)", "missing", false})
 			continue
 		}
-		ids := map[string]bool{}
-		for id := range sa.Template.Resources {
-			ids[id] = true
-		}
-		for id := range sb.Template.Resources {
-			ids[id] = true
-		}
-		for _, id := range sortedTypes(ids) {
-			ra, rb := sa.Template.Resources[id], sb.Template.Resources[id]
-			if !reflect.DeepEqual(ra, rb) {
-				typ := ra.Type
-				if typ == "" {
-					typ = rb.Type
-				}
-				_, inA := sa.Template.Resources[id]
-				out = append(out, resourceDiff{sa.Name, id, typ, !inA})
+		ids := map[string]assembly.Resource{}
+		maps.Copy(ids, sa.Template.Resources)
+		maps.Copy(ids, sb.Template.Resources)
+		for _, id := range sortedKeys(ids) {
+			ra, inA := sa.Template.Resources[id]
+			if rb := sb.Template.Resources[id]; !reflect.DeepEqual(ra, rb) {
+				out = append(out, resourceDiff{sa.Name, id, cmp.Or(ra.Type, rb.Type), !inA})
 			}
 		}
 	}
@@ -819,7 +663,6 @@ func (r *rehearsal) emptyBuckets(ctx context.Context, asm *assembly.Assembly, de
 	return n, nil
 }
 
-// afterDestroy checks, once the assembly's stacks are destroyed, that the
 // goesWithItsFunction reports whether res is a function's version whose
 // function the stack deletes: Lambda deletes a function's versions with it,
 // so DeletionPolicy Retain (which keeps them for a rollback while the
@@ -832,16 +675,20 @@ func goesWithItsFunction(t *assembly.Template, res assembly.Resource) bool {
 	return ok && fn.Type == "AWS::Lambda::Function" && !fn.Retained()
 }
 
-// stacks are gone, that every resource with DeletionPolicy Retain still
-// exists (when wantRetained) and that every other one is gone. It returns
-// what still exists, how many are gone, and the types it cannot probe.
-func (r *rehearsal) afterDestroy(ctx context.Context, asm *assembly.Assembly, deployed map[string]*DeployedStack, wantRetained bool) (retained []string, gone int, unprobed []string, err error) {
+// destroy destroys the assembly's stacks and checks that they are gone,
+// that every resource with DeletionPolicy Retain still exists (when
+// wantRetained) and that every other one is gone. It returns what still
+// exists, how many are gone, and a note naming the types it cannot probe.
+func (r *rehearsal) destroy(ctx context.Context, asm *assembly.Assembly, deployed map[string]*DeployedStack, wantRetained bool) (retained []string, gone int, unprobed string, err error) {
+	if _, err := r.cli.deployCmd(ctx, "destroy", "--app", asm.Dir, "--all", "--force"); err != nil {
+		return nil, 0, "", err
+	}
 	var problems []string
 	unprobedSet := map[string]bool{}
 	for _, st := range asm.Stacks {
 		ok, err := r.aws.stackGone(ctx, st.Name)
 		if err != nil {
-			return nil, 0, nil, err
+			return nil, 0, "", err
 		}
 		if !ok {
 			problems = append(problems, "stack "+st.Name+" still exists")
@@ -853,12 +700,9 @@ func (r *rehearsal) afterDestroy(ctx context.Context, asm *assembly.Assembly, de
 			if strings.HasPrefix(p, "standin") {
 				continue
 			}
-			exists, probed, err := r.aws.exists(ctx, res.Type, p)
-			if !probed {
-				exists, probed, err = r.aws.existsAttached(ctx, res, d)
-			}
+			exists, probed, err := r.aws.exists(ctx, d, id)
 			if err != nil {
-				return nil, 0, nil, fmt.Errorf("probe %s %s: %w", res.Type, p, err)
+				return nil, 0, "", fmt.Errorf("probe %s %s: %w", res.Type, p, err)
 			}
 			if !probed {
 				unprobedSet[res.Type] = true
@@ -878,9 +722,12 @@ func (r *rehearsal) afterDestroy(ctx context.Context, asm *assembly.Assembly, de
 		}
 	}
 	if len(problems) > 0 {
-		return retained, gone, nil, errors.New(strings.Join(problems, "; "))
+		return retained, gone, "", errors.New(strings.Join(problems, "; "))
 	}
-	return retained, gone, sortedTypes(unprobedSet), nil
+	if len(unprobedSet) > 0 {
+		unprobed = "; not probed (no existence check for the type): " + strings.Join(sortedKeys(unprobedSet), ", ")
+	}
+	return retained, gone, unprobed, nil
 }
 
 // firstFunction returns the first directory under functions/ (by name)

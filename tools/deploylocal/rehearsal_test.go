@@ -4,12 +4,14 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/example/orderflow/tools/assembly"
+	"github.com/example/orderflow/tools/moto"
 )
 
 func TestTemplateDiff(t *testing.T) {
@@ -63,8 +65,22 @@ func TestOneFunctionChanged(t *testing.T) {
 		})
 	}
 	c := functionChange{"V", "Api", "ApiAlias", "ApiVersionA", "ApiVersionB"}
-	if !c.explains([]string{"V/Api Code (CodeSha256 of the asset object)", "V/ApiAlias FunctionVersion", "V/ApiVersionA Version (the number in its ARN)", "V/ApiVersionB FunctionName"}) {
+	own := []string{"V/Api Code (CodeSha256 of the asset object)", "V/ApiAlias FunctionVersion", "V/ApiVersionA Version (the number in its ARN)",
+		"V/ApiVersionA physical ID", "V/ApiVersionB FunctionName", "V/ApiVersionB physical ID"}
+	if !c.explains(own) {
 		t.Error("explains: got false for the change's own differences, want true")
+	}
+	if c.explains(append(slices.Clone(own), "V/ApiAlias physical ID")) {
+		t.Error("explains: got true with the alias replaced, want false (it moves in place)")
+	}
+	if c.explains(slices.DeleteFunc(slices.Clone(own), func(d string) bool { return d == "V/ApiAlias FunctionVersion" })) {
+		t.Error("explains: got true with the alias not moved, want false")
+	}
+	if c.explains(slices.DeleteFunc(slices.Clone(own), func(d string) bool { return d == "V/ApiVersionB physical ID" })) {
+		t.Error("explains: got true without a new version, want false")
+	}
+	if !(functionChange{stack: "V", function: "Api"}).explains([]string{"V/Api Code (CodeSha256 of the asset object)"}) {
+		t.Error("explains: a function without an alias, its code changed: got false, want true")
 	}
 	if c.explains([]string{"V/Api Code (CodeSha256 of the asset object)", "V/Queue VisibilityTimeout"}) {
 		t.Error("explains: got true with another resource changed, want false")
@@ -85,8 +101,11 @@ func TestReadBackDiff(t *testing.T) {
 		{Stack: "V", LogicalID: "Api", Property: "Runtime", Got: "provided.al2023"},
 		{Stack: "V", LogicalID: "Added", Property: "Runtime", Got: "y"},
 	}}
-	got := readBackDiff(a, b)
-	want := []string{"V/Added Runtime", "V/Api Code (CodeSha256 of the asset object)", "V/Gone Runtime"}
+	deployed := func(physical map[string]string) map[string]*DeployedStack {
+		return map[string]*DeployedStack{"V": {Physical: physical}}
+	}
+	got := state(a, deployed(map[string]string{"Api": "fn", "Gone": "g"})).diff(state(b, deployed(map[string]string{"Api": "fn", "Added": "n"})))
+	want := []string{"V/Added Runtime", "V/Added physical ID", "V/Api Code (CodeSha256 of the asset object)", "V/Gone Runtime", "V/Gone physical ID"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %v, want %v", got, want)
 	}
@@ -147,7 +166,7 @@ func TestDeployEnvironmentReachesOnlyTheEmulator(t *testing.T) {
 	want := map[string]string{
 		"AWS_ENDPOINT_URL":            "http://localhost:5000",
 		"AWS_REGION":                  "eu-west-3",
-		"AWS_ACCESS_KEY_ID":           dummyAccessKeyID,
+		"AWS_ACCESS_KEY_ID":           moto.AccessKeyID,
 		"HOME":                        filepath.Join(work, "home"),
 		"AWS_CONFIG_FILE":             filepath.Join(work, "home", ".aws", "config"),
 		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(work, "home", ".aws", "credentials"),

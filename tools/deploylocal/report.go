@@ -3,7 +3,6 @@ package deploylocal
 import (
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -17,47 +16,36 @@ func PrintVerification(w io.Writer, title string, v *Verification) {
 	fmt.Fprintf(w, "\n%s\n\n", title)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "stack\tresource type\tresources\tchecks ok\t(via fix)\tnot reported\tunresolved\tfailed\tdeployed by\t")
-	var total TypeSummary
 	for _, t := range v.Types {
-		if t.Kind != ReadBack && t.Kind != Taught {
-			continue
+		if t.Kind == ReadBack || t.Kind == Taught {
+			by := map[Kind]string{ReadBack: "moto", Taught: "launcher's model"}[t.Kind]
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t\n", t.Stack, t.Type, t.Resources, t.OK, t.OKViaFix, t.NotReported, t.Unresolved, t.Failed, by)
 		}
-		by := "moto"
-		if t.Kind == Taught {
-			by = "launcher's model"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t\n", t.Stack, t.Type, t.Resources, t.OK, t.OKViaFix, t.NotReported, t.Unresolved, t.Failed, by)
-		total.Resources += t.Resources
-		total.OK += t.OK
-		total.OKViaFix += t.OKViaFix
-		total.NotReported += t.NotReported
-		total.Unresolved += t.Unresolved
-		total.Failed += t.Failed
 	}
+	total := v.total()
 	fmt.Fprintf(tw, "total\t\t%d\t%d\t%d\t%d\t%d\t%d\t\t\n", total.Resources, total.OK, total.OKViaFix, total.NotReported, total.Unresolved, total.Failed)
 	tw.Flush()
 	fmt.Fprintln(w, "\n(via fix: ok, but the property went through the launcher, which applies what moto's CloudFormation drops; deployed by launcher's model: moto has the service, not the CloudFormation type)")
 
-	for _, kind := range []Kind{StandIn, NotReadBack} {
-		byStack := map[string][]string{}
+	for _, k := range []struct {
+		kind    Kind
+		heading string
+	}{
+		{StandIn, "Stood in for by the launcher (moto has no such CloudFormation type; a placeholder, nothing created): NOT verified"},
+		{NotReadBack, "Deployed by moto, not read back (no checker for the type): not verified"},
+	} {
 		var stacks []string
+		byStack := map[string][]string{}
 		for _, t := range v.Types {
-			if t.Kind != kind {
-				continue
+			if t.Kind == k.kind {
+				if byStack[t.Stack] == nil {
+					stacks = append(stacks, t.Stack)
+				}
+				byStack[t.Stack] = append(byStack[t.Stack], fmt.Sprintf("%s (%d)", t.Type, t.Resources))
 			}
-			if _, ok := byStack[t.Stack]; !ok {
-				stacks = append(stacks, t.Stack)
-			}
-			byStack[t.Stack] = append(byStack[t.Stack], fmt.Sprintf("%s (%d)", t.Type, t.Resources))
 		}
-		if len(stacks) == 0 {
-			continue
-		}
-		switch kind {
-		case StandIn:
-			fmt.Fprintln(w, "\nStood in for by the launcher (moto has no such CloudFormation type; a placeholder, nothing created): NOT verified")
-		case NotReadBack:
-			fmt.Fprintln(w, "\nDeployed by moto, not read back (no checker for the type): not verified")
+		if len(stacks) > 0 {
+			fmt.Fprintln(w, "\n"+k.heading)
 		}
 		for _, s := range stacks {
 			fmt.Fprintf(w, "  %s: %s\n", s, strings.Join(byStack[s], ", "))
@@ -83,8 +71,7 @@ func PrintVerification(w io.Writer, title string, v *Verification) {
 	}
 	if len(gaps) > 0 {
 		fmt.Fprintln(w, "\nProperties not verified (the emulator did not report them, or they refer to a stand-in):")
-		keys := sortedKeys(gaps)
-		for _, k := range keys {
+		for _, k := range sortedKeys(gaps) {
 			fmt.Fprintf(w, "  %s x%d\n", k, gaps[k])
 		}
 	}
@@ -125,14 +112,4 @@ func PrintSteps(w io.Writer, steps []Step, total time.Duration) {
 			fmt.Fprintf(w, "%s:\n    %s\n", s.Name, s.Detail)
 		}
 	}
-}
-
-// sortedTypes returns the distinct types in a set of "type" strings.
-func sortedTypes(set map[string]bool) []string {
-	var out []string
-	for t := range set {
-		out = append(out, t)
-	}
-	sort.Strings(out)
-	return out
 }

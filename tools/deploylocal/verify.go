@@ -4,19 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 
 	"github.com/example/orderflow/tools/assembly"
+	"github.com/example/orderflow/tools/moto"
 )
 
 // Verification is the read-back of an assembly's deployed stacks.
 type Verification struct {
-	Stage, Region string
-	Checks        []Check
+	Checks []Check
 	// Types: one row per stack and resource type.
 	Types []TypeSummary
 	// Fixes the launcher applies to moto's CloudFormation.
-	Fixes []LauncherFix
+	Fixes []moto.Fix
 }
 
 // Kind says how a resource type was deployed and whether it was verified.
@@ -45,21 +45,29 @@ type TypeSummary struct {
 	OK, OKViaFix, Failed, NotReported, Unresolved int
 }
 
-// Failed returns the checks that found a difference.
-func (v *Verification) Failed() []Check {
-	var out []Check
-	for _, c := range v.Checks {
-		if c.Status == Mismatch {
-			out = append(out, c)
+// total sums the read-back rows (Kind ReadBack or Taught): the stand-ins'
+// and the types not read back have no checks, and their resources are not
+// counted.
+func (v *Verification) total() TypeSummary {
+	var t TypeSummary
+	for _, r := range v.Types {
+		if r.Kind == ReadBack || r.Kind == Taught {
+			t.Resources += r.Resources
+			t.OK, t.OKViaFix, t.Failed, t.NotReported, t.Unresolved = t.OK+r.OK, t.OKViaFix+r.OKViaFix, t.Failed+r.Failed, t.NotReported+r.NotReported, t.Unresolved+r.Unresolved
 		}
 	}
-	return out
+	return t
+}
+
+// Failed returns the checks that found a difference.
+func (v *Verification) Failed() []Check {
+	return slices.DeleteFunc(slices.Clone(v.Checks), func(c Check) bool { return c.Status != Mismatch })
 }
 
 // verify reads back every resource of the assembly's deployed stacks and
 // compares it with its template. standIns and taught are keys
 // "stack/logicalID" from the launcher's report.
-func verify(ctx context.Context, c *clients, asm *assembly.Assembly, region string, rep *LauncherReport) (*Verification, map[string]*DeployedStack, error) {
+func verify(ctx context.Context, c *clients, asm *assembly.Assembly, region string, rep *moto.Report) (*Verification, map[string]*DeployedStack, error) {
 	standIns, taught := map[string]bool{}, map[string]bool{}
 	for _, r := range rep.StandIns {
 		standIns[r.StackName+"/"+r.LogicalID] = true
@@ -79,6 +87,7 @@ func verify(ctx context.Context, c *clients, asm *assembly.Assembly, region stri
 		}
 		deployed[st.Name] = d
 	}
+	attrs := map[string]any{}
 	res := &assembly.Resolver{Region: region, Account: Account,
 		Ref: func(st *assembly.Stack, name string) (any, error) {
 			d := deployed[st.Name]
@@ -91,7 +100,15 @@ func verify(ctx context.Context, c *clients, asm *assembly.Assembly, region stri
 			return nil, fmt.Errorf("{\"Ref\": %q}: no such parameter or deployed resource in %s", name, st.Name)
 		},
 		GetAtt: func(st *assembly.Stack, id, attr string) (any, error) {
-			return c.attribute(ctx, deployed[st.Name], standIns, id, attr)
+			k := st.Name + "/" + id + "." + attr // each read once per read-back
+			if v, ok := attrs[k]; ok {
+				return v, nil
+			}
+			v, err := c.attribute(ctx, deployed[st.Name], standIns, id, attr)
+			if err == nil {
+				attrs[k] = v
+			}
+			return v, err
 		},
 		StackOutput: func(stack, output string) (any, error) {
 			other, ok := deployed[stack]
@@ -104,11 +121,8 @@ func verify(ctx context.Context, c *clients, asm *assembly.Assembly, region stri
 			}
 			return v, nil
 		},
-		ImportValue: func(name string) (any, error) {
-			return nil, fmt.Errorf("%s %s: not used by these templates", assembly.ImportValue, name)
-		},
 	}
-	v := &Verification{Region: region, Fixes: rep.Fixes}
+	v := &Verification{Fixes: rep.Fixes}
 	for _, st := range asm.Stacks {
 		d := deployed[st.Name]
 		rows := map[string]*TypeSummary{}
@@ -124,56 +138,31 @@ func verify(ctx context.Context, c *clients, asm *assembly.Assembly, region stri
 			case checkers[r.Type].read == nil:
 				kind = NotReadBack
 			}
-			row := rows[r.Type+string(kind)]
+			row := rows[r.Type+"\x00"+string(kind)] // sorts by type
 			if row == nil {
 				row = &TypeSummary{Stack: st.Name, Type: r.Type, Kind: kind}
-				rows[r.Type+string(kind)] = row
+				rows[r.Type+"\x00"+string(kind)] = row
 			}
 			row.Resources++
 			if kind == StandIn || kind == NotReadBack {
 				continue
 			}
 			checks := checkResource(ctx, c, res, d, id, r)
+			count := map[Status]*int{OK: &row.OK, Mismatch: &row.Failed, NotReported: &row.NotReported, Unresolved: &row.Unresolved}
 			for i, ch := range checks {
 				checks[i].ViaFix = fixes[ch.Type+"/"+ch.Property]
-				switch ch.Status {
-				case OK:
-					row.OK++
-					if checks[i].ViaFix {
-						row.OKViaFix++
-					}
-				case Mismatch:
-					row.Failed++
-				case NotReported:
-					row.NotReported++
-				case Unresolved:
-					row.Unresolved++
+				*count[ch.Status]++
+				if ch.Status == OK && checks[i].ViaFix {
+					row.OKViaFix++
 				}
 			}
 			v.Checks = append(v.Checks, checks...)
 		}
-		keys := sortedKeys(rows)
-		for _, k := range keys {
+		for _, k := range sortedKeys(rows) {
 			v.Types = append(v.Types, *rows[k])
 		}
 	}
-	sort.SliceStable(v.Types, func(i, j int) bool {
-		a, b := v.Types[i], v.Types[j]
-		if a.Stack != b.Stack {
-			return stackIndex(asm, a.Stack) < stackIndex(asm, b.Stack)
-		}
-		return a.Type < b.Type
-	})
 	return v, deployed, nil
-}
-
-func stackIndex(asm *assembly.Assembly, name string) int {
-	for i, s := range asm.Stacks {
-		if s.Name == name {
-			return i
-		}
-	}
-	return len(asm.Stacks)
 }
 
 // checkResource compares one deployed resource with its template, property
@@ -193,15 +182,11 @@ func checkResource(ctx context.Context, c *clients, res *assembly.Resolver, st *
 		rc.props[p] = v
 	}
 	if rc.physical == "" && r.Type != "AWS::Lambda::Permission" && r.Type != "AWS::IAM::Policy" {
-		ch := base
-		ch.Property, ch.Want, ch.Got, ch.Status = "(deployed)", "a physical ID", "none in ListStackResources", Mismatch
-		return []Check{ch}
+		return []Check{{Stack: st.Name, LogicalID: id, Type: r.Type, Property: "(deployed)", Want: "a physical ID", Got: "none in ListStackResources", Status: Mismatch}}
 	}
 	got, err := chk.read(ctx, c, rc)
 	if err != nil {
-		ch := base
-		ch.Property, ch.Want, ch.Got, ch.Status = "(read back)", "the resource", err.Error(), Mismatch
-		return []Check{ch}
+		return []Check{{Stack: st.Name, LogicalID: id, Type: r.Type, Property: "(read back)", Want: "the resource", Got: err.Error(), Status: Mismatch}}
 	}
 	for _, p := range sortedKeys(r.Properties) {
 		if _, skip := chk.skip[p]; skip {

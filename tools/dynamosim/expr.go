@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/truora/minidyn/interpreter"
 	"github.com/truora/minidyn/interpreter/language"
@@ -137,9 +138,9 @@ func toMiniValue(v types.AttributeValue) *mtypes.Item {
 	case *types.AttributeValueMemberM:
 		return &mtypes.Item{M: toMini(v.Value)}
 	case *types.AttributeValueMemberSS:
-		return &mtypes.Item{SS: pointers(v.Value)}
+		return &mtypes.Item{SS: aws.StringSlice(v.Value)}
 	case *types.AttributeValueMemberNS:
-		return &mtypes.Item{NS: pointers(v.Value)}
+		return &mtypes.Item{NS: aws.StringSlice(v.Value)}
 	case *types.AttributeValueMemberBS:
 		return &mtypes.Item{BS: v.Value}
 	}
@@ -175,25 +176,9 @@ func fromMiniValue(v *mtypes.Item) types.AttributeValue {
 	case v.M != nil:
 		return &types.AttributeValueMemberM{Value: fromMini(v.M)}
 	case v.SS != nil:
-		return &types.AttributeValueMemberSS{Value: values(v.SS)}
+		return &types.AttributeValueMemberSS{Value: aws.ToStringSlice(v.SS)}
 	case v.NS != nil:
-		return &types.AttributeValueMemberNS{Value: values(v.NS)}
+		return &types.AttributeValueMemberNS{Value: aws.ToStringSlice(v.NS)}
 	}
 	return &types.AttributeValueMemberBS{Value: v.BS}
-}
-
-func pointers(ss []string) []*string {
-	out := make([]*string, len(ss))
-	for i := range ss {
-		out[i] = &ss[i]
-	}
-	return out
-}
-
-func values(ps []*string) []string {
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = *p
-	}
-	return out
 }

@@ -1,8 +1,11 @@
 package dynamosim
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -48,21 +51,18 @@ type Totals struct {
 // MaxKeys bounds the distinct keys Totals.Keys counts per table or index.
 const MaxKeys = 10_000
 
+// maxOver bounds the key-seconds Over keeps (it counts them all).
+const maxOver = 100
+
 type slot struct{ target, key string }
 
 // Recorder accumulates the capacity every partition-key value of every
 // table and index takes, per second of simulated time, and keeps the
-// peaks, the totals and every key-second over a limit. Seconds are folded
-// into the summaries once a write two seconds later arrives, or at Flush.
-// Safe for concurrent use.
+// peaks, the totals and every key-second over what a partition serves
+// (PartitionWriteUnits, PartitionReadUnits; the first maxOver of them).
+// Seconds are folded into the summaries once a write two seconds later
+// arrives, or at Flush. Safe for concurrent use.
 type Recorder struct {
-	// WriteLimit and ReadLimit: key-seconds above them are kept in Over.
-	// Default (zero): PartitionWriteUnits and PartitionReadUnits.
-	WriteLimit, ReadLimit float64
-	// MaxOver bounds the entries kept in Over (the count is OverCount).
-	// Default (zero): 100.
-	MaxOver int
-
 	mu        sync.Mutex
 	writes    map[int64]map[slot]float64
 	reads     map[int64]map[slot]float64
@@ -132,31 +132,18 @@ func (r *Recorder) add(m map[int64]map[slot]float64, target, key string, sec int
 
 // fold moves every second before the given one into the summaries.
 func (r *Recorder) fold(before int64) {
-	wl, rl, maxOver := r.WriteLimit, r.ReadLimit, r.MaxOver
-	if wl == 0 {
-		wl = PartitionWriteUnits
-	}
-	if rl == 0 {
-		rl = PartitionReadUnits
-	}
-	if maxOver == 0 {
-		maxOver = 100
-	}
-	for _, kind := range []bool{true, false} {
-		m := r.writes
-		if !kind {
-			m = r.reads
-		}
+	for i, m := range []map[int64]map[slot]float64{r.writes, r.reads} {
+		read := i == 1
 		for sec, slots := range m {
 			if sec >= before {
 				continue
 			}
 			for sl, units := range slots {
-				u := Usage{Target: sl.target, Key: sl.key, Second: sec, Units: units, Read: !kind}
+				u := Usage{Target: sl.target, Key: sl.key, Second: sec, Units: units, Read: read}
 				t := r.total(sl.target)
-				peak, limit := &t.PeakWrite, wl
-				if !kind {
-					peak, limit = &t.PeakRead, rl
+				peak, limit := &t.PeakWrite, float64(PartitionWriteUnits)
+				if read {
+					peak, limit = &t.PeakRead, PartitionReadUnits
 				}
 				if units > peak.Units || (units == peak.Units && (sec < peak.Second || (sec == peak.Second && sl.key < peak.Key))) {
 					*peak = u
@@ -187,38 +174,20 @@ func (r *Recorder) Totals() map[string]Totals {
 	out := make(map[string]Totals, len(r.totals))
 	for k, v := range r.totals {
 		c := *v
-		c.Writes = map[string]int{}
-		for kk, vv := range v.Writes {
-			c.Writes[kk] = vv
-		}
+		c.Writes = maps.Clone(v.Writes)
 		out[k] = c
 	}
 	return out
 }
 
-// Over returns the key-seconds above the limits (at most MaxOver, sorted by
+// Over returns the key-seconds above the limits (at most maxOver, sorted by
 // second, target and key) and how many there were in all, after a Flush.
 func (r *Recorder) Over() ([]Usage, int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := slices.Clone(r.over)
 	slices.SortFunc(out, func(a, b Usage) int {
-		if a.Second != b.Second {
-			return int(a.Second - b.Second)
-		}
-		if a.Target != b.Target {
-			if a.Target < b.Target {
-				return -1
-			}
-			return 1
-		}
-		if a.Key < b.Key {
-			return -1
-		}
-		if a.Key > b.Key {
-			return 1
-		}
-		return 0
+		return cmp.Or(cmp.Compare(a.Second, b.Second), strings.Compare(a.Target, b.Target), strings.Compare(a.Key, b.Key))
 	})
 	return out, r.overCount
 }

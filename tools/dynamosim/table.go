@@ -27,11 +27,13 @@
 package dynamosim
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -125,19 +127,6 @@ func (db *DB) CreateTable(name string, def TableDef) error {
 	}
 	db.tables[name] = t
 	return nil
-}
-
-// IndexLen returns the number of items in index of table name.
-func (db *DB) IndexLen(name, indexName string) int {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	n := 0
-	if ix := db.tables[name].index(indexName); ix != nil {
-		for _, m := range ix.members {
-			n += len(m)
-		}
-	}
-	return n
 }
 
 // Forget drops an item without charging anything, to bound the memory of
@@ -249,22 +238,21 @@ func (db *DB) commit(t *table, k string, old, next item, kind string) {
 	db.Rec.write(t.name, h, kind, sec, WriteUnits(size))
 	for _, ix := range t.indexes {
 		b, a := ix.entry(t, old), ix.entry(t, next)
-		write := func(kind string, e item) {
+		write := func(kind string, e item, size int) { // an index item of size bytes
 			h, _ := scalarText(e[ix.keys.hash])
-			db.Rec.write(ix.target, h, kind, sec, WriteUnits(IndexItemOverheadBytes+ItemSize(e)))
+			db.Rec.write(ix.target, h, kind, sec, WriteUnits(IndexItemOverheadBytes+size))
 		}
 		switch {
 		case b == nil && a == nil:
 		case b == nil:
-			write("put", a)
+			write("put", a, ItemSize(a))
 		case a == nil:
-			write("delete", b)
+			write("delete", b, ItemSize(b))
 		case !sameEntry(item{"h": b[ix.keys.hash], "r": b[ix.keys.rng]}, item{"h": a[ix.keys.hash], "r": a[ix.keys.rng]}):
-			write("delete", b)
-			write("put", a)
+			write("delete", b, ItemSize(b))
+			write("put", a, ItemSize(a))
 		case !sameEntry(b, a):
-			h, _ := scalarText(a[ix.keys.hash])
-			db.Rec.write(ix.target, h, "update", sec, WriteUnits(IndexItemOverheadBytes+max(ItemSize(b), ItemSize(a))))
+			write("update", a, max(ItemSize(b), ItemSize(a)))
 		}
 		if b != nil {
 			ix.drop(k, b)
@@ -497,10 +485,7 @@ func (db *DB) Query(_ context.Context, in *dynamodb.QueryInput, _ ...func(*dynam
 		}
 	}
 	order := func(a item, ak string, b item, bk string) int {
-		if r := compare(a[keys.rng], b[keys.rng]); r != 0 {
-			return r
-		}
-		return strings.Compare(ak, bk)
+		return cmp.Or(compare(a[keys.rng], b[keys.rng]), strings.Compare(ak, bk))
 	}
 	forward := in.ScanIndexForward == nil || *in.ScanIndexForward
 	slices.SortFunc(hits, func(a, b hit) int {
@@ -562,22 +547,11 @@ func compare(a, b types.AttributeValue) int {
 	x, xok := a.(*types.AttributeValueMemberN)
 	y, yok := b.(*types.AttributeValueMemberN)
 	if xok && yok {
-		var p, q float64
-		fmt.Sscan(x.Value, &p)
-		fmt.Sscan(y.Value, &q)
-		return cmpFloat(p, q)
+		p, _ := strconv.ParseFloat(x.Value, 64)
+		q, _ := strconv.ParseFloat(y.Value, 64)
+		return cmp.Compare(p, q)
 	}
 	s, _ := scalarText(a)
 	u, _ := scalarText(b)
 	return strings.Compare(s, u)
-}
-
-func cmpFloat(p, q float64) int {
-	switch {
-	case p < q:
-		return -1
-	case p > q:
-		return 1
-	}
-	return 0
 }

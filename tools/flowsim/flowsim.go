@@ -49,6 +49,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -140,11 +141,6 @@ type Result struct {
 	Wall time.Duration
 }
 
-// inFlight is an order on its way to the kitchen.
-type inFlight struct {
-	id string
-}
-
 // Run simulates p. It fails when the domain code returns an error it
 // would not return in production (a condition failing where none can).
 func Run(ctx context.Context, p Params) (Result, error) {
@@ -162,10 +158,8 @@ func Run(ctx context.Context, p Params) (Result, error) {
 	store := &orders.Store{Client: db, Table: Table, Now: func() time.Time { return clock }}
 	batch := &orders.BatchStore{Get: db, Write: db, Table: Table}
 	var pendingIndex string
-	for _, g := range p.Design.GlobalSecondaryIndexes {
-		if *g.IndexName == orders.PendingIndexName {
-			pendingIndex = orders.PendingIndexName
-		}
+	if slices.ContainsFunc(p.Design.GlobalSecondaryIndexes, func(g types.GlobalSecondaryIndex) bool { return *g.IndexName == orders.PendingIndexName }) {
+		pendingIndex = orders.PendingIndexName
 	}
 	stale := &orders.StaleOrders{Query: db, Update: db, Table: Table, Index: pendingIndex, After: p.StaleAfter}
 	if err := db.CreateTable(IdempotencyTable, dynamosim.TableDef{KeySchema: []types.KeySchemaElement{
@@ -208,8 +202,8 @@ func Run(ctx context.Context, p Params) (Result, error) {
 
 	seconds := int(p.Duration / time.Second)
 	lag := int(p.KitchenLag / time.Second)
-	due := map[int][]inFlight{} // second -> messages arriving at the kitchen
-	var backlog []inFlight      // messages waiting for the kitchen (outage)
+	due := map[int][]string{} // second -> IDs of the orders whose messages arrive at the kitchen
+	var backlog []string      // messages waiting for the kitchen (outage)
 	imports := make([]int, len(p.Imports))
 	var ready []string // orders made READY this second
 	n := 0
@@ -235,7 +229,7 @@ func Run(ctx context.Context, p Params) (Result, error) {
 			if p.LostEvery > 0 && n%p.LostEvery == 0 {
 				continue
 			}
-			due[s+lag] = append(due[s+lag], inFlight{o.OrderID})
+			due[s+lag] = append(due[s+lag], o.OrderID)
 		}
 		clock = sec
 
@@ -261,9 +255,7 @@ func Run(ctx context.Context, p Params) (Result, error) {
 			}
 			imports[k] += count
 			res.Imported += len(out.Stored)
-			for _, id := range out.Stored {
-				due[s+lag] = append(due[s+lag], inFlight{id})
-			}
+			due[s+lag] = append(due[s+lag], out.Stored...)
 		}
 
 		// sweeper
@@ -283,7 +275,7 @@ func Run(ctx context.Context, p Params) (Result, error) {
 				default:
 					claims++
 					res.Resent++
-					due[s+lag] = append(due[s+lag], inFlight{id})
+					due[s+lag] = append(due[s+lag], id)
 				}
 				if claims >= p.MaxOrders || read >= p.MaxReadFactor*p.MaxOrders {
 					break
@@ -303,24 +295,24 @@ func Run(ctx context.Context, p Params) (Result, error) {
 		if p.CatchUpRate > 0 {
 			take = min(take, p.CatchUpRate)
 		}
-		for i, m := range backlog[:take] {
+		for i, id := range backlog[:take] {
 			deliveries := 1
 			if p.RedeliverEvery > 0 && i%p.RedeliverEvery == p.RedeliverEvery-1 {
 				deliveries = 2
 			}
 			for range deliveries {
 				for _, step := range [][2]orders.Status{{orders.StatusPending, orders.StatusPreparing}, {orders.StatusPreparing, orders.StatusReady}} {
-					changed, err := store.Advance(ctx, m.id, step[0], step[1])
+					changed, err := store.Advance(ctx, id, step[0], step[1])
 					if err != nil {
 						return res, fmt.Errorf("second %d: kitchen: %w", s, err)
 					}
 					if changed && step[1] == orders.StatusReady {
 						res.Prepared++
-						ready = append(ready, m.id)
+						ready = append(ready, id)
 					}
 				}
 				// READY: the kitchen puts OrderReady, the notifier gets it.
-				if err := notify(m.id); err != nil {
+				if err := notify(id); err != nil {
 					return res, fmt.Errorf("second %d: notifier: %w", s, err)
 				}
 			}

@@ -1,6 +1,9 @@
 package leastpriv
 
-import "sort"
+import (
+	"cmp"
+	"slices"
+)
 
 // servicePrefixes maps an SDK service package name to its IAM service
 // prefix where the two differ. Any other package's prefix is its name
@@ -27,28 +30,20 @@ var operationActions = map[string]string{
 	"s3:ListObjectsV2":                 "s3:ListBucket",
 }
 
-// fieldAction is an action an operation needs besides its own when the code
-// sets a field of its input.
-type fieldAction struct {
-	Service, Input, Field string
-	Action                string
-}
-
 // fieldActions: reading a given object version (VersionId set) is
 // authorized as s3:GetObjectVersion, besides s3:GetObject (S3 API reference,
-// GetObject and HeadObject, "Permissions").
-var fieldActions = []fieldAction{
-	{Service: "s3", Input: "GetObjectInput", Field: "VersionId", Action: "s3:GetObjectVersion"},
-	{Service: "s3", Input: "HeadObjectInput", Field: "VersionId", Action: "s3:GetObjectVersion"},
+// GetObject and HeadObject, "Permissions"). Keyed by the store without its
+// site: the action an operation needs besides its own when the code sets
+// that field of its input.
+var fieldActions = map[FieldSet]string{
+	{Service: "s3", Input: "GetObjectInput", Field: "VersionId"}:  "s3:GetObjectVersion",
+	{Service: "s3", Input: "HeadObjectInput", Field: "VersionId"}: "s3:GetObjectVersion",
 }
 
-func hasFieldAction(f FieldSet) bool {
-	for _, fa := range fieldActions {
-		if fa.Service == f.Service && fa.Input == f.Input && fa.Field == f.Field {
-			return true
-		}
-	}
-	return false
+// fieldAction returns the action fieldActions gives f ("" for none).
+func fieldAction(f FieldSet) string {
+	f.Site = ""
+	return fieldActions[f]
 }
 
 // unscopedActions are the actions that support no resource-level
@@ -67,11 +62,7 @@ func Action(svc, op string) string {
 	if a, ok := operationActions[svc+":"+op]; ok {
 		return a
 	}
-	prefix := svc
-	if p, ok := servicePrefixes[svc]; ok {
-		prefix = p
-	}
-	return prefix + ":" + op
+	return cmp.Or(servicePrefixes[svc], svc) + ":" + op
 }
 
 // Needs returns the IAM actions c's code needs, each with the sites that
@@ -80,12 +71,9 @@ func Action(svc, op string) string {
 func (c *Code) Needs() map[string][]string {
 	needs := map[string][]string{}
 	add := func(action, site string) {
-		for _, s := range needs[action] {
-			if s == site {
-				return
-			}
+		if !slices.Contains(needs[action], site) {
+			needs[action] = append(needs[action], site)
 		}
-		needs[action] = append(needs[action], site)
 	}
 	called := map[string]bool{}
 	for _, call := range c.Calls {
@@ -93,14 +81,12 @@ func (c *Code) Needs() map[string][]string {
 		called[call.Service+":"+call.Operation+"Input"] = true
 	}
 	for _, f := range c.Fields {
-		for _, fa := range fieldActions {
-			if fa.Service == f.Service && fa.Input == f.Input && fa.Field == f.Field && called[f.Service+":"+f.Input] {
-				add(fa.Action, f.Site)
-			}
+		if a := fieldAction(f); a != "" && called[f.Service+":"+f.Input] {
+			add(a, f.Site)
 		}
 	}
 	for _, sites := range needs {
-		sort.Strings(sites)
+		slices.Sort(sites)
 	}
 	return needs
 }

@@ -1,11 +1,14 @@
 package leastpriv
 
 import (
+	"cmp"
 	"fmt"
 	"go/token"
 	"go/types"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/tools/go/callgraph"
@@ -150,11 +153,7 @@ func Analyze(dir string, patterns ...string) (map[string]*Code, error) {
 		roots := []*ssa.Function{main, ssaPkgs[i].Func("init")}
 		res := rta.Analyze(roots, true)
 
-		c := &Code{Package: p.PkgPath, Module: modPath}
-		for q := range inModule {
-			c.ModulePackages = append(c.ModulePackages, q)
-		}
-		sort.Strings(c.ModulePackages)
+		c := &Code{Package: p.PkgPath, Module: modPath, ModulePackages: slices.Sorted(maps.Keys(inModule))}
 		site := func(pos token.Pos) string {
 			position := prog.Fset.Position(pos)
 			if rel, err := filepath.Rel(absDir, position.Filename); err == nil && !strings.HasPrefix(rel, "..") {
@@ -169,12 +168,8 @@ func Analyze(dir string, patterns ...string) (map[string]*Code, error) {
 			}
 			scan(fn, local, site, c)
 		}
-		sort.Slice(c.Calls, func(i, j int) bool {
-			return lessSite(c.Calls[i].Site, c.Calls[j].Site, c.Calls[i].Operation, c.Calls[j].Operation)
-		})
-		sort.Slice(c.Fields, func(i, j int) bool {
-			return lessSite(c.Fields[i].Site, c.Fields[j].Site, c.Fields[i].Field, c.Fields[j].Field)
-		})
+		slices.SortFunc(c.Calls, func(a, b Call) int { return compareSites(a.Site, b.Site, a.Operation, b.Operation) })
+		slices.SortFunc(c.Fields, func(a, b FieldSet) int { return compareSites(a.Site, b.Site, a.Field, b.Field) })
 		out[p.PkgPath] = c
 	}
 	return out, nil
@@ -222,15 +217,11 @@ func packageOf(fn *ssa.Function) *types.Package {
 	return nil
 }
 
-func inModulePath(path, modPath string) bool {
-	return path == modPath || strings.HasPrefix(path, modPath+"/")
-}
-
 // inLocalModule reports whether path is a package of one of the modules
 // whose code is read.
 func inLocalModule(path string, local map[string]bool) bool {
 	for m := range local {
-		if inModulePath(path, m) {
+		if path == m || strings.HasPrefix(path, m+"/") {
 			return true
 		}
 	}
@@ -283,7 +274,7 @@ func scan(fn *ssa.Function, local map[string]bool, site func(token.Pos) string, 
 					continue
 				}
 				f := FieldSet{Service: svc, Input: input, Field: st.Field(fa.Field).Name()}
-				if !hasFieldAction(f) {
+				if fieldAction(f) == "" {
 					continue
 				}
 				pos := instr.Pos()
@@ -348,11 +339,9 @@ func paginatorOf(fn *ssa.Function) (svc, op string) {
 	if o := fn.Origin(); o != nil {
 		name = o.Name()
 	}
-	op, ok = strings.CutPrefix(name, "New")
-	if !ok {
-		return "", ""
+	if op, ok = strings.CutPrefix(name, "New"); ok {
+		op, ok = strings.CutSuffix(op, "Paginator")
 	}
-	op, ok = strings.CutSuffix(op, "Paginator")
 	if !ok || op == "" {
 		return "", ""
 	}
@@ -378,16 +367,12 @@ func callerName(fn *ssa.Function) string {
 	return pkg.Name() + "." + fn.RelString(pkg)
 }
 
-func lessSite(a, b, ta, tb string) bool {
+// compareSites orders two sites ("file:line") by file, then line, then
+// the ties ta and tb.
+func compareSites(a, b, ta, tb string) int {
 	fa, la := splitSite(a)
 	fb, lb := splitSite(b)
-	if fa != fb {
-		return fa < fb
-	}
-	if la != lb {
-		return la < lb
-	}
-	return ta < tb
+	return cmp.Or(strings.Compare(fa, fb), cmp.Compare(la, lb), strings.Compare(ta, tb))
 }
 
 func splitSite(s string) (string, int) {
@@ -395,7 +380,6 @@ func splitSite(s string) (string, int) {
 	if i < 0 {
 		return s, 0
 	}
-	n := 0
-	fmt.Sscan(s[i+1:], &n)
+	n, _ := strconv.Atoi(s[i+1:])
 	return s[:i], n
 }

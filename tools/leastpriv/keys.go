@@ -3,6 +3,7 @@ package leastpriv
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/example/orderflow/tools/assembly"
@@ -76,11 +77,7 @@ func keyNeeds(grants []Grant, t *assembly.Template) []KeyNeed {
 				continue
 			}
 			kn := KeyNeed{For: w.Action, Resource: gr.Resource, Key: key, Actions: w.KeyActions, Platform: gr.Platform}
-			dup := false
-			for _, o := range out {
-				dup = dup || reflect.DeepEqual(o, kn)
-			}
-			if !dup {
+			if !slices.ContainsFunc(out, func(o KeyNeed) bool { return reflect.DeepEqual(o, kn) }) {
 				out = append(out, kn)
 			}
 		}
@@ -111,7 +108,7 @@ func customerKey(v any, typeOf func(string) string) (any, bool) {
 func keyPlatform(g *Grants, wild []wildcard) {
 	for i, gr := range g.Grants {
 		for _, kn := range g.KeyNeeds {
-			if kn.Platform != "" && reflect.DeepEqual(gr.Resource, kn.Key) && allowsAny(gr.Action, kn.Actions) {
+			if kn.Platform != "" && reflect.DeepEqual(gr.Resource, kn.Key) && slices.ContainsFunc(kn.Actions, func(a string) bool { return matches(gr.Action, a) }) {
 				g.Grants[i].Platform = "key of " + kn.Platform
 			}
 		}
@@ -119,11 +116,7 @@ func keyPlatform(g *Grants, wild []wildcard) {
 	for _, w := range wild {
 		accepted := keyWildcards[strings.ToLower(w.action)]
 		for _, r := range w.resources {
-			onKey := false
-			for _, kn := range g.KeyNeeds {
-				onKey = onKey || reflect.DeepEqual(r, kn.Key)
-			}
-			accepted = accepted && onKey
+			accepted = accepted && slices.ContainsFunc(g.KeyNeeds, func(kn KeyNeed) bool { return reflect.DeepEqual(r, kn.Key) })
 		}
 		if !accepted {
 			g.Problems = append(g.Problems, fmt.Sprintf("%s allows the wildcard action %q: name each action", w.where, w.action))
@@ -135,13 +128,4 @@ func keyPlatform(g *Grants, wild []wildcard) {
 type wildcard struct {
 	where, action string
 	resources     []any
-}
-
-func allowsAny(grant string, actions []string) bool {
-	for _, a := range actions {
-		if matches(grant, a) {
-			return true
-		}
-	}
-	return false
 }

@@ -27,8 +27,9 @@ package leastpriv
 
 import (
 	"fmt"
+	"maps"
 	"path"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -77,16 +78,12 @@ func Check(code *Code, g *Grants) Result {
 		if kn.Platform != "" {
 			continue
 		}
-		written := false
-		for need := range r.Needs {
-			written = written || strings.EqualFold(need, kn.For)
-		}
-		if !written {
+		if !slices.ContainsFunc(slices.Collect(maps.Keys(r.Needs)), func(need string) bool { return strings.EqualFold(need, kn.For) }) {
 			continue
 		}
 		site := "key " + Render(kn.Key) + " of " + Render(kn.Resource) + " (" + kn.For + ")"
 		for _, a := range kn.Actions {
-			if !contains(r.Needs[a], site) {
+			if !slices.Contains(r.Needs[a], site) {
 				r.Needs[a] = append(r.Needs[a], site)
 			}
 		}
@@ -97,30 +94,21 @@ func Check(code *Code, g *Grants) Result {
 			continue
 		}
 		res := Render(gr.Resource)
-		if !contains(r.Granted[gr.Action], res) {
+		if !slices.Contains(r.Granted[gr.Action], res) {
 			r.Granted[gr.Action] = append(r.Granted[gr.Action], res)
 		}
 	}
-	for need := range r.Needs {
-		allowed := false
-		for grant := range r.Granted {
-			allowed = allowed || matches(grant, need)
-		}
-		if !allowed {
+	needs, granted := sortedKeys(r.Needs), sortedKeys(r.Granted)
+	for _, need := range needs {
+		if !slices.ContainsFunc(granted, func(grant string) bool { return matches(grant, need) }) {
 			r.Missing = append(r.Missing, need)
 		}
 	}
-	for grant := range r.Granted {
-		used := false
-		for need := range r.Needs {
-			used = used || matches(grant, need)
-		}
-		if !used {
+	for _, grant := range granted {
+		if !slices.ContainsFunc(needs, func(need string) bool { return matches(grant, need) }) {
 			r.Unused = append(r.Unused, grant)
 		}
 	}
-	sort.Strings(r.Missing)
-	sort.Strings(r.Unused)
 	return r
 }
 
@@ -130,25 +118,12 @@ func matches(grant, action string) bool {
 	return err == nil && ok
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // Report writes r for a human: the calls found, what they need, what the
 // role grants for the code and for the platform, and the differences.
 func (r *Result) Report(code *Code) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n", r.Function)
-	short := make([]string, len(code.ModulePackages))
-	for i, p := range code.ModulePackages {
-		short[i] = strings.TrimPrefix(p, code.Module+"/")
-	}
-	fmt.Fprintf(&b, "  reads:    %s\n", strings.Join(short, ", "))
+	fmt.Fprintf(&b, "  reads:    %s\n", strings.ReplaceAll(strings.Join(code.ModulePackages, ", "), code.Module+"/", ""))
 	if len(code.Calls) == 0 {
 		fmt.Fprintf(&b, "  calls:    (none)\n")
 	}
@@ -173,12 +148,7 @@ func (r *Result) Report(code *Code) string {
 }
 
 func sortedKeys(m map[string][]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return slices.Sorted(maps.Keys(m))
 }
 
 func orNone(s []string) string {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/example/orderflow/tools/assembly"
@@ -121,7 +122,7 @@ func RoleGrants(template map[string]any, roleID, functionID string) (*Grants, er
 				for _, r := range assembly.List(st["Resource"]) {
 					gr := Grant{Action: action, Resource: r, Policy: policy}
 					for _, rule := range rules {
-						if containsFold(rule.actions, action) && reflect.DeepEqual(rule.resource, r) {
+						if slices.ContainsFunc(rule.actions, func(a string) bool { return strings.EqualFold(a, action) }) && reflect.DeepEqual(rule.resource, r) {
 							gr.Platform = rule.why
 							break
 						}
@@ -147,17 +148,23 @@ func RoleGrants(template map[string]any, roleID, functionID string) (*Grants, er
 			continue
 		}
 		p := propsOf(id)
-		attached := false
-		for _, r := range assembly.List(p["Roles"]) {
-			attached = attached || assembly.RefID(r) == roleID
-		}
-		if attached {
+		if slices.ContainsFunc(assembly.List(p["Roles"]), func(r any) bool { return assembly.RefID(r) == roleID }) {
 			addDocument(id, p["PolicyDocument"])
 		}
 	}
 	g.KeyNeeds = keyNeeds(g.Grants, t)
 	keyPlatform(g, wild)
 	return g, nil
+}
+
+// destinationActions are what the Lambda service needs to deliver to a
+// destination of each type; another type is not modelled (its grants show
+// up as the code's).
+var destinationActions = map[string][]string{
+	"AWS::SQS::Queue":       {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"},
+	"AWS::SNS::Topic":       {"sns:Publish"},
+	"AWS::Lambda::Function": {"lambda:InvokeFunction"},
+	"AWS::Events::EventBus": {"events:PutEvents"},
 }
 
 // platformRules derives the grants the Lambda service needs for function
@@ -183,27 +190,13 @@ func platformRules(fnID string, t *assembly.Template) []platformRule {
 		})
 	}
 	destination := func(dest any, what string) {
-		if dest == nil {
-			return
+		if actions := destinationActions[typeOf(assembly.RefID(dest))]; dest != nil && actions != nil {
+			rules = append(rules, platformRule{actions: actions, resource: dest, why: what + " " + Render(dest)})
 		}
-		var actions []string
-		switch typeOf(assembly.RefID(dest)) {
-		case "AWS::SQS::Queue":
-			actions = []string{"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
-		case "AWS::SNS::Topic":
-			actions = []string{"sns:Publish"}
-		case "AWS::Lambda::Function":
-			actions = []string{"lambda:InvokeFunction"}
-		case "AWS::Events::EventBus":
-			actions = []string{"events:PutEvents"}
-		default:
-			return // not modelled: its grants show up as the code's
-		}
-		rules = append(rules, platformRule{actions: actions, resource: dest, why: what + " " + Render(dest)})
 	}
 	for _, id := range t.LogicalIDs() {
 		p := t.Resources[id].Properties
-		if functionOf(t, p["FunctionName"]) != fnID {
+		if assembly.FunctionOf(t, p["FunctionName"]) != fnID {
 			continue
 		}
 		dc, _ := p["DestinationConfig"].(map[string]any)
@@ -237,31 +230,6 @@ func platformRules(fnID string, t *assembly.Template) []platformRule {
 		}
 	}
 	return rules
-}
-
-// functionOf returns the logical ID of the function a FunctionName value
-// names: the function itself (its Ref or Arn), or one of its aliases or
-// versions (an alias-qualified name is taken out of the alias's ARN, e.g.
-// the function name joined with ":live"); "" when it names none.
-func functionOf(t *assembly.Template, name any) string {
-	for _, id := range assembly.Targets(name) {
-		switch r := t.Resources[id]; r.Type {
-		case "AWS::Lambda::Function":
-			return id
-		case "AWS::Lambda::Alias", "AWS::Lambda::Version":
-			return functionOf(t, r.Properties["FunctionName"])
-		}
-	}
-	return ""
-}
-
-func containsFold(list []string, s string) bool {
-	for _, x := range list {
-		if strings.EqualFold(x, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // Render writes a template value short: "Queue.Arn" for a GetAtt, the

@@ -71,16 +71,13 @@ func NewRouter(routes []Route) (*Router, error) {
 // path parameters (unescaped); ok is false when no route matches.
 func (r *Router) Match(method, path string) (key string, params map[string]string, ok bool) {
 	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
-	var best *route
 	var bestRank []int
-	var bestParams map[string]string
-	for i := range r.routes {
-		rt := &r.routes[i]
+	for _, rt := range r.routes {
 		if rt.method != "ANY" && rt.method != method {
 			continue
 		}
-		rank, ps, ok := rt.match(segs)
-		if !ok {
+		rank, ps, matched := rt.match(segs)
+		if !matched {
 			continue
 		}
 		if rt.method != "ANY" {
@@ -88,13 +85,13 @@ func (r *Router) Match(method, path string) (key string, params map[string]strin
 		} else {
 			rank = append(rank, 0)
 		}
-		if best == nil || slices.Compare(rank, bestRank) > 0 {
-			best, bestRank, bestParams = rt, rank, ps
+		if bestRank == nil || slices.Compare(rank, bestRank) > 0 {
+			key, params, bestRank = rt.key, ps, rank
 		}
 	}
 	switch {
-	case best != nil:
-		return best.key, bestParams, true
+	case bestRank != nil:
+		return key, params, true
 	case r.hasDefault:
 		return "$default", nil, true
 	}
@@ -172,14 +169,14 @@ func NewHTTPRequestEvent(r *http.Request, body []byte, routeKey string, params m
 		}
 		ev.Headers[name] = strings.Join(vs, ",")
 	}
-	host := r.Host
-	ev.Headers["host"] = host
+	ev.Headers["host"] = r.Host
 	if r.ContentLength > 0 {
 		ev.Headers["content-length"] = strconv.FormatInt(r.ContentLength, 10)
 	}
 	ip, port, _ := net.SplitHostPort(r.RemoteAddr)
-	if _, p, err := net.SplitHostPort(host); err == nil {
-		port = p
+	hostname := r.Host
+	if h, p, err := net.SplitHostPort(r.Host); err == nil {
+		hostname, port = h, p
 	}
 	ev.Headers["x-forwarded-for"] = ip
 	ev.Headers["x-forwarded-port"] = port
@@ -196,10 +193,6 @@ func NewHTTPRequestEvent(r *http.Request, body []byte, routeKey string, params m
 		} else {
 			ev.Body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
 		}
-	}
-	hostname, _, err := net.SplitHostPort(host)
-	if err != nil {
-		hostname = host
 	}
 	c := &ev.RequestContext
 	c.AccountID, c.APIID, c.DomainName = AccountID, LocalAPIID, hostname
@@ -222,11 +215,13 @@ type HTTPResponse struct {
 
 // internalError is API Gateway's answer when the integration fails.
 func internalError() HTTPResponse {
-	return HTTPResponse{
-		Status: http.StatusInternalServerError,
-		Header: http.Header{"Content-Type": {"application/json"}},
-		Body:   []byte(`{"message":"Internal Server Error"}`),
-	}
+	return gatewayError(http.StatusInternalServerError, "Internal Server Error")
+}
+
+// gatewayError is an answer of API Gateway itself: {"message": message}.
+func gatewayError(status int, message string) HTTPResponse {
+	body, _ := json.Marshal(map[string]string{"message": message})
+	return HTTPResponse{Status: status, Header: http.Header{"Content-Type": {"application/json"}}, Body: body}
 }
 
 // ParseHTTPResponse maps a function's answer to the HTTP response API Gateway
@@ -312,14 +307,14 @@ func (p *APIProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Apigw-Requestid", reqID)
 	key, params, ok := p.Router.Match(r.Method, r.URL.EscapedPath())
 	if !ok {
-		writeResponse(w, HTTPResponse{Status: http.StatusNotFound, Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(`{"message":"Not Found"}`)})
+		writeResponse(w, gatewayError(http.StatusNotFound, "Not Found"))
 		p.log(r, http.StatusNotFound, "", start, nil, "")
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxAPIBody))
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		writeResponse(w, HTTPResponse{Status: http.StatusRequestEntityTooLarge, Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(`{"message":"Request Entity Too Large"}`)})
+		writeResponse(w, gatewayError(http.StatusRequestEntityTooLarge, "Request Entity Too Large"))
 		return
 	} else if err != nil {
 		return // the client went away
@@ -361,16 +356,9 @@ func writeResponse(w http.ResponseWriter, resp HTTPResponse) {
 	_, _ = w.Write(resp.Body)
 }
 
-// apiRequestID returns an ID shaped like API Gateway's ("JKJaXmPLvHcESHA=").
-func apiRequestID() string {
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-	b := make([]byte, 15)
-	_, _ = rand.Read(b)
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b) + "="
-}
+// apiRequestID returns an ID shaped like API Gateway's: 15 letters and
+// digits, then "=" ("JKJAXMPLVHCESHA=").
+func apiRequestID() string { return rand.Text()[:15] + "=" }
 
 func clip(b []byte, n int) string {
 	if len(b) > n {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
@@ -15,6 +16,11 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/example/orderflow/tools/findup"
+	"github.com/example/orderflow/tools/moto"
 )
 
 // The Lambda Runtime Interface Emulator, pinned. The Makefile's RIE_VERSION
@@ -29,46 +35,39 @@ const (
 var BuildFlags = []string{"-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-ldflags", "-s -w"}
 
 // ModuleRoot returns the directory holding go.mod, searching upward from dir.
-func ModuleRoot(dir string) (string, error) {
-	dir, err := filepath.Abs(dir)
-	if err != nil {
-		return "", err
-	}
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no go.mod in %s or above", dir)
-		}
-	}
-}
+func ModuleRoot(dir string) (string, error) { return findup.Dir(dir, "go.mod") }
 
-// Build builds functions/<name> of the module at root for the host (GOOS and
-// GOARCH of the machine, CGO_ENABLED=0, BuildFlags) into outDir/bootstrap and
-// returns its path.
-func Build(ctx context.Context, root, name, outDir string) (string, error) {
-	if _, err := os.Stat(filepath.Join(root, "functions", name, "main.go")); err != nil {
-		return "", fmt.Errorf("no function %q: %w", name, err)
+// Build builds the main package in root/dir (functions/<name>,
+// bench/hello) with the deployment's flags (BuildFlags, CGO_ENABLED=0) into
+// outDir/bootstrap and returns its path: for linux/goarch, or for this
+// machine when goarch is "".
+func Build(ctx context.Context, root, dir, goarch, outDir string) (string, error) {
+	if _, err := os.Stat(filepath.Join(root, dir, "main.go")); err != nil {
+		return "", fmt.Errorf("no function in %s: %w", dir, err)
 	}
 	out := filepath.Join(outDir, "bootstrap")
-	args := append(append([]string{"build"}, BuildFlags...), "-o", out, "./functions/"+name)
+	args := append(append([]string{"build"}, BuildFlags...), "-o", out, "./"+filepath.ToSlash(dir))
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+runtime.GOOS, "GOARCH="+runtime.GOARCH)
+	if goarch != "" {
+		cmd.Env = append(cmd.Env, "GOOS=linux", "GOARCH="+goarch)
+	}
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build function %s: %w\n%s", name, err, b)
+		return "", fmt.Errorf("build %s: %w\n%s", dir, err, b)
 	}
 	return out, nil
 }
 
-// FindRIE returns root/bin/aws-lambda-rie (where `make` installs it) when it
-// exists; otherwise it installs RIEPackage@RIEVersion into dir with
-// `go install` (a first build takes about half a minute) and returns that.
-func FindRIE(ctx context.Context, root, dir string) (string, error) {
-	if p := filepath.Join(root, "bin", "aws-lambda-rie"); isFile(p) {
-		return p, nil
+// FindRIE returns rie when it is a file (make installs it into
+// bin/aws-lambda-rie); otherwise it installs RIEPackage@RIEVersion into dir
+// with `go install` (a first build takes about half a minute), saying so
+// on log, and returns that.
+func FindRIE(ctx context.Context, rie, dir string, log io.Writer) (string, error) {
+	if fi, err := os.Stat(rie); err == nil && fi.Mode().IsRegular() {
+		return rie, nil
 	}
+	fmt.Fprintf(log, "installing %s@%s (not found at %s)\n", RIEPackage, RIEVersion, rie)
 	cmd := exec.CommandContext(ctx, "go", "install", RIEPackage+"@"+RIEVersion)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOBIN="+dir, "CGO_ENABLED=0", "GOFLAGS=-buildvcs=false")
@@ -76,11 +75,6 @@ func FindRIE(ctx context.Context, root, dir string) (string, error) {
 		return "", fmt.Errorf("install %s@%s: %w\n%s", RIEPackage, RIEVersion, err, b)
 	}
 	return filepath.Join(dir, "aws-lambda-rie"), nil
-}
-
-func isFile(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.Mode().IsRegular()
 }
 
 // Env returns the complete environment of f under the emulator: PATH, f's
@@ -94,8 +88,8 @@ func (f Function) Env(region, endpoint string) []string {
 		"PATH":                            os.Getenv("PATH"),
 		"AWS_REGION":                      region,
 		"AWS_DEFAULT_REGION":              region,
-		"AWS_ACCESS_KEY_ID":               AccessKeyID,
-		"AWS_SECRET_ACCESS_KEY":           SecretAccessKey,
+		"AWS_ACCESS_KEY_ID":               moto.AccessKeyID,
+		"AWS_SECRET_ACCESS_KEY":           moto.SecretAccessKey,
 		"AWS_CONFIG_FILE":                 os.DevNull,
 		"AWS_SHARED_CREDENTIALS_FILE":     os.DevNull,
 		"AWS_EC2_METADATA_DISABLED":       "true",
@@ -103,23 +97,16 @@ func (f Function) Env(region, endpoint string) []string {
 		"AWS_LAMBDA_FUNCTION_TIMEOUT":     strconv.Itoa(f.Timeout),
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(f.MemorySize),
 	}
-	if f.LogLevel != "" {
-		env["AWS_LAMBDA_LOG_LEVEL"] = f.LogLevel
+	for k, v := range map[string]string{"AWS_LAMBDA_LOG_LEVEL": f.LogLevel, "AWS_LAMBDA_LOG_FORMAT": f.LogFormat, "AWS_ENDPOINT_URL": endpoint} {
+		if v != "" {
+			env[k] = v
+		}
 	}
-	if f.LogFormat != "" {
-		env["AWS_LAMBDA_LOG_FORMAT"] = f.LogFormat
+	maps.Copy(env, f.Environment)
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		out = append(out, k+"="+env[k])
 	}
-	if endpoint != "" {
-		env["AWS_ENDPOINT_URL"] = endpoint
-	}
-	for k, v := range f.Environment {
-		env[k] = v
-	}
-	out := make([]string, 0, len(env))
-	for k, v := range env {
-		out = append(out, k+"="+v)
-	}
-	slices.Sort(out)
 	return out
 }
 
@@ -155,7 +142,7 @@ func StartEmulator(ctx context.Context, rie, bootstrap string, env []string) (*E
 		return nil, err
 	}
 	if err := proc.waitListening(ctx, addrs[0], 10*time.Second); err != nil {
-		proc.stop()
+		proc.Stop(0)
 		return nil, err
 	}
 	return &Emulator{URL: "http://" + addrs[0] + "/2015-03-31/functions/function/invocations", proc: proc}, nil
@@ -171,6 +158,8 @@ type Invocation struct {
 	Body []byte
 	// Logs is what the function and the emulator printed during it.
 	Logs string
+	// Duration is the round trip of the invocation, as the client saw it.
+	Duration time.Duration
 }
 
 // FunctionError reports whether the body is a function error
@@ -187,13 +176,13 @@ func (e *Emulator) Invoke(ctx context.Context, requestID string, payload []byte)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if requestID == "" {
-		requestID = newUUID()
+		requestID = uuid.NewString()
 	} else if strings.ContainsAny(requestID, "/?#% ") {
 		return Invocation{}, fmt.Errorf("request ID %q: it goes into Runtime API paths, so no /?#%% or space", requestID)
 	}
 	select {
-	case <-e.proc.done:
-		return Invocation{}, fmt.Errorf("emulator exited (%v); output:\n%s", e.proc.err, e.proc.out)
+	case <-e.proc.Done():
+		return Invocation{}, fmt.Errorf("emulator exited (%v); output:\n%s", e.proc.Err(), e.proc.out)
 	default:
 	}
 	start := e.proc.out.Len()
@@ -203,12 +192,14 @@ func (e *Emulator) Invoke(ctx context.Context, requestID string, payload []byte)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Amzn-RequestId", requestID)
+	t0 := time.Now()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return Invocation{Logs: e.proc.out.since(start)}, fmt.Errorf("invoke: %w", err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
+	took := time.Since(t0)
 	if err != nil {
 		return Invocation{Logs: e.proc.out.since(start)}, fmt.Errorf("read invocation response: %w", err)
 	}
@@ -218,11 +209,11 @@ func (e *Emulator) Invoke(ctx context.Context, requestID string, payload []byte)
 	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline) && !strings.Contains(e.proc.out.since(start), report); {
 		time.Sleep(5 * time.Millisecond)
 	}
-	return Invocation{Status: resp.StatusCode, Body: body, Logs: e.proc.out.since(start)}, nil
+	return Invocation{Status: resp.StatusCode, Body: body, Logs: e.proc.out.since(start), Duration: took}, nil
 }
 
 // Logs returns everything the function and the emulator printed so far.
 func (e *Emulator) Logs() string { return e.proc.out.String() }
 
 // Stop stops the emulator and the function.
-func (e *Emulator) Stop() { e.proc.stop() }
+func (e *Emulator) Stop() { e.proc.Stop(0) }

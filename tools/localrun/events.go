@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
-	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/google/uuid"
 
 	"github.com/example/orderflow/internal/orderevents"
 	"github.com/example/orderflow/internal/orders"
@@ -116,7 +117,7 @@ func streamValue(v types.AttributeValue) events.DynamoDBAttributeValue {
 func StreamRecord(region, streamARN, eventName string, seq int, keys, oldImage, newImage map[string]types.AttributeValue, at time.Time) events.DynamoDBEventRecord {
 	r := events.DynamoDBEventRecord{
 		AWSRegion:      region,
-		EventID:        strings.ReplaceAll(newUUID(), "-", ""),
+		EventID:        strings.ReplaceAll(uuid.NewString(), "-", ""),
 		EventName:      eventName,
 		EventSource:    "aws:dynamodb",
 		EventVersion:   "1.1",
@@ -145,8 +146,8 @@ func SQSMessages(region, queueARN string, at time.Time, bodies ...string) events
 	ms := strconv.FormatInt(at.UnixMilli(), 10)
 	for i, b := range bodies {
 		ev.Records[i] = events.SQSMessage{
-			MessageId:     newUUID(),
-			ReceiptHandle: "AQEB" + strings.ReplaceAll(newUUID(), "-", ""),
+			MessageId:     uuid.NewString(),
+			ReceiptHandle: "AQEB" + strings.ReplaceAll(uuid.NewString(), "-", ""),
 			Body:          b,
 			Md5OfBody:     md5Hex(b),
 			Attributes: map[string]string{
@@ -180,11 +181,13 @@ func ObjectCreated(region, bucket, key string, size int64, etag, versionID strin
 		"source-ip-address": "127.0.0.1",
 		"reason":            "PutObject",
 	})
-	return events.EventBridgeEvent{
-		Version: "0", ID: newUUID(), DetailType: "Object Created", Source: "aws.s3",
-		AccountID: AccountID, Time: at.UTC().Truncate(time.Second), Region: region,
-		Resources: []string{"arn:aws:s3:::" + bucket}, Detail: detail,
-	}
+	return eventBridge(region, "Object Created", "aws.s3", []string{"arn:aws:s3:::" + bucket}, detail, at)
+}
+
+// eventBridge is an EventBridge event as a rule delivers it.
+func eventBridge(region, detailType, source string, resources []string, detail json.RawMessage, at time.Time) events.EventBridgeEvent {
+	return events.EventBridgeEvent{Version: "0", ID: uuid.NewString(), DetailType: detailType, Source: source,
+		AccountID: AccountID, Time: at.UTC().Truncate(time.Second), Region: region, Resources: resources, Detail: detail}
 }
 
 // S3Notification returns the S3 event notification (ObjectCreated:Put) for
@@ -210,11 +213,7 @@ func S3Notification(region, bucket, key string, size int64, etag, versionID stri
 
 // Scheduled returns the EventBridge "Scheduled Event" a schedule rule sends.
 func Scheduled(region, ruleARN string, at time.Time) events.EventBridgeEvent {
-	return events.EventBridgeEvent{
-		Version: "0", ID: newUUID(), DetailType: "Scheduled Event", Source: "aws.events",
-		AccountID: AccountID, Time: at.UTC().Truncate(time.Second), Region: region,
-		Resources: []string{ruleARN}, Detail: json.RawMessage("{}"),
-	}
+	return eventBridge(region, "Scheduled Event", "aws.events", []string{ruleARN}, json.RawMessage("{}"), at)
 }
 
 // OrderReady returns the event the OrderReady rule delivers to its target
@@ -222,11 +221,7 @@ func Scheduled(region, ruleARN string, at time.Time) events.EventBridgeEvent {
 // bus: an EventBridge event from orderevents.Source with the kitchen's
 // detail, no resources, and EventBridge's own id and time.
 func OrderReady(region, orderID string, at time.Time) events.EventBridgeEvent {
-	return events.EventBridgeEvent{
-		Version: "0", ID: newUUID(), DetailType: orderevents.DetailTypeOrderReady, Source: orderevents.Source,
-		AccountID: AccountID, Time: at.UTC().Truncate(time.Second), Region: region,
-		Resources: []string{}, Detail: json.RawMessage(orderevents.NewOrderReady(orderID).Detail()),
-	}
+	return eventBridge(region, orderevents.DetailTypeOrderReady, orderevents.Source, []string{}, json.RawMessage(orderevents.NewOrderReady(orderID).Detail()), at)
 }
 
 // SampleEvents returns a sample event per function of the service stack, by
@@ -235,13 +230,9 @@ func OrderReady(region, orderID string, at time.Time) events.EventBridgeEvent {
 func SampleEvents(a *Assembly, serviceStack string) (map[string][]byte, error) {
 	now := time.Now().UTC().Truncate(time.Second)
 	out := map[string][]byte{}
-	add := func(name string, v any) error {
-		b, err := json.MarshalIndent(v, "", "  ")
-		if err != nil {
-			return err
-		}
+	add := func(name string, v any) {
+		b, _ := json.MarshalIndent(v, "", "  ") // plain data: it cannot fail
 		out[name] = append(b, '\n')
-		return nil
 	}
 
 	routes, err := a.Routes(serviceStack, "api")
@@ -264,12 +255,8 @@ func SampleEvents(a *Assembly, serviceStack string) (map[string][]byte, error) {
 		return NewHTTPRequestEvent(r, body, key, params, apiRequestID(), now)
 	}
 	post := []byte(`{"customerId":"cust-local","items":[{"sku":"ESPRESSO","quantity":2,"unitPriceCents":250}]}`)
-	if err := add("api.json", apiEvent(http.MethodPost, "/orders", post)); err != nil {
-		return nil, err
-	}
-	if err := add("api-get.json", apiEvent(http.MethodGet, "/orders/"+SampleOrderID, nil)); err != nil {
-		return nil, err
-	}
+	add("api.json", apiEvent(http.MethodPost, "/orders", post))
+	add("api-get.json", apiEvent(http.MethodGet, "/orders/"+SampleOrderID, nil))
 
 	o, err := SampleOrder(now.Add(-time.Hour))
 	if err != nil {
@@ -285,43 +272,30 @@ func SampleEvents(a *Assembly, serviceStack string) (map[string][]byte, error) {
 		return nil, err
 	}
 	rec := StreamRecord(a.Region, streamARN, "INSERT", 1, key, nil, item, now)
-	if err := add("publisher.json", events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{rec}}); err != nil {
-		return nil, err
-	}
+	add("publisher.json", events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{rec}})
 
 	queueARN, err := a.EventSourceARN(serviceStack, "kitchen")
 	if err != nil {
 		return nil, err
 	}
 	body, _ := json.Marshal(orders.KitchenMessage{OrderID: SampleOrderID})
-	if err := add("kitchen.json", SQSMessages(a.Region, queueARN, now, string(body))); err != nil {
-		return nil, err
-	}
+	add("kitchen.json", SQSMessages(a.Region, queueARN, now, string(body)))
 
 	imp, err := a.Function(serviceStack, "importer", "")
 	if err != nil {
 		return nil, err
 	}
 	bucket := imp.Environment[orders.EnvUploadsBucket]
-	sum := md5.Sum([]byte(SampleCSV))
-	etag := hex.EncodeToString(sum[:])
-	if err := add("importer.json", ObjectCreated(a.Region, bucket, SampleUploadKey, int64(len(SampleCSV)), etag, "", now)); err != nil {
-		return nil, err
-	}
-	if err := add("importer-s3.json", S3Notification(a.Region, bucket, SampleUploadKey, int64(len(SampleCSV)), etag, "", now)); err != nil {
-		return nil, err
-	}
+	etag := md5Hex(SampleCSV)
+	add("importer.json", ObjectCreated(a.Region, bucket, SampleUploadKey, int64(len(SampleCSV)), etag, "", now))
+	add("importer-s3.json", S3Notification(a.Region, bucket, SampleUploadKey, int64(len(SampleCSV)), etag, "", now))
 
 	ruleARN, err := a.RuleARN(serviceStack, "sweeper")
 	if err != nil {
 		return nil, err
 	}
-	if err := add("sweeper.json", Scheduled(a.Region, ruleARN, now)); err != nil {
-		return nil, err
-	}
-	if err := add("notifier.json", OrderReady(a.Region, SampleOrderID, now)); err != nil {
-		return nil, err
-	}
+	add("sweeper.json", Scheduled(a.Region, ruleARN, now))
+	add("notifier.json", OrderReady(a.Region, SampleOrderID, now))
 	return out, nil
 }
 
@@ -332,58 +306,38 @@ func SampleEvents(a *Assembly, serviceStack string) (map[string][]byte, error) {
 // no event is an error that lists the events there are.
 func WriteSampleEvents(events map[string][]byte, dir string, overwrite bool, names ...string) (written, kept []string, err error) {
 	if len(names) == 0 {
-		for name := range events {
-			names = append(names, name)
-		}
+		names = slices.Collect(maps.Keys(events))
 	}
 	slices.Sort(names)
 	for _, name := range names {
 		if _, ok := events[name]; !ok {
-			var have []string
-			for n := range events {
-				have = append(have, n)
-			}
-			slices.Sort(have)
-			return written, kept, fmt.Errorf("no sample event %s (there are %s)", name, strings.Join(have, ", "))
+			return nil, nil, fmt.Errorf("no sample event %s (there are %s)", name, strings.Join(slices.Sorted(maps.Keys(events)), ", "))
 		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, nil, err
 	}
+	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL // never over a user's edit
+	if overwrite {
+		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	}
 	for _, name := range names {
 		p := filepath.Join(dir, name)
-		flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-		if overwrite {
-			flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-		}
 		f, err := os.OpenFile(p, flags, 0o644)
 		if errors.Is(err, fs.ErrExist) {
 			kept = append(kept, p)
 			continue
 		}
+		if err == nil {
+			_, err = f.Write(events[name])
+			err = errors.Join(err, f.Close())
+		}
 		if err != nil {
 			return written, kept, err
-		}
-		_, werr := f.Write(events[name])
-		if cerr := f.Close(); werr == nil {
-			werr = cerr
-		}
-		if werr != nil {
-			return written, kept, werr
 		}
 		written = append(written, p)
 	}
 	return written, kept, nil
-}
-
-// newUUID returns a random (version 4) UUID, as AWS writes message and
-// event IDs.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
 // md5Hex is the MD5 digest of s in hex, as SQS gives a body's.

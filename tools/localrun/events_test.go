@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -49,7 +50,7 @@ func TestServeOnATakenPortSaysSo(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer holder.Close()
-	port := holder.Port()
+	port, _ := strconv.Atoi(holder.Endpoint[strings.LastIndex(holder.Endpoint, ":")+1:])
 	for name, err := range map[string]error{"Serve": func() error {
 		s, err := Serve(port, nil)
 		if err == nil {

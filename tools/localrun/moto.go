@@ -4,100 +4,59 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
-	"strings"
+	"io"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/example/orderflow/tools/deploylocal"
+	"github.com/example/orderflow/tools/moto"
 )
 
-// Moto is the local AWS the functions run against: one moto server (the
-// deploy rehearsal's, tools/deploylocal) on 127.0.0.1 serving DynamoDB
-// (conditional writes, ReturnValuesOnConditionCheckFailure), S3, SQS in the
-// SDK's JSON protocol, SNS and EventBridge. What a function sent is read
-// back from it (ReceiveMessage, a topic's or a bus's messages through an SQS
-// queue subscribed to it).
-type Moto = deploylocal.Emulator
-
-// ErrNoMoto means no Python with moto was found (StartMoto's error wraps
-// it); `make moto` installs it.
-var ErrNoMoto = deploylocal.ErrNoMoto
-
-// StartMoto starts moto with the first Python that has it
-// (deploylocal.FindPython: $MOTO_PYTHON, root/.build/moto, python3), its
-// log in logPath. Stop it with Stop; it also stops when this process dies.
-func StartMoto(ctx context.Context, root, logPath string) (*Moto, error) {
-	python, _, err := deploylocal.FindPython(ctx, root)
-	if err != nil {
-		return nil, err
-	}
-	m, err := deploylocal.StartEmulator(ctx, python, filepath.Join(root, deploylocal.LauncherPath), logPath, time.Minute)
-	if err != nil {
-		return nil, err
-	}
-	// An IP address, not localhost: against an IP the SDK's S3 clients use
-	// path-style addressing, as they must here (bucket.localhost resolves
-	// nowhere).
-	m.Endpoint = strings.Replace(m.Endpoint, "//localhost:", "//127.0.0.1:", 1)
-	return m, nil
-}
-
 // CreateResources creates what the assembly's functions use on the local
-// AWS at endpoint: its tables, buckets, queues, topics and event buses,
-// under their local names.
-func (a *Assembly) CreateResources(ctx context.Context, endpoint string) error {
+// AWS at endpoint (moto's Endpoint): its tables, buckets, queues, topics
+// and event buses, under their local names, one line each on log.
+func (a *Assembly) CreateResources(ctx context.Context, endpoint string, log io.Writer) error {
 	tables, err := a.Tables()
 	if err != nil {
 		return err
 	}
-	db := DynamoDBClient(a.Region, endpoint)
+	cfg := moto.Config(a.Region, endpoint)
 	for _, t := range tables {
-		if err := CreateTable(ctx, db, t.Name, t.Props); err != nil {
+		if err := CreateTable(ctx, dynamodb.NewFromConfig(cfg), t.Name, t.Props); err != nil {
 			return err
 		}
+		fmt.Fprintf(log, "table   %s (keys and indexes from the template)\n", t.Name)
 	}
-	s3c := S3Client(a.Region, endpoint)
 	for _, b := range a.Buckets() {
-		if err := CreateBucket(ctx, s3c, b); err != nil {
+		if err := CreateBucket(ctx, s3.NewFromConfig(cfg), b); err != nil {
 			return err
 		}
+		fmt.Fprintf(log, "bucket  %s (versioned: %t)\n", b.Name, b.Versioned)
 	}
 	var errs []error
 	for _, q := range a.Names(TypeQueue) {
-		_, err := SQSClient(a.Region, endpoint).CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(q)})
+		_, err := sqs.NewFromConfig(cfg).CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(q)})
 		errs = append(errs, err)
+		fmt.Fprintf(log, "queue   %s\n", q)
 	}
 	for _, t := range a.Names(TypeTopic) {
-		_, err := SNSClient(a.Region, endpoint).CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(t)})
+		_, err := sns.NewFromConfig(cfg).CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(t)})
 		errs = append(errs, err)
+		fmt.Fprintf(log, "topic   %s\n", t)
 	}
 	for _, b := range a.Names(TypeEventBus) {
-		_, err := EventBridgeClient(a.Region, endpoint).CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String(b)})
+		_, err := eventbridge.NewFromConfig(cfg).CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String(b)})
 		errs = append(errs, err)
+		fmt.Fprintf(log, "bus     %s\n", b)
 	}
 	return errors.Join(errs...)
-}
-
-// SQSClient returns an SQS client for the local endpoint.
-func SQSClient(region, endpoint string) *sqs.Client {
-	return sqs.NewFromConfig(SDKConfig(region), func(o *sqs.Options) { o.BaseEndpoint = aws.String(endpoint) })
-}
-
-// SNSClient returns an SNS client for the local endpoint.
-func SNSClient(region, endpoint string) *sns.Client {
-	return sns.NewFromConfig(SDKConfig(region), func(o *sns.Options) { o.BaseEndpoint = aws.String(endpoint) })
-}
-
-// EventBridgeClient returns an EventBridge client for the local endpoint.
-func EventBridgeClient(region, endpoint string) *eventbridge.Client {
-	return eventbridge.NewFromConfig(SDKConfig(region), func(o *eventbridge.Options) { o.BaseEndpoint = aws.String(endpoint) })
 }
 
 // TableProps is the part of an AWS::DynamoDB::Table's Properties that a local
@@ -123,23 +82,34 @@ func CreateTable(ctx context.Context, c *dynamodb.Client, name string, props Tab
 	for i := range in.GlobalSecondaryIndexes {
 		in.GlobalSecondaryIndexes[i].ProvisionedThroughput = nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
 	if _, err := c.CreateTable(ctx, in); err != nil {
 		return fmt.Errorf("create table %s: %w", name, err)
 	}
-	for {
-		out, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
-		if err != nil {
-			return fmt.Errorf("describe table %s: %w", name, err)
-		}
-		if out.Table.TableStatus == types.TableStatusActive {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("table %s not active: %w", name, ctx.Err())
-		case <-time.After(20 * time.Millisecond):
-		}
+	active := dynamodb.NewTableExistsWaiter(c, func(o *dynamodb.TableExistsWaiterOptions) { o.MinDelay, o.MaxDelay = 20*time.Millisecond, time.Second })
+	if err := active.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, 30*time.Second); err != nil {
+		return fmt.Errorf("table %s not active: %w", name, err)
 	}
+	return nil
+}
+
+// CreateBucket creates bucket b, with versioning when b.Versioned.
+func CreateBucket(ctx context.Context, c *s3.Client, b Bucket) error {
+	in := &s3.CreateBucketInput{Bucket: aws.String(b.Name)}
+	if r := c.Options().Region; r != "us-east-1" {
+		in.CreateBucketConfiguration = &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(r)}
+	}
+	if _, err := c.CreateBucket(ctx, in); err != nil {
+		return fmt.Errorf("create bucket %s: %w", b.Name, err)
+	}
+	if !b.Versioned {
+		return nil
+	}
+	_, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{
+		Bucket:                  aws.String(b.Name),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled},
+	})
+	if err != nil {
+		return fmt.Errorf("enable versioning of bucket %s: %w", b.Name, err)
+	}
+	return nil
 }

@@ -17,19 +17,20 @@ import (
 	"github.com/aws/smithy-go/logging"
 
 	"github.com/example/orderflow/internal/orders"
+	"github.com/example/orderflow/tools/moto"
 )
 
 // startMoto starts moto for one test, skipped where no Python has moto
 // (make test installs it) unless CI=true.
-func startMoto(t *testing.T) *Moto {
+func startMoto(t *testing.T) *moto.Server {
 	t.Helper()
 	root, err := ModuleRoot(".")
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := filepath.Join(t.TempDir(), "moto.log")
-	m, err := StartMoto(t.Context(), root, log)
-	if errors.Is(err, ErrNoMoto) && os.Getenv("CI") != "true" {
+	m, err := moto.Start(t.Context(), root, "", log)
+	if errors.Is(err, moto.ErrNotInstalled) && os.Getenv("CI") != "true" {
 		t.Skipf("no moto: %v", err)
 	}
 	if err != nil {
@@ -49,19 +50,16 @@ func TestSeededObjectReadsWithAChecksum(t *testing.T) {
 	m := startMoto(t)
 	ctx := context.Background()
 	var logs bytes.Buffer
-	cfg := SDKConfig("us-east-1")
+	cfg := moto.Config("us-east-1", m.Endpoint)
 	// What config.LoadDefaultConfig gives a function: a logger to stderr
 	// and checksums when supported.
 	cfg.Logger = logging.NewStandardLogger(&logs)
 	cfg.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenSupported
-	c := s3.NewFromConfig(cfg, func(o *s3.Options) {
-		o.BaseEndpoint = aws.String(m.Endpoint)
-		o.UsePathStyle = true
-	})
+	c := s3.NewFromConfig(cfg)
 	if err := CreateBucket(ctx, c, Bucket{Name: "uploads", Versioned: true}); err != nil {
 		t.Fatal(err)
 	}
-	db := DynamoDBClient("us-east-1", m.Endpoint)
+	db := dynamodb.NewFromConfig(moto.Config("us-east-1", m.Endpoint))
 	d := orders.Design(false)
 	if err := CreateTable(ctx, db, "Orders", TableProps{AttributeDefinitions: d.AttributeDefinitions, KeySchema: d.KeySchema, GlobalSecondaryIndexes: d.GlobalSecondaryIndexes}); err != nil {
 		t.Fatal(err)
@@ -89,11 +87,11 @@ func TestCreateResourcesMakesWhatTheFunctionsUse(t *testing.T) {
 	m := startMoto(t)
 	a := loadTestAssembly(t)
 	ctx := context.Background()
-	if err := a.CreateResources(ctx, m.Endpoint); err != nil {
+	if err := a.CreateResources(ctx, m.Endpoint, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	for _, q := range a.Names(TypeQueue) {
-		if _, err := SQSClient(a.Region, m.Endpoint).GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(q)}); err != nil {
+		if _, err := sqs.NewFromConfig(moto.Config(a.Region, m.Endpoint)).GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(q)}); err != nil {
 			t.Errorf("queue %s: %v", q, err)
 		}
 	}
@@ -102,7 +100,7 @@ func TestCreateResourcesMakesWhatTheFunctionsUse(t *testing.T) {
 	}
 	tables, _ := a.Tables()
 	for _, tb := range tables {
-		if _, err := DynamoDBClient(a.Region, m.Endpoint).DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(tb.Name)}); err != nil {
+		if _, err := dynamodb.NewFromConfig(moto.Config(a.Region, m.Endpoint)).DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(tb.Name)}); err != nil {
 			t.Errorf("table %s: %v", tb.Name, err)
 		}
 	}

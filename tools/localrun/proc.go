@@ -17,29 +17,21 @@ import (
 
 // process is a child process (and its own children) whose output is kept.
 type process struct {
-	cmd  *exec.Cmd
-	out  *logBuffer
-	done chan struct{} // closed once the process has exited
-	err  error         // exit status, valid once done is closed
+	*procgroup.Proc
+	out *logBuffer
 }
 
-// startProcess starts name with args and exactly the environment env. The
-// process gets its own process group (so stop reaches its children too) and,
-// on Linux, is killed when this process dies.
+// startProcess starts name with args and exactly the environment env, in
+// a process group of its own (so stop reaches its children too), killed
+// with this process on Linux.
 func startProcess(dir string, env []string, name string, args ...string) (*process, error) {
-	p := &process{out: &logBuffer{}, done: make(chan struct{})}
-	p.cmd = exec.Command(name, args...)
-	p.cmd.Dir = dir
-	p.cmd.Env = env
-	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	p.cmd.SysProcAttr = procgroup.Attr()
-	if err := p.cmd.Start(); err != nil {
+	p := &process{out: &logBuffer{}}
+	cmd := exec.Command(name, args...)
+	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = dir, env, p.out, p.out
+	var err error
+	if p.Proc, err = procgroup.Start(cmd); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
-	go func() {
-		p.err = p.cmd.Wait()
-		close(p.done)
-	}()
 	return p, nil
 }
 
@@ -55,27 +47,12 @@ func (p *process) waitListening(ctx context.Context, addr string, timeout time.D
 			return conn.Close()
 		}
 		select {
-		case <-p.done:
-			return fmt.Errorf("%s exited before listening on %s (%v); output:\n%s", p.cmd.Path, addr, p.err, p.out)
+		case <-p.Done():
+			return fmt.Errorf("%s exited before listening on %s (%v); output:\n%s", p.Cmd.Path, addr, p.Err(), p.out)
 		case <-ctx.Done():
-			return fmt.Errorf("%s not listening on %s after %s; output:\n%s", p.cmd.Path, addr, timeout, p.out)
+			return fmt.Errorf("%s not listening on %s after %s; output:\n%s", p.Cmd.Path, addr, timeout, p.out)
 		case <-time.After(20 * time.Millisecond):
 		}
-	}
-}
-
-// stop kills the process group and waits for the process to exit. It is
-// safe to call more than once.
-func (p *process) stop() {
-	select {
-	case <-p.done:
-		return
-	default:
-	}
-	procgroup.Kill(p.cmd.Process)
-	select {
-	case <-p.done:
-	case <-time.After(5 * time.Second):
 	}
 }
 

@@ -17,13 +17,8 @@ import (
 type Server struct {
 	// Endpoint is the server's base URL, "http://127.0.0.1:PORT".
 	Endpoint string
-	port     int
 	srv      *http.Server
-	done     chan struct{}
 }
-
-// Port is the port the server listens on.
-func (s *Server) Port() int { return s.port }
 
 // Serve serves h on 127.0.0.1:port (port 0: a free one) until Close.
 func Serve(port int, h http.Handler) (*Server, error) {
@@ -33,12 +28,9 @@ func Serve(port int, h http.Handler) (*Server, error) {
 	}
 	s := &Server{
 		Endpoint: "http://" + ln.Addr().String(),
-		port:     ln.Addr().(*net.TCPAddr).Port,
 		srv:      &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second},
-		done:     make(chan struct{}),
 	}
 	go func() {
-		defer close(s.done)
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			panic(err) // Serve fails only on a broken listener
 		}
@@ -46,13 +38,12 @@ func Serve(port int, h http.Handler) (*Server, error) {
 	return s, nil
 }
 
-// Close stops the server, letting requests in flight finish for up to 5 s.
+// Close stops the server (Serve returns at once), letting requests in
+// flight finish for up to 5 s.
 func (s *Server) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	err := s.srv.Shutdown(ctx)
-	<-s.done
-	return err
+	return s.srv.Shutdown(ctx)
 }
 
 // ServicesState is what `localrun services` writes to its state file so that

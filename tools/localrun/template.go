@@ -1,8 +1,12 @@
 package localrun
 
 import (
+	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"iter"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -24,8 +28,6 @@ const (
 	TypeFunction = "AWS::Lambda::Function"
 	TypeEventBus = "AWS::Events::EventBus"
 	TypeTopic    = "AWS::SNS::Topic"
-	typeRoute    = "AWS::ApiGatewayV2::Route"
-	typeIntegr   = "AWS::ApiGatewayV2::Integration"
 )
 
 // Assembly is a synthesized cloud assembly (the cdk.out folder), read to run
@@ -43,11 +45,7 @@ func LoadAssembly(dir string) (*Assembly, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &Assembly{Region: asm.Region(), asm: asm}
-	if a.Region == "" {
-		a.Region = DefaultRegion
-	}
-	return a, nil
+	return &Assembly{Region: cmp.Or(asm.Region(), DefaultRegion), asm: asm}, nil
 }
 
 // Stack returns the stack named name.
@@ -140,10 +138,7 @@ func (a *Assembly) Function(stack, name, sqsEndpoint string) (Function, error) {
 			return Function{}, fmt.Errorf("function %s: environment variable %s: %w", name, k, err)
 		}
 	}
-	for t := range uses {
-		f.Uses = append(f.Uses, t)
-	}
-	slices.Sort(f.Uses)
+	f.Uses = slices.Sorted(maps.Keys(uses))
 	return f, nil
 }
 
@@ -182,11 +177,11 @@ func (a *Assembly) Routes(stack, name string) ([]Route, error) {
 	}
 	var routes []Route
 	for _, r := range st.Template.Resources {
-		if r.Type != typeRoute {
+		if r.Type != "AWS::ApiGatewayV2::Route" {
 			continue
 		}
 		integ, ok := st.Template.Resources[assembly.RefID(r.Properties["Target"])]
-		if !ok || integ.Type != typeIntegr || assembly.RefID(integ.Properties["IntegrationUri"]) != fnID {
+		if !ok || integ.Type != "AWS::ApiGatewayV2::Integration" || assembly.FunctionOf(st.Template, integ.Properties["IntegrationUri"]) != fnID {
 			continue
 		}
 		rt := Route{AuthorizationType: "NONE"}
@@ -219,55 +214,56 @@ type Bucket struct {
 // Tables returns every DynamoDB table of the assembly, sorted by name.
 func (a *Assembly) Tables() ([]Table, error) {
 	var out []Table
-	for _, st := range a.asm.Stacks {
-		for id, r := range st.Template.Resources {
-			if r.Type != TypeTable {
-				continue
-			}
-			raw, err := json.Marshal(r.Properties)
-			if err != nil {
-				return nil, err
-			}
-			t := Table{Name: localName(id, r)}
-			if err := json.Unmarshal(raw, &t.Props); err != nil {
-				return nil, fmt.Errorf("table %s: %w", id, err)
-			}
-			out = append(out, t)
+	var errs []error
+	for name, r := range a.resources(TypeTable) {
+		t := Table{Name: name}
+		raw, _ := json.Marshal(r.Properties)
+		if err := json.Unmarshal(raw, &t.Props); err != nil {
+			errs = append(errs, fmt.Errorf("table %s: %w", name, err))
 		}
+		out = append(out, t)
 	}
-	slices.SortFunc(out, func(x, y Table) int { return strings.Compare(x.Name, y.Name) })
-	return out, nil
+	return out, errors.Join(errs...)
 }
 
 // Names returns the local names of the assembly's resources of type typ,
 // sorted.
 func (a *Assembly) Names(typ string) []string {
 	var out []string
-	for _, st := range a.asm.Stacks {
-		for id, r := range st.Template.Resources {
-			if r.Type == typ {
-				out = append(out, localName(id, r))
-			}
-		}
+	for name := range a.resources(typ) {
+		out = append(out, name)
 	}
-	slices.Sort(out)
 	return out
 }
 
 // Buckets returns every S3 bucket of the assembly, sorted by name.
 func (a *Assembly) Buckets() []Bucket {
 	var out []Bucket
+	for name, r := range a.resources(TypeBucket) {
+		vc, _ := r.Properties["VersioningConfiguration"].(map[string]any)
+		out = append(out, Bucket{Name: name, Versioned: vc["Status"] == "Enabled"})
+	}
+	return out
+}
+
+// resources yields the assembly's resources of type typ by local name, in
+// the order of the names.
+func (a *Assembly) resources(typ string) iter.Seq2[string, assembly.Resource] {
+	byName := map[string]assembly.Resource{}
 	for _, st := range a.asm.Stacks {
 		for id, r := range st.Template.Resources {
-			if r.Type != TypeBucket {
-				continue
+			if r.Type == typ {
+				byName[localName(id, r)] = r
 			}
-			vc, _ := r.Properties["VersioningConfiguration"].(map[string]any)
-			out = append(out, Bucket{Name: localName(id, r), Versioned: vc["Status"] == "Enabled"})
 		}
 	}
-	slices.SortFunc(out, func(x, y Bucket) int { return strings.Compare(x.Name, y.Name) })
-	return out
+	return func(yield func(string, assembly.Resource) bool) {
+		for _, name := range slices.Sorted(maps.Keys(byName)) {
+			if !yield(name, byName[name]) {
+				return
+			}
+		}
+	}
 }
 
 // localName is the local physical name of a resource: its name property when
@@ -295,9 +291,6 @@ func QueueURL(endpoint, name string) string {
 // Fn::GetAtt the attribute the local stand-in has. uses collects the types
 // referred to.
 func (a *Assembly) resolver(sqsEndpoint string, uses map[string]bool) *assembly.Resolver {
-	arn := func(service, resource string) string {
-		return "arn:aws:" + service + ":" + a.Region + ":" + AccountID + ":" + resource
-	}
 	lookup := func(st *assembly.Stack, id string) (assembly.Resource, string, error) {
 		res, ok := st.Template.Resources[id]
 		if !ok {
@@ -315,7 +308,7 @@ func (a *Assembly) resolver(sqsEndpoint string, uses map[string]bool) *assembly.
 			case res.Type == TypeQueue:
 				return QueueURL(sqsEndpoint, name), nil
 			case res.Type == TypeTopic: // a topic's Ref is its ARN
-				return arn("sns", name), nil
+				return a.arn(res.Type, name), nil
 			}
 			return name, nil
 		},
@@ -324,33 +317,27 @@ func (a *Assembly) resolver(sqsEndpoint string, uses map[string]bool) *assembly.
 			switch {
 			case err != nil:
 				return nil, fmt.Errorf("Fn::GetAtt of %w", err)
-			case res.Type == TypeTable && attr == "Arn":
-				return arn("dynamodb", "table/"+name), nil
-			case res.Type == TypeTable && attr == "StreamArn":
-				return arn("dynamodb", "table/"+name+"/stream/local"), nil
-			case res.Type == TypeBucket && attr == "Arn":
-				return "arn:aws:s3:::" + name, nil
-			case res.Type == TypeQueue && attr == "Arn":
-				return arn("sqs", name), nil
-			case res.Type == TypeQueue && attr == "QueueName":
-				return name, nil
 			case res.Type == TypeQueue && attr == "QueueUrl":
 				return QueueURL(sqsEndpoint, name), nil
-			case res.Type == TypeEventBus && attr == "Arn":
-				return arn("events", "event-bus/"+name), nil
-			case res.Type == TypeEventBus && attr == "Name":
+			case res.Type == TypeTable && attr == "StreamArn":
+				return a.arn(res.Type, name) + "/stream/local", nil
+			case attr == "Arn" || res.Type == TypeTopic && attr == "TopicArn":
+				return a.arn(res.Type, name), nil
+			case attr == map[string]string{TypeQueue: "QueueName", TypeEventBus: "Name", TypeTopic: "TopicName"}[res.Type]:
 				return name, nil
-			case res.Type == TypeTopic && (attr == "TopicArn" || attr == "Arn"):
-				return arn("sns", name), nil
-			case res.Type == TypeTopic && attr == "TopicName":
-				return name, nil
-			case attr == "Arn":
-				service := strings.ToLower(strings.Split(res.Type, "::")[1])
-				return arn(service, name), nil
 			}
 			return nil, fmt.Errorf("Fn::GetAtt %s.%s (%s): unsupported attribute", id, attr, res.Type)
 		},
 	}
+}
+
+// arn is the local ARN of the resource of type typ named name.
+func (a *Assembly) arn(typ, name string) string {
+	if typ == TypeBucket {
+		return "arn:aws:s3:::" + name
+	}
+	prefix := map[string]string{TypeTable: "table/", TypeEventBus: "event-bus/", "AWS::Events::Rule": "rule/", "AWS::Scheduler::Schedule": "schedule/"}[typ]
+	return "arn:aws:" + strings.ToLower(strings.Split(typ, "::")[1]) + ":" + a.Region + ":" + AccountID + ":" + prefix + name
 }
 
 func intProp(v any, def int) int {
@@ -363,35 +350,41 @@ func intProp(v any, def int) int {
 // EventSourceARN returns the local ARN of the event source (a queue, a table
 // stream) of function name's event source mapping in stack.
 func (a *Assembly) EventSourceARN(stack, name string) (string, error) {
-	st, fnID, _, err := a.function(stack, name)
+	st, _, r, err := a.invoker(stack, name, "AWS::Lambda::EventSourceMapping")
 	if err != nil {
 		return "", err
 	}
-	for _, r := range st.Template.Resources {
-		if r.Type == "AWS::Lambda::EventSourceMapping" && assembly.RefID(r.Properties["FunctionName"]) == fnID {
-			return a.resolver("", map[string]bool{}).String(st, r.Properties["EventSourceArn"])
-		}
-	}
-	return "", fmt.Errorf("function %s has no event source mapping in %s", name, st.Name)
+	return a.resolver("", map[string]bool{}).String(st, r.Properties["EventSourceArn"])
 }
 
-// RuleARN returns the local ARN of the EventBridge rule in stack that
-// targets function name.
+// RuleARN returns the local ARN of the EventBridge rule or schedule in
+// stack that invokes function name.
 func (a *Assembly) RuleARN(stack, name string) (string, error) {
+	st, id, r, err := a.invoker(stack, name, "AWS::Events::Rule", "AWS::Scheduler::Schedule")
+	if err != nil || r.Type == "AWS::Events::Rule" {
+		return a.arn(r.Type, localName(id, r)), err
+	}
+	group, err := a.resolver("", map[string]bool{}).String(st, r.Properties["GroupName"])
+	return a.arn(r.Type, cmp.Or(group, "default")+"/"+localName(id, r)), err
+}
+
+// invokesBy names the property of a resource type that names the function
+// it invokes.
+var invokesBy = map[string]string{"AWS::Lambda::EventSourceMapping": "FunctionName", "AWS::Events::Rule": "Targets", "AWS::Scheduler::Schedule": "Target"}
+
+// invoker returns the first resource (by logical ID) of one of types in
+// stack that invokes function name, itself or through its alias or a
+// version.
+func (a *Assembly) invoker(stack, name string, types ...string) (*assembly.Stack, string, assembly.Resource, error) {
 	st, fnID, _, err := a.function(stack, name)
 	if err != nil {
-		return "", err
+		return nil, "", assembly.Resource{}, err
 	}
-	for id, r := range st.Template.Resources {
-		if r.Type != "AWS::Events::Rule" {
-			continue
-		}
-		targets, _ := r.Properties["Targets"].([]any)
-		for _, t := range targets {
-			if m, ok := t.(map[string]any); ok && assembly.RefID(m["Arn"]) == fnID {
-				return "arn:aws:events:" + a.Region + ":" + AccountID + ":rule/" + localName(id, r), nil
-			}
+	for _, id := range st.Template.LogicalIDs() {
+		r := st.Template.Resources[id]
+		if slices.Contains(types, r.Type) && assembly.FunctionOf(st.Template, r.Properties[invokesBy[r.Type]]) == fnID {
+			return st, id, r, nil
 		}
 	}
-	return "", fmt.Errorf("no rule in %s targets function %s", st.Name, name)
+	return nil, "", assembly.Resource{}, fmt.Errorf("no %s in %s invokes function %s", strings.Join(types, " or "), st.Name, name)
 }

@@ -49,6 +49,20 @@ func eventsAssembly(t *testing.T) *Assembly {
 			orderevents.EnvNotificationTopicARN: map[string]any{"Ref": "OrderEventsNotificationsFDC47A85"},
 			"TOPIC_NAME":                        map[string]any{"Fn::GetAtt": []any{"OrderEventsNotificationsFDC47A85", "TopicName"}},
 		}),
+		// The kitchen and the sweeper are invoked through their live aliases,
+		// as the app's sources invoke them.
+		"KitchenQueueF2CE4A9C": map[string]any{"Type": TypeQueue},
+		"KitchenAlias1439BBD6": map[string]any{"Type": "AWS::Lambda::Alias", "Properties": map[string]any{
+			"FunctionName": map[string]any{"Ref": "KitchenFunctionC623ED9C"}, "Name": "live"}},
+		"KitchenEventSource94FAD2E5": map[string]any{"Type": "AWS::Lambda::EventSourceMapping", "Properties": map[string]any{
+			"EventSourceArn": map[string]any{"Fn::GetAtt": []any{"KitchenQueueF2CE4A9C", "Arn"}},
+			"FunctionName": map[string]any{"Fn::Join": []any{"", []any{map[string]any{"Fn::Select": []any{6.0,
+				map[string]any{"Fn::Split": []any{":", map[string]any{"Ref": "KitchenAlias1439BBD6"}}}}}, ":live"}}}}},
+		"SweeperFunction15FDF226": env(map[string]any{}),
+		"SweeperAlias877318D5": map[string]any{"Type": "AWS::Lambda::Alias", "Properties": map[string]any{
+			"FunctionName": map[string]any{"Ref": "SweeperFunction15FDF226"}, "Name": "live"}},
+		"SweepSchedule608B5E34": map[string]any{"Type": "AWS::Scheduler::Schedule", "Properties": map[string]any{
+			"GroupName": "sweeps", "Target": map[string]any{"Arn": map[string]any{"Ref": "SweeperAlias877318D5"}}}},
 		"OrderEventsOrderReady7A1B2C3D": map[string]any{"Type": "AWS::Events::Rule", "Properties": map[string]any{
 			"EventBusName": map[string]any{"Ref": "OrderEventsBusE5170980"},
 			"Targets":      []any{map[string]any{"Arn": map[string]any{"Fn::GetAtt": []any{"NotifierFunctionAF3DBB87", "Arn"}}, "Id": "Target0"}},
@@ -95,6 +109,21 @@ func TestFunctionResolvesBusAndTopic(t *testing.T) {
 	}
 	if arn, err := a.RuleARN("App-test-Service", "notifier"); err != nil || arn != "arn:aws:events:eu-west-1:123456789012:rule/OrderEventsOrderReady7A1B2C3D" {
 		t.Errorf("rule of the notifier: got %q, %v", arn, err)
+	}
+}
+
+// A source that invokes a function's alias is the function's: the queue of
+// an event source mapping named by the alias's ARN, a schedule.
+func TestSourcesThroughAnAlias(t *testing.T) {
+	a := eventsAssembly(t)
+	if arn, err := a.EventSourceARN("App-test-Service", "kitchen"); err != nil || arn != "arn:aws:sqs:eu-west-1:123456789012:KitchenQueueF2CE4A9C" {
+		t.Errorf("event source of the kitchen: got %q, %v", arn, err)
+	}
+	if arn, err := a.RuleARN("App-test-Service", "sweeper"); err != nil || arn != "arn:aws:scheduler:eu-west-1:123456789012:schedule/sweeps/SweepSchedule608B5E34" {
+		t.Errorf("schedule of the sweeper: got %q, %v", arn, err)
+	}
+	if _, err := a.EventSourceARN("App-test-Service", "notifier"); err == nil || !strings.Contains(err.Error(), "no AWS::Lambda::EventSourceMapping in App-test-Service invokes function notifier") {
+		t.Errorf("the notifier has no event source mapping: got %v", err)
 	}
 }
 

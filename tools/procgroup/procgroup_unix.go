@@ -4,17 +4,14 @@ package procgroup
 
 import (
 	"os"
-	"runtime"
 	"syscall"
 )
 
-// Attr puts a child in its own process group, killed with this process on
-// Linux.
-func Attr() *syscall.SysProcAttr {
+// attr puts a child in its own process group, killed with this process on
+// Linux (setPdeathsig does nothing elsewhere).
+func attr() *syscall.SysProcAttr {
 	a := &syscall.SysProcAttr{Setpgid: true}
-	if runtime.GOOS == "linux" {
-		setPdeathsig(a)
-	}
+	setPdeathsig(a)
 	return a
 }
 

@@ -5,7 +5,7 @@ import (
 	"syscall"
 )
 
-// Attr: no process groups on Windows.
-func Attr() *syscall.SysProcAttr { return nil }
+// attr: no process groups on Windows.
+func attr() *syscall.SysProcAttr { return nil }
 
 func signal(p *os.Process, _ bool) { _ = p.Kill() } // its children are not tracked

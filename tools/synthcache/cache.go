@@ -1,12 +1,13 @@
 package synthcache
 
 import (
-	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	"github.com/example/orderflow/tools/assembly"
+	"github.com/example/orderflow/tools/findup"
+	"golang.org/x/mod/modfile"
 )
 
 // CacheDir is the folder, inside the output folder, that holds the cached
@@ -43,21 +46,12 @@ func (c *cache) key() (string, error) {
 	r := c.r
 	h := newHasher("synthcache assembly")
 	h.str("version", fmt.Sprint(recordVersion))
-	goBin, err := lookPath("go", getenv(r.Env, "PATH"))
-	if err != nil {
-		goBin = "go"
-	}
-	h.str("go", statID(goBin))
-	if err := h.optionalFile("go env file", goEnvFile(r.Env)); err != nil {
-		return "", err
-	}
-	for _, w := range goWorkFiles(r.ModuleDir, r.Env) {
-		if err := h.optionalFile("go.work "+w, w); err != nil {
-			return "", err
-		}
-		if err := h.optionalFile("go.work.sum "+w, w+".sum"); err != nil {
-			return "", err
-		}
+	goBin, _ := lookPath("go", getenv(r.Env, "PATH"))
+	h.str("go", statID(cmp.Or(goBin, "go")))
+	h.optionalFile("go env file", goEnvFile(r.Env))
+	if w := goWorkFile(r.ModuleDir, r.Env); w != "" {
+		h.optionalFile("go.work "+w, w)
+		h.optionalFile("go.work.sum "+w, w+".sum")
 	}
 	h.str("working directory", r.Dir)
 	h.str("outdir", c.outdir)
@@ -72,14 +66,12 @@ func (c *cache) key() (string, error) {
 			if !filepath.IsAbs(p) {
 				p = filepath.Join(r.Dir, p)
 			}
-			if err := h.optionalFile("context file "+v, p); err != nil {
-				return "", err
-			}
+			h.optionalFile("context file "+v, p)
 		}
 	}
 	h.str("node", nodeID(r.Env))
 	skip := map[string]bool{c.outdir: true, r.StateDir: true}
-	if err := h.tree("module", r.ModuleDir, skip); err != nil {
+	if err := errors.Join(h.err, h.tree("module", r.ModuleDir, skip)); err != nil {
 		return "", err
 	}
 	for _, d := range localDirs(r.ModuleDir, r.Env) {
@@ -95,10 +87,7 @@ func (c *cache) key() (string, error) {
 // nodeID identifies the Node binary jsii runs the CDK on: JSII_NODE, or
 // node on PATH.
 func nodeID(env []string) string {
-	node := getenv(env, "JSII_NODE")
-	if node == "" {
-		node = "node"
-	}
+	node := cmp.Or(getenv(env, "JSII_NODE"), "node")
 	if !strings.ContainsRune(node, filepath.Separator) {
 		p, err := lookPath(node, getenv(env, "PATH"))
 		if err != nil {
@@ -116,9 +105,7 @@ func nodeID(env []string) string {
 // lookPath finds an executable named file in the directories of path.
 func lookPath(file, path string) (string, error) {
 	for _, dir := range filepath.SplitList(path) {
-		if dir == "" {
-			dir = "."
-		}
+		dir = cmp.Or(dir, ".")
 		p := filepath.Join(dir, file)
 		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
 			return p, nil
@@ -133,10 +120,7 @@ func lookPath(file, path string) (string, error) {
 func localDirs(moduleDir string, env []string) []string {
 	var dirs []string
 	add := func(base, p string) {
-		if p == "" {
-			return
-		}
-		if strings.HasPrefix(p, "./") || strings.HasPrefix(p, "../") || p == "." || p == ".." || filepath.IsAbs(p) {
+		if modfile.IsDirectoryPath(p) {
 			if !filepath.IsAbs(p) {
 				p = filepath.Join(base, p)
 			}
@@ -144,52 +128,22 @@ func localDirs(moduleDir string, env []string) []string {
 		}
 	}
 	if b, err := os.ReadFile(filepath.Join(moduleDir, "go.mod")); err == nil {
-		for _, rhs := range directiveArgs(b, "replace") {
-			if _, target, ok := strings.Cut(rhs, "=>"); ok {
-				if f := strings.Fields(target); len(f) > 0 {
-					add(moduleDir, strings.Trim(f[0], `"`))
-				}
+		if f, err := modfile.Parse("go.mod", b, nil); err == nil {
+			for _, r := range f.Replace {
+				add(moduleDir, r.New.Path)
 			}
 		}
 	}
-	for _, w := range goWorkFiles(moduleDir, env) {
-		if b, err := os.ReadFile(w); err == nil {
-			for _, arg := range directiveArgs(b, "use") {
-				if f := strings.Fields(arg); len(f) > 0 {
-					add(filepath.Dir(w), strings.Trim(f[0], `"`))
-				}
+	w := goWorkFile(moduleDir, env)
+	if b, err := os.ReadFile(w); err == nil && w != "" {
+		if f, err := modfile.ParseWork(w, b, nil); err == nil {
+			for _, u := range f.Use {
+				add(filepath.Dir(w), u.Path)
 			}
 		}
 	}
 	slices.Sort(dirs)
 	return slices.Compact(dirs)
-}
-
-// directiveArgs returns the arguments of every use of directive in a
-// go.mod or go.work file, in both the one-line and the block form.
-func directiveArgs(file []byte, directive string) []string {
-	var out []string
-	inBlock := false
-	sc := bufio.NewScanner(bytes.NewReader(file))
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if i := strings.Index(line, "//"); i >= 0 {
-			line = strings.TrimSpace(line[:i])
-		}
-		switch {
-		case inBlock && line == ")":
-			inBlock = false
-		case inBlock:
-			if line != "" {
-				out = append(out, line)
-			}
-		case line == directive+" (":
-			inBlock = true
-		case strings.HasPrefix(line, directive+" "):
-			out = append(out, strings.TrimSpace(strings.TrimPrefix(line, directive+" ")))
-		}
-	}
-	return out
 }
 
 // stamp identifies a file's content cheaply: size, modification time, mode.
@@ -323,10 +277,7 @@ func (c *cache) record(key string, before map[string]stamp, out output) error {
 	if e.Assets, err = c.assets(produced); err != nil {
 		return err
 	}
-	meta, err := json.MarshalIndent(e, "", "  ")
-	if err != nil {
-		return err
-	}
+	meta, _ := json.MarshalIndent(e, "", "  ") // plain data: it cannot fail
 	if err := os.WriteFile(filepath.Join(tmp, "meta.json"), meta, 0o644); err != nil {
 		return err
 	}
@@ -343,67 +294,32 @@ func (c *cache) record(key string, before map[string]stamp, out output) error {
 	return nil
 }
 
-// assets returns the asset files and directories that the asset manifests
-// among produced refer to and that the run did not write itself.
+// assets returns the asset files and directories the assembly's asset
+// manifests refer to (assembly.Assets) that the run did not write itself.
 func (c *cache) assets(produced []string) ([]cachedAsset, error) {
-	isProduced := map[string]bool{}
-	for _, p := range produced {
-		isProduced[filepath.Join(c.outdir, filepath.FromSlash(p))] = true
+	asm, err := assembly.Read(c.outdir)
+	if err != nil {
+		return nil, err
 	}
-	seen := map[string]bool{}
+	all, err := asm.Assets()
+	if err != nil {
+		return nil, err
+	}
 	var out []cachedAsset
-	for _, p := range produced {
-		if !strings.HasSuffix(p, ".assets.json") {
+	for _, a := range all {
+		abs, path := filepath.Clean(a.Path), filepath.Clean(a.Path)
+		if rel, err := filepath.Rel(c.outdir, abs); err == nil && !strings.HasPrefix(rel, "..") {
+			path = filepath.ToSlash(rel)
+		}
+		if a.Path == "" || slices.Contains(produced, path) || len(out) > 0 && out[len(out)-1].Path == path {
 			continue
 		}
-		manifest := filepath.Join(c.outdir, filepath.FromSlash(p))
-		b, err := os.ReadFile(manifest)
+		files, err := stampTree(abs)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("asset %s: %w", a.Path, err)
 		}
-		var m struct {
-			Files map[string]struct {
-				Source struct{ Path string }
-			}
-			DockerImages map[string]struct {
-				Source struct{ Directory string }
-			}
-		}
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
-		}
-		var sources []string
-		for _, f := range m.Files {
-			sources = append(sources, f.Source.Path)
-		}
-		for _, d := range m.DockerImages {
-			sources = append(sources, d.Source.Directory)
-		}
-		for _, s := range sources {
-			if s == "" {
-				continue
-			}
-			abs := s
-			if !filepath.IsAbs(abs) {
-				abs = filepath.Join(filepath.Dir(manifest), filepath.FromSlash(s))
-			}
-			abs = filepath.Clean(abs)
-			if isProduced[abs] || seen[abs] {
-				continue
-			}
-			seen[abs] = true
-			files, err := stampTree(abs)
-			if err != nil {
-				return nil, fmt.Errorf("asset %s: %w", s, err)
-			}
-			path := abs
-			if rel, err := filepath.Rel(c.outdir, abs); err == nil && !strings.HasPrefix(rel, "..") {
-				path = filepath.ToSlash(rel)
-			}
-			out = append(out, cachedAsset{Path: path, Files: files})
-		}
+		out = append(out, cachedAsset{Path: path, Files: files})
 	}
-	slices.SortFunc(out, func(a, b cachedAsset) int { return strings.Compare(a.Path, b.Path) })
 	return out, nil
 }
 
@@ -419,16 +335,13 @@ func stampTree(root string) (map[string]stamp, error) {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() && p != root {
-			rel, _ := filepath.Rel(root, p)
-			out[filepath.ToSlash(rel)+"/"] = stamp{Mode: fi.Mode().Type()}
-			return nil
-		}
-		if d.IsDir() {
-			return nil
-		}
 		rel, _ := filepath.Rel(root, p)
-		out[filepath.ToSlash(rel)] = stampOf(fi)
+		switch {
+		case d.IsDir() && p != root:
+			out[filepath.ToSlash(rel)+"/"] = stamp{Mode: fi.Mode().Type()}
+		case !d.IsDir():
+			out[filepath.ToSlash(rel)] = stampOf(fi)
+		}
 		return nil
 	})
 	return out, err
@@ -450,14 +363,8 @@ func (c *cache) lookup(key string) (entry, bool) {
 		return entry{}, false
 	}
 	for _, a := range e.Assets {
-		now, err := stampTree(a.abs(c.outdir))
-		if err != nil || len(now) != len(a.Files) {
+		if now, err := stampTree(a.abs(c.outdir)); err != nil || !maps.Equal(now, a.Files) {
 			return entry{}, false
-		}
-		for p, st := range a.Files {
-			if now[p] != st {
-				return entry{}, false
-			}
 		}
 	}
 	return e, true
@@ -565,25 +472,20 @@ func goEnvFile(env []string) string {
 	return ""
 }
 
-// goWorkFiles returns the go.work file the go command would use in dir:
-// GOWORK's, or the first go.work in dir or a parent.
-func goWorkFiles(dir string, env []string) []string {
+// goWorkFile returns the go.work file the go command would use in dir:
+// GOWORK's, or the first go.work in dir or a parent; "" for none.
+func goWorkFile(dir string, env []string) string {
 	switch w := getenv(env, "GOWORK"); w {
 	case "off":
-		return nil
+		return ""
 	case "":
 	default:
-		return []string{w}
+		return w
 	}
-	for d := dir; ; d = filepath.Dir(d) {
-		p := filepath.Join(d, "go.work")
-		if _, err := os.Stat(p); err == nil {
-			return []string{p}
-		}
-		if filepath.Dir(d) == d {
-			return nil
-		}
+	if d, err := findup.Dir(dir, "go.work"); err == nil {
+		return filepath.Join(d, "go.work")
 	}
+	return ""
 }
 
 func (r *Runner) rel(p string) string {
@@ -599,22 +501,12 @@ func writeAtomic(path string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
+	_, err = tmp.Write(data)
+	if err = errors.Join(err, tmp.Close(), os.Chmod(tmp.Name(), 0o644)); err == nil {
+		err = os.Rename(tmp.Name(), path)
 	}
-	if err := tmp.Close(); err != nil {
+	if err != nil {
 		os.Remove(tmp.Name())
-		return err
 	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return nil
+	return err
 }

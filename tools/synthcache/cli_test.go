@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/example/orderflow/tools/findup"
 )
 
 // TestTheCDKCLIAcceptsAReusedAssembly runs the pinned CDK CLI (from the
@@ -14,7 +16,7 @@ import (
 // the assembly synthcache puts back, and a context change (-c) runs the app.
 func TestTheCDKCLIAcceptsAReusedAssembly(t *testing.T) {
 	t.Parallel()
-	root, err := moduleRoot(mustAbs(t, "."))
+	root, err := findup.Dir(".", "go.mod")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,13 +76,4 @@ func TestTheCDKCLIAcceptsAReusedAssembly(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(f.mod, "cdk.out", "Fixture-prod.template.json")); err != nil {
 		t.Errorf("prod template: %v", err)
 	}
-}
-
-func mustAbs(t *testing.T, p string) string {
-	t.Helper()
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return abs
 }

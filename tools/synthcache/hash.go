@@ -1,12 +1,12 @@
 package synthcache
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -29,6 +29,7 @@ var skipTopDirs = map[string]bool{"cdk.out": true, ".build": true, "bin": true}
 type hasher struct {
 	h    hash.Hash
 	seen map[string]bool // directories hashed through symlinks (resolved paths)
+	err  error           // the first error of optionalFile
 }
 
 func newHasher(label string) *hasher {
@@ -45,32 +46,25 @@ func (h *hasher) str(name, value string) {
 
 func (h *hasher) sum() string { return hex.EncodeToString(h.h.Sum(nil)) }
 
-// fileDigest returns the hex SHA-256 of the file at path.
+// fileDigest returns the hex SHA-256 of the file at path (the module's
+// files are small: read whole).
 func fileDigest(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	data, err := os.ReadFile(path)
+	return digest(data), err
 }
 
-// optionalFile adds the content digest of path to h, or "absent".
-func (h *hasher) optionalFile(name, path string) error {
+// optionalFile adds the content digest of path to h, or "absent"; an error
+// reading it is kept in h.err.
+func (h *hasher) optionalFile(name, path string) {
 	d, err := fileDigest(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		h.str(name, "absent")
-		return nil
+	case err != nil:
+		h.err = cmp.Or(h.err, err)
+	default:
+		h.str(name, d)
 	}
-	if err != nil {
-		return err
-	}
-	h.str(name, d)
-	return nil
 }
 
 // entry adds one symlink under rel: its target, followed: a file's

@@ -1,6 +1,7 @@
 package synthcache
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,8 +12,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/example/orderflow/tools/findup"
 )
 
 // Runner runs one Go CDK app. Set every field, or use NewRunner.
@@ -32,7 +34,8 @@ type Runner struct {
 	// Args are passed to the app.
 	Args []string
 	// Stdin, Stdout and Stderr of the app; Stderr also gets the runner's
-	// own messages, prefixed "synthcache: ".
+	// own messages, prefixed "synthcache: ". Stdout and Stderr are written
+	// concurrently: one writer for both must be safe for that (a file is).
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	// Now is the clock (tests set it). Default: time.Now.
@@ -46,7 +49,7 @@ func NewRunner(dir, pkg string) (*Runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	mod, err := moduleRoot(abs)
+	mod, err := findup.Dir(abs, "go.mod")
 	if err != nil {
 		return nil, err
 	}
@@ -65,18 +68,6 @@ func stateName(pkg string) string {
 		return "root"
 	}
 	return strings.ReplaceAll(p, "/", "_")
-}
-
-// moduleRoot returns the directory of the go.mod that holds dir.
-func moduleRoot(dir string) (string, error) {
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no go.mod in %s or any parent", dir)
-		}
-	}
 }
 
 func (r *Runner) logf(format string, args ...any) {
@@ -187,36 +178,22 @@ type output struct {
 	Stdout, Stderr []byte
 }
 
-// tee copies what is written to w and keeps it.
-type tee struct {
-	mu  *sync.Mutex
-	w   io.Writer
-	buf *[]byte
-}
-
-func (t tee) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	*t.buf = append(*t.buf, p...)
-	t.mu.Unlock()
-	return t.w.Write(p)
-}
-
 // exec runs the app with the runner's arguments, environment and
 // streams, interrupting it when ctx is done (the command cancels ctx on
 // SIGINT and SIGTERM), and returns its exit code and output.
 func (r *Runner) exec(ctx context.Context) (int, output, error) {
-	var out output
 	bin, err := r.build(ctx)
 	if err != nil {
-		return 1, out, err
+		return 1, output{}, err
 	}
-	var mu sync.Mutex
+	// Each buffer is written by one of cmd's copying goroutines and read
+	// once Wait has returned.
+	var stdout, stderr bytes.Buffer
 	cmd := exec.Command(bin, r.Args...)
 	cmd.Dir, cmd.Env, cmd.Stdin = r.Dir, r.Env, r.Stdin
-	cmd.Stdout = tee{&mu, r.Stdout, &out.Stdout}
-	cmd.Stderr = tee{&mu, r.Stderr, &out.Stderr}
+	cmd.Stdout, cmd.Stderr = io.MultiWriter(r.Stdout, &stdout), io.MultiWriter(r.Stderr, &stderr)
 	if err := cmd.Start(); err != nil {
-		return 1, out, err
+		return 1, output{}, err
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -226,6 +203,7 @@ func (r *Runner) exec(ctx context.Context) (int, output, error) {
 			_ = cmd.Process.Signal(os.Interrupt)
 			ctx = context.Background() // signal once; wait for the app
 		case err := <-done:
+			out := output{stdout.Bytes(), stderr.Bytes()}
 			var exit *exec.ExitError
 			if errors.As(err, &exit) {
 				if code := exit.ExitCode(); code > 0 {

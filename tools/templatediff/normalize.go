@@ -47,8 +47,12 @@ var versionID = regexp.MustCompile(`(CurrentVersion[0-9A-F]{8})[0-9a-f]{32}\b`)
 //     CDKMetadataAvailable condition.
 //
 // The bootstrap version parameter and rule stay: they change only with the
-// CDK library and say which bootstrap version a deploy needs.
+// CDK library and say which bootstrap version a deploy needs. Normalize(nil)
+// is nil (a stack one side does not have).
 func Normalize(tmpl map[string]any) map[string]any {
+	if tmpl == nil {
+		return nil
+	}
 	out, _ := normalizeValue(tmpl).(map[string]any)
 	if res, ok := out["Resources"].(map[string]any); ok {
 		for id, r := range res {

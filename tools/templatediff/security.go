@@ -2,13 +2,13 @@ package templatediff
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"math"
 	"reflect"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -85,11 +85,8 @@ func findings(old, new map[string]any, r *Result) []Finding {
 		fs = append(fs, publicAccessFindings(res.ID, o, n)...)
 		fs = append(fs, suppressionFindings(res.ID, o, n)...)
 	}
-	sort.SliceStable(fs, func(i, j int) bool {
-		if a, b := classOrder[fs[i].Class], classOrder[fs[j].Class]; a != b {
-			return a < b
-		}
-		return fs[i].Message < fs[j].Message
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		return cmp.Or(cmp.Compare(classOrder[a.Class], classOrder[b.Class]), strings.Compare(a.Message, b.Message))
 	})
 	return fs
 }
@@ -155,7 +152,7 @@ func encryptionFindings(id string, o, n map[string]any) []Finding {
 	var out []Finding
 	for _, name := range encryptionProps[typ] {
 		ov, nv := op[name], np[name]
-		if ov == nil || equal(ov, nv) {
+		if ov == nil || reflect.DeepEqual(ov, nv) {
 			continue // never set, or unchanged; turning encryption on is no risk
 		}
 		off := nv == nil || nv == false || nv == "false"
@@ -206,12 +203,7 @@ func publicAccessFindings(id string, o, n map[string]any) []Finding {
 		if typ == "AWS::ApiGateway::Method" && str(np["HttpMethod"]) == "OPTIONS" {
 			break // CORS preflight
 		}
-		auth := func(p map[string]any) string {
-			if a := str(p["AuthorizationType"]); a != "" {
-				return a
-			}
-			return "NONE"
-		}
+		auth := func(p map[string]any) string { return cmp.Or(str(p["AuthorizationType"]), "NONE") }
 		if auth(np) == "NONE" && (o == nil || auth(op) != "NONE") {
 			was := "new"
 			if o != nil {
@@ -316,13 +308,7 @@ func retentionOf(v any, unset float64) (float64, bool) {
 	return 0, false
 }
 
-func protects(v any) bool {
-	switch v {
-	case true, "true", "ACTIVE", "ENABLED":
-		return true
-	}
-	return false
-}
+func protects(v any) bool { return slices.Contains([]any{true, "true", "ACTIVE", "ENABLED"}, v) }
 
 // onDelete says what CloudFormation does with a resource removed from the
 // template (its DeletionPolicy; Delete when unset).
@@ -377,10 +363,7 @@ func suppressionFindings(id string, o, n map[string]any) []Finding {
 		return out
 	}
 	before, after := rules(o), rules(n)
-	typ := typeOf(n)
-	if typ == "" {
-		typ = typeOf(o)
-	}
+	typ := cmp.Or(typeOf(n), typeOf(o))
 	var out []Finding
 	for _, k := range slices.Sorted(maps.Keys(after)) {
 		if _, ok := before[k]; !ok {
@@ -416,22 +399,16 @@ func renderValue(v any) string {
 	return s
 }
 
-func equal(a, b any) bool { return reflect.DeepEqual(a, b) }
-
 func str(v any) string {
 	s, _ := v.(string)
 	return s
 }
 
 func unionKeys(a, b map[string]any) []string {
-	keys := slices.Collect(maps.Keys(a))
-	for k := range b {
-		if _, ok := a[k]; !ok {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	return keys
+	all := map[string]any{}
+	maps.Copy(all, a)
+	maps.Copy(all, b)
+	return sortedKeys(all)
 }
 
 func sortedKeys(m map[string]any) []string { return slices.Sorted(maps.Keys(m)) }

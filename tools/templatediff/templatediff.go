@@ -26,23 +26,24 @@ import (
 	"bytes"
 	_ "embed"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
+
+	"github.com/example/orderflow/tools/findup"
 )
 
 //go:embed diff.cjs
 var script string
 
 // Pair is the old and the new template of one stack; either may be nil (a
-// new stack, a stack removed).
+// new stack, a stack removed). Its JSON is what diff.cjs reads.
 type Pair struct {
-	Name     string         `json:"name"`
-	Old, New map[string]any `json:"-"`
+	Name string         `json:"name"`
+	Old  map[string]any `json:"old"`
+	New  map[string]any `json:"new"`
 }
 
 // Result is the difference between the two templates of a pair.
@@ -97,13 +98,7 @@ type Statement struct {
 // DataLoss returns the findings that replace, delete or orphan a stateful
 // resource.
 func (r *Result) DataLoss() []Finding {
-	var out []Finding
-	for _, f := range r.Findings {
-		if f.DataLoss {
-			out = append(out, f)
-		}
-	}
-	return out
+	return slices.DeleteFunc(slices.Clone(r.Findings), func(f Finding) bool { return !f.DataLoss })
 }
 
 // Broadening reports whether the change widens access, weakens a
@@ -133,23 +128,11 @@ func (r *Result) HasSecurity() bool { return r.Security != "" || len(r.Findings)
 
 // Diff compares each pair (one run of Node for all of them).
 func Diff(pairs ...Pair) ([]*Result, error) {
-	root, err := nodeRoot()
+	root, err := findup.Dir(".", "node_modules/@aws-cdk/cloudformation-diff")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("templatediff: %w: run `npm ci` (make deps) at the repository root", err)
 	}
-	type wire struct {
-		Name string         `json:"name"`
-		Old  map[string]any `json:"old"`
-		New  map[string]any `json:"new"`
-	}
-	in := make([]wire, len(pairs))
-	for i, p := range pairs {
-		in[i] = wire(p)
-	}
-	data, err := json.Marshal(in)
-	if err != nil {
-		return nil, err
-	}
+	data, _ := json.Marshal(append([]Pair{}, pairs...)) // [] for none; JSON-decoded templates: it cannot fail
 	var stderr bytes.Buffer
 	cmd := exec.Command("node", "-e", script)
 	cmd.Dir, cmd.Stdin, cmd.Stderr = root, bytes.NewReader(data), &stderr
@@ -166,23 +149,4 @@ func Diff(pairs ...Pair) ([]*Result, error) {
 		r.Findings = findings(pairs[i].Old, pairs[i].New, r)
 	}
 	return results, nil
-}
-
-// nodeRoot is the nearest folder up from the working directory whose
-// node_modules holds the diff library (the repository root).
-func nodeRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "node_modules", "@aws-cdk", "cloudformation-diff")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("templatediff: node_modules/@aws-cdk/cloudformation-diff not found above the working directory: run `npm ci` (make deps) at the repository root")
-		}
-		dir = parent
-	}
 }

@@ -4,17 +4,10 @@
 //
 //	deploylocal [-stage dev] [-region eu-west-3] [-throwaway rehearsal] [-change api] [-work DIR] [-v]
 //
-// It synthesizes the app with the pinned CDK CLI as `make synth` does,
-// starts moto's server on a free port of 127.0.0.1 (motolaunch.py in this
-// directory), bootstraps account 123456789012, deploys every stack, reads
-// every resource back through aws-sdk-go-v2 and compares it with its
-// template, redeploys unchanged (no changes), deploys with one function's
-// code changed (only it changes), destroys (retained resources stay), and
-// deploys and destroys a throwaway stage with -c destroyData=true (nothing
-// stays). It prints a table of what was checked and the resource types the
-// emulator only stood in for, and exits 1 when anything differs. The
-// emulator stops when it ends, also on failure and Ctrl-C. See
-// tools/deploylocal and docs/operations.md ("Rehearse it").
+// The steps are tools/deploylocal's (its package doc and docs/operations.md,
+// "Rehearse it"). It prints each step, a table of what was checked and the
+// resource types the emulator only stood in for, and exits 1 when anything
+// differs; moto stops when it ends, also on failure and Ctrl-C.
 package main
 
 import (
@@ -27,6 +20,7 @@ import (
 	"syscall"
 
 	"github.com/example/orderflow/tools/deploylocal"
+	"github.com/example/orderflow/tools/moto"
 )
 
 func main() {
@@ -52,7 +46,7 @@ func main() {
 			fmt.Fprintln(os.Stderr, "deploy-local: interrupted; the emulator and the CLI were stopped")
 			os.Exit(130)
 		}
-		if errors.Is(err, deploylocal.ErrNoMoto) {
+		if errors.Is(err, moto.ErrNotInstalled) {
 			fmt.Fprintln(os.Stderr, "deploy-local:", err)
 			os.Exit(1)
 		}

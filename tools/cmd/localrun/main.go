@@ -1,33 +1,20 @@
 // Command localrun runs the order flow's Lambda functions on this machine,
-// under the Lambda Runtime Interface Emulator (aws-lambda-rie), against moto,
-// a local AWS (DynamoDB, S3, SQS, SNS, EventBridge).
-// The Makefile drives it (see docs/local.md):
-//
-//	localrun services              start moto on loopback, create the templates'
-//	                               tables, buckets, queues, topics and buses, seed
-//	                               sample data, run until interrupted
-//	localrun invoke -fn NAME [-event FILE]
-//	                               build NAME for the host, run it under the
-//	                               emulator, send FILE (default events/NAME.json,
-//	                               written from the sample when missing), print
-//	                               the response and logs
-//	localrun events [-out DIR] [-force]
-//	                               write a sample event per function; existing
-//	                               files are kept unless -force
-//	localrun api [-port N]         serve the HTTP API's routes through the api function
-//
-// A function's configuration (environment, timeout, memory, log level) comes
-// from the synthesized template cdk.out/OrderFlow-<stage>-Service.template.json,
-// with resource references resolved to local names.
+// under the Lambda Runtime Interface Emulator, against moto, a local AWS,
+// each configured from the synthesized template
+// cdk.out/OrderFlow-<stage>-Service.template.json (tools/localrun says how).
+// The Makefile drives it (make local-services, invoke, events and api;
+// docs/local.md); usage below lists its commands.
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -38,17 +25,24 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/example/orderflow/internal/orders"
 	"github.com/example/orderflow/tools/localrun"
+	"github.com/example/orderflow/tools/moto"
 )
 
 const usage = `usage: localrun <command> [flags]
 
 commands:
-  services   start moto (a local AWS), create the templates' resources, seed samples
-  invoke     run one function once: -fn NAME [-event FILE]
-  events     write sample events (never over existing ones unless -force): -out DIR
-  api        serve the HTTP API through the api function: -port N
+  services   start moto (a local AWS) on loopback, create the templates' tables, buckets,
+             queues, topics and buses, seed sample data, run until interrupted
+  invoke     run one function once: -fn NAME [-event FILE]: build it for the host, run it
+             under the emulator, send FILE (default events/NAME.json, written from the
+             sample when missing), print the response and logs
+  events     write a sample event per function (existing ones kept unless -force): -out DIR
+  api        serve the HTTP API's routes through the api function: -port N
 
 Run "localrun <command> -h" for a command's flags.
 `
@@ -79,7 +73,7 @@ func main() {
 // options are the flags every command shares.
 type options struct {
 	stage, cdkOut, state, rie string
-	env                       envFlags
+	env                       map[string]string // -env NAME=VALUE, repeated
 	root                      string
 	asm                       *localrun.Assembly
 }
@@ -131,17 +125,14 @@ func (o *options) checkFunction(name string) error {
 	if slices.Contains(names, name) {
 		return nil
 	}
+	list, example := strings.Join(names, ", "), "<name>"
+	if len(names) > 0 {
+		example = names[0]
+	}
 	if name == "" {
-		return fmt.Errorf("which function? %s has %s: make invoke FN=%s", o.serviceStack(), strings.Join(names, ", "), first(names))
+		return fmt.Errorf("which function? %s has %s: make invoke FN=%s", o.serviceStack(), list, example)
 	}
-	return fmt.Errorf("unknown function %q: %s has %s (make invoke FN=%s)", name, o.serviceStack(), strings.Join(names, ", "), first(names))
-}
-
-func first(names []string) string {
-	if len(names) == 0 {
-		return "<name>"
-	}
-	return names[0]
+	return fmt.Errorf("unknown function %q: %s has %s (make invoke FN=%s)", name, o.serviceStack(), list, example)
 }
 
 // portTaken turns a *localrun.PortInUseError into what to do about it:
@@ -161,21 +152,18 @@ func portTaken(err error, makeVar, target string) error {
 
 func (o *options) serviceStack() string { return "OrderFlow-" + o.stage + "-Service" }
 
-// envFlags collects repeated -env NAME=VALUE flags.
-type envFlags map[string]string
-
-func (e *envFlags) String() string { return fmt.Sprint(map[string]string(*e)) }
-
-func (e *envFlags) Set(s string) error {
-	k, v, ok := strings.Cut(s, "=")
-	if !ok || k == "" {
-		return fmt.Errorf("want NAME=VALUE, got %q", s)
-	}
-	if *e == nil {
-		*e = envFlags{}
-	}
-	(*e)[k] = v
-	return nil
+// envFlag adds -env NAME=VALUE (repeatable), overriding the function's
+// environment.
+func (o *options) envFlag(fs *flag.FlagSet) {
+	o.env = map[string]string{}
+	fs.Func("env", "NAME=VALUE overriding the function's environment (repeatable)", func(s string) error {
+		k, v, ok := strings.Cut(s, "=")
+		if !ok || k == "" {
+			return fmt.Errorf("want NAME=VALUE, got %q", s)
+		}
+		o.env[k] = v
+		return nil
+	})
 }
 
 // services runs moto with the templates' resources until interrupted.
@@ -193,30 +181,15 @@ func services(ctx context.Context, args []string) error {
 		return err
 	}
 	logPath := filepath.Join(filepath.Dir(o.state), "moto.log")
-	m, err := localrun.StartMoto(ctx, o.root, logPath)
-	if errors.Is(err, localrun.ErrNoMoto) {
+	m, err := moto.Start(ctx, o.root, "", logPath)
+	if errors.Is(err, moto.ErrNotInstalled) {
 		return fmt.Errorf("%w; or run `make moto` first", err)
 	} else if err != nil {
 		return err
 	}
 	defer m.Stop()
-	if err := o.asm.CreateResources(ctx, m.Endpoint); err != nil {
+	if err := o.asm.CreateResources(ctx, m.Endpoint, os.Stdout); err != nil {
 		return err
-	}
-	tables, err := o.asm.Tables()
-	if err != nil {
-		return err
-	}
-	for _, t := range tables {
-		fmt.Printf("table   %s (keys and indexes from the template)\n", t.Name)
-	}
-	for _, b := range o.asm.Buckets() {
-		fmt.Printf("bucket  %s (versioned: %t)\n", b.Name, b.Versioned)
-	}
-	for _, typ := range [][2]string{{localrun.TypeQueue, "queue"}, {localrun.TypeTopic, "topic"}, {localrun.TypeEventBus, "bus"}} {
-		for _, n := range o.asm.Names(typ[0]) {
-			fmt.Printf("%-7s %s\n", typ[1], n)
-		}
 	}
 	if *seed {
 		imp, err := o.asm.Function(o.serviceStack(), "importer", m.Endpoint)
@@ -224,7 +197,8 @@ func services(ctx context.Context, args []string) error {
 			return err
 		}
 		table, bucket := imp.Environment[orders.EnvTableName], imp.Environment[orders.EnvUploadsBucket]
-		db, s3c := localrun.DynamoDBClient(o.asm.Region, m.Endpoint), localrun.S3Client(o.asm.Region, m.Endpoint)
+		cfg := moto.Config(o.asm.Region, m.Endpoint)
+		db, s3c := dynamodb.NewFromConfig(cfg), s3.NewFromConfig(cfg)
 		if err := localrun.Seed(ctx, db, s3c, table, bucket); err != nil {
 			return err
 		}
@@ -244,78 +218,57 @@ func services(ctx context.Context, args []string) error {
 	return nil
 }
 
-// session is one function running under the emulator, with what it needs.
-type session struct {
-	fn      localrun.Function
-	emu     *localrun.Emulator
-	closers []func()
-}
-
-func (s *session) close() {
-	for _, c := range slices.Backward(s.closers) {
-		c()
-	}
-}
-
 // start builds function name and starts it under the emulator, pointed at
-// the local services when it uses a resource. Close the session when done.
-func start(ctx context.Context, o *options, name string, log io.Writer) (_ *session, err error) {
-	s := &session{}
-	defer func() {
-		if err != nil {
-			s.close()
-		}
-	}()
+// the local services when it uses a resource. Call stop when done.
+func start(ctx context.Context, o *options, name string, log io.Writer) (emu *localrun.Emulator, stop func(), err error) {
 	st, running, err := localrun.ReadServicesState(o.state)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if s.fn, err = o.asm.Function(o.serviceStack(), name, st.Endpoint); err != nil {
-		return nil, err
+	fn, err := o.asm.Function(o.serviceStack(), name, st.Endpoint)
+	if err != nil {
+		return nil, nil, err
 	}
-	for k, v := range o.env {
-		s.fn.Environment[k] = v
+	maps.Copy(fn.Environment, o.env)
+	if len(fn.Uses) > 0 && !running {
+		return nil, nil, fmt.Errorf("function %s uses %s: start the local services first (`make local-services` in another terminal)", name, strings.Join(fn.Uses, ", "))
 	}
-	if len(s.fn.Uses) > 0 && !running {
-		return nil, fmt.Errorf("function %s uses %s: start the local services first (`make local-services` in another terminal)", name, strings.Join(s.fn.Uses, ", "))
-	}
-
 	dir, err := os.MkdirTemp("", "localrun-"+name+"-")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	s.closers = append(s.closers, func() { os.RemoveAll(dir) })
-	rie := o.rie
-	if _, err := os.Stat(rie); err != nil {
-		fmt.Fprintf(log, "installing %s@%s (not found at %s)\n", localrun.RIEPackage, localrun.RIEVersion, rie)
-		if rie, err = localrun.FindRIE(ctx, o.root, dir); err != nil {
-			return nil, err
+	stop = func() {
+		if emu != nil {
+			emu.Stop()
 		}
+		os.RemoveAll(dir)
+	}
+	defer func() {
+		if err != nil {
+			stop()
+		}
+	}()
+	rie, err := localrun.FindRIE(ctx, o.rie, dir, log)
+	if err != nil {
+		return nil, nil, err
 	}
 	t0 := time.Now()
-	bootstrap, err := localrun.Build(ctx, o.root, name, dir)
+	bootstrap, err := localrun.Build(ctx, o.root, "functions/"+name, "", dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	fmt.Fprintf(log, "built   functions/%s for %s/%s in %s\n", name, runtime.GOOS, runtime.GOARCH, time.Since(t0).Round(100*time.Millisecond))
-	if s.emu, err = localrun.StartEmulator(ctx, rie, bootstrap, s.fn.Env(o.asm.Region, st.Endpoint)); err != nil {
-		return nil, err
+	if emu, err = localrun.StartEmulator(ctx, rie, bootstrap, fn.Env(o.asm.Region, st.Endpoint)); err != nil {
+		return nil, nil, err
 	}
-	s.closers = append(s.closers, s.emu.Stop)
-
-	fmt.Fprintf(log, "running %s under aws-lambda-rie (timeout %ds, memory %d MB)\n", s.fn.FunctionName, s.fn.Timeout, s.fn.MemorySize)
-	keys := make([]string, 0, len(s.fn.Environment))
-	for k := range s.fn.Environment {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		fmt.Fprintf(log, "  %s=%s\n", k, s.fn.Environment[k])
+	fmt.Fprintf(log, "running %s under aws-lambda-rie (timeout %ds, memory %d MB)\n", fn.FunctionName, fn.Timeout, fn.MemorySize)
+	for _, k := range slices.Sorted(maps.Keys(fn.Environment)) {
+		fmt.Fprintf(log, "  %s=%s\n", k, fn.Environment[k])
 	}
 	if st.Endpoint != "" {
 		fmt.Fprintf(log, "  AWS_ENDPOINT_URL=%s  (moto: what the function sends stays there to read)\n", st.Endpoint)
 	}
-	return s, nil
+	return emu, stop, nil
 }
 
 // invoke runs one function once with one event.
@@ -325,7 +278,7 @@ func invoke(ctx context.Context, args []string) error {
 	name := fs.String("fn", "", "function to run, one of the service stack's: api, publisher, kitchen, importer, sweeper, notifier (required)")
 	event := fs.String("event", "", "JSON event file (default: EVENTS-DIR/<fn>.json, written from the sample when missing)")
 	eventsDir := fs.String("events-dir", "events", "folder of the default events")
-	fs.Var(&o.env, "env", "NAME=VALUE overriding the function's environment (repeatable)")
+	o.envFlag(fs)
 	if err := o.load(fs, args); err != nil {
 		return err
 	}
@@ -343,24 +296,20 @@ func invoke(ctx context.Context, args []string) error {
 	if !json.Valid(payload) {
 		return fmt.Errorf("%s is not valid JSON", eventFile)
 	}
-	s, err := start(ctx, &o, *name, os.Stderr)
+	emu, stop, err := start(ctx, &o, *name, os.Stderr)
 	if err != nil {
 		return err
 	}
-	defer s.close()
-	inv, err := s.emu.Invoke(ctx, "", payload)
+	defer stop()
+	inv, err := emu.Invoke(ctx, "", payload)
 	fmt.Fprintf(os.Stderr, "\n--- logs ---\n%s", inv.Logs)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "--- response (emulator HTTP %d) ---\n", inv.Status)
-	var pretty strings.Builder
-	if json.Valid(inv.Body) {
-		var v any
-		_ = json.Unmarshal(inv.Body, &v)
-		b, _ := json.MarshalIndent(v, "", "  ")
-		pretty.Write(b)
-	} else {
+	var pretty bytes.Buffer
+	if json.Indent(&pretty, inv.Body, "", "  ") != nil {
+		pretty.Reset()
 		pretty.Write(inv.Body)
 	}
 	fmt.Println(pretty.String())
@@ -379,7 +328,7 @@ func writeEvents(_ context.Context, args []string) error {
 	if err := o.load(fs, args); err != nil {
 		return err
 	}
-	evs, err := o.sampleEvents()
+	evs, err := sampleEvents(&o)
 	if err != nil {
 		return err
 	}
@@ -399,8 +348,6 @@ var sampleEvents = func(o *options) (map[string][]byte, error) {
 	return localrun.SampleEvents(o.asm, o.serviceStack())
 }
 
-func (o *options) sampleEvents() (map[string][]byte, error) { return sampleEvents(o) }
-
 // eventFile returns the event file to send to function name: event when
 // given (it must exist), else dir/<name>.json, written from the sample
 // event when missing. An existing file is never overwritten.
@@ -415,7 +362,7 @@ func (o *options) eventFile(name, event, dir string, log io.Writer) (string, err
 	if _, err := os.Stat(p); err == nil {
 		return p, nil
 	}
-	evs, err := o.sampleEvents()
+	evs, err := sampleEvents(o)
 	if err != nil {
 		return "", err
 	}
@@ -437,7 +384,7 @@ func api(ctx context.Context, args []string) error {
 	var o options
 	fs := newFlags("api", &o)
 	port := fs.Int("port", 3000, "port on 127.0.0.1")
-	fs.Var(&o.env, "env", "NAME=VALUE overriding the function's environment (repeatable)")
+	o.envFlag(fs)
 	if err := o.parse(fs, args); err != nil {
 		return err
 	}
@@ -456,12 +403,12 @@ func api(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	s, err := start(ctx, &o, "api", os.Stderr)
+	emu, stop, err := start(ctx, &o, "api", os.Stderr)
 	if err != nil {
 		return err
 	}
-	defer s.close()
-	proxy := &localrun.APIProxy{Router: router, Function: s.emu, Log: os.Stderr}
+	defer stop()
+	proxy := &localrun.APIProxy{Router: router, Function: emu, Log: os.Stderr}
 	srv, err := localrun.Serve(*port, proxy)
 	if err != nil {
 		return portTaken(err, "PORT", "api")

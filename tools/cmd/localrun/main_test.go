@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -134,7 +133,7 @@ func TestAPIOnATakenPortSuggestsPORT(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer holder.Close()
-	port := strconv.Itoa(holder.Port())
+	port := holder.Endpoint[strings.LastIndex(holder.Endpoint, ":")+1:]
 	err = api(context.Background(), []string{"-port", port, "-cdk-out", t.TempDir()})
 	for _, want := range []string{"port " + port + " on 127.0.0.1 is taken by another process", "make api PORT=", "lsof -i :" + port} {
 		if err == nil || !strings.Contains(err.Error(), want) {

@@ -4,15 +4,13 @@
 //
 //	go run ./tools/cmd/synthcache [-pkg .] [-- app arguments]
 //
-// When no input of the app (package -pkg of the module that holds the
-// working directory) changed since a run whose cloud assembly is cached, it
-// puts that assembly back without running the app; otherwise it runs the
-// app with `go run` (the first time on a machine that compiles aws-cdk-go
-// for minutes, and it says so). SYNTHCACHE_CACHE=off always runs it. See
-// tools/synthcache for what the key covers.
+// tools/synthcache says what it does (reuse the cloud assembly of a run
+// with the same inputs, else build and run the app); SYNTHCACHE_CACHE=off
+// always runs the app.
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -37,9 +35,7 @@ func main() {
 	code, _, err := r.Run(ctx)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "synthcache:", err)
-		if code == 0 {
-			code = 1
-		}
+		code = cmp.Or(code, 1)
 	}
 	os.Exit(code)
 }

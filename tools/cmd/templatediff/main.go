@@ -1,8 +1,7 @@
 // Command templatediff compares CloudFormation templates the way the
-// snapshot test does: normalized (asset hashes, CDK metadata), as a
-// diff per stack as `cdk diff` prints it, then the security-relevant part
-// (IAM, resource policies, security groups, encryption, public access,
-// stateful resources deleted or replaced).
+// snapshot test does: normalized (asset hashes, CDK metadata), as a diff per
+// stack as `cdk diff` prints it, then the security-relevant part
+// (tools/templatediff says what it covers).
 //
 //	go run ./tools/cmd/templatediff OLD NEW
 //
@@ -70,19 +69,14 @@ func run(oldPath, newPath string) (bool, error) {
 			}
 		}
 	} else {
-		for _, name := range slices.Sorted(maps.Keys(maps.Collect(func(yield func(string, bool) bool) {
-			for n := range olds {
-				yield(n, true)
-			}
-			for n := range news {
-				yield(n, true)
-			}
-		}))) {
+		names := maps.Clone(olds)
+		maps.Copy(names, news)
+		for _, name := range slices.Sorted(maps.Keys(names)) {
 			pairs = append(pairs, templatediff.Pair{Name: name, Old: olds[name], New: news[name]})
 		}
 	}
 	for i := range pairs {
-		pairs[i].Old, pairs[i].New = normalize(pairs[i].Old), normalize(pairs[i].New)
+		pairs[i].Old, pairs[i].New = templatediff.Normalize(pairs[i].Old), templatediff.Normalize(pairs[i].New)
 	}
 	results, err := templatediff.Diff(pairs...)
 	if err != nil {
@@ -109,11 +103,4 @@ func run(oldPath, newPath string) (bool, error) {
 		}
 	}
 	return differs, nil
-}
-
-func normalize(t map[string]any) map[string]any {
-	if t == nil {
-		return nil
-	}
-	return templatediff.Normalize(t)
 }

@@ -1,6 +1,6 @@
 //go:build unix
 
-package deploylocal
+package moto
 
 import (
 	"context"
@@ -24,12 +24,12 @@ func TestEmulatorStopsItsProcessGroup(t *testing.T) {
 	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	e, err := StartEmulator(context.Background(), "/bin/sh", script, filepath.Join(dir, "moto.log"), 10*time.Second)
+	e, err := start(context.Background(), "/bin/sh", script, filepath.Join(dir, "moto.log"), 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.Endpoint != "http://localhost:4321" || e.Version != "test" {
-		t.Errorf("got %s, moto %s", e.Endpoint, e.Version)
+	if e.Endpoint != "http://127.0.0.1:4321" || e.Localhost() != "http://localhost:4321" || e.Version != "test" {
+		t.Errorf("got %s (%s), moto %s", e.Endpoint, e.Localhost(), e.Version)
 	}
 	var pid int
 	for i := 0; i < 100 && pid == 0; i++ {
@@ -57,7 +57,7 @@ func TestStartEmulatorReportsALauncherThatDies(t *testing.T) {
 	if err := os.WriteFile(script, []byte("echo 'ModuleNotFoundError: moto' >&2\nexit 1\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	_, err := StartEmulator(context.Background(), "/bin/sh", script, filepath.Join(dir, "moto.log"), 10*time.Second)
+	_, err := start(context.Background(), "/bin/sh", script, filepath.Join(dir, "moto.log"), 10*time.Second)
 	if err == nil || !strings.Contains(err.Error(), "launcher exited before listening") {
 		t.Fatalf("got %v, want the launcher's exit reported", err)
 	}

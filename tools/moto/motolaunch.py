@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Run moto's server for `make deploy-local`, taught what CDK templates need.
+"""Run moto's server for the dev tooling (tools/moto), taught what CDK templates need.
 
-    python3 tools/deploylocal/motolaunch.py [--port 0]
+    python3 tools/moto/motolaunch.py [--port 0]
 
 Starts moto's server (moto[server] 5.2.1, pinned by the Makefile) on
 127.0.0.1:PORT (0: a free port) and prints {"port": N, "moto": "5.2.1"} once
@@ -33,7 +33,6 @@ checks went through a fix.
 import argparse
 import json
 import os
-import re
 import signal
 import sys
 import threading
@@ -47,8 +46,10 @@ from moto.cloudformation import parsing  # noqa: E402
 from moto.cloudformation.exceptions import UnformattedGetAttTemplateException, ValidationError  # noqa: E402
 from moto.cloudformation.models import CloudFormationBackend, cloudformation_backends  # noqa: E402
 from moto.cloudformation.utils import random_suffix  # noqa: E402
-from moto.cloudwatch.models import Dimension, Metric, MetricDataQuery, MetricStat, cloudwatch_backends  # noqa: E402
+from moto.cloudwatch.responses import CloudWatchResponse  # noqa: E402
 from moto.core.common_models import CloudFormationModel  # noqa: E402
+from moto.core.responses import ActionResult  # noqa: E402
+from moto.dynamodb.models import dynamodb_backends  # noqa: E402
 from moto.dynamodb.models.table import Table  # noqa: E402
 from moto.events.models import Archive, EventBus, Rule  # noqa: E402
 from moto.iam.access_control import PermissionResult  # noqa: E402
@@ -66,13 +67,8 @@ _lock = threading.Lock()
 _report = {"taught": [], "standIns": [], "fixes": []}
 
 
-def _record(kind, kwargs, account_id, region_name):
-    stack_id = kwargs.get("StackId", "")
-    try:
-        name = cloudformation_backends[account_id][region_name].get_stack(stack_id).name
-    except Exception:  # the stack is being created: its name is in its ID
-        parts = stack_id.split(":stack/")
-        name = parts[1].split("/")[0] if len(parts) == 2 else stack_id
+def _record(kind, kwargs):
+    name = kwargs.get("StackId", "").split(":stack/")[-1].split("/")[0]  # arn:...:stack/<name>/<id>
     with _lock:
         _report[kind].append({"stackName": name, "logicalId": kwargs.get("LogicalId", ""), "type": kwargs.get("ResourceType", "")})
 
@@ -117,36 +113,19 @@ parsing.clean_json = clean_json
 
 
 def _policy(doc):
+    """A policy (or any JSON document) as the API takes it: text."""
     return doc if isinstance(doc, str) else json.dumps(doc)
 
 
 def _alarm(p, account_id, region_name, name, logical_id):
-    backend = cloudwatch_backends[account_id][region_name]
-    queries = None
-    if p.get("Metrics"):
-        queries = []
-        for m in p["Metrics"]:
-            stat = None
-            if "MetricStat" in m:
-                ms, metric = m["MetricStat"], m["MetricStat"].get("Metric", {})
-                stat = MetricStat(metric=Metric(metric_name=metric.get("MetricName"), namespace=metric.get("Namespace"),
-                                                dimensions=[Dimension(d["Name"], d["Value"]) for d in metric.get("Dimensions", [])]),
-                                  period=ms.get("Period"), stat=ms.get("Stat"), unit=ms.get("Unit"))
-            queries.append(MetricDataQuery(query_id=m.get("Id"), label=m.get("Label"), period=m.get("Period"),
-                                           return_data=m.get("ReturnData"), expression=m.get("Expression"), metric_stat=stat))
-    number = lambda k, f: f(p[k]) if k in p else None  # noqa: E731
-    name = p.get("AlarmName") or name
-    alarm = backend.put_metric_alarm(
-        name=name, namespace=p.get("Namespace"), metric_name=p.get("MetricName"), metric_data_queries=queries,
-        comparison_operator=p.get("ComparisonOperator"), evaluation_periods=int(p["EvaluationPeriods"]),
-        datapoints_to_alarm=number("DatapointsToAlarm", int), period=number("Period", int), threshold=number("Threshold", float),
-        statistic=p.get("Statistic"), extended_statistic=p.get("ExtendedStatistic"), description=p.get("AlarmDescription"),
-        dimensions=[{"Name": d["Name"], "Value": d["Value"]} for d in p.get("Dimensions", [])],
-        alarm_actions=p.get("AlarmActions", []), ok_actions=p.get("OKActions", []),
-        insufficient_data_actions=p.get("InsufficientDataActions", []), unit=p.get("Unit"),
-        actions_enabled=p.get("ActionsEnabled", True) not in (False, "false"), treat_missing_data=p.get("TreatMissingData"),
-        evaluate_low_sample_count_percentile=p.get("EvaluateLowSampleCountPercentile"), threshold_metric_id=p.get("ThresholdMetricId"))
-    return name, {"Arn": alarm.alarm_arn}, lambda: backend.delete_alarms([name])
+    """PutMetricAlarm through moto's own request handler: the template's
+    properties are the API's parameters."""
+    request = CloudWatchResponse()
+    request.current_account, request.region = account_id, region_name
+    request.params = dict(p, AlarmName=p.get("AlarmName") or name)
+    request.put_metric_alarm()
+    backend, name = request.cloudwatch_backend, request.params["AlarmName"]
+    return name, {"Arn": backend.alarms[name].alarm_arn}, lambda: backend.delete_alarms([name])
 
 
 def _queue_policy(p, account_id, region_name, name, logical_id):
@@ -181,7 +160,7 @@ def _subscription(p, account_id, region_name, name, logical_id):
     sub = backend.subscribe(p["TopicArn"], p["Endpoint"], p["Protocol"])
     for key in ("FilterPolicy", "FilterPolicyScope", "RawMessageDelivery", "RedrivePolicy", "DeliveryPolicy"):
         if key in p:
-            backend.set_subscription_attributes(sub.arn, key, p[key] if isinstance(p[key], str) else json.dumps(p[key]))
+            backend.set_subscription_attributes(sub.arn, key, _policy(p[key]))
     return sub.arn, {}, lambda: backend.unsubscribe(sub.arn)
 
 
@@ -216,10 +195,14 @@ FakeBucket.get_permission = lambda self, action, resource: PermissionResult.NEUT
 
 
 class _Model(CloudFormationModel):
-    """A resource moto's CloudFormation holds: a taught type, or a stand-in."""
+    """A resource moto's CloudFormation holds: a taught type, or a stand-in
+    (resource_class_from_type gives their classes, so moto's own map of
+    types, cloudformation_type, has no use for them). What
+    CloudFormationModel does by default stays: every attribute may be asked
+    for (has_cfn_attr), the resource is created at once (is_created), and
+    delete() removes it."""
 
     __module__ = "moto.deploylocal"  # moto files models by the module's second part
-    resource_type = "DeployLocal::Model"  # never in a template
 
     def __init_subclass__(cls, **kwargs):
         cls.__module__ = "moto.deploylocal"  # before moto's metaclass reads it
@@ -228,17 +211,9 @@ class _Model(CloudFormationModel):
     def __init__(self, physical_id, attributes=None, delete=None):
         self._physical_id, self._attributes, self._delete = physical_id, attributes or {}, delete
 
-    @classmethod
-    def cloudformation_type(cls):
-        return cls.resource_type
-
     @property
     def physical_resource_id(self):
         return self._physical_id
-
-    @classmethod
-    def has_cfn_attr(cls, attr):
-        return True
 
     def get_cfn_attribute(self, attribute_name):
         if attribute_name in self._attributes:
@@ -254,21 +229,14 @@ class _Model(CloudFormationModel):
         original_resource.delete(account_id, region_name)
         return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
 
-    @classmethod
-    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
-        pass  # delete() does it
-
-    def is_created(self):
-        return True
-
 
 def _taught(resource_type, create, update=None):
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
         physical_id, attributes, delete = create(cloudformation_json["Properties"], account_id, region_name, resource_name, kwargs.get("LogicalId"))
-        _record("taught", kwargs, account_id, region_name)
+        _record("taught", kwargs)
         return cls(physical_id, attributes, delete)
 
-    members = {"resource_type": resource_type, "create_from_cloudformation_json": classmethod(create_from_cloudformation_json)}
+    members = {"create_from_cloudformation_json": classmethod(create_from_cloudformation_json)}
     if update:  # in place; else _Model's delete and create
         members["update_from_cloudformation_json"] = classmethod(
             lambda cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name:
@@ -279,10 +247,7 @@ def _taught(resource_type, create, update=None):
 TAUGHT_MODELS = {t: _taught(t, create, TAUGHT_UPDATES.get(t)) for t, create in TAUGHT.items()}
 
 
-# 3. What moto's CloudFormation drops or gets wrong ---------------------------
-#
-# FIXES lists each; the report repeats it, and deploylocal prints which checks
-# relied on it.
+# 3. What moto's CloudFormation drops or gets wrong (FIXES) -------------------
 
 FIXES = []
 
@@ -324,12 +289,15 @@ def _as_json_string(key):
 
 
 def _table(table, props, account_id, region_name):
-    """PointInTimeRecoverySpecification and TimeToLiveSpecification ignored;
-    SSESpecification passed in the template's shape (SSEEnabled) where the
-    backend reads the API's."""
-    if str(props.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled")).lower() == "true":
-        table.continuous_backups["PointInTimeRecoveryDescription"] = {
-            "PointInTimeRecoveryStatus": "ENABLED", "EarliestRestorableDateTime": 0, "LatestRestorableDateTime": 0}
+    """PointInTimeRecoverySpecification and TimeToLiveSpecification ignored
+    (the API's shapes are the template's: handed to the backend as they
+    are); SSESpecification passed in the template's shape (SSEEnabled) where
+    the backend reads the API's."""
+    backend = dynamodb_backends[account_id][region_name]
+    if "PointInTimeRecoverySpecification" in props:
+        backend.update_continuous_backups(table.name, props["PointInTimeRecoverySpecification"])
+    if "TimeToLiveSpecification" in props:
+        backend.update_time_to_live(table.name, props["TimeToLiveSpecification"])
     sse = props.get("SSESpecification")
     if sse is not None:
         spec = {"Enabled": str(sse.get("SSEEnabled")).lower() == "true"}
@@ -337,10 +305,6 @@ def _table(table, props, account_id, region_name):
             spec["SSEType"] = sse["SSEType"]
         spec["KMSMasterKeyId"] = sse.get("KMSMasterKeyId") or table._get_default_encryption_key(account_id, region_name)
         table.sse_specification = spec
-    ttl = props.get("TimeToLiveSpecification")
-    if ttl is not None:
-        enabled = str(ttl.get("Enabled")).lower() == "true"
-        table.ttl = {"TimeToLiveStatus": "ENABLED" if enabled else "DISABLED", "AttributeName": ttl.get("AttributeName", "")}
 
 
 def _bucket(bucket, props, account_id, region_name):
@@ -463,23 +427,17 @@ CloudFormationBackend._resolve_update_parameters = _resolve_update_parameters
 
 def _refs(value):
     """The logical IDs a resource refers to: Ref, Fn::GetAtt, DependsOn."""
-    out = set()
-    if isinstance(value, dict):
-        if isinstance(value.get("Ref"), str):
-            out.add(value["Ref"])
-        getatt = value.get("Fn::GetAtt")
-        if isinstance(getatt, list) and getatt:
-            out.add(getatt[0])
-        elif isinstance(getatt, str):
-            out.add(getatt.split(".")[0])
-        depends = value.get("DependsOn")
-        out.update([depends] if isinstance(depends, str) else depends if isinstance(depends, list) else [])
-        for v in value.values():
-            out |= _refs(v)
-    elif isinstance(value, list):
-        for v in value:
-            out |= _refs(v)
-    return out
+    if isinstance(value, list):
+        return set().union(*map(_refs, value))
+    if not isinstance(value, dict):
+        return set()
+    out = set().union(*map(_refs, value.values()))
+    if isinstance(value.get("Ref"), str):
+        out.add(value["Ref"])
+    getatt, depends = value.get("Fn::GetAtt"), value.get("DependsOn") or []
+    if getatt:
+        out.add(getatt[0] if isinstance(getatt, list) else getatt.split(".")[0])
+    return out | set([depends] if isinstance(depends, str) else depends)
 
 
 def _update_in_dependency_order(self, template, parameters=None, _original=parsing.ResourceMap.update):
@@ -519,20 +477,12 @@ FIXES.extend({"type": t, "property": f"generated name (at most {n} characters)"}
 
 def _get_bucket_notification(self, _original=S3Response.get_bucket_notification):
     """GetBucketNotificationConfiguration leaves out the EventBridge
-    configuration moto stores (and acts on): add it."""
-    response = _original(self)
+    configuration moto stores (and acts on): add it to what it serializes."""
     config = self.backend.get_bucket_notification_configuration(self.bucket_name)
-    if config is None or config.event_bridge is None:
-        return response
-    status, headers, body = response
-    text = body.decode() if isinstance(body, bytes) else body
-    if "<EventBridgeConfiguration" in text:
-        return response
-    if "</NotificationConfiguration>" in text:
-        text = text.replace("</NotificationConfiguration>", "<EventBridgeConfiguration/></NotificationConfiguration>")
-    else:  # an empty configuration: <NotificationConfiguration xmlns="..."/>
-        text = re.sub(r"<NotificationConfiguration([^>]*)/>", r"<NotificationConfiguration\1><EventBridgeConfiguration/></NotificationConfiguration>", text)
-    return status, {k: v for k, v in headers.items() if k.lower() != "content-length"}, text
+    if config is not None and config.event_bridge is not None:
+        serialized = self.serialized
+        self.serialized = lambda result: serialized(ActionResult(dict(result.result, EventBridgeConfiguration={})))
+    return _original(self)
 
 
 S3Response.get_bucket_notification = _get_bucket_notification
@@ -545,8 +495,6 @@ _report["fixes"] = FIXES
 class StandIn(_Model):
     """A placeholder for a type moto does not know: nothing is created."""
 
-    resource_type = "DeployLocal::StandIn"
-
     def get_cfn_attribute(self, attribute_name):
         region, account, physical_id = self._attributes["region"], self._attributes["account"], self._physical_id
         if attribute_name == "ApiEndpoint":  # AWS::ApiGatewayV2::Api
@@ -557,7 +505,7 @@ class StandIn(_Model):
 
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
-        _record("standIns", kwargs, account_id, region_name)
+        _record("standIns", kwargs)
         return cls(f"standin{random_suffix().lower()[:8]}", {"region": region_name, "account": account_id})
 
     @classmethod
