@@ -136,7 +136,7 @@ BENCH_FLAGS ?=
 
 .PHONY: bench
 
-bench: $(RIE_STAMP) ## benchmark synth, functions and handlers into BENCHMARKS.md (docs/bench.md)
+bench: $(RIE_STAMP) moto-if-possible ## benchmark synth, functions, handlers and the runtime into BENCHMARKS.md (docs/bench.md)
 	go run ./bench -rie $(RIE) $(BENCH_FLAGS)
 
 # Capacity model (docs/capacity.md): capacity, first limit and monthly cost at

@@ -5,6 +5,7 @@ package main
 import (
 	"archive/zip"
 	"bytes"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -63,6 +64,38 @@ BenchmarkHandle 	   28000	     42000 ns/op	    3339 B/op	      74 allocs/op
 	}
 	if k := got["github.com/example/orderflow/functions/kitchen"]["BenchmarkHandle"]; k == nil || !slices.Equal(k.NsOp, []float64{42000}) {
 		t.Errorf("kitchen BenchmarkHandle without -P suffix: got %+v, want 42000 ns/op", k)
+	}
+}
+
+func TestRenderRuntime(t *testing.T) {
+	out := `pkg: github.com/example/orderflow/runtime/batch
+BenchmarkHandLoop-2      	  200000	      5000 ns/op	    2400 B/op	      30 allocs/op
+BenchmarkProcessor-2     	  200000	      5600 ns/op	    2600 B/op	      33 allocs/op
+BenchmarkDeaggregate-2   	   50000	     19000 ns/op	 372.00 MB/s	   5263157 records/s	   12000 B/op	     203 allocs/op
+pkg: github.com/example/orderflow/runtime/idempotency
+BenchmarkLocalFirstSeen-2	     500	   2400000 ns/op	         2.000 RRU/op	   2.000 calls/op	   2.000 WRU/op	   41000 B/op	     500 allocs/op
+`
+	rt := map[string]benchSamples{}
+	for pkg, benches := range parseBench(out) {
+		for name, s := range benches {
+			rt[filepath.Base(pkg)+"."+name] = *s
+		}
+	}
+	if got := rt["batch.BenchmarkDeaggregate"].Metrics["records/s"]; !slices.Equal(got, []float64{5263157}) {
+		t.Errorf("records/s: got %v", got)
+	}
+	var sb strings.Builder
+	renderRuntime(func(a, b, c, d string) { fmt.Fprintf(&sb, "| %s | %s | %s | %s |\n", a, b, c, d) }, rt)
+	table := sb.String()
+	for _, want := range []string{
+		"**1.12x** ns/op", "**FAIL**: 1.12x against 1.1x (2% over)",
+		"372 MB/s, 5.26M records/s",
+		"2 RRU/op, 2 WRU/op, 2 calls/op; $1.500 per million", // 2 x 0.625 + 2 x 0.125
+		"runtime/idempotency: LocalRepeat (0) | n/a (did not run; the Local ones need moto)",
+	} {
+		if !strings.Contains(table, want) {
+			t.Errorf("table lacks %q:\n%s", want, table)
+		}
 	}
 }
 
@@ -221,6 +254,7 @@ func TestWriteReplacesBenchmarksOnlyWhenComplete(t *testing.T) {
 	all := partial
 	all.Synth = []synthRun{{}}
 	all.Handlers = []handlerResult{{Function: "api"}}
+	all.Runtime = map[string]benchSamples{"batch.BenchmarkProcessor": {NsOp: []float64{1}}}
 	if err := write(all, o, ""); err != nil {
 		t.Fatal(err)
 	}

@@ -6,10 +6,15 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"maps"
+	"path"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/example/orderflow/tools/capacity"
 )
 
 // benchSamples are the results of one benchmark over -count runs.
@@ -17,6 +22,9 @@ type benchSamples struct {
 	NsOp     []float64 `json:"nsPerOp"`
 	BOp      []float64 `json:"bytesPerOp"`
 	AllocsOp []float64 `json:"allocsPerOp"`
+	// Metrics are the benchmark's own (b.ReportMetric), by unit:
+	// "records/s", "calls/op", "WRU/op".
+	Metrics map[string][]float64 `json:"metrics,omitempty"`
 }
 
 // handlerResult is one handler's BenchmarkHandle beside its floor.
@@ -66,6 +74,11 @@ func parseBench(out string) map[string]map[string]*benchSamples {
 				s.BOp = append(s.BOp, v)
 			case "allocs/op":
 				s.AllocsOp = append(s.AllocsOp, v)
+			default:
+				if s.Metrics == nil {
+					s.Metrics = map[string][]float64{}
+				}
+				s.Metrics[f[i+1]] = append(s.Metrics[f[i+1]], v)
 			}
 		}
 	}
@@ -96,4 +109,71 @@ func measureHandlers(ctx context.Context, clone, module string, count int, bench
 	}
 	slices.SortFunc(res, func(a, b handlerResult) int { return strings.Compare(a.Function, b.Function) })
 	return res, out, nil
+}
+
+// runtimeBenchmarks are the handler runtime's benchmarks the table shows,
+// by package (under runtime/) and name.
+var runtimeBenchmarks = map[string][]string{
+	"batch":       {"BenchmarkHandLoop", "BenchmarkProcessor", "BenchmarkOverheadEmpty", "BenchmarkDeaggregate"},
+	"idempotency": {"BenchmarkLocalFirstSeen", "BenchmarkLocalRepeat"},
+	"metrics":     {"BenchmarkEmit"},
+}
+
+// measureRuntime runs the runtime module's benchmarks (runtime/ of the
+// clone, its own module), count times each, and returns them by
+// "package.Benchmark" with the raw output. The idempotency ones need the
+// local DynamoDB (moto); without it they skip and their rows say so.
+func measureRuntime(ctx context.Context, clone string, count int, benchtime string) (map[string]benchSamples, string, error) {
+	args := []string{"test", "-run", "^$", "-bench", ".", "-benchmem", "-count", strconv.Itoa(count), "-benchtime", benchtime}
+	for _, pkg := range slices.Sorted(maps.Keys(runtimeBenchmarks)) {
+		args = append(args, "./"+pkg)
+	}
+	out, err := output(ctx, filepath.Join(clone, "runtime"), cleanEnv(), "go", args...)
+	if err != nil {
+		return nil, out, err
+	}
+	res := map[string]benchSamples{}
+	for pkg, benches := range parseBench(out) {
+		for name, s := range benches {
+			res[path.Base(pkg)+"."+name] = *s
+		}
+	}
+	return res, out, nil
+}
+
+// renderRuntime writes the runtime's rows: the batch Processor against the
+// hand-written loop (target <= 1.10x), then each benchmark's figures.
+func renderRuntime(row func(a, b, c, d string), rt map[string]benchSamples) {
+	per := func(name string) string {
+		s, ok := rt[name]
+		if !ok {
+			return "n/a (did not run; the Local ones need moto)"
+		}
+		v := fmt.Sprintf("%s, %.0f B, %.0f allocs", nanos(median(s.NsOp)), median(s.BOp), median(s.AllocsOp))
+		for _, unit := range slices.Sorted(maps.Keys(s.Metrics)) {
+			if m := median(s.Metrics[unit]); m >= 1e6 {
+				v += fmt.Sprintf(", %.2fM %s", m/1e6, unit)
+			} else {
+				v += fmt.Sprintf(", %.3g %s", m, unit)
+			}
+		}
+		return v
+	}
+	hand, proc := median(rt["batch.BenchmarkHandLoop"].NsOp), median(rt["batch.BenchmarkProcessor"].NsOp)
+	ratio := proc / hand
+	row(fmt.Sprintf("runtime/batch: Processor vs the hand-written loop, a batch of 10 SQS messages (%d)", len(rt["batch.BenchmarkProcessor"].NsOp)),
+		fmt.Sprintf("Processor %s / HandLoop %s: **%.2fx** ns/op", per("batch.BenchmarkProcessor"), per("batch.BenchmarkHandLoop"), ratio),
+		"<= 1.10x", verdict(ratio <= 1.10, over(ratio, 1.10, "x")))
+	for _, pkg := range slices.Sorted(maps.Keys(runtimeBenchmarks)) {
+		for _, name := range runtimeBenchmarks[pkg] {
+			if name == "BenchmarkHandLoop" || name == "BenchmarkProcessor" {
+				continue
+			}
+			value := per(pkg + "." + name)
+			if s, ok := rt[pkg+"."+name]; ok && pkg == "idempotency" {
+				value += fmt.Sprintf("; $%.3f per million at on-demand prices", capacity.DynamoDBCost(median(s.Metrics["WRU/op"]), median(s.Metrics["RRU/op"]))*1e6)
+			}
+			row(fmt.Sprintf("runtime/%s: %s (%d)", pkg, strings.TrimPrefix(name, "Benchmark"), len(rt[pkg+"."+name].NsOp)), value, "", "")
+		}
+	}
 }

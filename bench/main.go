@@ -2,8 +2,10 @@
 
 // Command bench measures the order flow (make bench, docs/bench.md): synth
 // times of a fresh clone, sizes, cold starts and warm invocations of the
-// functions under the Lambda Runtime Interface Emulator, and the per-event
-// cost of each handler from its Go benchmarks. It prints one markdown table
+// functions under the Lambda Runtime Interface Emulator, the per-event
+// cost of each handler from its Go benchmarks, and the handler runtime's
+// benchmarks (batch overhead, KPL de-aggregation, idempotency's DynamoDB
+// calls and units). It prints one markdown table
 // on standard output (progress goes to standard error) and writes the raw
 // samples, the table and the cost section under -out.
 //
@@ -56,6 +58,8 @@ type results struct {
 	MakeTest  *measured       `json:"makeTest,omitempty"`
 	Functions []fnResult      `json:"functions,omitempty"`
 	Handlers  []handlerResult `json:"handlers,omitempty"`
+	// Runtime are the handler runtime's benchmarks by "package.Benchmark".
+	Runtime map[string]benchSamples `json:"runtime,omitempty"`
 }
 
 func main() {
@@ -65,7 +69,7 @@ func main() {
 	flag.IntVar(&o.Invokes, "invokes", 30, "warm invocations per session")
 	flag.IntVar(&o.Count, "count", 5, "go test -count of the handler benchmarks")
 	flag.StringVar(&o.Benchtime, "benchtime", "1s", "go test -benchtime of the handler benchmarks")
-	flag.StringVar(&o.Sections, "sections", "synth,functions,handlers", "what to measure (also: maketest, make test's wall time with warm caches)")
+	flag.StringVar(&o.Sections, "sections", "synth,functions,handlers,runtime", "what to measure (also: maketest, make test's wall time with warm caches)")
 	flag.StringVar(&o.out, "out", ".build/bench", "folder for results.json, table.md, gotest.txt")
 	flag.StringVar(&o.benchmarks, "benchmarks", "BENCHMARKS.md", "the page a run of every default section writes its table into, relative to the repository root (\"\": none)")
 	flag.StringVar(&o.render, "render", "", "measure nothing: render table.md again from this results.json of an earlier run (after a change to the report code)")
@@ -148,14 +152,16 @@ func benchmark(ctx context.Context, o options) error {
 				os.RemoveAll(filepath.Join(dir, "gocache"))
 			}
 		}
-	} else if want["functions"] || want["handlers"] || want["maketest"] {
+	} else if want["functions"] || want["handlers"] || want["runtime"] || want["maketest"] {
 		clone = filepath.Join(tmp, "prepared", "orderflow")
 		if res.Source, err = cloneRepo(ctx, root, clone, o.Worktree); err != nil {
 			return err
 		}
-		logf("preparing %s: make synth (not measured)", clone)
-		if _, err := run(ctx, clone, cleanEnv(), "make", "synth"); err != nil {
-			return err
+		if want["functions"] || want["handlers"] || want["maketest"] {
+			logf("preparing %s: make synth (not measured)", clone)
+			if _, err := run(ctx, clone, cleanEnv(), "make", "synth"); err != nil {
+				return err
+			}
 		}
 	}
 
@@ -196,6 +202,14 @@ func benchmark(ctx context.Context, o options) error {
 		if res.Handlers, gotest, err = measureHandlers(ctx, clone, module, o.Count, o.Benchtime); err != nil {
 			return err
 		}
+	}
+	if want["runtime"] {
+		logf("runtime: go test -bench in runtime/ (count %d, benchtime %s)", o.Count, o.Benchtime)
+		var out string
+		if res.Runtime, out, err = measureRuntime(ctx, clone, o.Count, o.Benchtime); err != nil {
+			return fmt.Errorf("runtime benchmarks: %w\n%s", err, out)
+		}
+		gotest += out
 	}
 
 	res.Machine.LoadEnd, res.Machine.End = loadAvg(), time.Now().UTC()
@@ -246,8 +260,8 @@ func renderTable(res results, o options) string {
 	if len(res.Functions) > 0 {
 		runs = append(runs, fmt.Sprintf("functions: %d emulator sessions each (1 cold start + %d warm invocations)", o.Sessions, o.Invokes))
 	}
-	if len(res.Handlers) > 0 {
-		runs = append(runs, fmt.Sprintf("handlers: go test -count %d -benchtime %s", o.Count, o.Benchtime))
+	if len(res.Handlers) > 0 || len(res.Runtime) > 0 {
+		runs = append(runs, fmt.Sprintf("handlers and runtime: go test -count %d -benchtime %s", o.Count, o.Benchtime))
 	}
 	row("Runs (medians over these)", strings.Join(runs, "; "), "", "")
 
@@ -263,6 +277,9 @@ func renderTable(res results, o options) string {
 	}
 	if len(res.Handlers) > 0 {
 		renderHandlers(row, res.Handlers)
+	}
+	if len(res.Runtime) > 0 {
+		renderRuntime(row, res.Runtime)
 	}
 	return sb.String()
 }
@@ -382,7 +399,9 @@ func renderFunctions(row func(a, b, c, d string), fns []fnResult) {
 }
 
 // coldOf is the median cold start of a function's sessions.
-func coldOf(f fnResult) time.Duration { return medianDur(each(f, func(x fnRun) time.Duration { return x.Cold })) }
+func coldOf(f fnResult) time.Duration {
+	return medianDur(each(f, func(x fnRun) time.Duration { return x.Cold }))
+}
 
 func renderHandlers(row func(a, b, c, d string), hs []handlerResult) {
 	for _, h := range hs {
@@ -412,7 +431,7 @@ func nanos(ns float64) string {
 // complete reports whether res holds every default section: only such a
 // run replaces BENCHMARKS.md.
 func complete(res results) bool {
-	return len(res.Synth) > 0 && len(res.Functions) > 0 && len(res.Handlers) > 0
+	return len(res.Synth) > 0 && len(res.Functions) > 0 && len(res.Handlers) > 0 && len(res.Runtime) > 0
 }
 
 // page is BENCHMARKS.md: the table under a header that says what it is.

@@ -142,8 +142,13 @@ func TestReuseFromAnOutsideModule(t *testing.T) {
 		}
 	}
 	// jsii-runtime-go requires golang.org/x/tools for a tool of its own (a
-	// blank import under a build tag), so the module graph lists it; no
-	// package of it is compiled into the app or its tests.
+	// blank import under a build tag), so the module graph of any aws-cdk-go
+	// app lists it; it must come in through jsii alone, and no package of it
+	// is compiled into the app or its tests.
+	whyOut := run("go", "mod", "why", "-m", "golang.org/x/tools")
+	if why := strings.Fields(whyOut); !strings.Contains(whyOut, "does not need") && (len(why) < 2 || why[len(why)-2] != "github.com/aws/jsii-runtime-go") {
+		t.Errorf("go mod why -m golang.org/x/tools: got %q, want a path through github.com/aws/jsii-runtime-go alone", whyOut)
+	}
 	if pkgs := run("go", "list", "-deps", "-test", "./..."); strings.Contains(pkgs, "golang.org/x/tools/") {
 		t.Errorf("go list -deps -test: got a golang.org/x/tools package compiled into the app, want none")
 	}

@@ -79,7 +79,6 @@ const (
 type item struct {
 	id    string // identifier reported on failure
 	group string // message group (grouped order)
-	pre   error  // failed before any handler ran (a corrupt aggregate)
 }
 
 // run is the state of one batch.
@@ -87,6 +86,9 @@ type run struct {
 	p    *Processor
 	ctx  context.Context
 	mode order
+	// startBy is the time after which no item starts: the context's
+	// deadline minus the margin (zero: no deadline).
+	startBy time.Time
 
 	mu     sync.Mutex
 	slots  []slot // per item: the item, its error and its handler's context
@@ -95,25 +97,34 @@ type run struct {
 	groupStop map[string]int
 	boxes     []flusher
 	boxByKey  map[any]flusher
+	// small holds the slots of a batch of up to 10 items (SQS's default
+	// batch size), so that such a batch allocates its run and slots at once.
+	small [10]slot
 }
 
-// slot is one item's state in a run (one allocation for the batch).
+// slot is one item's state in a run.
 type slot struct {
 	item
-	err error // nil: succeeded or not yet run
+	// err is nil while the item has not failed; a failure before any
+	// handler ran (a corrupt KPL aggregate) is set before the run starts.
+	err error
 	ctx recordCtx
 }
 
 type ctxKey struct{}
 
-// recordCtx is a record handler's context: the batch's, plus the record's
-// run and index (for Outbox.Add and RecordID). A batch allocates one slice
-// of them, so a record costs no allocation for its context.
+// recordCtx is a record handler's context: the batch's (its deadline,
+// cancellation and values), plus the record's run and index (for
+// Outbox.Add and RecordID). It lives in the record's slot, so a record
+// costs no allocation for its context.
 type recordCtx struct {
-	context.Context
 	r *run
 	i int
 }
+
+func (c *recordCtx) Deadline() (time.Time, bool) { return c.r.ctx.Deadline() }
+func (c *recordCtx) Done() <-chan struct{}       { return c.r.ctx.Done() }
+func (c *recordCtx) Err() error                  { return c.r.ctx.Err() }
 
 // Value answers ctxKey with the recordCtx itself; any other key as the
 // batch's context does.
@@ -121,7 +132,18 @@ func (c *recordCtx) Value(key any) any {
 	if key == (ctxKey{}) {
 		return c
 	}
-	return c.Context.Value(key)
+	return c.r.ctx.Value(key)
+}
+
+// newRun returns the run of a batch of n items in mode, its slots zero.
+func (p *Processor) newRun(ctx context.Context, n int, mode order) *run {
+	r := &run{p: p, ctx: ctx, mode: mode}
+	if n <= len(r.small) {
+		r.slots = r.small[:n]
+	} else {
+		r.slots = make([]slot, n)
+	}
+	return r
 }
 
 func (p *Processor) log() *slog.Logger {
@@ -148,10 +170,14 @@ func (p *Processor) margin() time.Duration {
 	return p.Margin
 }
 
-// process runs call for every item and returns the run: per item, its
-// error (nil for a record that succeeded).
-func (p *Processor) process(ctx context.Context, slots []slot, mode order, call func(ctx context.Context, i int) error) *run {
-	r := &run{p: p, ctx: ctx, mode: mode, slots: slots, stopAt: len(slots)}
+// process runs call for every item of r, and records per item its error
+// (nil for a record that succeeded).
+func (r *run) process(call func(ctx context.Context, i int) error) {
+	p, slots, mode := r.p, r.slots, r.mode
+	r.stopAt = len(slots)
+	if deadline, ok := r.ctx.Deadline(); ok {
+		r.startBy = deadline.Add(-p.margin())
+	}
 	if mode == grouped {
 		r.groupStop = map[string]int{}
 	}
@@ -199,9 +225,8 @@ func (p *Processor) process(ctx context.Context, slots []slot, mode order, call 
 		}
 		wg.Wait()
 	}
-	r.flush(ctx)
+	r.flush(r.ctx)
 	r.finish()
-	return r
 }
 
 // do runs item i unless the deadline or the order stops it, and records
@@ -211,11 +236,11 @@ func (r *run) do(i int, call func(ctx context.Context, i int) error) {
 		r.fail(i, err)
 		return
 	}
-	if pre := r.slots[i].pre; pre != nil {
-		r.fail(i, pre)
+	if err := r.slots[i].err; err != nil { // failed before it could start
+		r.fail(i, err)
 		return
 	}
-	if err := r.call(r.ctx, i, call); err != nil {
+	if err := r.call(i, call); err != nil {
 		r.fail(i, err)
 	}
 }
@@ -224,7 +249,7 @@ func (r *run) do(i int, call func(ctx context.Context, i int) error) {
 // ErrDeadline).
 func (r *run) gate(i int) error {
 	// The deadline first: every record it stops is counted as such.
-	if deadline, ok := r.ctx.Deadline(); ok && deadline.Sub(r.p.now()) < r.p.margin() {
+	if !r.startBy.IsZero() && r.p.now().After(r.startBy) {
 		return ErrDeadline
 	}
 	if r.mode == unordered {
@@ -246,17 +271,17 @@ func (r *run) gate(i int) error {
 }
 
 // call runs the handler of item i, turning a panic into a *PanicError.
-func (r *run) call(ctx context.Context, i int, call func(ctx context.Context, i int) error) (err error) {
+func (r *run) call(i int, call func(ctx context.Context, i int) error) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			pe := &PanicError{Value: v, Stack: debug.Stack()}
-			r.p.log().ErrorContext(ctx, "record handler panicked: record reported failed",
+			r.p.log().ErrorContext(r.ctx, "record handler panicked: record reported failed",
 				"id", r.slots[i].id, "panic", fmt.Sprint(v), "stack", string(pe.Stack))
 			err = pe
 		}
 	}()
 	rc := &r.slots[i].ctx
-	rc.Context, rc.r, rc.i = ctx, r, i
+	rc.r, rc.i = r, i
 	return call(rc, i)
 }
 

@@ -13,11 +13,11 @@ import (
 // sequence number reported, so they come again. Records before the failure
 // that succeeded are not retried. BatchItemFailures is never nil.
 func (p *Processor) DynamoDB(ctx context.Context, ev events.DynamoDBEvent, handle func(ctx context.Context, r events.DynamoDBEventRecord) error) events.DynamoDBEventResponse {
-	slots := make([]slot, len(ev.Records))
-	for i, r := range ev.Records {
-		slots[i].id = r.Change.SequenceNumber
+	r := p.newRun(ctx, len(ev.Records), sequential)
+	for i, rec := range ev.Records {
+		r.slots[i].id = rec.Change.SequenceNumber
 	}
-	r := p.process(ctx, slots, sequential, func(ctx context.Context, i int) error {
+	r.process(func(ctx context.Context, i int) error {
 		return handle(ctx, ev.Records[i])
 	})
 	resp := events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{}}

@@ -30,7 +30,8 @@ type KinesisRecord struct {
 // shard from the lowest sequence number reported. BatchItemFailures is
 // never nil.
 func (p *Processor) Kinesis(ctx context.Context, ev events.KinesisEvent, handle func(ctx context.Context, r KinesisRecord) error) events.KinesisEventResponse {
-	slots := make([]slot, 0, len(ev.Records))
+	b := p.newRun(ctx, len(ev.Records), sequential)
+	slots := b.slots[:0]
 	recs := make([]KinesisRecord, 0, len(ev.Records))
 	for _, r := range ev.Records {
 		seq := r.Kinesis.SequenceNumber
@@ -43,7 +44,7 @@ func (p *Processor) Kinesis(ctx context.Context, ev events.KinesisEvent, handle 
 		if err != nil {
 			p.log().ErrorContext(ctx, "corrupt KPL aggregate: record reported failed",
 				"sequenceNumber", seq, "error", err.Error())
-			slots = append(slots, slot{item: item{id: seq, pre: err}})
+			slots = append(slots, slot{item: item{id: seq}, err: err})
 			recs = append(recs, KinesisRecord{Record: r})
 			continue
 		}
@@ -52,11 +53,12 @@ func (p *Processor) Kinesis(ctx context.Context, ev events.KinesisEvent, handle 
 			recs = append(recs, KinesisRecord{Record: r, UserRecord: u})
 		}
 	}
-	r := p.process(ctx, slots, sequential, func(ctx context.Context, i int) error {
+	b.slots = slots
+	b.process(func(ctx context.Context, i int) error {
 		return handle(ctx, recs[i])
 	})
 	resp := events.KinesisEventResponse{BatchItemFailures: []events.KinesisBatchItemFailure{}}
-	for _, id := range r.responseIDs() {
+	for _, id := range b.responseIDs() {
 		resp.BatchItemFailures = append(resp.BatchItemFailures, events.KinesisBatchItemFailure{ItemIdentifier: id})
 	}
 	return resp

@@ -14,16 +14,18 @@ import (
 // response's BatchItemFailures is never nil (JSON `[]`), so an empty list
 // says "all succeeded" to the event source mapping.
 func (p *Processor) SQS(ctx context.Context, ev events.SQSEvent, handle func(ctx context.Context, m events.SQSMessage) error) events.SQSEventResponse {
-	slots := make([]slot, len(ev.Records))
 	mode := unordered
+	if len(ev.Records) > 0 && IsFIFO(ev.Records[0].EventSourceARN) {
+		mode = grouped // a batch comes from one queue
+	}
+	r := p.newRun(ctx, len(ev.Records), mode)
 	for i, m := range ev.Records {
-		slots[i].id = m.MessageId
-		if IsFIFO(m.EventSourceARN) {
-			mode = grouped
-			slots[i].group = m.Attributes["MessageGroupId"]
+		r.slots[i].id = m.MessageId
+		if mode == grouped {
+			r.slots[i].group = m.Attributes["MessageGroupId"]
 		}
 	}
-	r := p.process(ctx, slots, mode, func(ctx context.Context, i int) error {
+	r.process(func(ctx context.Context, i int) error {
 		return handle(ctx, ev.Records[i])
 	})
 	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}

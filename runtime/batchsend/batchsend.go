@@ -24,7 +24,10 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 // Retry says how entries that failed for a passing reason are sent again.
@@ -224,4 +227,42 @@ func notSent(prev, ctxErr error) error {
 		return prev
 	}
 	return fmt.Errorf("not sent: %w", ctxErr)
+}
+
+// failedEntry is a service's report of one entry it did not accept in an
+// Id-keyed batch call (BatchResultErrorEntry of SQS SendMessageBatch and
+// SNS PublishBatch).
+type failedEntry struct {
+	id, code, message *string
+	senderFault       bool
+}
+
+// byID returns one outcome per entry of an Id-keyed call of n entries whose
+// Ids were their indexes: accepted when succeeded lists its Id; an
+// *EntryError when failed does, passing unless the sender is at fault;
+// ErrNoResult, passing, when neither does.
+func byID[S, F any](service string, n int, succeeded []S, failed []F, idOf func(S) *string, report func(F) failedEntry) []outcome {
+	outs := make([]outcome, n)
+	for j := range outs {
+		outs[j] = outcome{err: ErrNoResult, retry: true}
+	}
+	for _, s := range succeeded {
+		if j, found := index(idOf(s), n); found {
+			outs[j] = outcome{}
+		}
+	}
+	for _, f := range failed {
+		e := report(f)
+		if j, found := index(e.id, n); found {
+			outs[j] = outcome{err: &EntryError{Service: service, Code: aws.ToString(e.code), Message: aws.ToString(e.message),
+				SenderFault: e.senderFault, Retryable: !e.senderFault}, retry: !e.senderFault}
+		}
+	}
+	return outs
+}
+
+// index reads a result's Id back as an index into a call of n entries.
+func index(id *string, n int) (int, bool) {
+	j, err := strconv.Atoi(aws.ToString(id))
+	return j, err == nil && j >= 0 && j < n
 }

@@ -55,22 +55,11 @@ func (s *SNS) Send(ctx context.Context, entries []types.PublishBatchRequestEntry
 			if err != nil {
 				return nil, fmt.Errorf("publish batch: %w", err)
 			}
-			outs := make([]outcome, len(batch))
-			for j := range outs {
-				outs[j] = outcome{err: ErrNoResult, retry: true}
-			}
-			for _, ok := range out.Successful {
-				if j, found := index(ok.Id, len(batch)); found {
-					outs[j] = outcome{}
-				}
-			}
-			for _, f := range out.Failed {
-				if j, found := index(f.Id, len(batch)); found {
-					outs[j] = outcome{err: &EntryError{Service: "sns", Code: aws.ToString(f.Code), Message: aws.ToString(f.Message),
-						SenderFault: f.SenderFault, Retryable: !f.SenderFault}, retry: !f.SenderFault}
-				}
-			}
-			return outs, nil
+			return byID("sns", len(batch), out.Successful, out.Failed,
+				func(e types.PublishBatchResultEntry) *string { return e.Id },
+				func(f types.BatchResultErrorEntry) failedEntry {
+					return failedEntry{f.Id, f.Code, f.Message, f.SenderFault}
+				}), nil
 		})
 }
 

@@ -66,22 +66,11 @@ func (s *SQS) Send(ctx context.Context, entries []types.SendMessageBatchRequestE
 			if err != nil {
 				return nil, fmt.Errorf("send message batch: %w", err)
 			}
-			outs := make([]outcome, len(batch))
-			for j := range outs {
-				outs[j] = outcome{err: ErrNoResult, retry: true}
-			}
-			for _, ok := range out.Successful {
-				if j, found := index(ok.Id, len(batch)); found {
-					outs[j] = outcome{}
-				}
-			}
-			for _, f := range out.Failed {
-				if j, found := index(f.Id, len(batch)); found {
-					outs[j] = outcome{err: &EntryError{Service: "sqs", Code: aws.ToString(f.Code), Message: aws.ToString(f.Message),
-						SenderFault: f.SenderFault, Retryable: !f.SenderFault}, retry: !f.SenderFault}
-				}
-			}
-			return outs, nil
+			return byID("sqs", len(batch), out.Successful, out.Failed,
+				func(e types.SendMessageBatchResultEntry) *string { return e.Id },
+				func(f types.BatchResultErrorEntry) failedEntry {
+					return failedEntry{f.Id, f.Code, f.Message, f.SenderFault}
+				}), nil
 		})
 }
 
@@ -94,10 +83,4 @@ func SQSEntrySize(e types.SendMessageBatchRequestEntry) int {
 		n += len(name) + len(aws.ToString(a.DataType)) + len(aws.ToString(a.StringValue)) + len(a.BinaryValue)
 	}
 	return n
-}
-
-// index reads a result's Id back as an index into a call of n entries.
-func index(id *string, n int) (int, bool) {
-	j, err := strconv.Atoi(aws.ToString(id))
-	return j, err == nil && j >= 0 && j < n
 }

@@ -5,13 +5,13 @@
 package main
 
 import (
-	"log/slog"
-	"os"
-
 	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/example/orderflow/runtime/startup"
 )
 
 func main() {
-	h := &Handler{Log: slog.New(slog.NewJSONHandler(os.Stdout, nil))}
+	rt := startup.Start(startup.Config{Service: "web", NoAWS: true})
+	h := &Handler{Log: rt.Log}
 	lambda.Start(h.Handle)
 }

@@ -7,30 +7,17 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"os"
-
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/example/orderflow/runtime/startup"
 )
 
 // EnvQueueURL names the environment variable holding the Jobs queue's URL.
 const EnvQueueURL = "JOBS_QUEUE_URL"
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	queueURL := os.Getenv(EnvQueueURL)
-	if queueURL == "" {
-		log.Error("missing environment variable", "name", EnvQueueURL)
-		os.Exit(1)
-	}
-	cfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		log.Error("load AWS config", "error", err.Error())
-		os.Exit(1)
-	}
-	h := &Handler{Queue: sqs.NewFromConfig(cfg), QueueURL: queueURL, Log: log}
+	rt := startup.Start(startup.Config{Service: "enqueue", Required: []string{EnvQueueURL}})
+	h := &Handler{Queue: sqs.NewFromConfig(rt.AWS), QueueURL: rt.Env(EnvQueueURL), Log: rt.Log}
 	lambda.Start(h.Handle)
 }

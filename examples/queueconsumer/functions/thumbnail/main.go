@@ -8,31 +8,18 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"os"
-
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/example/orderflow/runtime/startup"
 )
 
 // EnvBucketName names the environment variable holding the Images bucket's name.
 const EnvBucketName = "IMAGES_BUCKET_NAME"
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	bucket := os.Getenv(EnvBucketName)
-	if bucket == "" {
-		log.Error("missing environment variable", "name", EnvBucketName)
-		os.Exit(1)
-	}
-	cfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		log.Error("load AWS config", "error", err.Error())
-		os.Exit(1)
-	}
-	client := s3.NewFromConfig(cfg)
-	h := &Handler{Objects: client, Thumbnails: client, Bucket: bucket, Log: log}
+	rt := startup.Start(startup.Config{Service: "thumbnail", Required: []string{EnvBucketName}})
+	client := s3.NewFromConfig(rt.AWS)
+	h := &Handler{Objects: client, Thumbnails: client, Bucket: rt.Env(EnvBucketName), Log: rt.Log}
 	lambda.Start(h.Handle)
 }
