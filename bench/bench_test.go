@@ -88,7 +88,7 @@ BenchmarkLocalFirstSeen-2	     500	   2400000 ns/op	         2.000 RRU/op	   2.0
 	renderRuntime(func(a, b, c, d string) { fmt.Fprintf(&sb, "| %s | %s | %s | %s |\n", a, b, c, d) }, rt)
 	table := sb.String()
 	for _, want := range []string{
-		"**1.12x** ns/op", "**FAIL**: 1.12x against 1.1x (2% over)",
+		"**1.120x** ns/op", "**FAIL**: 1.12x against 1.1x (2% over)",
 		"372 MB/s, 5.26M records/s",
 		"2 RRU/op, 2 WRU/op, 2 calls/op; $1.500 per million", // 2 x 0.625 + 2 x 0.125
 		"runtime/idempotency: LocalRepeat (0) | n/a (did not run; the Local ones need moto)",

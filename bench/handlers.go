@@ -162,7 +162,7 @@ func renderRuntime(row func(a, b, c, d string), rt map[string]benchSamples) {
 	hand, proc := median(rt["batch.BenchmarkHandLoop"].NsOp), median(rt["batch.BenchmarkProcessor"].NsOp)
 	ratio := proc / hand
 	row(fmt.Sprintf("runtime/batch: Processor vs the hand-written loop, a batch of 10 SQS messages (%d)", len(rt["batch.BenchmarkProcessor"].NsOp)),
-		fmt.Sprintf("Processor %s / HandLoop %s: **%.2fx** ns/op", per("batch.BenchmarkProcessor"), per("batch.BenchmarkHandLoop"), ratio),
+		fmt.Sprintf("Processor %s / HandLoop %s: **%.3fx** ns/op", per("batch.BenchmarkProcessor"), per("batch.BenchmarkHandLoop"), ratio),
 		"<= 1.10x", verdict(ratio <= 1.10, over(ratio, 1.10, "x")))
 	for _, pkg := range slices.Sorted(maps.Keys(runtimeBenchmarks)) {
 		for _, name := range runtimeBenchmarks[pkg] {

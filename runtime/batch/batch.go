@@ -75,24 +75,16 @@ const (
 	sequential              // a stream shard: in order, stop at the first failure
 )
 
-// item is one unit of work: a record, or a user record of a KPL aggregate.
-type item struct {
-	id    string // identifier reported on failure
-	group string // message group (grouped order)
-}
-
 // run is the state of one batch.
 type run struct {
 	p    *Processor
 	ctx  context.Context
 	mode order
-	// startBy is the time after which no item starts: the context's
-	// deadline minus the margin (zero: no deadline).
-	startBy time.Time
 
 	mu     sync.Mutex
-	slots  []slot // per item: the item, its error and its handler's context
-	stopAt int    // sequential: index of the first failure (len(slots): none)
+	slots  []slot   // per item (a record, or a user record of a KPL aggregate)
+	groups []string // grouped: per item, its message group
+	stopAt int      // sequential: index of the first failure (len(slots): none)
 	// groupStop: grouped: a failed group's first failure.
 	groupStop map[string]int
 	boxes     []flusher
@@ -104,7 +96,7 @@ type run struct {
 
 // slot is one item's state in a run.
 type slot struct {
-	item
+	id string // identifier reported on failure
 	// err is nil while the item has not failed; a failure before any
 	// handler ran (a corrupt KPL aggregate) is set before the run starts.
 	err error
@@ -175,9 +167,6 @@ func (p *Processor) margin() time.Duration {
 func (r *run) process(call func(ctx context.Context, i int) error) {
 	p, slots, mode := r.p, r.slots, r.mode
 	r.stopAt = len(slots)
-	if deadline, ok := r.ctx.Deadline(); ok {
-		r.startBy = deadline.Add(-p.margin())
-	}
 	if mode == grouped {
 		r.groupStop = map[string]int{}
 	}
@@ -203,10 +192,10 @@ func (r *run) process(call func(ctx context.Context, i int) error) {
 		var groups [][]int
 		index := map[string]int{}
 		for i := range slots {
-			g, ok := index[slots[i].group]
+			g, ok := index[r.groups[i]]
 			if !ok {
 				g = len(groups)
-				index[slots[i].group] = g
+				index[r.groups[i]] = g
 				groups = append(groups, nil)
 			}
 			groups[g] = append(groups[g], i)
@@ -249,7 +238,7 @@ func (r *run) do(i int, call func(ctx context.Context, i int) error) {
 // ErrDeadline).
 func (r *run) gate(i int) error {
 	// The deadline first: every record it stops is counted as such.
-	if !r.startBy.IsZero() && r.p.now().After(r.startBy) {
+	if deadline, ok := r.ctx.Deadline(); ok && deadline.Sub(r.p.now()) < r.p.margin() {
 		return ErrDeadline
 	}
 	if r.mode == unordered {
@@ -263,7 +252,7 @@ func (r *run) gate(i int) error {
 			return ErrSkipped
 		}
 	case grouped:
-		if first, failed := r.groupStop[r.slots[i].group]; failed && first < i {
+		if first, failed := r.groupStop[r.groups[i]]; failed && first < i {
 			return ErrSkipped
 		}
 	}
@@ -301,7 +290,7 @@ func (r *run) failLocked(i int, err error) {
 	case sequential:
 		r.stopAt = min(r.stopAt, i)
 	case grouped:
-		g := r.slots[i].group
+		g := r.groups[i]
 		if first, ok := r.groupStop[g]; !ok || i < first {
 			r.groupStop[g] = i
 		}
@@ -323,7 +312,7 @@ func (r *run) finish() {
 				it.err = ErrSkipped
 			}
 		case grouped:
-			if first, ok := r.groupStop[it.group]; ok && first < i {
+			if first, ok := r.groupStop[r.groups[i]]; ok && first < i {
 				it.err = ErrSkipped
 			}
 		}

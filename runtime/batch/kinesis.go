@@ -36,7 +36,7 @@ func (p *Processor) Kinesis(ctx context.Context, ev events.KinesisEvent, handle 
 	for _, r := range ev.Records {
 		seq := r.Kinesis.SequenceNumber
 		if p.KeepAggregated {
-			slots = append(slots, slot{item: item{id: seq}})
+			slots = append(slots, slot{id: seq})
 			recs = append(recs, KinesisRecord{Record: r, UserRecord: UserRecord{Data: r.Kinesis.Data, PartitionKey: r.Kinesis.PartitionKey}})
 			continue
 		}
@@ -44,12 +44,12 @@ func (p *Processor) Kinesis(ctx context.Context, ev events.KinesisEvent, handle 
 		if err != nil {
 			p.log().ErrorContext(ctx, "corrupt KPL aggregate: record reported failed",
 				"sequenceNumber", seq, "error", err.Error())
-			slots = append(slots, slot{item: item{id: seq}, err: err})
+			slots = append(slots, slot{id: seq, err: err})
 			recs = append(recs, KinesisRecord{Record: r})
 			continue
 		}
 		for _, u := range users {
-			slots = append(slots, slot{item: item{id: seq}})
+			slots = append(slots, slot{id: seq})
 			recs = append(recs, KinesisRecord{Record: r, UserRecord: u})
 		}
 	}

@@ -19,10 +19,13 @@ func (p *Processor) SQS(ctx context.Context, ev events.SQSEvent, handle func(ctx
 		mode = grouped // a batch comes from one queue
 	}
 	r := p.newRun(ctx, len(ev.Records), mode)
+	if mode == grouped {
+		r.groups = make([]string, len(ev.Records))
+	}
 	for i, m := range ev.Records {
 		r.slots[i].id = m.MessageId
 		if mode == grouped {
-			r.slots[i].group = m.Attributes["MessageGroupId"]
+			r.groups[i] = m.Attributes["MessageGroupId"]
 		}
 	}
 	r.process(func(ctx context.Context, i int) error {
