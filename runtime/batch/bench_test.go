@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 )
@@ -65,6 +66,37 @@ func BenchmarkProcessor(b *testing.B) {
 			b.Fatal("failures")
 		}
 	}
+}
+
+// BenchmarkPaired runs the hand-written loop and the Processor over the
+// same batch in turn, each iteration both, and reports the Processor's time
+// over the loop's ("x-handloop"): the two see the same machine at the same
+// moment, so drift on a shared machine (which separate benchmarks, run one
+// after the other, turn into a bias) cancels out. Per batch of 10.
+func BenchmarkPaired(b *testing.B) {
+	ev := benchBatch()
+	ctx := context.Background()
+	p := &Processor{Log: quiet()}
+	handle := func(ctx context.Context, m events.SQSMessage) error { return decodeOrder(m) }
+	var hand, proc time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		t0 := time.Now()
+		resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
+		for _, m := range ev.Records {
+			if err := decodeOrder(m); err != nil {
+				resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+			}
+		}
+		t1 := time.Now()
+		presp := p.SQS(ctx, ev, handle)
+		t2 := time.Now()
+		if len(resp.BatchItemFailures)+len(presp.BatchItemFailures) != 0 {
+			b.Fatal("failures")
+		}
+		hand, proc = hand+t1.Sub(t0), proc+t2.Sub(t1)
+	}
+	b.ReportMetric(float64(proc)/float64(hand), "x-handloop")
 }
 
 // BenchmarkDeaggregate de-aggregates one KPL record of 100 user records of
