@@ -163,7 +163,8 @@ ACTIONLINT := go run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VER
 
 .PHONY: lint
 
-lint: ## staticcheck (the app, the constructs, the runtime, both examples) and actionlint, pinned; 0 findings
+lint: ## gofmt, staticcheck (the app, the constructs, the runtime, both examples) and actionlint, pinned; 0 findings
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt -w these: $$unformatted" >&2; exit 1; fi
 	$(STATICCHECK) ./...
 	cd constructs && $(STATICCHECK) ./...
 	cd examples/queueconsumer && $(STATICCHECK) ./...

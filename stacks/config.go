@@ -6,8 +6,8 @@ package stacks
 
 import (
 	"fmt"
-	"slices"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
