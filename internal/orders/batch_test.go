@@ -210,10 +210,12 @@ func TestBatchStorePutNewFailures(t *testing.T) {
 		{name: "write error", tab: fakeTable{writeErr: apiErr}, wantErr: apiErr},
 		{name: "retries run out", tab: fakeTable{unprocessedWrites: 100}, wantErr: ErrUnprocessed, wantCalls: 4},
 		{
+			// The deadline has passed, so every backoff (full jitter: 1ns up to
+			// the cap) is longer than the time left, whatever the jitter draws.
 			name: "backoff would pass the deadline",
 			tab:  fakeTable{unprocessedWrites: 100},
 			ctx: func() (context.Context, context.CancelFunc) {
-				return context.WithTimeout(context.Background(), 50*time.Millisecond)
+				return context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
 			},
 			baseDelay: time.Hour,
 			wantErr:   context.DeadlineExceeded,
