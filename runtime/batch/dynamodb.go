@@ -17,9 +17,7 @@ func (p *Processor) DynamoDB(ctx context.Context, ev events.DynamoDBEvent, handl
 	for i, rec := range ev.Records {
 		r.slots[i].id = rec.Change.SequenceNumber
 	}
-	r.process(func(ctx context.Context, i int) error {
-		return handle(ctx, ev.Records[i])
-	})
+	process(r, ev.Records, handle)
 	resp := events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{}}
 	for _, id := range r.responseIDs() {
 		resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: id})

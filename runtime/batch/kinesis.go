@@ -54,9 +54,7 @@ func (p *Processor) Kinesis(ctx context.Context, ev events.KinesisEvent, handle 
 		}
 	}
 	b.slots = slots
-	b.process(func(ctx context.Context, i int) error {
-		return handle(ctx, recs[i])
-	})
+	process(b, recs, handle)
 	resp := events.KinesisEventResponse{BatchItemFailures: []events.KinesisBatchItemFailure{}}
 	for _, id := range b.responseIDs() {
 		resp.BatchItemFailures = append(resp.BatchItemFailures, events.KinesisBatchItemFailure{ItemIdentifier: id})

@@ -28,9 +28,7 @@ func (p *Processor) SQS(ctx context.Context, ev events.SQSEvent, handle func(ctx
 			r.groups[i] = m.Attributes["MessageGroupId"]
 		}
 	}
-	r.process(func(ctx context.Context, i int) error {
-		return handle(ctx, ev.Records[i])
-	})
+	process(r, ev.Records, handle)
 	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
 	for _, id := range r.responseIDs() {
 		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: id})
