@@ -94,6 +94,14 @@ type orderWriter interface {
 // destination take over; orders stored before the failure are skipped by the
 // retry. A file that cannot be imported (unknown suffix, over MaxBytes, no
 // CSV header, a line too long) is not retried: its summary's error says why.
+// A file gone before it is read is summarized as "file not found" when S3
+// says NoSuchKey or NoSuchVersion. S3 says so only to a role allowed
+// s3:ListBucket; the app's importer is not (that would let it list every
+// key of the bucket), so S3 answers it 403, which cannot be told from a
+// denied read (a policy, a KMS key): that is retried and ends in the
+// on-failure destination, with its alarm. In the app's versioned bucket a
+// delete only adds a delete marker and the importer reads the version the
+// event names, so only a deleted version is gone.
 type Handler struct {
 	// Objects reads uploaded files. Required.
 	Objects objectGetter

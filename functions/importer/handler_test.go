@@ -777,6 +777,27 @@ func TestHandleEventKeys(t *testing.T) {
 	}
 }
 
+// TestHandleGone403: a file gone before it is read, answered 403 (S3's
+// answer for a missing key to a role without s3:ListBucket, the importer's),
+// cannot be told from a denied read: it is retried, never summarized as
+// "file not found", and no order is stored.
+func TestHandleGone403(t *testing.T) {
+	for _, fixture := range []string{"s3-event.json", "eventbridge-object-created.json"} {
+		t.Run(fixture, func(t *testing.T) {
+			s := &fakeS3{objects: map[string]fakeObject{}, missing: &smithy.GenericAPIError{Code: "AccessDenied", Message: "Access Denied"}}
+			db := &fakeDB{}
+			h := newHandler(s, db, io.Discard)
+			err := h.Handle(context.Background(), withKeys(t, fixture, "incoming/gone.csv"))
+			if err == nil || !strings.Contains(err.Error(), "AccessDenied") {
+				t.Errorf("got error %v, want the AccessDenied (a retry)", err)
+			}
+			if len(s.puts) != 0 || len(db.items) != 0 {
+				t.Errorf("got reports %q and %d orders, want none", slices.Collect(mapKeys(s.puts)), len(db.items))
+			}
+		})
+	}
+}
+
 func TestDecodeEventKeys(t *testing.T) {
 	tests := []struct {
 		name           string
