@@ -147,8 +147,9 @@ var ErrInProgress = errors.New("idempotency: already in progress")
 // ErrPayloadMismatch matches (errors.Is) every *PayloadMismatchError.
 var ErrPayloadMismatch = errors.New("idempotency: key reused with another payload")
 
-// ErrNoKey is the error of a Handler whose key function gave an empty key:
-// the event cannot be deduplicated, so it is not handled.
+// ErrNoKey is the error of Do given an empty key, and of a Handler whose
+// key function gave one: the event cannot be deduplicated, so it is not
+// handled.
 var ErrNoKey = errors.New("idempotency: the event has no idempotency key")
 
 // InProgressError says another invocation holds the key: it has not
@@ -243,12 +244,19 @@ func (g *Guard) ttl() time.Duration {
 // *PayloadMismatchError. A call while another holds the key gets an
 // *InProgressError. When fn fails, its error is returned and the record
 // deleted, so the next call runs fn again (a failed delete is joined to
-// the error as a *PersistenceError). When fn succeeds but its result
+// the error as a *PersistenceError). When fn panics, the record is deleted
+// the same way (a failed delete is then lost) and the panic goes on, with
+// its stack, to whoever recovers it (batch.Processor reports the record
+// failed). An empty key gets ErrNoKey without fn running: an empty key
+// would make every call one operation. When fn succeeds but its result
 // cannot be stored, Do returns the result and a *PersistenceError: the
 // INPROGRESS record then blocks the key until it expires, and the next
 // call after that runs fn again.
 func Do[R any](ctx context.Context, g *Guard, key string, payload any, fn func(ctx context.Context) (R, error)) (R, error) {
 	var zero R
+	if key == "" {
+		return zero, ErrNoKey
+	}
 	hash, err := hashOf(payload)
 	if err != nil {
 		return zero, fmt.Errorf("idempotency: hash payload of key %q: %w", key, err)
@@ -270,7 +278,14 @@ func Do[R any](ctx context.Context, g *Guard, key string, payload any, fn func(c
 			return zero, &PersistenceError{Op: "PutItem", Key: key, Err: fmt.Errorf("the record changed %d times while being read", maxAttempts)}
 		}
 	}
+	panicked := true
+	defer func() {
+		if panicked { // not recovered here: the panic keeps its stack
+			_ = g.release(ctx, key, id)
+		}
+	}()
 	res, err := fn(ctx)
+	panicked = false
 	if err != nil {
 		if derr := g.release(ctx, key, id); derr != nil {
 			return zero, errors.Join(err, derr)
@@ -293,9 +308,6 @@ func Handler[E, R any](g *Guard, keyOf func(ev E) (key string, payload any, err 
 		key, payload, err := keyOf(ev)
 		if err != nil {
 			return zero, err
-		}
-		if key == "" {
-			return zero, ErrNoKey
 		}
 		if payload == nil {
 			payload = ev

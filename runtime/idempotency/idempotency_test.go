@@ -100,6 +100,46 @@ func TestDo(t *testing.T) {
 	}
 }
 
+// A panic in fn frees the key as an error does, and goes on to the caller;
+// the next call with the key runs fn.
+func TestPanicReleasesKey(t *testing.T) {
+	tab := newMemTable(true)
+	g := &Guard{Client: tab, Table: "T", Prefix: "fn"}
+	func() {
+		defer func() {
+			if v := recover(); v != "boom" {
+				t.Errorf("got panic %v, want the handler's (boom) to reach the caller", v)
+			}
+		}()
+		_, _ = Do(context.Background(), g, "k", "p", func(ctx context.Context) (result, error) { panic("boom") })
+	}()
+	if tab.Calls["DeleteItem"] != 1 {
+		t.Errorf("got %d DeleteItem calls, want 1 (the INPROGRESS record released)", tab.Calls["DeleteItem"])
+	}
+	got, err := Do(context.Background(), g, "k", "p", func(ctx context.Context) (result, error) { return result{N: 2}, nil })
+	if err != nil || got.N != 2 {
+		t.Errorf("after the panic: got (%+v, %v), want fn run again", got, err)
+	}
+}
+
+// An empty key is refused without a call: it would make every call one.
+func TestDoEmptyKey(t *testing.T) {
+	tab := newMemTable(true)
+	g := &Guard{Client: tab, Table: "T", Prefix: "fn"}
+	for i := range 2 {
+		_, err := Do(context.Background(), g, "", nil, func(ctx context.Context) (result, error) {
+			t.Errorf("call %d: fn ran with an empty key", i)
+			return result{}, nil
+		})
+		if !errors.Is(err, ErrNoKey) {
+			t.Errorf("call %d: got %v, want ErrNoKey", i, err)
+		}
+	}
+	if len(tab.Calls) != 0 {
+		t.Errorf("got table calls %v, want none", tab.Calls)
+	}
+}
+
 func TestInProgress(t *testing.T) {
 	t0 := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 	tab := newMemTable(true)

@@ -36,6 +36,8 @@ package metrics
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -52,20 +54,75 @@ import (
 // Unit is a CloudWatch metric unit (the MetricDatum Unit values).
 type Unit string
 
-// The CloudWatch units.
+// The CloudWatch units (CloudWatch API Reference, MetricDatum, Unit).
 const (
-	UnitCount        Unit = "Count"
-	UnitNone         Unit = "None"
-	UnitPercent      Unit = "Percent"
-	UnitSeconds      Unit = "Seconds"
-	UnitMilliseconds Unit = "Milliseconds"
-	UnitMicroseconds Unit = "Microseconds"
-	UnitBytes        Unit = "Bytes"
-	UnitKilobytes    Unit = "Kilobytes"
-	UnitMegabytes    Unit = "Megabytes"
-	UnitCountPerSec  Unit = "Count/Second"
-	UnitBytesPerSec  Unit = "Bytes/Second"
+	UnitCount           Unit = "Count"
+	UnitNone            Unit = "None"
+	UnitPercent         Unit = "Percent"
+	UnitSeconds         Unit = "Seconds"
+	UnitMilliseconds    Unit = "Milliseconds"
+	UnitMicroseconds    Unit = "Microseconds"
+	UnitBytes           Unit = "Bytes"
+	UnitKilobytes       Unit = "Kilobytes"
+	UnitMegabytes       Unit = "Megabytes"
+	UnitGigabytes       Unit = "Gigabytes"
+	UnitTerabytes       Unit = "Terabytes"
+	UnitBits            Unit = "Bits"
+	UnitKilobits        Unit = "Kilobits"
+	UnitMegabits        Unit = "Megabits"
+	UnitGigabits        Unit = "Gigabits"
+	UnitTerabits        Unit = "Terabits"
+	UnitCountPerSec     Unit = "Count/Second"
+	UnitBytesPerSec     Unit = "Bytes/Second"
+	UnitKilobytesPerSec Unit = "Kilobytes/Second"
+	UnitMegabytesPerSec Unit = "Megabytes/Second"
+	UnitGigabytesPerSec Unit = "Gigabytes/Second"
+	UnitTerabytesPerSec Unit = "Terabytes/Second"
+	UnitBitsPerSec      Unit = "Bits/Second"
+	UnitKilobitsPerSec  Unit = "Kilobits/Second"
+	UnitMegabitsPerSec  Unit = "Megabits/Second"
+	UnitGigabitsPerSec  Unit = "Gigabits/Second"
+	UnitTerabitsPerSec  Unit = "Terabits/Second"
 )
+
+// Valid reports whether u is one of the CloudWatch units above (spelled
+// exactly so), or "" (the default, UnitCount).
+func (u Unit) Valid() bool {
+	switch u {
+	case "", UnitCount, UnitNone, UnitPercent, UnitSeconds, UnitMilliseconds, UnitMicroseconds,
+		UnitBytes, UnitKilobytes, UnitMegabytes, UnitGigabytes, UnitTerabytes,
+		UnitBits, UnitKilobits, UnitMegabits, UnitGigabits, UnitTerabits,
+		UnitCountPerSec, UnitBytesPerSec, UnitKilobytesPerSec, UnitMegabytesPerSec, UnitGigabytesPerSec, UnitTerabytesPerSec,
+		UnitBitsPerSec, UnitKilobitsPerSec, UnitMegabitsPerSec, UnitGigabitsPerSec, UnitTerabitsPerSec:
+		return true
+	}
+	return false
+}
+
+// ErrInvalidMetric is what the *MetricError of a metric left out for its
+// name or unit matches with errors.Is.
+var ErrInvalidMetric = errors.New("metrics: invalid metric")
+
+// MetricError is the error of a metric Emit or Flush left out because
+// CloudWatch could not take it: its name is one of the line's own members
+// ("_aws", a dimension name, "function", "requestId"), so writing it would
+// overwrite that member; or its unit is not a CloudWatch unit; or (Flush,
+// and Emit with a name given twice) it has another unit than the first
+// value of its name. The line's other metrics are written.
+type MetricError struct {
+	// Name of the metric.
+	Name string
+	// Reason it was left out.
+	Reason string
+}
+
+// Error is "metrics: metric <name> left out: <reason>".
+func (e *MetricError) Error() string {
+	return fmt.Sprintf("metrics: metric %q left out: %s", e.Name, e.Reason)
+}
+
+// Is matches ErrInvalidMetric.
+func (e *MetricError) Is(target error) bool { return target == ErrInvalidMetric }
 
 // MaxMetricsPerDocument is the EMF specification's limit of metrics in one
 // document.
@@ -118,65 +175,129 @@ type Emitter struct {
 	mu        sync.Mutex
 	buf       []byte // reused line buffer: Emit allocates nothing once it has grown
 	pending   []Metric
+	reserved  []string // top-level members of every line: "_aws", the dimension names, "function", "requestId"
+	withReqID bool     // no dimension is named "requestId": the property is written
 }
 
 // New returns an Emitter writing to w (os.Stdout in a function) with the
 // given namespace and dimensions (the first MaxDimensions; each value
-// must be non-empty for CloudWatch to accept the metrics). Each line also
+// must be non-empty for CloudWatch to accept the metrics; a dimension
+// named "_aws" or named as an earlier one is left out). Each line also
 // carries the properties "function" (AWS_LAMBDA_FUNCTION_NAME, when set)
 // and "requestId" (from the context given to Emit), so a metric line can be
-// found next to the log lines of the same invocation.
+// found next to the log lines of the same invocation; a dimension of the
+// same name takes the property's place.
 func New(w io.Writer, namespace string, dims ...Dimension) *Emitter {
-	if len(dims) > MaxDimensions {
-		dims = dims[:MaxDimensions]
-	}
-	e := &Emitter{w: w, namespace: appendString(nil, namespace), now: time.Now}
+	e := &Emitter{w: w, namespace: appendString(nil, namespace), now: time.Now, reserved: []string{"_aws"}}
 	e.dimNames = append(e.dimNames, '[')
-	for i, d := range dims {
-		if i > 0 {
+	n := 0
+	for _, d := range dims {
+		if n == MaxDimensions || e.isReserved(d.Name) {
+			continue
+		}
+		if n > 0 {
 			e.dimNames = append(e.dimNames, ',')
 			e.props = append(e.props, ',')
 		}
 		e.dimNames = appendString(e.dimNames, d.Name)
 		e.props = appendString(append(appendString(e.props, d.Name), ':'), d.Value)
+		e.reserved = append(e.reserved, d.Name)
+		n++
 	}
 	e.dimNames = append(e.dimNames, ']')
-	if fn := os.Getenv("AWS_LAMBDA_FUNCTION_NAME"); fn != "" {
+	if fn := os.Getenv("AWS_LAMBDA_FUNCTION_NAME"); fn != "" && !e.isReserved("function") {
 		if len(e.props) > 0 {
 			e.props = append(e.props, ',')
 		}
 		e.props = appendString(append(e.props, `"function":`...), fn)
 	}
+	e.withReqID = !e.isReserved("requestId")
+	e.reserved = append(e.reserved, "function", "requestId")
 	return e
 }
 
+func (e *Emitter) isReserved(name string) bool {
+	for _, r := range e.reserved {
+		if r == name {
+			return true
+		}
+	}
+	return false
+}
+
 // Emit writes ms now, stamped with the current time in milliseconds: one
-// line per MaxMetricsPerDocument metrics, each in one Write. Names must be
-// distinct within a call (a JSON object holds a name once); metrics without
-// a name or with a NaN or infinite value are left out; with none left it
-// writes nothing. The error is the writer's: a handler has nothing better
-// to do with it than ignore it.
+// line per MaxMetricsPerDocument metrics, each in one Write. A name given
+// more than once is written once with its values as an array (as Flush
+// does). Metrics without a name or with a NaN or infinite value are left
+// out; with none left it writes nothing. A metric CloudWatch could not take
+// (a reserved name, an unknown unit) is left out too, with a *MetricError
+// (ErrInvalidMetric) for each, joined to the writer's error, if any: a
+// test catches the mistake, a handler in production may ignore it.
 func (e *Emitter) Emit(ctx context.Context, ms ...Metric) error {
 	if e == nil {
 		return nil
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.repeats(ms) {
+		return e.writeGrouped(ctx, ms)
+	}
+	var errs []error
+	for _, m := range ms {
+		if err := e.check(m); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	for len(ms) > 0 {
 		n := 0
 		end := 0
 		for end < len(ms) && n < MaxMetricsPerDocument {
-			if usable(ms[end]) {
+			if e.writable(ms[end]) {
 				n++
 			}
 			end++
 		}
 		if err := e.write(ctx, ms[:end], nil); err != nil {
-			return err
+			return errors.Join(append(errs, err)...)
 		}
 		ms = ms[end:]
 	}
+	return errors.Join(errs...)
+}
+
+// repeats reports whether two usable metrics of ms share a name. Quadratic,
+// with no allocation: a call names a handful of metrics.
+func (e *Emitter) repeats(ms []Metric) bool {
+	for i := range ms {
+		if !usable(ms[i]) {
+			continue
+		}
+		for j := i + 1; j < len(ms); j++ {
+			if ms[j].Name == ms[i].Name && usable(ms[j]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// check returns the *MetricError of a usable metric CloudWatch could not
+// take, nil for any other.
+func (e *Emitter) check(m Metric) error {
+	switch {
+	case !usable(m):
+		return nil
+	case e.isReserved(m.Name):
+		return &MetricError{Name: m.Name, Reason: "the name is one of the line's own members (_aws, a dimension, function, requestId)"}
+	case !m.Unit.Valid():
+		return &MetricError{Name: m.Name, Reason: fmt.Sprintf("unit %q is not a CloudWatch unit", m.Unit)}
+	}
 	return nil
+}
+
+// writable reports whether write puts m in a line.
+func (e *Emitter) writable(m Metric) bool {
+	return usable(m) && e.check(m) == nil
 }
 
 // Add keeps ms for the next Flush: a function that records metrics while
@@ -193,7 +314,9 @@ func (e *Emitter) Add(ms ...Metric) {
 }
 
 // Flush writes what Add kept, a metric with several values as an array,
-// and forgets it. Call it at the end of each invocation (defer).
+// and forgets it. Call it at the end of each invocation (defer). Metrics
+// are left out, and errors returned, as for Emit; so is a value whose unit
+// differs from the first value's of its name.
 func (e *Emitter) Flush(ctx context.Context) error {
 	if e == nil {
 		return nil
@@ -202,14 +325,24 @@ func (e *Emitter) Flush(ctx context.Context) error {
 	defer e.mu.Unlock()
 	pending := e.pending
 	e.pending = nil
-	// Group values by name, in first-seen order.
+	return e.writeGrouped(ctx, pending)
+}
+
+// writeGrouped writes ms with the values of one name as one metric, in
+// first-seen order, splitting at the document limits. Caller holds e.mu.
+func (e *Emitter) writeGrouped(ctx context.Context, ms []Metric) error {
 	type series struct {
 		m      Metric
 		values []float64
 	}
 	var all []*series
+	var errs []error
 	byName := map[string]*series{}
-	for _, m := range pending {
+	for _, m := range ms {
+		if err := e.check(m); err != nil {
+			errs = append(errs, err)
+			continue
+		}
 		if !usable(m) {
 			continue
 		}
@@ -218,6 +351,9 @@ func (e *Emitter) Flush(ctx context.Context) error {
 			s = &series{m: m}
 			byName[m.Name] = s
 			all = append(all, s)
+		} else if unitOf(m) != unitOf(s.m) {
+			errs = append(errs, &MetricError{Name: m.Name, Reason: fmt.Sprintf("unit %s differs from its first value's, %s", unitOf(m), unitOf(s.m))})
+			continue
 		}
 		s.values = append(s.values, m.Value)
 	}
@@ -239,11 +375,19 @@ func (e *Emitter) Flush(ctx context.Context) error {
 			}
 		}
 		if err := e.write(ctx, doc, values); err != nil {
-			return err
+			return errors.Join(append(errs, err)...)
 		}
 		all = rest
 	}
-	return nil
+	return errors.Join(errs...)
+}
+
+// unitOf is m's unit, "" read as UnitCount.
+func unitOf(m Metric) Unit {
+	if m.Unit == "" {
+		return UnitCount
+	}
+	return m.Unit
 }
 
 // EmitColdStart writes ColdStart 1 when ctx is the first invocation of the
@@ -271,18 +415,14 @@ func (e *Emitter) write(ctx context.Context, ms []Metric, values [][]float64) er
 	b = append(b, `],"Metrics":[`...)
 	n := 0
 	for _, m := range ms {
-		if !usable(m) {
+		if !e.writable(m) {
 			continue
 		}
 		if n > 0 {
 			b = append(b, ',')
 		}
-		unit := m.Unit
-		if unit == "" {
-			unit = UnitCount
-		}
 		b = appendString(append(b, `{"Name":`...), m.Name)
-		b = appendString(append(b, `,"Unit":`...), string(unit))
+		b = appendString(append(b, `,"Unit":`...), string(unitOf(m)))
 		b = append(b, '}')
 		n++
 	}
@@ -293,12 +433,12 @@ func (e *Emitter) write(ctx context.Context, ms []Metric, values [][]float64) er
 	if len(e.props) > 0 {
 		b = append(append(b, e.props...), ',')
 	}
-	if lc, ok := lambdacontext.FromContext(ctx); ok && lc.AwsRequestID != "" {
+	if lc, ok := lambdacontext.FromContext(ctx); ok && lc.AwsRequestID != "" && e.withReqID {
 		b = appendString(append(b, `"requestId":`...), lc.AwsRequestID)
 		b = append(b, ',')
 	}
 	for i, m := range ms {
-		if !usable(m) {
+		if !e.writable(m) {
 			continue
 		}
 		b = append(appendString(b, m.Name), ':')

@@ -166,6 +166,99 @@ func TestAddFlush(t *testing.T) {
 	}
 }
 
+// A metric CloudWatch could not take is left out with a *MetricError; the
+// line's other metrics are written, and every top-level member once.
+func TestEmitInvalidMetrics(t *testing.T) {
+	t.Setenv("AWS_LAMBDA_FUNCTION_NAME", "fn")
+	tests := []struct {
+		name      string
+		ms        []Metric
+		wantErrs  []string // metric names with a *MetricError
+		wantWrote map[string]any
+	}{
+		{name: "named as a dimension", ms: []Metric{Count("Service", 1), Count("Orders", 2)},
+			wantErrs: []string{"Service"}, wantWrote: map[string]any{"Service": "kitchen", "Orders": 2.0, "metrics": []any{"Orders"}}},
+		{name: "named _aws", ms: []Metric{Count("_aws", 1), Count("Orders", 2)},
+			wantErrs: []string{"_aws"}, wantWrote: map[string]any{"Orders": 2.0, "metrics": []any{"Orders"}}},
+		{name: "named as a property", ms: []Metric{Count("requestId", 1), Count("function", 1), Count("Orders", 2)},
+			wantErrs: []string{"requestId", "function"}, wantWrote: map[string]any{"requestId": "req-1", "function": "fn", "metrics": []any{"Orders"}}},
+		{name: "unknown unit", ms: []Metric{{Name: "Distance", Unit: "Furlongs", Value: 3}, {Name: "Speed", Unit: UnitMegabitsPerSec, Value: 4}},
+			wantErrs: []string{"Distance"}, wantWrote: map[string]any{"Speed": 4.0, "metrics": []any{"Speed"}, "units": []any{"Megabits/Second"}}},
+		{name: "a name twice: one metric, its values an array", ms: []Metric{Count("Orders", 1), Count("Other", 5), Count("Orders", 2)},
+			wantWrote: map[string]any{"Orders": []any{1.0, 2.0}, "Other": 5.0, "metrics": []any{"Orders", "Other"}}},
+		{name: "a name twice with two units: the second left out", ms: []Metric{Count("Latency", 1), {Name: "Latency", Unit: UnitSeconds, Value: 2}},
+			wantErrs: []string{"Latency"}, wantWrote: map[string]any{"Latency": 1.0, "units": []any{"Count"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "req-1"})
+			err := orderFlow(&buf, "kitchen", "dev").Emit(ctx, tt.ms...)
+			for _, name := range tt.wantErrs {
+				if !errors.Is(err, ErrInvalidMetric) || !strings.Contains(fmt.Sprint(err), fmt.Sprintf("metric %q left out", name)) {
+					t.Errorf("got error %v, want a *MetricError for %s", err, name)
+				}
+			}
+			if len(tt.wantErrs) == 0 && err != nil {
+				t.Errorf("got error %v, want nil", err)
+			}
+			doc := decodeLine(t, buf.Bytes())
+			for k, v := range tt.wantWrote {
+				if got := doc[k]; mustJSON(got) != mustJSON(v) {
+					t.Errorf("%s: got %s, want %s", k, mustJSON(got), mustJSON(v))
+				}
+			}
+		})
+	}
+}
+
+// Flush leaves out what Emit does.
+func TestFlushInvalidMetrics(t *testing.T) {
+	var buf bytes.Buffer
+	e := orderFlow(&buf, "kitchen", "dev")
+	e.Add(Count("Stage", 1), Count("Orders", 1), Metric{Name: "Orders", Unit: UnitBytes, Value: 9}, Count("Orders", 2))
+	err := e.Flush(context.Background())
+	if !errors.Is(err, ErrInvalidMetric) || strings.Count(err.Error(), "left out") != 2 {
+		t.Errorf("got error %v, want two *MetricError (Stage, the Bytes value of Orders)", err)
+	}
+	if doc := decodeLine(t, buf.Bytes()); mustJSON(doc["Orders"]) != "[1,2]" || doc["Stage"] != "dev" {
+		t.Errorf("got %s, want Orders [1,2] and the Stage dimension kept", buf.String())
+	}
+}
+
+// A dimension named "_aws" or as an earlier one is left out; one named
+// "function" or "requestId" takes the property's place.
+func TestNewDimensionNames(t *testing.T) {
+	t.Setenv("AWS_LAMBDA_FUNCTION_NAME", "fn")
+	var buf bytes.Buffer
+	e := New(&buf, "NS", Dimension{"_aws", "x"}, Dimension{"Service", "a"}, Dimension{"Service", "b"}, Dimension{"function", "api"}, Dimension{"requestId", "r"})
+	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "req-1"})
+	if err := e.Emit(ctx, Count("Orders", 1)); err != nil {
+		t.Fatal(err)
+	}
+	doc := decodeLine(t, buf.Bytes())
+	dims := doc["_aws"].(map[string]any)["CloudWatchMetrics"].([]any)[0].(map[string]any)["Dimensions"]
+	if got := mustJSON(dims); got != `[["Service","function","requestId"]]` {
+		t.Errorf("dimensions: got %s, want Service, function, requestId", got)
+	}
+	if doc["Service"] != "a" || doc["function"] != "api" || doc["requestId"] != "r" {
+		t.Errorf("got %s, want Service a, function api, requestId r", buf.String())
+	}
+}
+
+func TestUnitValid(t *testing.T) {
+	for _, u := range []Unit{"", UnitCount, UnitTerabitsPerSec, UnitGigabytes, UnitNone} {
+		if !u.Valid() {
+			t.Errorf("%q: got invalid, want valid", u)
+		}
+	}
+	for _, u := range []Unit{"count", "Furlongs", "Bytes/Sec"} {
+		if u.Valid() {
+			t.Errorf("%q: got valid, want invalid", u)
+		}
+	}
+}
+
 func TestEmitColdStart(t *testing.T) {
 	coldstart.Reset()
 	var buf bytes.Buffer

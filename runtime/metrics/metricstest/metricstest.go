@@ -32,23 +32,15 @@ type Line struct {
 	Properties map[string]string
 }
 
-var units = map[metrics.Unit]bool{}
-
-func init() {
-	for _, u := range []metrics.Unit{metrics.UnitCount, metrics.UnitNone, metrics.UnitPercent, metrics.UnitSeconds,
-		metrics.UnitMilliseconds, metrics.UnitMicroseconds, metrics.UnitBytes, metrics.UnitKilobytes,
-		metrics.UnitMegabytes, metrics.UnitCountPerSec, metrics.UnitBytesPerSec} {
-		units[u] = true
-	}
-}
-
 // Lines returns the EMF lines of out (the lines with an "_aws" member),
 // failing t when one does not follow the specification: Timestamp in
 // milliseconds, one metric directive with a namespace, one dimension set of
 // at most metrics.MaxDimensions names, each a non-empty string member, at
 // most metrics.MaxMetricsPerDocument metrics of a known unit, each a number
-// or an array of at most metrics.MaxValuesPerMetric numbers, declared once.
-// Other lines (log lines) are skipped.
+// or an array of at most metrics.MaxValuesPerMetric numbers, declared once,
+// and no top-level member written twice (a JSON reader keeps one of them:
+// a metric named as a dimension would overwrite it). Other lines (log
+// lines) are skipped.
 func Lines(t testing.TB, out []byte) []Line {
 	t.Helper()
 	var lines []Line
@@ -60,6 +52,9 @@ func Lines(t testing.TB, out []byte) []Line {
 		if json.Unmarshal(raw, &doc) != nil || doc["_aws"] == nil {
 			continue
 		}
+		if k, dup := repeatedMember(raw); dup {
+			t.Fatalf("EMF line %s: member %q written twice", raw, k)
+		}
 		l, err := decode(doc)
 		if err != nil {
 			t.Fatalf("EMF line %s: %v", raw, err)
@@ -67,6 +62,32 @@ func Lines(t testing.TB, out []byte) []Line {
 		lines = append(lines, l)
 	}
 	return lines
+}
+
+// repeatedMember returns a top-level member name that raw, a JSON object,
+// holds more than once.
+func repeatedMember(raw []byte) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if _, err := dec.Token(); err != nil { // {
+		return "", false
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		k, _ := tok.(string)
+		if seen[k] {
+			return k, true
+		}
+		seen[k] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "", false
+		}
+	}
+	return "", false
 }
 
 // Totals returns the sum of each metric's values over the EMF lines of out.
@@ -119,7 +140,7 @@ func decode(doc map[string]json.RawMessage) (Line, error) {
 		return Line{}, fmt.Errorf("%d metrics declared, want 1-%d", len(d.Metrics), metrics.MaxMetricsPerDocument)
 	}
 	for _, m := range d.Metrics {
-		if !units[metrics.Unit(m.Unit)] {
+		if u := metrics.Unit(m.Unit); u == "" || !u.Valid() {
 			return Line{}, fmt.Errorf("metric %s: unit %q is not a CloudWatch unit", m.Name, m.Unit)
 		}
 		if _, dup := l.Values[m.Name]; dup {
