@@ -185,9 +185,13 @@ type Message struct {
 
 // Messages synthesizes the app of stack (once: a later synth returns the
 // same assembly, so add aspects before the first) and returns the error and
-// warning annotations of the constructs of stack, in tree order.
+// warning annotations of the constructs of stack, in tree order. With the
+// feature flags of NewApp an error annotation fails synth; its message is
+// returned all the same. A synth that fails for another reason (a
+// construct's props) panics with its *cdkapp.Error.
 func Messages(stack awscdk.Stack) []Message {
-	awscdk.Stage_Of(stack).Synth(nil)
+	stage := awscdk.Stage_Of(stack)
+	_, err := cdkapp.Synth(stage)
 	var out []Message
 	for _, c := range *stack.Node().FindAll(constructs.ConstructOrder_PREORDER) {
 		if *awscdk.Stack_Of(c).Node().Path() != *stack.Node().Path() {
@@ -198,6 +202,17 @@ func Messages(stack awscdk.Stack) []Message {
 				out = append(out, Message{Path: "/" + *c.Node().Path(), Text: fmt.Sprint(e.Data)})
 			}
 		}
+	}
+	errors := 0 // in the whole app: any of them fails its synth
+	for _, c := range *stage.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		for _, e := range *c.Node().Metadata() {
+			if *e.Type == "aws:cdk:error" {
+				errors++
+			}
+		}
+	}
+	if err != nil && errors == 0 {
+		panic(err)
 	}
 	return out
 }

@@ -230,6 +230,27 @@ func TestAliasAndDeploymentAreNagClean(t *testing.T) {
 	constructstest.NoNagFindings(t, stack)
 }
 
+// A function no trigger construct invokes fails Serverless-LambdaDLQ until
+// eventsource.NotAsyncInvoked says how it is invoked, as the package doc
+// shows.
+func TestBareFunctionNagFinding(t *testing.T) {
+	mod := copyModule(t)
+	for _, declared := range []bool{false, true} {
+		stack := awscdk.NewStack(constructstest.NewApp(t), jsii.String("S"), nil)
+		f := New(stack, jsii.String("Fn"), &Props{Entry: jsii.String(filepath.Join(mod, "fn", "a"))})
+		if declared {
+			eventsource.NotAsyncInvoked(f.Function, "a Step Functions task invokes it synchronously and gets every error")
+		}
+		findings := strings.Join(constructstest.NagFindings(t, stack), "\n")
+		if got := strings.Contains(findings, "Serverless-LambdaDLQ"); got == declared {
+			t.Errorf("NotAsyncInvoked %t: got findings %q, want Serverless-LambdaDLQ only without it", declared, findings)
+		}
+		if declared && findings != "" {
+			t.Errorf("declared: got findings %q, want none", findings)
+		}
+	}
+}
+
 // The default preset is the CDK's canary, and a custom config works too.
 func TestDeploymentConfigs(t *testing.T) {
 	mod := copyModule(t)

@@ -31,6 +31,18 @@
 //			Config: awscodedeploy.LambdaDeploymentConfig_CANARY_10PERCENT_5MINUTES(),
 //		}},
 //	})
+//
+// The trigger constructs of this library (queueworker, buckettrigger,
+// eventrule...) give the function its dead-letter path and answer cdk-nag's
+// Serverless-LambdaDLQ for it. A function none of them triggers gets that
+// finding, which fails synth. Invoked synchronously (by your code with
+// RequestResponse, a Step Functions task), the caller gets every error and
+// a dead-letter queue would never receive anything: say so with
+// eventsource.NotAsyncInvoked, which answers the finding with that reason.
+// Invoked asynchronously, give it an on-failure destination or a
+// dead-letter queue instead (FunctionProps).
+//
+//	eventsource.NotAsyncInvoked(fn.Function, "a Step Functions task invokes it synchronously and gets every error")
 package gofunction
 
 import (
