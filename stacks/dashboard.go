@@ -72,8 +72,10 @@ func newDashboard(stack awscdk.Stack, s *ServiceStack, stage string) awscloudwat
 			alarms = append(alarms, a)
 		}
 	}
-	// The stateful stack's idempotency table alarm: no action of its own
-	// (the alarm topic is this stack's), so its state shows here.
+	// The tables' alarms: the Orders table's, and the stateful stack's
+	// idempotency table alarm (the topic hears it through
+	// IdempotencyThrottleNotice).
+	alarms = append(alarms, s.OrdersThrottleAlarm)
 	if s.idempotency != nil {
 		alarms = append(alarms, s.idempotency.ThrottleAlarm)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/example/orderflow/constructs/alarmtopic"
 	"github.com/example/orderflow/constructs/buckettrigger"
 	"github.com/example/orderflow/constructs/eventfilter"
+	"github.com/example/orderflow/constructs/eventsource"
 	"github.com/example/orderflow/constructs/gofunction"
 	"github.com/example/orderflow/constructs/httpapi"
 	"github.com/example/orderflow/constructs/idempotencytable"
@@ -74,6 +75,15 @@ type ServiceStack struct {
 	// Alarms is the stage's alarm topic: every alarm of the constructs above
 	// notifies it on ALARM and OK. Subscribe to it (output AlarmTopicArn).
 	Alarms *alarmtopic.AlarmTopic
+	// OrdersThrottleAlarm: a request to the Orders table or its pending
+	// index was throttled (eventsource.NewTableThrottleAlarm): the api
+	// answers 5xx, the stream and queue consumers retry.
+	OrdersThrottleAlarm awscloudwatch.Alarm
+	// IdempotencyThrottleNotice tells the alarm topic the state of the
+	// stateful stack's idempotency ThrottleAlarm, which cannot name this
+	// stack's topic itself (this stack depends on that one): a composite
+	// alarm of that one alarm.
+	IdempotencyThrottleNotice awscloudwatch.CompositeAlarm
 	// Dashboard shows the flow: API, functions, queues, stream, business
 	// metrics and the state of every alarm (output DashboardName).
 	Dashboard awscloudwatch.Dashboard
@@ -221,6 +231,16 @@ func NewServiceStack(scope constructs.Construct, id string, props *ServiceStackP
 	})
 
 	s.Events = newOrderEvents(s, cfg.Stage, fn, action, props.Idempotency) // kitchen -> orders bus -> notifier -> notifications topic
+	s.OrdersThrottleAlarm = eventsource.NewTableThrottleAlarm(stack, "OrdersThrottleAlarm", table, []string{PendingIndexName},
+		"the api answers 5xx, the publisher and the kitchen retry. On demand: look for a burst past twice the previous peak, or a hot key.", action)
+	if props.Idempotency != nil {
+		s.IdempotencyThrottleNotice = awscloudwatch.NewCompositeAlarm(stack, jsii.String("IdempotencyThrottleNotice"), &awscloudwatch.CompositeAlarmProps{
+			AlarmRule:        awscloudwatch.AlarmRule_FromAlarm(props.Idempotency.ThrottleAlarm, awscloudwatch.AlarmState_ALARM),
+			AlarmDescription: jsii.String(*stack.Node().Path() + "/IdempotencyThrottleNotice: the idempotency table's ThrottleAlarm is in ALARM (the notifier fails and is retried); see that alarm."),
+		})
+		s.IdempotencyThrottleNotice.AddAlarmAction(action)
+		s.IdempotencyThrottleNotice.AddOkAction(action)
+	}
 	s.Dashboard = newDashboard(stack, s, cfg.Stage)
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: s.Api.Api.ApiEndpoint()})
 	awscdk.NewCfnOutput(stack, jsii.String("AlarmTopicArn"), &awscdk.CfnOutputProps{

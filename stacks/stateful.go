@@ -56,7 +56,8 @@ type StatefulStack struct {
 	// unless Config.DestroyData, deletion protection in prod. Its records
 	// are keyed per event: no hot key. Its ThrottleAlarm has no action (the
 	// alarm topic is the service stack's, which depends on this one); the
-	// service stack's dashboard shows its state.
+	// service stack's IdempotencyThrottleNotice tells the topic, and its
+	// dashboard shows the state.
 	Idempotency *idempotencytable.Table
 }
 

@@ -67,9 +67,19 @@ func TestEveryAlarmNotifiesTheAlarmTopic(t *testing.T) {
 	topic := logicalID(s.app.Service.Stack, s.app.Service.Alarms.Topic.Node().DefaultChild())
 	alarms := resources(s.service, "AWS::CloudWatch::Alarm")
 	// 3 per function, API 5xx and latency, kitchen queue age, iterator age,
-	// one per dead-letter queue (5), the OrderReady rule's FailedInvocations.
-	if got, want := len(alarms), 3*len(functionNames)+2+1+1+5+1; got != want {
+	// one per dead-letter queue (5), the OrderReady and Incoming rules'
+	// FailedInvocations, the Orders table's throttles.
+	if got, want := len(alarms), 3*len(functionNames)+2+1+1+5+2+1; got != want {
 		t.Errorf("got %d alarms, want %d", got, want)
+	}
+	// The composite alarm that tells the topic about the stateful stack's
+	// idempotency table alarm (CDK names composite alarms itself).
+	composites := resources(s.service, "AWS::CloudWatch::CompositeAlarm")
+	if len(composites) != 1 {
+		t.Errorf("got %d composite alarms, want 1 (IdempotencyThrottleNotice)", len(composites))
+	}
+	for id, a := range composites {
+		alarms[id] = a
 	}
 	want := `[{"Ref":"` + topic + `"}]`
 	for id, a := range alarms {
@@ -80,7 +90,7 @@ func TestEveryAlarmNotifiesTheAlarmTopic(t *testing.T) {
 		if got := mustJSON(p["OKActions"]); got != want {
 			t.Errorf("%s: OKActions got %s, want %s", id, got, want)
 		}
-		if p["AlarmName"] != nil {
+		if _, composite := composites[id]; p["AlarmName"] != nil && !composite {
 			t.Errorf("%s: AlarmName %v, want none (no physical names)", id, p["AlarmName"])
 		}
 		if p["AlarmDescription"] == nil {

@@ -22,10 +22,19 @@ func TestDeadLetterQueueAlarm(t *testing.T) {
 	quiet := buckettrigger.New(stack, jsii.String("Quiet"), &buckettrigger.Props{Bucket: bucket, Function: constructstest.Function(stack, "Fn2", 30),
 		Suffix: jsii.String(".csv")})
 	tmpl := assertions.Template_FromStack(stack, nil)
-	if len(tr.Alarms) != 1 || tr.Alarms[0] != tr.DeadLetterQueueAlarm || tr.DeadLetterQueueAlarm == nil {
-		t.Fatalf("got alarms %v, want [DeadLetterQueueAlarm]", tr.Alarms)
+	if len(tr.Alarms) != 2 || tr.Alarms[0] != tr.DeadLetterQueueAlarm || tr.Alarms[1] != tr.FailedInvocationsAlarm || tr.FailedInvocationsAlarm == nil {
+		t.Fatalf("got alarms %v, want [DeadLetterQueueAlarm FailedInvocationsAlarm]", tr.Alarms)
 	}
-	tmpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(2))
+	tmpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(4))
 	constructstest.HasDeadLetterQueueAlarm(tmpl, stack, tr.DeadLetterQueue, topic)
 	constructstest.HasDeadLetterQueueAlarm(tmpl, stack, quiet.DeadLetterQueue, nil)
+	// The rule is on the default bus: its metrics have the dimension
+	// RuleName only.
+	tmpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), &map[string]any{
+		"Namespace":  "AWS/Events",
+		"MetricName": "FailedInvocations",
+		"Dimensions": []any{map[string]any{"Name": "RuleName", "Value": map[string]any{"Ref": constructstest.LogicalID(stack, tr.Rule)}}},
+		"Statistic":  "Sum", "Period": 300, "Threshold": 0, "TreatMissingData": "notBreaching",
+		"AlarmActions": constructstest.AlarmActions(stack, topic),
+	})
 }

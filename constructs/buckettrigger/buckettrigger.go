@@ -139,14 +139,21 @@ type BucketTrigger struct {
 	// (ApproximateNumberOfMessagesVisible Maximum > 0 in 5 minutes). Missing
 	// data keeps the state: SQS stops reporting a queue untouched for 6 hours.
 	DeadLetterQueueAlarm awscloudwatch.Alarm
-	// Alarms are DeadLetterQueueAlarm.
+	// FailedInvocationsAlarm: the rule's FailedInvocations (Sum, namespace
+	// AWS/Events, dimension RuleName) > 0 in 5 minutes: EventBridge gave up
+	// invoking the function (the events went to the dead-letter queue, or
+	// were lost if it could not write there). Missing data is OK:
+	// EventBridge only reports non-zero values.
+	FailedInvocationsAlarm awscloudwatch.Alarm
+	// Alarms are DeadLetterQueueAlarm and FailedInvocationsAlarm.
 	Alarms []awscloudwatch.Alarm
 }
 
-// New defines the rule, its target, the dead-letter queue and its alarm.
+// New defines the rule, its target, the dead-letter queue and the alarms.
 // Construct IDs below id: "Rule" (the invoke permission below it:
 // "AllowEventRule<unique ID of the invoke target>", as awseventstargets
-// names it), "DeadLetterQueue", "DeadLetterQueueAlarm". The function's role
+// names it), "DeadLetterQueue", "DeadLetterQueueAlarm",
+// "FailedInvocationsAlarm". The function's role
 // gets sqs:SendMessage, sqs:GetQueueAttributes, sqs:GetQueueUrl on the
 // dead-letter queue (on-failure destination), or what OnSuccess and
 // OnFailure need; EventBridge gets lambda:InvokeFunction on the function's
@@ -212,7 +219,9 @@ func New(scope constructs.Construct, id *string, props *Props) *BucketTrigger {
 			MaxEventAge:     awscdk.Duration_Hours(jsii.Number(24)),
 		})
 	}
-	t.Rule, t.DeadLetterQueue, t.DeadLetterQueueAlarm, t.Alarms = rule, dlq, dlqAlarm, []awscloudwatch.Alarm{dlqAlarm}
+	t.FailedInvocationsAlarm = ruletarget.NewFailedInvocationsAlarm(c, rule, nil, p.AlarmAction)
+	t.Rule, t.DeadLetterQueue, t.DeadLetterQueueAlarm = rule, dlq, dlqAlarm
+	t.Alarms = []awscloudwatch.Alarm{dlqAlarm, t.FailedInvocationsAlarm}
 	return t
 }
 

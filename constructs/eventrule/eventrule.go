@@ -221,15 +221,7 @@ func New(scope constructs.Construct, id *string, props *Props) *EventRule {
 		})
 	}
 	r.DeadLetterQueueAlarm = eventsource.NewDeadLetterQueueAlarm(c, dlq, p.AlarmAction)
-	r.FailedInvocationsAlarm = eventsource.NewAlarm(c, "FailedInvocationsAlarm", eventsource.AlarmSpec{
-		Metric: awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-			Namespace:     jsii.String("AWS/Events"),
-			MetricName:    jsii.String("FailedInvocations"),
-			DimensionsMap: ruleDimensions(rule, bus),
-			Statistic:     jsii.String("Sum"),
-		}),
-		Description: "EventBridge failed to invoke the function for good (after its delivery retries). The events are in the dead-letter queue.",
-	}, p.AlarmAction)
+	r.FailedInvocationsAlarm = ruletarget.NewFailedInvocationsAlarm(c, rule, bus, p.AlarmAction)
 	r.Alarms = []awscloudwatch.Alarm{r.DeadLetterQueueAlarm, r.FailedInvocationsAlarm}
 	return r
 }
@@ -241,16 +233,6 @@ func (r *EventRule) ToString() *string { return r.Construct.ToString() }
 // ruleDimensions are the CloudWatch dimensions of a rule's metrics: RuleName
 // on the default bus; EventBusName and RuleName on a custom bus, where the
 // rule's Ref (Rule.RuleName) is "<bus name>|<rule name>".
-func ruleDimensions(rule awsevents.Rule, bus awsevents.IEventBus) *map[string]*string {
-	if bus == nil {
-		return &map[string]*string{"RuleName": rule.RuleName()}
-	}
-	return &map[string]*string{
-		"EventBusName": bus.EventBusName(),
-		"RuleName":     awscdk.Fn_Select(jsii.Number(1), awscdk.Fn_Split(jsii.String("|"), rule.RuleName(), nil)),
-	}
-}
-
 // isDefaultBus reports whether bus is the account's default event bus
 // imported by name ("default").
 func isDefaultBus(bus awsevents.IEventBus) bool {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -83,4 +84,48 @@ func NewIteratorAgeAlarm(scope constructs.Construct, fn awslambda.IFunction, thr
 		Threshold:   age,
 		Description: fmt.Sprintf("iterator age above %s ms: the consumer falls behind the stream.", Num(age)),
 	}, action)
+}
+
+// NewTableThrottleAlarm alarms as soon as a request to table was throttled:
+// the sum of ReadThrottleEvents and WriteThrottleEvents (Sum over
+// AlarmPeriodMinutes) of the table and of each global secondary index in
+// indexes (a throttled index write throttles the table write that caused
+// it) > 0, under the construct ID id in scope. description follows scope's
+// path and "requests were throttled: ". Missing data is OK: DynamoDB reports
+// throttles only when there are some.
+func NewTableThrottleAlarm(scope constructs.Construct, id string, table awsdynamodb.ITable, indexes []string, description string, action awscloudwatch.IAlarmAction) awscloudwatch.Alarm {
+	period := awscdk.Duration_Minutes(jsii.Number(AlarmPeriodMinutes))
+	metric := func(name, index string) awscloudwatch.IMetric {
+		opts := &awscloudwatch.MetricOptions{Statistic: jsii.String("Sum"), Period: period}
+		if index != "" {
+			opts.DimensionsMap = &map[string]*string{"TableName": table.TableName(), "GlobalSecondaryIndexName": jsii.String(index)}
+		}
+		return table.Metric(jsii.String(name), opts)
+	}
+	using := map[string]awscloudwatch.IMetric{"r": metric("ReadThrottleEvents", ""), "w": metric("WriteThrottleEvents", "")}
+	expr := "r + w"
+	for i, index := range indexes {
+		r, w := fmt.Sprintf("r%d", i+1), fmt.Sprintf("w%d", i+1)
+		using[r], using[w] = metric("ReadThrottleEvents", index), metric("WriteThrottleEvents", index)
+		expr += " + " + r + " + " + w
+	}
+	a := awscloudwatch.NewAlarm(scope, jsii.String(id), &awscloudwatch.AlarmProps{
+		Metric: awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+			Expression:   jsii.String(expr),
+			UsingMetrics: &using,
+			Label:        jsii.String("Throttled requests"),
+			Period:       period,
+		}),
+		Threshold:          jsii.Number(0),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+		EvaluationPeriods:  jsii.Number(1),
+		DatapointsToAlarm:  jsii.Number(1),
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		AlarmDescription:   jsii.String(*scope.Node().Path() + ": requests were throttled: " + description),
+	})
+	if action != nil {
+		a.AddAlarmAction(action)
+		a.AddOkAction(action)
+	}
+	return a
 }

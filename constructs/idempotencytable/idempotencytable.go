@@ -131,31 +131,9 @@ func New(scope constructs.Construct, id *string, props *Props) *Table {
 		RemovalPolicy:        p.RemovalPolicy,
 		MaxWriteRequestUnits: maxWrite,
 	})
-	throttles := func(name string) awscloudwatch.IMetric {
-		return t.Table.Metric(jsii.String(name), &awscloudwatch.MetricOptions{
-			Statistic: jsii.String("Sum"),
-			Period:    awscdk.Duration_Minutes(jsii.Number(eventsource.AlarmPeriodMinutes)),
-		})
-	}
-	t.ThrottleAlarm = awscloudwatch.NewAlarm(t, jsii.String("ThrottleAlarm"), &awscloudwatch.AlarmProps{
-		Metric: awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
-			Expression:   jsii.String("r + w"),
-			UsingMetrics: &map[string]awscloudwatch.IMetric{"r": throttles("ReadThrottleEvents"), "w": throttles("WriteThrottleEvents")},
-			Label:        jsii.String("Throttled requests"),
-			Period:       awscdk.Duration_Minutes(jsii.Number(eventsource.AlarmPeriodMinutes)),
-		}),
-		Threshold:          jsii.Number(0),
-		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
-		EvaluationPeriods:  jsii.Number(1),
-		DatapointsToAlarm:  jsii.Number(1),
-		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-		AlarmDescription: jsii.String(*t.Node().Path() + ": requests to the idempotency table were throttled: the guarded " +
-			"functions fail and are retried. Raise MaxWriteRequestUnits, or look for a burst."),
-	})
-	if p.AlarmAction != nil {
-		t.ThrottleAlarm.AddAlarmAction(p.AlarmAction)
-		t.ThrottleAlarm.AddOkAction(p.AlarmAction)
-	}
+	t.ThrottleAlarm = eventsource.NewTableThrottleAlarm(t, "ThrottleAlarm", t.Table, nil,
+		"the guarded functions fail and are retried. With MaxWriteRequestUnits set, raise it; without, look for a burst past "+
+			"on-demand's instant capacity (twice the table's previous peak).", p.AlarmAction)
 	return t
 }
 

@@ -8,11 +8,14 @@ package ruletarget
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawsevents"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
 
 	"github.com/example/orderflow/constructs/eventsource"
 )
@@ -89,4 +92,31 @@ func CheckDeadLetterQueue(problems *eventsource.Problems, dlq awssqs.Queue) {
 	if dlq.EncryptionMasterKey() != nil {
 		problems.Addf("DeadLetterQueueProps encrypt the dead-letter queue with a KMS key: EventBridge could use it only through a key policy open to every rule of every account (its KMS requests carry no source ARN or account); keep SSE-SQS, the default")
 	}
+}
+
+// NewFailedInvocationsAlarm alarms on rule's FailedInvocations (Sum,
+// namespace AWS/Events, dimensions RuleName and, on a custom bus (bus not
+// nil), EventBusName) > 0 in 5 minutes, under the construct ID
+// "FailedInvocationsAlarm" in scope: EventBridge gave up invoking the
+// function, and the events went to the dead-letter queue, or were lost if it
+// could not write there. Missing data is OK: EventBridge only reports
+// non-zero values.
+func NewFailedInvocationsAlarm(scope constructs.Construct, rule awsevents.Rule, bus awsevents.IEventBus, action awscloudwatch.IAlarmAction) awscloudwatch.Alarm {
+	dims := &map[string]*string{"RuleName": rule.RuleName()}
+	if bus != nil {
+		// On a custom bus the rule's Ref is "<bus>|<rule>".
+		dims = &map[string]*string{
+			"EventBusName": bus.EventBusName(),
+			"RuleName":     awscdk.Fn_Select(jsii.Number(1), awscdk.Fn_Split(jsii.String("|"), rule.RuleName(), nil)),
+		}
+	}
+	return eventsource.NewAlarm(scope, "FailedInvocationsAlarm", eventsource.AlarmSpec{
+		Metric: awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			Namespace:     jsii.String("AWS/Events"),
+			MetricName:    jsii.String("FailedInvocations"),
+			DimensionsMap: dims,
+			Statistic:     jsii.String("Sum"),
+		}),
+		Description: "EventBridge failed to invoke the function for good (after its delivery retries). The events are in the dead-letter queue.",
+	}, action)
 }
