@@ -59,6 +59,9 @@ func (s *EventBridge) Send(ctx context.Context, entries []types.PutEventsRequest
 			if err != nil {
 				return nil, fmt.Errorf("put events: %w", err)
 			}
+			if out == nil {
+				out = &eventbridge.PutEventsOutput{} // no result: ErrNoResult for each entry
+			}
 			// Result entries are in request order (PutEvents API reference).
 			outs := make([]outcome, len(batch))
 			var failed int32

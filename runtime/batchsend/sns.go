@@ -31,7 +31,8 @@ type SNS struct {
 	Client PublishBatchAPI
 	// TopicARN is the topic's ARN. Required.
 	TopicARN string
-	// MaxBytes is the topic's MaximumMessageSize. Default (0): SNSMaxBytes.
+	// MaxBytes is the topic's MaximumMessageSize. Default (0), and the most
+	// it can be: SNSMaxBytes.
 	MaxBytes int
 	// Retry configures sending failed entries again.
 	Retry Retry
@@ -42,9 +43,9 @@ type SNS struct {
 // *EntryError, *TooLargeError, ErrNoResult, the call's error, or the
 // context's. Each entry's Id is set to its index in its call.
 func (s *SNS) Send(ctx context.Context, entries []types.PublishBatchRequestEntry) []error {
-	max := s.MaxBytes
-	if max <= 0 {
-		max = SNSMaxBytes
+	max := SNSMaxBytes
+	if s.MaxBytes > 0 {
+		max = min(s.MaxBytes, SNSMaxBytes)
 	}
 	return send(ctx, entries, limits{entries: SNSMaxEntries, entryBytes: max, callBytes: max}, SNSEntrySize, s.Retry,
 		func(ctx context.Context, batch []types.PublishBatchRequestEntry) ([]outcome, error) {
@@ -54,6 +55,9 @@ func (s *SNS) Send(ctx context.Context, entries []types.PublishBatchRequestEntry
 			out, err := s.Client.PublishBatch(ctx, &sns.PublishBatchInput{TopicArn: aws.String(s.TopicARN), PublishBatchRequestEntries: batch})
 			if err != nil {
 				return nil, fmt.Errorf("publish batch: %w", err)
+			}
+			if out == nil {
+				out = &sns.PublishBatchOutput{} // no result: ErrNoResult for each entry
 			}
 			return byID("sns", len(batch), out.Successful, out.Failed,
 				func(e types.PublishBatchResultEntry) *string { return e.Id },

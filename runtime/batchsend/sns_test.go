@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sns/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
 
 type snsFunc func(*sns.PublishBatchInput) (*sns.PublishBatchOutput, error)
@@ -60,5 +64,57 @@ func TestSNSSend(t *testing.T) {
 	}
 	if attempts["n-7"] != 1 || attempts["n-3"] != 2 {
 		t.Errorf("got attempts n-3 %d, n-7 %d; want 2 and 1", attempts["n-3"], attempts["n-7"])
+	}
+}
+
+// A client that answers neither an error nor a response (a fake, a
+// middleware that swallowed it) leaves every entry unconfirmed: ErrNoResult,
+// never a panic. Likewise for SQS and EventBridge.
+func TestNilOutputIsNoResult(t *testing.T) {
+	sendsNil := map[string]func() []error{
+		"sqs": func() []error {
+			s := &SQS{QueueURL: "q", Retry: Retry{MaxAttempts: 1}, Client: sqsFunc(func(*sqs.SendMessageBatchInput) (*sqs.SendMessageBatchOutput, error) { return nil, nil })}
+			return s.Send(context.Background(), bodies(2, "o-"))
+		},
+		"sns": func() []error {
+			s := &SNS{TopicARN: "t", Retry: Retry{MaxAttempts: 1}, Client: snsFunc(func(*sns.PublishBatchInput) (*sns.PublishBatchOutput, error) { return nil, nil })}
+			return s.Send(context.Background(), []types.PublishBatchRequestEntry{{Message: aws.String("a")}, {Message: aws.String("b")}})
+		},
+		"eventbridge": func() []error {
+			s := &EventBridge{Retry: Retry{MaxAttempts: 1}, Client: putFunc(func(*eventbridge.PutEventsInput) (*eventbridge.PutEventsOutput, error) { return nil, nil })}
+			return s.Send(context.Background(), evs(2))
+		},
+	}
+	for name, send := range sendsNil {
+		errs := send()
+		if len(errs) != 2 || !errors.Is(errs[0], ErrNoResult) || !errors.Is(errs[1], ErrNoResult) {
+			t.Errorf("%s: got %v, want ErrNoResult for both entries", name, errs)
+		}
+	}
+}
+
+// MaxBytes above the service's limit counts as the limit: a message over
+// it is refused before the call, never sent along with others that the
+// call's failure would then fail too.
+func TestMaxBytesCappedAtTheServiceLimit(t *testing.T) {
+	var calls [][]string
+	s := &SQS{QueueURL: "q", MaxBytes: 4 << 20, Client: sqsFunc(func(in *sqs.SendMessageBatchInput) (*sqs.SendMessageBatchOutput, error) {
+		out := &sqs.SendMessageBatchOutput{}
+		var got []string
+		for _, e := range in.Entries {
+			got = append(got, fmt.Sprint(len(aws.ToString(e.MessageBody))))
+			out.Successful = append(out.Successful, sqstypes.SendMessageBatchResultEntry{Id: e.Id})
+		}
+		calls = append(calls, got)
+		return out, nil
+	})}
+	big := strings.Repeat("x", SQSMaxBytes+1)
+	errs := s.Send(context.Background(), []sqstypes.SendMessageBatchRequestEntry{{MessageBody: aws.String(big)}, {MessageBody: aws.String("small")}})
+	var tl *TooLargeError
+	if !errors.As(errs[0], &tl) || errs[1] != nil {
+		t.Errorf("got %v, want *TooLargeError for the big one and nil for the small one", errs)
+	}
+	if len(calls) != 1 || len(calls[0]) != 1 || calls[0][0] != "5" {
+		t.Errorf("got calls %v, want one call with the small message only", calls)
 	}
 }

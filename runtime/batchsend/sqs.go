@@ -34,7 +34,7 @@ type SQS struct {
 	QueueURL string
 	// MaxBytes is the most a message, and a call, may hold, counted as SQS
 	// does: the body and each message attribute's name, type and value.
-	// Default (0): SQSMaxBytes.
+	// Default (0), and the most it can be: SQSMaxBytes.
 	MaxBytes int
 	// Retry configures sending failed entries again.
 	Retry Retry
@@ -53,9 +53,9 @@ type SQS struct {
 // A failed call may still have delivered some messages; callers that retry
 // deliver them again (SQS standard queues are at-least-once anyway).
 func (s *SQS) Send(ctx context.Context, entries []types.SendMessageBatchRequestEntry) []error {
-	max := s.MaxBytes
-	if max <= 0 {
-		max = SQSMaxBytes
+	max := SQSMaxBytes
+	if s.MaxBytes > 0 {
+		max = min(s.MaxBytes, SQSMaxBytes)
 	}
 	return send(ctx, entries, limits{entries: SQSMaxEntries, entryBytes: max, callBytes: max}, SQSEntrySize, s.Retry,
 		func(ctx context.Context, batch []types.SendMessageBatchRequestEntry) ([]outcome, error) {
@@ -65,6 +65,9 @@ func (s *SQS) Send(ctx context.Context, entries []types.SendMessageBatchRequestE
 			out, err := s.Client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(s.QueueURL), Entries: batch})
 			if err != nil {
 				return nil, fmt.Errorf("send message batch: %w", err)
+			}
+			if out == nil {
+				out = &sqs.SendMessageBatchOutput{} // no result: ErrNoResult for each entry
 			}
 			return byID("sqs", len(batch), out.Successful, out.Failed,
 				func(e types.SendMessageBatchResultEntry) *string { return e.Id },
