@@ -166,13 +166,19 @@ func New(scope constructs.Construct, id *string, props *Props) *AlbTarget {
 		if cond.list == nil || len(*cond.list) == 0 {
 			continue
 		}
+		var good []*string // a nil value is reported, never handed to the CDK (a jsii serialization error)
 		for _, v := range *cond.list {
 			if v == nil || *v == "" || len(*v) > MaxConditionValueLength {
 				problems.Addf("%s value %q is outside 1-%d characters (ALB quotas)", cond.field, deref(v), MaxConditionValueLength)
 			}
+			if v != nil {
+				good = append(good, v)
+			}
 		}
 		values += len(*cond.list)
-		conditions = append(conditions, cond.make(cond.list))
+		if len(good) > 0 {
+			conditions = append(conditions, cond.make(&good))
+		}
 	}
 	switch {
 	case values == 0:
@@ -181,11 +187,14 @@ func New(scope constructs.Construct, id *string, props *Props) *AlbTarget {
 	case values > MaxConditionValues:
 		problems.Addf("PathPatterns and HostHeaders hold %d values, more than %d (ALB quotas: condition values per rule)", values, MaxConditionValues)
 	}
+	if len(conditions) == 0 { // every value nil: reported above; built so that the rule is usable, never deployed
+		conditions = []elbv2.ListenerCondition{elbv2.ListenerCondition_PathPatterns(jsii.Strings("/*"))}
+	}
 
 	var targets []elbv2.IApplicationLoadBalancerTarget
 	if p.Function != nil {
 		eventsource.AllowInvoke(c, "InvokePermission", p.Function, "elasticloadbalancing.amazonaws.com",
-			awscdk.Stack_Of(c).FormatArn(&awscdk.ArnComponents{Service: jsii.String("elasticloadbalancing"), Resource: jsii.String("targetgroup"), ResourceName: jsii.String("*"), ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME}))
+			awscdk.Stack_Of(c).FormatArn(&awscdk.ArnComponents{Service: jsii.String("elasticloadbalancing"), Resource: jsii.String("targetgroup"), ResourceName: jsii.String("*"), ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME}), nil)
 		if perm, ok := c.Node().TryFindChild(jsii.String("InvokePermission")).(awslambda.CfnPermission); ok {
 			a.Permission = perm
 		} else {

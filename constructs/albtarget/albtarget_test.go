@@ -114,6 +114,10 @@ func TestBadPropsFailSynth(t *testing.T) {
 			`[S/A] albtarget: PathPatterns value "/` + strings.Repeat("x", 128) + `" is outside 1-128 characters (ALB quotas)`,
 			"[S/A] albtarget: PathPatterns and HostHeaders hold 6 values, more than 5 (ALB quotas: condition values per rule)",
 		}},
+		{"a nil value", func(s awscdk.Stack) *albtarget.Props {
+			return &albtarget.Props{Listener: listener(s), Function: constructstest.Function(s, "Fn", 3), Priority: jsii.Number(1),
+				PathPatterns: &[]*string{nil}}
+		}, []string{`[S/A] albtarget: PathPatterns value "" is outside 1-128 characters (ALB quotas)`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -92,7 +92,7 @@ func TestEveryProblemOfEveryConstructInOneSynth(t *testing.T) {
 		"[Svc/Uploads] buckettrigger: Bucket Svc/Bucket has EventBridge notifications off, so the rule would never fire: call buckettrigger.EnableEventBridge(bucket), which sets NotificationConfiguration.EventBridgeConfiguration on the bucket (no custom resource)",
 		"[Svc/Sweep] scheduledfunction: Schedule is required (a rate or cron expression, e.g. awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(5))))",
 		"[Svc/Sweep] scheduledfunction: RetryAttempts 2 and MaxEventAge 3600s differ from the 2 and 21600s that Svc/Uploads gave the same function Svc/Api/Function (a function has one asynchronous-invoke configuration: give both the same values)",
-		"[Svc/Http] httpapi: ThrottlingBurstLimit -1 must be greater than 0 (requests per second)",
+		"[Svc/Http] httpapi: ThrottlingBurstLimit -1 must be a whole number greater than 0 (requests per second)",
 		`[Svc/Get] httpapi: Path "orders" must start with "/"`,
 		"[Svc/Notify] topicsubscriber: RetryAttempts 3 is outside 0-2 (Lambda asynchronous invocation)",
 		"[Svc/Bus] eventbus: ArchiveRetention 43200s is not a whole number of days of at least 1 (the archive keeps events for a number of days)",

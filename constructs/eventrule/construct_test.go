@@ -144,6 +144,10 @@ func TestBadOverridesAndDestinationsFailSynth(t *testing.T) {
 			return &eventrule.Props{EventPattern: orderReady, Function: constructstest.Function(s, "Fn", 3),
 				EventBus: awsevents.EventBus_FromEventBusArn(s, jsii.String("B"), jsii.String("arn:aws:events:us-east-1:999999999999:event-bus/theirs"))}
 		}, []string{"[S/R] eventrule: EventBus S/B is in account 999999999999, this stack in 123456789012: a rule is created in its bus's account; define it in a stack there (or send the events to a bus of this account)"}},
+		{"bus of another region", func(s awscdk.Stack) *eventrule.Props {
+			return &eventrule.Props{EventPattern: orderReady, Function: constructstest.Function(s, "Fn", 3),
+				EventBus: awsevents.EventBus_FromEventBusArn(s, jsii.String("B"), jsii.String("arn:aws:events:eu-west-1:123456789012:event-bus/orders"))}
+		}, []string{"[S/R] eventrule: EventBus S/B is in region eu-west-1, this stack in us-east-1: a rule is created in its bus's region; define it in a stack there (or send the events to a bus of this region)"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("us-east-1")}})

@@ -196,6 +196,11 @@ func New(scope constructs.Construct, id *string, props *Props) *EventRule {
 		problems.Addf("EventBus %s is in account %s, this stack in %s: a rule is created in its bus's account; define it in a stack there (or send the events to a bus of this account)", eventsource.Path(bus), *bus.Env().Account, *awscdk.Stack_Of(c).Account())
 		bus = nil
 	}
+	if bus != nil && awscdk.Token_CompareStrings(bus.Env().Region, awscdk.Stack_Of(c).Region()) == awscdk.TokenComparison_DIFFERENT() {
+		// The rule names its bus by name: in this region that is another bus, or none.
+		problems.Addf("EventBus %s is in region %s, this stack in %s: a rule is created in its bus's region; define it in a stack there (or send the events to a bus of this region)", eventsource.Path(bus), *bus.Env().Region, *awscdk.Stack_Of(c).Region())
+		bus = nil
+	}
 	if bus != nil && isDefaultBus(bus) {
 		bus = nil // the rule then names no bus: its Ref is the plain rule name
 	}

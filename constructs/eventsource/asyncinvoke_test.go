@@ -163,7 +163,7 @@ func TestDestinationsDifferingBetweenSources(t *testing.T) {
 func TestAllowServiceToSendNamesSourceAndAccount(t *testing.T) {
 	stack := constructstest.Stack()
 	q := eventsource.NewDeadLetterQueue(stack, "Q", &eventsource.DeadLetterQueueProps{QueueProps: &awssqs.QueueProps{VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(45))}})
-	eventsource.AllowServiceToSend(q, "events.amazonaws.com", jsii.String("arn:aws:events:us-east-1:123456789012:rule/r"))
+	eventsource.AllowServiceToSend(q, "events.amazonaws.com", jsii.String("arn:aws:events:us-east-1:123456789012:rule/r"), nil)
 	tmpl := assertions.Template_FromStack(stack, nil)
 	tmpl.HasResourceProperties(jsii.String("AWS::SQS::Queue"), &map[string]any{"VisibilityTimeout": 45, "SqsManagedSseEnabled": true})
 	tmpl.HasResourceProperties(jsii.String("AWS::SQS::QueuePolicy"), &map[string]any{

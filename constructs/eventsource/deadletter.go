@@ -91,21 +91,24 @@ func NewDeadLetterQueue(scope constructs.Construct, id string, props *DeadLetter
 // service (servicePrincipal, e.g. "sns.amazonaws.com") send messages to it
 // on behalf of one resource only: sqs:SendMessage on q, with the conditions
 // ArnEquals aws:SourceArn = sourceArn and StringEquals aws:SourceAccount =
-// the account of q's stack (no confused deputy: another topic or rule, of
-// this account or any other, cannot use the grant; a service principal
-// calling SQS directly sends both keys, see "AWS global condition context
-// keys" in the IAM User Guide). For a source whose service delivers failures
-// to a dead-letter queue (an SNS subscription's redrive policy, an
-// EventBridge target's dead-letter queue). The source must be in q's
-// account.
-func AllowServiceToSend(q awssqs.IQueue, servicePrincipal string, sourceArn *string) {
+// sourceAccount, the account that owns the source (nil: the account of q's
+// stack) (no confused deputy: another topic or rule, of this account or any
+// other, cannot use the grant; a service principal calling SQS directly
+// sends both keys, see "AWS global condition context keys" in the IAM User
+// Guide). For a source whose service delivers failures to a dead-letter
+// queue (an SNS subscription's redrive policy, an EventBridge target's
+// dead-letter queue).
+func AllowServiceToSend(q awssqs.IQueue, servicePrincipal string, sourceArn, sourceAccount *string) {
+	if sourceAccount == nil {
+		sourceAccount = awscdk.Stack_Of(q).Account()
+	}
 	q.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String(servicePrincipal), nil)},
 		Actions:    jsii.Strings("sqs:SendMessage"),
 		Resources:  jsii.Strings(*q.QueueArn()),
 		Conditions: &map[string]any{
 			"ArnEquals":    map[string]any{"aws:SourceArn": sourceArn},
-			"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Stack_Of(q).Account()},
+			"StringEquals": map[string]any{"aws:SourceAccount": sourceAccount},
 		},
 	}))
 }

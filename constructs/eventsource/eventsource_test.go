@@ -82,7 +82,7 @@ func TestDeadLetterQueue(t *testing.T) {
 	keyed := eventsource.NewDeadLetterQueue(stack, "Keyed", &eventsource.DeadLetterQueueProps{
 		RetentionPeriod: awscdk.Duration_Days(jsii.Number(7)), EncryptionMasterKey: key, RedriveTarget: true,
 	})
-	eventsource.AllowServiceToSend(plain, "sns.amazonaws.com", jsii.String("arn:aws:sns:us-east-1:123456789012:orders"))
+	eventsource.AllowServiceToSend(plain, "sns.amazonaws.com", jsii.String("arn:aws:sns:us-east-1:123456789012:orders"), nil)
 	tmpl := assertions.Template_FromStack(stack, nil)
 	tmpl.HasResource(jsii.String("AWS::SQS::Queue"), &map[string]any{
 		"Properties": map[string]any{"SqsManagedSseEnabled": true, "MessageRetentionPeriod": 1209600},

@@ -59,17 +59,32 @@ func BaseFunction(fn awslambda.IFunction) awslambda.IFunction {
 
 // AllowInvoke lets an AWS service (principal, e.g. "sns.amazonaws.com")
 // invoke InvokeTarget(fn) on behalf of one resource: lambda:InvokeFunction
-// with the conditions aws:SourceArn = sourceArn and aws:SourceAccount = the
-// account of scope's stack, so that no other account's resource of that
-// service can use the grant (confused deputy). The permission (construct ID
-// id) is defined under scope, the construct that wires the source.
-func AllowInvoke(scope constructs.Construct, id string, fn awslambda.IFunction, principal string, sourceArn *string) {
+// with the conditions aws:SourceArn = sourceArn and aws:SourceAccount =
+// sourceAccount, the account that owns the source (nil: the account of
+// scope's stack), so that no other account's resource of that service can
+// use the grant (confused deputy). The permission (construct ID id) is
+// defined under scope, the construct that wires the source.
+func AllowInvoke(scope constructs.Construct, id string, fn awslambda.IFunction, principal string, sourceArn, sourceAccount *string) {
+	if sourceAccount == nil {
+		sourceAccount = awscdk.Stack_Of(scope).Account()
+	}
 	InvokeTarget(fn).AddPermission(jsii.String(id), &awslambda.Permission{
 		Scope:         scope,
 		Principal:     awsiam.NewServicePrincipal(jsii.String(principal), nil),
 		SourceArn:     sourceArn,
-		SourceAccount: awscdk.Stack_Of(scope).Account(),
+		SourceAccount: sourceAccount,
 	})
+}
+
+// SourceAccount returns the account of source (a resource of the app, or
+// one imported by ARN) when it is known to differ from scope's stack's,
+// and nil otherwise: the sourceAccount of AllowInvoke and
+// AllowServiceToSend.
+func SourceAccount(scope constructs.IConstruct, source awscdk.IResource) *string {
+	if awscdk.Token_CompareStrings(source.Env().Account, awscdk.Stack_Of(scope).Account()) == awscdk.TokenComparison_DIFFERENT() {
+		return source.Env().Account
+	}
+	return nil
 }
 
 // MappingKind names the kind of source of an event source mapping as the

@@ -20,6 +20,7 @@ package functionurl
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -123,6 +124,10 @@ func New(scope constructs.Construct, id *string, props *Props) *FunctionUrl {
 		return u
 	}
 	target := eventsource.InvokeTarget(p.Function)
+	if first, taken := claimURL(target, c); taken {
+		problems.Addf("Function %s already has a URL, from %s: a function (or alias) has at most one; use that one", eventsource.Path(target), first)
+		return u
+	}
 	before := len(*target.Node().Children())
 	u.Url = awslambda.NewFunctionUrl(c, jsii.String("Url"), &awslambda.FunctionUrlProps{
 		Function:   target,
@@ -166,3 +171,22 @@ func sameEnvironment(scope constructs.Construct, fn awslambda.IFunction) bool {
 // ToString returns the construct's path. (A Go type is a construct for jsii,
 // and so for every CDK API, only when it overrides a method.)
 func (u *FunctionUrl) ToString() *string { return u.Construct.ToString() }
+
+// urls remembers which FunctionUrl gave each invoke target its URL: Lambda
+// allows one per function or alias.
+var urls = struct {
+	sync.Mutex
+	m map[awslambda.IFunction]string
+}{m: map[awslambda.IFunction]string{}}
+
+// claimURL records that c gives target its URL; when another construct
+// already did, it returns that construct's path and true.
+func claimURL(target awslambda.IFunction, c constructs.Construct) (string, bool) {
+	urls.Lock()
+	defer urls.Unlock()
+	if first, ok := urls.m[target]; ok {
+		return first, true
+	}
+	urls.m[target] = *c.Node().Path()
+	return "", false
+}

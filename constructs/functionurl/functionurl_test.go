@@ -116,10 +116,16 @@ func TestPublicWithoutSuppressionIsFound(t *testing.T) {
 func TestBadPropsFailSynth(t *testing.T) {
 	stack := constructstest.Stack()
 	functionurl.New(stack, jsii.String("None"), nil)
-	u := functionurl.New(stack, jsii.String("Blank"), &functionurl.Props{Function: constructstest.Function(stack, "Fn", 3), Public: jsii.String("  ")})
+	fn := constructstest.Function(stack, "Fn", 3)
+	u := functionurl.New(stack, jsii.String("Blank"), &functionurl.Props{Function: fn, Public: jsii.String("  ")})
+	again := functionurl.New(stack, jsii.String("Again"), &functionurl.Props{Function: fn})
 	constructstest.WantProblems(t, stack,
 		"[S/None] functionurl: Function is required (the function to give a URL)",
-		"[S/Blank] functionurl: Public is empty: give the reason the URL needs no authorization (it is recorded as the cdk-nag suppression)")
+		"[S/Blank] functionurl: Public is empty: give the reason the URL needs no authorization (it is recorded as the cdk-nag suppression)",
+		"[S/Again] functionurl: Function S/Fn already has a URL, from S/Blank: a function (or alias) has at most one; use that one")
+	if again.Url != nil {
+		t.Error("got a second URL for the function, want none")
+	}
 	if u.Url == nil || *u.Url.Node().DefaultChild().(awslambda.CfnUrl).AuthType() != "AWS_IAM" {
 		t.Error("want the URL built with AWS_IAM when the reason is missing")
 	}

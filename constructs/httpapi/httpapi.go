@@ -25,6 +25,9 @@ package httpapi
 
 import (
 	"fmt"
+	"math"
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -145,8 +148,8 @@ func New(scope constructs.Construct, id *string, props *Props) *HttpApi {
 		p = *props
 	}
 	problems := eventsource.NewProblems(c, "httpapi")
-	p.ThrottlingRateLimit = positive(problems, "ThrottlingRateLimit", p.ThrottlingRateLimit, 50)
-	p.ThrottlingBurstLimit = positive(problems, "ThrottlingBurstLimit", p.ThrottlingBurstLimit, 100)
+	p.ThrottlingRateLimit = positive(problems, "ThrottlingRateLimit", p.ThrottlingRateLimit, 50, false)
+	p.ThrottlingBurstLimit = positive(problems, "ThrottlingBurstLimit", p.ThrottlingBurstLimit, 100, true)
 	p.LatencyAlarmThreshold = problems.MinDuration("LatencyAlarmThreshold", p.LatencyAlarmThreshold, awscdk.Duration_Seconds(jsii.Number(1)), 0.001)
 	if p.AccessLogRetention == "" {
 		p.AccessLogRetention = awslogs.RetentionDays_ONE_MONTH
@@ -199,17 +202,54 @@ func New(scope constructs.Construct, id *string, props *Props) *HttpApi {
 	return h
 }
 
-// positive checks a limit that must be above 0; nil gives def.
-func positive(problems *eventsource.Problems, field string, v *float64, def float64) *float64 {
+// positive checks a limit that must be a finite number above 0 (a whole
+// number when whole is set); nil gives def.
+func positive(problems *eventsource.Problems, field string, v *float64, def float64, whole bool) *float64 {
 	if v == nil {
 		return jsii.Number(def)
 	}
-	if *v <= 0 {
-		problems.Addf("%s %s must be greater than 0 (requests per second)", field, eventsource.Num(*v))
+	if math.IsNaN(*v) || math.IsInf(*v, 0) || *v <= 0 || (whole && *v != math.Trunc(*v)) {
+		kind := "a number"
+		if whole {
+			kind = "a whole number"
+		}
+		problems.Addf("%s %s must be %s greater than 0 (requests per second)", field, eventsource.Num(*v), kind)
 		return jsii.Number(def)
 	}
 	return v
 }
+
+// checkPath reports a route path API Gateway would refuse or read
+// otherwise than meant: each segment after "/" is non-empty, holds no
+// space, and is either literal (no braces) or a whole path variable,
+// "{name}" or, as the last segment only, the greedy "{name+}"; and says
+// whether it is usable.
+func checkPath(problems *eventsource.Problems, path string) bool {
+	if path == "/" {
+		return true
+	}
+	segments := strings.Split(path[1:], "/")
+	for i, seg := range segments {
+		switch {
+		case seg == "":
+			problems.Addf("Path %q has an empty segment: remove the doubled or trailing \"/\"", path)
+		case strings.ContainsAny(seg, " \t\n"):
+			problems.Addf("Path %q has a space in segment %q: API Gateway route paths have none", path, seg)
+		case !strings.ContainsAny(seg, "{}"):
+			continue
+		case !pathVariable.MatchString(seg):
+			problems.Addf("Path %q: segment %q must be a whole path variable, \"{name}\" (or \"{name+}\" last), or hold no braces", path, seg)
+		case strings.HasSuffix(seg, "+}") && i != len(segments)-1:
+			problems.Addf("Path %q: the greedy variable %q must be the last segment", path, seg)
+		default:
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+var pathVariable = regexp.MustCompile(`^\{[A-Za-z0-9_.-]+\+?\}$`)
 
 type accessLogSettings struct {
 	destination awsapigatewayv2.IAccessLogDestination
@@ -271,17 +311,19 @@ type Route struct {
 	// Routes are one route per method.
 	Routes []awsapigatewayv2.HttpRoute
 	// Permissions let API Gateway invoke the function (its live alias when
-	// it has one, eventsource.InvokeTarget) through each route only:
-	// aws:SourceArn the route's execute-api ARN, aws:SourceAccount this
-	// account. One per route, a child of the route ("<id>-Permission").
+	// it has one, eventsource.InvokeTarget) through this API and path only:
+	// aws:SourceArn the execute-api ARN of the path in any stage and for any
+	// method ("<api>/*/*<path>", as the CDK's integration writes it),
+	// aws:SourceAccount this account. One per route, a child of the route
+	// ("<id>-Permission").
 	Permissions []awslambda.CfnPermission
 }
 
 // NewRoute routes Methods on Path to Function: to its live alias when it
 // has one (eventsource.InvokeTarget), both in the integration and in the
 // invoke permission. The integration adds, per route, a resource policy
-// statement letting API Gateway invoke the function through that route
-// only (Permissions). The routes are constructs of the API, with the IDs
+// statement letting API Gateway invoke the function through this API and
+// path only (Permissions). The routes are constructs of the API, with the IDs
 // HttpApi.AddRoutes gives them ("<METHOD><path>"), or of this construct for
 // an imported API. Bad props fail synth (see eventsource.Problems), as does
 // a Function imported from another account or region: this stack could not
@@ -299,8 +341,19 @@ func NewRoute(scope constructs.Construct, id *string, props *RouteProps) *Route 
 	problems.Required("Path", p.Path != nil, `e.g. "/orders/{id}"`)
 	problems.Required("Methods", len(p.Methods) > 0, "at least one, e.g. awsapigatewayv2.HttpMethod_GET")
 	problems.Required("Function", p.Function != nil, "the function handling the requests")
-	if p.Path != nil && !strings.HasPrefix(*p.Path, "/") {
+	pathOK := p.Path != nil && strings.HasPrefix(*p.Path, "/")
+	if p.Path != nil && !pathOK {
 		problems.Addf("Path %q must start with \"/\"", *p.Path)
+	} else if p.Path != nil {
+		pathOK = checkPath(problems, *p.Path)
+	}
+	var methods []awsapigatewayv2.HttpMethod
+	for _, m := range p.Methods {
+		if slices.Contains(methods, m) {
+			problems.Addf("Methods lists %s twice: a route is one path and method; list it once", m)
+			continue
+		}
+		methods = append(methods, m)
 	}
 	authorizer := p.Authorizer
 	switch {
@@ -324,7 +377,7 @@ func NewRoute(scope constructs.Construct, id *string, props *RouteProps) *Route 
 	}
 	r.Integration = awsapigatewayv2integrations.NewHttpLambdaIntegration(id, eventsource.InvokeTarget(p.Function), &integrationProps)
 	eventsource.NotAsyncInvoked(eventsource.BaseFunction(p.Function), "API Gateway invokes it synchronously and returns its errors to the caller")
-	if p.Api == nil || p.Path == nil || !strings.HasPrefix(*p.Path, "/") {
+	if p.Api == nil || !pathOK {
 		return r
 	}
 	// Under the API, where HttpApi.AddRoutes puts them, so that their logical
@@ -333,7 +386,7 @@ func NewRoute(scope constructs.Construct, id *string, props *RouteProps) *Route 
 	if api, ok := p.Api.(constructs.Construct); ok {
 		routeScope = api
 	}
-	for _, method := range p.Methods {
+	for _, method := range methods {
 		route := awsapigatewayv2.NewHttpRoute(routeScope, jsii.String(string(method)+*p.Path), &awsapigatewayv2.HttpRouteProps{
 			HttpApi:     p.Api,
 			RouteKey:    awsapigatewayv2.HttpRouteKey_With(p.Path, method),

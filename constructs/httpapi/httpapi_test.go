@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -46,16 +47,28 @@ func TestApiIsThrottledAndLoggedAndRoutesUsePayloadV2(t *testing.T) {
 func TestBadPropsFailSynth(t *testing.T) {
 	stack := constructstest.Stack()
 	httpapi.New(stack, jsii.String("Http"), &httpapi.Props{ThrottlingRateLimit: jsii.Number(0), LatencyAlarmThreshold: awscdk.Duration_Millis(jsii.Number(0))})
+	httpapi.New(stack, jsii.String("HttpNaN"), &httpapi.Props{ThrottlingRateLimit: jsii.Number(math.NaN()), ThrottlingBurstLimit: jsii.Number(1.5)})
 	api := httpapi.New(stack, jsii.String("Http2"), nil)
 	fn := constructstest.Function(stack, "Fn", 3)
 	get := []awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_GET}
 	httpapi.NewRoute(stack, jsii.String("R"), &httpapi.RouteProps{Api: api.Api, Path: jsii.String("orders"), Methods: get, Function: fn})
 	httpapi.NewRoute(stack, jsii.String("Empty"), nil)
+	httpapi.NewRoute(stack, jsii.String("Brace"), &httpapi.RouteProps{Api: api.Api, Path: jsii.String("/orders/{id"), Methods: get, Function: fn})
+	httpapi.NewRoute(stack, jsii.String("Space"), &httpapi.RouteProps{Api: api.Api, Path: jsii.String("/a b"), Methods: get, Function: fn})
+	httpapi.NewRoute(stack, jsii.String("Greedy"), &httpapi.RouteProps{Api: api.Api, Path: jsii.String("/{proxy+}/x"), Methods: get, Function: fn})
+	httpapi.NewRoute(stack, jsii.String("Twice"), &httpapi.RouteProps{Api: api.Api, Path: jsii.String("/t/{id}"), Function: fn,
+		Methods: []awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_GET, awsapigatewayv2.HttpMethod_GET}})
 	httpapi.NewRoute(stack, jsii.String("NoReason"), &httpapi.RouteProps{Api: api.Api, Path: jsii.String("/a"), Methods: get, Function: fn, Public: jsii.String(" ")})
 	httpapi.NewRoute(stack, jsii.String("Both"), &httpapi.RouteProps{Api: api.Api, Path: jsii.String("/b"), Methods: get, Function: fn,
 		Public: jsii.String("health check"), Authorizer: awsapigatewayv2.NewHttpNoneAuthorizer()})
 	constructstest.WantProblems(t, stack,
-		"[S/Http] httpapi: ThrottlingRateLimit 0 must be greater than 0 (requests per second)",
+		"[S/Http] httpapi: ThrottlingRateLimit 0 must be a number greater than 0 (requests per second)",
+		"[S/HttpNaN] httpapi: ThrottlingRateLimit NaN must be a number greater than 0 (requests per second)",
+		"[S/HttpNaN] httpapi: ThrottlingBurstLimit 1.5 must be a whole number greater than 0 (requests per second)",
+		`[S/Brace] httpapi: Path "/orders/{id": segment "{id" must be a whole path variable, "{name}" (or "{name+}" last), or hold no braces`,
+		`[S/Space] httpapi: Path "/a b" has a space in segment "a b": API Gateway route paths have none`,
+		`[S/Greedy] httpapi: Path "/{proxy+}/x": the greedy variable "{proxy+}" must be the last segment`,
+		"[S/Twice] httpapi: Methods lists GET twice: a route is one path and method; list it once",
 		"[S/Http] httpapi: LatencyAlarmThreshold 0s must be at least 0.001s",
 		`[S/R] httpapi: Path "orders" must start with "/"`,
 		"[S/Empty] httpapi: Api is required (the HTTP API to add the routes to)",

@@ -61,6 +61,27 @@ func TestSubscribesTheLiveAlias(t *testing.T) {
 	}
 }
 
+// A topic of another account: SNS calls with the topic owner's account as
+// aws:SourceAccount, so the invoke permission and the dead-letter queue's
+// policy name that account, not the stack's (else every delivery, and every
+// dead-letter write, would be denied).
+func TestTopicOfAnotherAccount(t *testing.T) {
+	stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("us-east-1")}})
+	theirs := awssns.Topic_FromTopicArn(stack, jsii.String("Theirs"), jsii.String("arn:aws:sns:us-east-1:999999999999:orders"))
+	s := topicsubscriber.New(stack, jsii.String("Sub"), &topicsubscriber.Props{Topic: theirs, Function: constructstest.Function(stack, "Fn", 3)})
+	tmpl := assertions.Template_FromStack(stack, nil)
+	tmpl.HasResourceProperties(jsii.String("AWS::Lambda::Permission"), &map[string]any{
+		"Principal": "sns.amazonaws.com", "SourceArn": "arn:aws:sns:us-east-1:999999999999:orders", "SourceAccount": "999999999999",
+	})
+	tmpl.HasResourceProperties(jsii.String("AWS::SQS::QueuePolicy"), &map[string]any{"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
+		assertions.Match_ObjectLike(&map[string]any{
+			"Action": "sqs:SendMessage", "Principal": map[string]any{"Service": "sns.amazonaws.com"},
+			"Resource":  map[string]any{"Fn::GetAtt": []any{constructstest.LogicalID(stack, s.DeadLetterQueue), "Arn"}},
+			"Condition": map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": "arn:aws:sns:us-east-1:999999999999:orders"}, "StringEquals": map[string]any{"aws:SourceAccount": "999999999999"}},
+		}),
+	})}})
+}
+
 // A dead-letter queue encrypted with a key of the app: the key policy lets
 // SNS use it, for this topic and account only.
 func TestDeadLetterQueueWithAKeyOfTheApp(t *testing.T) {

@@ -61,7 +61,10 @@ const (
 type Props struct {
 	// Topic to subscribe to: a topic of the app or an imported one
 	// (awssns.Topic_FromTopicArn). A KMS-encrypted topic needs nothing more:
-	// SNS decrypts before it invokes the function. Required.
+	// SNS decrypts before it invokes the function. A topic of another
+	// account: the invoke permission and the dead-letter queue's policy
+	// name its account (SNS's aws:SourceAccount), and its owner's topic
+	// policy must let this account subscribe (sns:Subscribe). Required.
 	Topic awssns.ITopic
 	// Function to invoke: an awslambda.Function of the app, or an imported
 	// one with its role (awslambda.Function_FromFunctionAttributes with Role:
@@ -203,7 +206,7 @@ func New(scope constructs.Construct, id *string, props *Props) *TopicSubscriber 
 		return s
 	}
 	eventsource.ConfigureAsyncInvoke(problems, p.Function, retry, dlq)
-	eventsource.AllowInvoke(c, "AllowInvoke", p.Function, "sns.amazonaws.com", p.Topic.TopicArn())
+	eventsource.AllowInvoke(c, "AllowInvoke", p.Function, "sns.amazonaws.com", p.Topic.TopicArn(), eventsource.SourceAccount(c, p.Topic))
 	allowTopicToSend(problems, dlq, p.Topic)
 	sp := &awssns.SubscriptionProps{
 		Topic:                       p.Topic,
@@ -263,7 +266,11 @@ func CheckFilterPolicyJSON(policy []byte, body bool) []string {
 // dead-letter queue (queue policy, and the key policy of a KMS key of the
 // app), for this topic and account only.
 func allowTopicToSend(problems *eventsource.Problems, dlq awssqs.Queue, topic awssns.ITopic) {
-	eventsource.AllowServiceToSend(dlq, "sns.amazonaws.com", topic.TopicArn())
+	account := eventsource.SourceAccount(dlq, topic)
+	eventsource.AllowServiceToSend(dlq, "sns.amazonaws.com", topic.TopicArn(), account)
+	if account == nil {
+		account = awscdk.Stack_Of(dlq).Account()
+	}
 	key := dlq.EncryptionMasterKey()
 	if key == nil {
 		return
@@ -279,7 +286,7 @@ func allowTopicToSend(problems *eventsource.Problems, dlq awssqs.Queue, topic aw
 		Resources:  jsii.Strings("*"), // in a key policy, "*" is this key
 		Conditions: &map[string]any{
 			"ArnEquals":    map[string]any{"aws:SourceArn": topic.TopicArn()},
-			"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Stack_Of(dlq).Account()},
+			"StringEquals": map[string]any{"aws:SourceAccount": account},
 		},
 	}), nil)
 }

@@ -45,14 +45,14 @@ type Props struct {
 // which carries aws:SourceArn only.
 func Add(rule awsevents.Rule, fn awslambda.IFunction, p Props) {
 	target := eventsource.InvokeTarget(fn)
-	eventsource.AllowInvoke(rule, PermissionID(fn), fn, "events.amazonaws.com", rule.RuleArn())
+	eventsource.AllowInvoke(rule, PermissionID(fn), fn, "events.amazonaws.com", rule.RuleArn(), nil)
 	inner := awseventstargets.NewLambdaFunction(target, &awseventstargets.LambdaFunctionProps{
 		RetryAttempts: p.RetryAttempts,
 		MaxEventAge:   p.MaxEventAge,
 		Event:         p.Input,
 	})
 	rule.AddTarget(&withDeadLetterQueue{inner: inner, queue: p.DeadLetterQueue})
-	eventsource.AllowServiceToSend(p.DeadLetterQueue, "events.amazonaws.com", rule.RuleArn())
+	eventsource.AllowServiceToSend(p.DeadLetterQueue, "events.amazonaws.com", rule.RuleArn(), nil)
 }
 
 // withDeadLetterQueue is a rule target that adds a dead-letter queue to the
