@@ -251,6 +251,11 @@ func ConfigureAsyncInvoke(p *Problems, fn awslambda.IFunction, a AsyncInvoke, de
 	}
 	target.ConfigureAsyncInvoke(opts)
 	nag.AsyncFailureDestination(BaseFunction(fn))
+	for _, q := range []awssqs.IQueue{failureQueue(a, deadLetterQueue), successQueue(a)} {
+		if q != nil && q.EncryptionMasterKey() != nil {
+			nag.QueueKeyGrant(nag.DefaultPolicy(BaseFunction(fn).Role()))
+		}
+	}
 	asyncConfigs.m[target] = want
 	return deadLetterQueue
 }
@@ -296,4 +301,22 @@ func FunctionTimeout(fn awslambda.IFunction) (seconds float64, known bool) {
 // failures go elsewhere (a mapping's on-failure destination, the caller).
 func NotAsyncInvoked(fn awslambda.IFunction, how string) {
 	nag.NotAsyncInvoked(fn, how)
+}
+
+// failureQueue is the queue a's failed events go to: a.OnFailure's queue,
+// or deadLetterQueue when a has no OnFailure; nil for another kind of
+// destination.
+func failureQueue(a AsyncInvoke, deadLetterQueue awssqs.IQueue) awssqs.IQueue {
+	if a.OnFailure == nil {
+		return deadLetterQueue
+	}
+	return a.OnFailure.Queue
+}
+
+// successQueue is a.OnSuccess's queue, nil when it is none.
+func successQueue(a AsyncInvoke) awssqs.IQueue {
+	if a.OnSuccess == nil {
+		return nil
+	}
+	return a.OnSuccess.Queue
 }

@@ -79,6 +79,11 @@ func NewDeadLetterQueue(scope constructs.Construct, id string, props *DeadLetter
 		qp.EncryptionMasterKey = p.EncryptionMasterKey
 	}
 	propsoverride.Apply(qp, p.QueueProps, nil)
+	if p.QueueProps != nil && p.QueueProps.EncryptionMasterKey != nil && p.QueueProps.Encryption == "" {
+		// A key without an encryption type means KMS, as for awssqs.NewQueue
+		// (the default here, SSE-SQS, would refuse the key).
+		qp.Encryption = awssqs.QueueEncryption_KMS
+	}
 	q := awssqs.NewQueue(scope, jsii.String(id), qp)
 	nag.Suppress(q, "Serverless-SQSRedrivePolicy", "This queue is a dead-letter queue; messages that land here are inspected and redriven by an operator.")
 	if !p.RedriveTarget {

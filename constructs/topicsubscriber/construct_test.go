@@ -61,6 +61,18 @@ func TestSubscribesTheLiveAlias(t *testing.T) {
 	}
 }
 
+// A dead-letter queue with a key of the app, given as plain CDK does (the
+// key alone, no encryption type), passes cdk-nag: the function's grant on
+// the key is the CDK's own, scoped to that key.
+func TestDeadLetterQueueWithAKeyIsNagClean(t *testing.T) {
+	stack := awscdk.NewStack(constructstest.NewApp(t), jsii.String("S"), nil)
+	key := awskms.NewKey(stack, jsii.String("Key"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
+	tp := awssns.Topic_FromTopicArn(stack, jsii.String("Topic"), jsii.String("arn:aws:sns:us-east-1:123456789012:orders"))
+	topicsubscriber.New(stack, jsii.String("Sub"), &topicsubscriber.Props{Topic: tp, Function: constructstest.NagCleanFunction(stack, "Fn", 10),
+		DeadLetterQueueProps: &awssqs.QueueProps{EncryptionMasterKey: key}})
+	constructstest.NoNagFindings(t, stack)
+}
+
 // A topic of another account: SNS calls with the topic owner's account as
 // aws:SourceAccount, so the invoke permission and the dead-letter queue's
 // policy name that account, not the stack's (else every delivery, and every

@@ -51,7 +51,11 @@ type SQS struct {
 // given is replaced.
 //
 // A failed call may still have delivered some messages; callers that retry
-// deliver them again (SQS standard queues are at-least-once anyway).
+// deliver them again (SQS standard queues are at-least-once anyway). On a
+// FIFO queue an entry sent again lands after the entries of its message
+// group that the same call delivered: where order within a group matters,
+// set Retry.MaxAttempts to 1 and fail the record that produced the entry,
+// so that its whole group comes again.
 func (s *SQS) Send(ctx context.Context, entries []types.SendMessageBatchRequestEntry) []error {
 	max := SQSMaxBytes
 	if s.MaxBytes > 0 {

@@ -65,3 +65,15 @@ func NotAsyncInvoked(fn constructs.IConstruct, how string) {
 func AsyncFailureDestination(fn constructs.IConstruct) {
 	Suppress(fn, "Serverless-LambdaDLQ", "Asynchronous invocation failures go to an on-failure destination (AWS::Lambda::EventInvokeConfig), the successor of DeadLetterConfig.")
 }
+
+// QueueKeyGrant records that policy (a function role's default policy; nil:
+// nothing to record) holds the grant the CDK's SQS destination makes on a
+// queue's customer managed key: kms:GenerateDataKey* and kms:ReEncrypt*, on
+// that key's ARN only.
+func QueueKeyGrant(policy constructs.IConstruct) {
+	if policy == nil {
+		return
+	}
+	Suppress(policy, "AwsSolutions-IAM5", "The CDK's grant to send to a queue encrypted with a customer managed key (the on-failure or on-success destination): kms:GenerateDataKey* and kms:ReEncrypt* on that key's ARN only.",
+		"Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*")
+}
