@@ -61,7 +61,8 @@ type OrderEvents struct {
 	// (ApproximateNumberOfMessagesVisible Maximum > 0 in 5 minutes; missing
 	// data keeps the state).
 	DeadLetterQueueAlarm awscloudwatch.Alarm
-	// Alarms are FailedInvocationsAlarm and DeadLetterQueueAlarm.
+	// Alarms are FailedInvocationsAlarm, DeadLetterQueueAlarm and the
+	// notifier's DestinationDeliveryAlarm (eventrule).
 	Alarms []awscloudwatch.Alarm
 }
 
@@ -128,6 +129,6 @@ func newOrderEvents(s *ServiceStack, stage string, newFunction func(string, floa
 	return &OrderEvents{
 		Bus: bus.Bus, Archive: bus.Archive, Rule: rule.Rule, DeadLetterQueue: rule.DeadLetterQueue, Topic: topic,
 		FailedInvocationsAlarm: rule.FailedInvocationsAlarm, DeadLetterQueueAlarm: rule.DeadLetterQueueAlarm,
-		Alarms: []awscloudwatch.Alarm{rule.FailedInvocationsAlarm, rule.DeadLetterQueueAlarm},
+		Alarms: []awscloudwatch.Alarm{rule.FailedInvocationsAlarm, rule.DeadLetterQueueAlarm, rule.DestinationDeliveryAlarm},
 	}
 }

@@ -48,6 +48,9 @@ func TestEveryFunctionIsTracedLoggedAndAlarmed(t *testing.T) {
 				if name == "publisher" {
 					want = append(want, "IteratorAge") // its stream source's alarm
 				}
+				if name == "importer" || name == "sweeper" || name == "notifier" {
+					want = append(want, "DestinationDeliveryFailures") // invoked asynchronously
+				}
 				if slices.Contains(cfg.Canary, name) {
 					// The rollback alarms: the same metrics of the new version.
 					want = append(want, "Duration", "Errors", "Throttles")
@@ -68,8 +71,9 @@ func TestEveryAlarmNotifiesTheAlarmTopic(t *testing.T) {
 	alarms := resources(s.service, "AWS::CloudWatch::Alarm")
 	// 3 per function, API 5xx and latency, kitchen queue age, iterator age,
 	// one per dead-letter queue (5), the OrderReady and Incoming rules'
-	// FailedInvocations, the Orders table's throttles.
-	if got, want := len(alarms), 3*len(functionNames)+2+1+1+5+2+1; got != want {
+	// FailedInvocations, the Orders table's throttles, the destination
+	// deliveries of the three functions invoked asynchronously.
+	if got, want := len(alarms), 3*len(functionNames)+2+1+1+5+2+1+3; got != want {
 		t.Errorf("got %d alarms, want %d", got, want)
 	}
 	// The composite alarm that tells the topic about the stateful stack's

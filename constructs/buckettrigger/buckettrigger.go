@@ -145,7 +145,13 @@ type BucketTrigger struct {
 	// were lost if it could not write there). Missing data is OK:
 	// EventBridge only reports non-zero values.
 	FailedInvocationsAlarm awscloudwatch.Alarm
-	// Alarms are DeadLetterQueueAlarm and FailedInvocationsAlarm.
+	// DestinationDeliveryAlarm: Lambda could not write the function's
+	// asynchronous invocation records to their destination, so failed
+	// events were lost (eventsource.DestinationDeliveryAlarm; shared by the
+	// sources of one function). Nil without a Function.
+	DestinationDeliveryAlarm awscloudwatch.Alarm
+	// Alarms are DeadLetterQueueAlarm, FailedInvocationsAlarm and
+	// DestinationDeliveryAlarm.
 	Alarms []awscloudwatch.Alarm
 }
 
@@ -222,6 +228,10 @@ func New(scope constructs.Construct, id *string, props *Props) *BucketTrigger {
 	t.FailedInvocationsAlarm = ruletarget.NewFailedInvocationsAlarm(c, rule, nil, p.AlarmAction)
 	t.Rule, t.DeadLetterQueue, t.DeadLetterQueueAlarm = rule, dlq, dlqAlarm
 	t.Alarms = []awscloudwatch.Alarm{dlqAlarm, t.FailedInvocationsAlarm}
+	if p.Function != nil {
+		t.DestinationDeliveryAlarm = eventsource.DestinationDeliveryAlarm(c, p.Function, p.AlarmAction)
+		t.Alarms = append(t.Alarms, t.DestinationDeliveryAlarm)
+	}
 	return t
 }
 

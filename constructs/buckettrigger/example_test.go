@@ -46,7 +46,7 @@ func ExampleNew() {
 	printResourceCounts(tmpl)
 	// Output:
 	// event: [aws.s3] [Object Created] object: {"key":[{"wildcard":"incoming/*.csv"}]}
-	// AWS::CloudWatch::Alarm 2
+	// AWS::CloudWatch::Alarm 3
 	// AWS::Events::Rule 1
 	// AWS::IAM::Policy 1
 	// AWS::IAM::Role 1

@@ -154,7 +154,13 @@ type EventRule struct {
 	// went to the dead-letter queue, or were lost if it could not write
 	// there). Missing data is OK: EventBridge only reports non-zero values.
 	FailedInvocationsAlarm awscloudwatch.Alarm
-	// Alarms are DeadLetterQueueAlarm and FailedInvocationsAlarm.
+	// DestinationDeliveryAlarm: Lambda could not write the function's
+	// asynchronous invocation records to their destination, so failed
+	// events were lost (eventsource.DestinationDeliveryAlarm; shared by the
+	// sources of one function). Nil without a Function.
+	DestinationDeliveryAlarm awscloudwatch.Alarm
+	// Alarms are DeadLetterQueueAlarm, FailedInvocationsAlarm and
+	// DestinationDeliveryAlarm.
 	Alarms []awscloudwatch.Alarm
 }
 
@@ -228,6 +234,10 @@ func New(scope constructs.Construct, id *string, props *Props) *EventRule {
 	r.DeadLetterQueueAlarm = eventsource.NewDeadLetterQueueAlarm(c, dlq, p.AlarmAction)
 	r.FailedInvocationsAlarm = ruletarget.NewFailedInvocationsAlarm(c, rule, bus, p.AlarmAction)
 	r.Alarms = []awscloudwatch.Alarm{r.DeadLetterQueueAlarm, r.FailedInvocationsAlarm}
+	if p.Function != nil {
+		r.DestinationDeliveryAlarm = eventsource.DestinationDeliveryAlarm(c, p.Function, p.AlarmAction)
+		r.Alarms = append(r.Alarms, r.DestinationDeliveryAlarm)
+	}
 	return r
 }
 

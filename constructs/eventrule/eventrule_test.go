@@ -75,8 +75,8 @@ func TestRuleOnACustomBus(t *testing.T) {
 		"AlarmActions":     constructstest.AlarmActions(stack, alarms),
 	})
 	constructstest.HasDeadLetterQueueAlarm(tmpl, stack, r.DeadLetterQueue, alarms)
-	if len(r.Alarms) != 2 {
-		t.Errorf("got %d alarms, want 2", len(r.Alarms))
+	if len(r.Alarms) != 3 || r.Alarms[2] != r.DestinationDeliveryAlarm {
+		t.Errorf("got %d alarms, want 3 (the last DestinationDeliveryAlarm)", len(r.Alarms))
 	}
 }
 

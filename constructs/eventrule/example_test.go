@@ -51,7 +51,7 @@ func ExampleNew() {
 	// Output:
 	// pattern: {"detail-type":["OrderReady"],"source":["orderflow.kitchen"]}
 	// delivery retries: {"MaximumEventAgeInSeconds":86400,"MaximumRetryAttempts":185}
-	// AWS::CloudWatch::Alarm 2
+	// AWS::CloudWatch::Alarm 3
 	// AWS::Events::Archive 1
 	// AWS::Events::EventBus 1
 	// AWS::Events::Rule 1

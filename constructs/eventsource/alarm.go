@@ -2,6 +2,7 @@ package eventsource
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -127,5 +128,39 @@ func NewTableThrottleAlarm(scope constructs.Construct, id string, table awsdynam
 		a.AddAlarmAction(action)
 		a.AddOkAction(action)
 	}
+	return a
+}
+
+// deliveryAlarms remembers the DestinationDeliveryAlarm of each function
+// (by its base function): one per function, whichever source asks first.
+var deliveryAlarms = struct {
+	sync.Mutex
+	m map[awslambda.IFunction]awscloudwatch.Alarm
+}{m: map[awslambda.IFunction]awscloudwatch.Alarm{}}
+
+// DestinationDeliveryAlarm returns the alarm on fn's
+// DestinationDeliveryFailures (Sum, namespace AWS/Lambda, dimension
+// FunctionName: all versions and aliases) > 0 in 5 minutes: Lambda could
+// not write an asynchronous invocation's record to its on-failure (or
+// on-success) destination, so a failed event was lost, not dead-lettered
+// (a queue policy or key that refuses the function, a deleted queue).
+// Every construct of this library that configures asynchronous invocation
+// asks for it; the first defines it under scope with the construct ID
+// "DestinationDeliveryAlarm" and action, and later ones for the same
+// function get that alarm. Missing data is OK: Lambda reports the metric
+// only when deliveries fail.
+func DestinationDeliveryAlarm(scope constructs.Construct, fn awslambda.IFunction, action awscloudwatch.IAlarmAction) awscloudwatch.Alarm {
+	base := BaseFunction(fn)
+	deliveryAlarms.Lock()
+	defer deliveryAlarms.Unlock()
+	if a, ok := deliveryAlarms.m[base]; ok {
+		return a
+	}
+	a := NewAlarm(scope, "DestinationDeliveryAlarm", AlarmSpec{
+		Metric: base.Metric(jsii.String("DestinationDeliveryFailures"), &awscloudwatch.MetricOptions{Statistic: jsii.String("Sum")}),
+		Description: "Lambda could not deliver asynchronous invocation records to the function's destination: failed events were lost, " +
+			"not dead-lettered. Check the destination's policy, key and existence.",
+	}, action)
+	deliveryAlarms.m[base] = a
 	return a
 }

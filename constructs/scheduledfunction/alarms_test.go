@@ -23,9 +23,9 @@ func TestDeadLetterQueueAlarm(t *testing.T) {
 		AlarmAction: awscloudwatchactions.NewSnsAction(topic),
 	})
 	tmpl := assertions.Template_FromStack(stack, nil)
-	if len(sf.Alarms) != 1 || sf.Alarms[0] != sf.DeadLetterQueueAlarm || sf.DeadLetterQueueAlarm == nil {
-		t.Fatalf("got alarms %v, want [DeadLetterQueueAlarm]", sf.Alarms)
+	if len(sf.Alarms) != 2 || sf.Alarms[0] != sf.DeadLetterQueueAlarm || sf.Alarms[1] != sf.DestinationDeliveryAlarm || sf.DestinationDeliveryAlarm == nil {
+		t.Fatalf("got alarms %v, want [DeadLetterQueueAlarm DestinationDeliveryAlarm]", sf.Alarms)
 	}
-	tmpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(1))
+	tmpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(2))
 	constructstest.HasDeadLetterQueueAlarm(tmpl, stack, sf.DeadLetterQueue, topic)
 }

@@ -47,7 +47,7 @@ func ExampleNew() {
 	// Output:
 	// schedule: rate(5 minutes) in Etc/UTC delivery retries: 185
 	// async retries: 2 max event age: 3600 s, on-failure destination: true
-	// AWS::CloudWatch::Alarm 1
+	// AWS::CloudWatch::Alarm 2
 	// AWS::IAM::Policy 2
 	// AWS::IAM::Role 2
 	// AWS::Lambda::EventInvokeConfig 1

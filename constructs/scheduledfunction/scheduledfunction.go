@@ -186,7 +186,12 @@ type ScheduledFunction struct {
 	// (ApproximateNumberOfMessagesVisible Maximum > 0 in 5 minutes). Missing
 	// data keeps the state: SQS stops reporting a queue untouched for 6 hours.
 	DeadLetterQueueAlarm awscloudwatch.Alarm
-	// Alarms are DeadLetterQueueAlarm.
+	// DestinationDeliveryAlarm: Lambda could not write the function's
+	// asynchronous invocation records to their destination, so failed
+	// events were lost (eventsource.DestinationDeliveryAlarm; shared by the
+	// sources of one function). Nil without a Function.
+	DestinationDeliveryAlarm awscloudwatch.Alarm
+	// Alarms are DeadLetterQueueAlarm and DestinationDeliveryAlarm.
 	Alarms []awscloudwatch.Alarm
 }
 
@@ -265,6 +270,8 @@ func New(scope constructs.Construct, id *string, props *Props) *ScheduledFunctio
 	sf.Alarms = []awscloudwatch.Alarm{sf.DeadLetterQueueAlarm}
 	if p.Function != nil {
 		eventsource.ConfigureAsyncInvoke(problems, p.Function, retry, dlq)
+		sf.DestinationDeliveryAlarm = eventsource.DestinationDeliveryAlarm(c, p.Function, p.AlarmAction)
+		sf.Alarms = append(sf.Alarms, sf.DestinationDeliveryAlarm)
 	}
 	if !scheduler {
 		ruletarget.CheckDeadLetterQueue(problems, dlq)

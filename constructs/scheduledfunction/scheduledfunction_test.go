@@ -286,9 +286,10 @@ func TestIsAConstructOverEverythingItDefines(t *testing.T) {
 	}
 	tmpl := assertions.Template_FromStack(stack, nil)
 	tag := assertions.Match_ArrayWith(&[]any{map[string]any{"Key": "team", "Value": "ops"}})
-	for _, typ := range []string{"AWS::Scheduler::ScheduleGroup", "AWS::IAM::Role", "AWS::SQS::Queue", "AWS::CloudWatch::Alarm"} {
+	for _, typ := range []string{"AWS::Scheduler::ScheduleGroup", "AWS::IAM::Role", "AWS::SQS::Queue"} {
 		tmpl.ResourcePropertiesCountIs(jsii.String(typ), &map[string]any{"Tags": tag}, jsii.Number(1))
 	}
+	tmpl.ResourcePropertiesCountIs(jsii.String("AWS::CloudWatch::Alarm"), &map[string]any{"Tags": tag}, jsii.Number(2))
 	tmpl.ResourcePropertiesCountIs(jsii.String("AWS::Lambda::Function"), &map[string]any{"Tags": tag}, jsii.Number(0))
 	tmpl.HasResource(jsii.String("AWS::SQS::Queue"), &map[string]any{
 		"DependsOn": assertions.Match_ArrayWith(&[]any{constructstest.LogicalID(stack, sf.Role), constructstest.LogicalID(stack, sf.Schedule), constructstest.LogicalID(stack, sf.ScheduleGroup)}),

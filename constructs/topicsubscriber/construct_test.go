@@ -30,7 +30,7 @@ func TestIsAConstructOverEverythingItDefines(t *testing.T) {
 	tmpl := assertions.Template_FromStack(stack, nil)
 	tag := assertions.Match_ArrayWith(&[]any{map[string]any{"Key": "team", "Value": "ops"}})
 	tmpl.ResourcePropertiesCountIs(jsii.String("AWS::SQS::Queue"), &map[string]any{"Tags": tag}, jsii.Number(1))
-	tmpl.ResourcePropertiesCountIs(jsii.String("AWS::CloudWatch::Alarm"), &map[string]any{"Tags": tag}, jsii.Number(2))
+	tmpl.ResourcePropertiesCountIs(jsii.String("AWS::CloudWatch::Alarm"), &map[string]any{"Tags": tag}, jsii.Number(3))
 	tmpl.ResourcePropertiesCountIs(jsii.String("AWS::SNS::Topic"), &map[string]any{"Tags": tag}, jsii.Number(0))
 	tmpl.HasResource(jsii.String("AWS::SQS::Queue"), &map[string]any{
 		"DependsOn": assertions.Match_ArrayWith(&[]any{constructstest.LogicalID(stack, s.Node().FindChild(jsii.String("AllowInvoke"))), constructstest.LogicalID(stack, s.Subscription)}),

@@ -52,7 +52,7 @@ func ExampleNew() {
 	// Output:
 	// subscription: lambda {"eventType":["OrderReady"]} redrive policy: true
 	// async retries: 2 max event age: 21600 s
-	// AWS::CloudWatch::Alarm 2
+	// AWS::CloudWatch::Alarm 3
 	// AWS::IAM::Policy 1
 	// AWS::IAM::Role 1
 	// AWS::Lambda::EventInvokeConfig 1

@@ -145,7 +145,13 @@ type TopicSubscriber struct {
 	// metric covers every subscription of the topic. Missing data is OK. Nil
 	// without Topic.
 	NotificationsFailedAlarm awscloudwatch.Alarm
-	// Alarms are DeadLetterQueueAlarm and NotificationsFailedAlarm.
+	// DestinationDeliveryAlarm: Lambda could not write the function's
+	// asynchronous invocation records to their destination, so failed
+	// events were lost (eventsource.DestinationDeliveryAlarm; shared by the
+	// sources of one function). Nil without a Function.
+	DestinationDeliveryAlarm awscloudwatch.Alarm
+	// Alarms are DeadLetterQueueAlarm, NotificationsFailedAlarm and
+	// DestinationDeliveryAlarm.
 	Alarms []awscloudwatch.Alarm
 }
 
@@ -206,6 +212,8 @@ func New(scope constructs.Construct, id *string, props *Props) *TopicSubscriber 
 		return s
 	}
 	eventsource.ConfigureAsyncInvoke(problems, p.Function, retry, dlq)
+	s.DestinationDeliveryAlarm = eventsource.DestinationDeliveryAlarm(c, p.Function, p.AlarmAction)
+	s.Alarms = append(s.Alarms, s.DestinationDeliveryAlarm)
 	eventsource.AllowInvoke(c, "AllowInvoke", p.Function, "sns.amazonaws.com", p.Topic.TopicArn(), eventsource.SourceAccount(c, p.Topic))
 	allowTopicToSend(problems, dlq, p.Topic)
 	sp := &awssns.SubscriptionProps{

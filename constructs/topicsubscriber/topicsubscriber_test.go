@@ -163,8 +163,8 @@ func TestAlarms(t *testing.T) {
 	s := topicsubscriber.New(stack, jsii.String("Sub"), &topicsubscriber.Props{Topic: tp, Function: constructstest.Function(stack, "Fn", 3),
 		AlarmAction: awscloudwatchactions.NewSnsAction(alarms)})
 	tmpl := assertions.Template_FromStack(stack, nil)
-	if len(s.Alarms) != 2 || s.DeadLetterQueueAlarm == nil || s.NotificationsFailedAlarm == nil {
-		t.Fatalf("got alarms %v, want DeadLetterQueueAlarm and NotificationsFailedAlarm", s.Alarms)
+	if len(s.Alarms) != 3 || s.DeadLetterQueueAlarm == nil || s.NotificationsFailedAlarm == nil || s.DestinationDeliveryAlarm == nil {
+		t.Fatalf("got alarms %v, want DeadLetterQueueAlarm, NotificationsFailedAlarm and DestinationDeliveryAlarm", s.Alarms)
 	}
 	constructstest.HasDeadLetterQueueAlarm(tmpl, stack, s.DeadLetterQueue, alarms)
 	tmpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), &map[string]any{
