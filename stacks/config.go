@@ -37,9 +37,12 @@ type Config struct {
 	// sends it to the kitchen again.
 	StaleAfter time.Duration
 	// ApiRateLimit and ApiBurstLimit throttle the HTTP API stage (requests
-	// per second, and burst). Why these values: docs/capacity.md (the
-	// account's default for all its APIs in a Region is 10,000 per second
-	// with a burst of 5,000).
+	// per second, and burst: requests at the same moment). Why these
+	// values: docs/capacity.md (the account's default for all its APIs in a
+	// Region is 10,000 per second with a burst of 5,000). The burst stays
+	// at or under ApiReservedConcurrency, when set: a burst the api's
+	// reservation cannot run at once would be throttled by Lambda (the
+	// caller gets a 5xx) instead of by the stage (a 429 it can retry).
 	ApiRateLimit, ApiBurstLimit float64
 	// DestroyData makes the Orders table, the buckets and the log groups go
 	// with their stack (removal policy DESTROY) instead of staying behind
@@ -178,7 +181,7 @@ func ConfigFor(stage string) (Config, error) {
 		return Config{Stage: stage, DeletionProtection: true, LogRetention: awslogs.RetentionDays_ONE_YEAR,
 			// Half the account's regional API quota, which every API of the
 			// account shares; raise it with a quota increase (docs/capacity.md).
-			StaleAfter: 15 * time.Minute, ApiRateLimit: 5000, ApiBurstLimit: 2500, LogLevel: awslambda.ApplicationLogLevel_INFO,
+			StaleAfter: 15 * time.Minute, ApiRateLimit: 5000, ApiBurstLimit: 100, LogLevel: awslambda.ApplicationLogLevel_INFO,
 			// Three concurrent batches per stream shard keep the publisher
 			// under half busy at 10,000 orders/s (TestSettingsFit; two
 			// measured 58% against the local DynamoDB).

@@ -121,6 +121,9 @@ func TestSettingsFit(t *testing.T) {
 	if p.ApiRateLimit > quotaHTTPAPIRate || p.ApiBurstLimit > quotaHTTPAPIBurst {
 		t.Errorf("prod API throttle %g/%g is above the account's default quota %d/%d: it could never be reached", p.ApiRateLimit, p.ApiBurstLimit, quotaHTTPAPIRate, quotaHTTPAPIBurst)
 	}
+	if p.ApiReservedConcurrency > 0 && p.ApiBurstLimit > p.ApiReservedConcurrency {
+		t.Errorf("prod API burst %g is above ApiReservedConcurrency %g: a burst the api cannot run at once gets Lambda's throttle (a 5xx), not the stage's 429", p.ApiBurstLimit, p.ApiReservedConcurrency)
+	}
 	need := p.ApiRateLimit * in.fn("api").m.durationMs / 1000
 	if p.ApiReservedConcurrency < 2*need {
 		t.Errorf("ApiReservedConcurrency %g: want at least twice the %g the throttled rate needs", p.ApiReservedConcurrency, need)

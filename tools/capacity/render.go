@@ -179,7 +179,7 @@ func Render(in Inputs) string {
 	w("\n")
 
 	w("## Settings (stacks/config.go)\n\n| setting | dev | prod | why (and what checks it) |\n|---|---|---|---|\n")
-	w("| ApiRateLimit / ApiBurstLimit | %s / %s | %s / %s | dev: a cost guard. prod: half the account's regional quota (10,000 / 5,000), which every API of the account shares; the first limit from %s orders per second. TestSettingsFit checks it stays at or under the quota. |\n",
+	w("| ApiRateLimit / ApiBurstLimit | %s / %s | %s / %s | dev: a cost guard. prod: a rate of half the account's regional quota (10,000 / 5,000), which every API of the account shares, the first limit from %s orders per second; a burst no larger than ApiReservedConcurrency, so that requests the api cannot run at once get the stage's 429 (retryable), not Lambda's throttle (a 5xx). TestSettingsFit checks both. |\n",
 		num(in.dev.ApiRateLimit), num(in.dev.ApiBurstLimit), num(in.prod.ApiRateLimit), num(in.prod.ApiBurstLimit), num(in.prod.ApiRateLimit))
 	w("| ApiReservedConcurrency | %s | %s | the api answers callers: its share must survive the consumers scaling out. At the prod throttle it needs %s (measured duration); the reservation leaves %sx for slower calls. TestSettingsFit checks >= 2x. |\n",
 		num(in.dev.ApiReservedConcurrency), num(in.prod.ApiReservedConcurrency), num(in.prod.ApiRateLimit*api.m.durationMs/1000), num(in.prod.ApiReservedConcurrency/(in.prod.ApiRateLimit*api.m.durationMs/1000)))
