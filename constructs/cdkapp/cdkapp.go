@@ -34,6 +34,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
+	"github.com/aws/constructs-go/constructs/v10"
 )
 
 // validationHeader starts the message of a failed construct validation
@@ -71,8 +72,11 @@ func (e *Error) Error() string {
 // Synth synthesizes app (an awscdk.App, or any awscdk.Stage) into its
 // output directory and returns the cloud assembly. An error CDK raises while
 // synthesizing (a construct's validation, an unresolvable reference) comes
-// back as an *Error; a Go runtime error (a bug in Go code called back during
-// synth) still panics.
+// back as an *Error; so do error annotations (cdk-nag findings) when the
+// app's context does not turn them into a failed synth itself (no cdk.json
+// flags, e.g. `go run .`): the assembly is written, and returned with the
+// *Error. A Go runtime error (a bug in Go code called back during synth)
+// still panics.
 func Synth(app awscdk.Stage) (assembly cxapi.CloudAssembly, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -83,7 +87,25 @@ func Synth(app awscdk.Stage) (assembly cxapi.CloudAssembly, err error) {
 			err = e
 		}
 	}()
-	return app.Synth(nil), nil
+	assembly = app.Synth(nil)
+	if problems := errorAnnotations(app); len(problems) > 0 {
+		return assembly, &Error{Problems: problems}
+	}
+	return assembly, nil
+}
+
+// errorAnnotations returns the error annotations of app's constructs, in
+// tree order, each "[construct path] message".
+func errorAnnotations(app awscdk.Stage) []string {
+	var problems []string
+	for _, c := range *app.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		for _, e := range *c.Node().Metadata() {
+			if *e.Type == "aws:cdk:error" {
+				problems = append(problems, "["+*c.Node().Path()+"] "+strings.TrimSpace(fmt.Sprint(e.Data)))
+			}
+		}
+	}
+	return problems
 }
 
 // Catch runs f, which builds constructs, and returns an error CDK raised

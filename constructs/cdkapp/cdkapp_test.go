@@ -188,30 +188,36 @@ func TestBrokenAppExitsOneWithTheProblems(t *testing.T) {
 	}
 }
 
-// With the library's feature flags (as with a cdk.json that has them) an
-// error annotation fails synth with only a pointer to validation-report.json;
-// Synth returns the findings themselves.
+// An error annotation (a cdk-nag finding) fails Synth, its findings
+// themselves as Problems: with the library's feature flags (as with a
+// cdk.json that has them) CDK fails synth with only a pointer to
+// validation-report.json; without them (`go run .` outside the CLI) CDK
+// synthesizes, and Synth finds the annotations.
 func TestNagFindingsComeBackAsProblems(t *testing.T) {
-	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir()), Context: ptr(cdkapp.FeatureFlags())})
-	stack := awscdk.NewStack(app, jsii.String("S"), nil)
-	awssqs.NewQueue(stack, jsii.String("Plain"), &awssqs.QueueProps{Encryption: awssqs.QueueEncryption_UNENCRYPTED})
-	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
-	_, err := cdkapp.Synth(app)
-	var e *cdkapp.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("got %v, want an *cdkapp.Error", err)
-	}
-	got := strings.Join(e.Problems, "\n")
-	for _, want := range []string{
-		"[S/Plain/Resource] AwsSolutions-SQS2: The SQS Queue does not have server-side encryption enabled.",
-		"[S/Plain/Resource] AwsSolutions-SQS4: The SQS queue does not require requests to use SSL.",
-	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("got problems:\n%s\nwant a line starting %q", got, want)
-		}
-	}
-	if strings.Contains(err.Error(), "validation-report.json") {
-		t.Errorf("got %q, want the findings, not a pointer to the report", err)
+	for name, context := range map[string]*map[string]any{"flags": ptr(cdkapp.FeatureFlags()), "no flags": nil} {
+		t.Run(name, func(t *testing.T) {
+			app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir()), Context: context})
+			stack := awscdk.NewStack(app, jsii.String("S"), nil)
+			awssqs.NewQueue(stack, jsii.String("Plain"), &awssqs.QueueProps{Encryption: awssqs.QueueEncryption_UNENCRYPTED})
+			awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+			_, err := cdkapp.Synth(app)
+			var e *cdkapp.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("got %v, want an *cdkapp.Error", err)
+			}
+			got := strings.Join(e.Problems, "\n")
+			for _, want := range []string{
+				"[S/Plain/Resource] AwsSolutions-SQS2: The SQS Queue does not have server-side encryption enabled.",
+				"[S/Plain/Resource] AwsSolutions-SQS4: The SQS queue does not require requests to use SSL.",
+			} {
+				if !strings.Contains(got, want) {
+					t.Errorf("got problems:\n%s\nwant a line starting %q", got, want)
+				}
+			}
+			if strings.Contains(err.Error(), "validation-report.json") {
+				t.Errorf("got %q, want the findings, not a pointer to the report", err)
+			}
+		})
 	}
 }
 
