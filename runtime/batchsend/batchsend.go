@@ -266,3 +266,13 @@ func index(id *string, n int) (int, bool) {
 	j, err := strconv.Atoi(aws.ToString(id))
 	return j, err == nil && j >= 0 && j < n
 }
+
+// orEmpty is p, or an empty response when a client answered neither a
+// response nor an error (a fake, a middleware that swallowed it): every
+// entry then gets ErrNoResult, as for a response that lists none.
+func orEmpty[T any](p *T) *T {
+	if p == nil {
+		return new(T)
+	}
+	return p
+}

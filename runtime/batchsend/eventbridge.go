@@ -59,9 +59,7 @@ func (s *EventBridge) Send(ctx context.Context, entries []types.PutEventsRequest
 			if err != nil {
 				return nil, fmt.Errorf("put events: %w", err)
 			}
-			if out == nil {
-				out = &eventbridge.PutEventsOutput{} // no result: ErrNoResult for each entry
-			}
+			out = orEmpty(out)
 			// Result entries are in request order (PutEvents API reference).
 			outs := make([]outcome, len(batch))
 			var failed int32

@@ -56,9 +56,7 @@ func (s *SNS) Send(ctx context.Context, entries []types.PublishBatchRequestEntry
 			if err != nil {
 				return nil, fmt.Errorf("publish batch: %w", err)
 			}
-			if out == nil {
-				out = &sns.PublishBatchOutput{} // no result: ErrNoResult for each entry
-			}
+			out = orEmpty(out)
 			return byID("sns", len(batch), out.Successful, out.Failed,
 				func(e types.PublishBatchResultEntry) *string { return e.Id },
 				func(f types.BatchResultErrorEntry) failedEntry {

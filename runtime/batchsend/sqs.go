@@ -70,9 +70,7 @@ func (s *SQS) Send(ctx context.Context, entries []types.SendMessageBatchRequestE
 			if err != nil {
 				return nil, fmt.Errorf("send message batch: %w", err)
 			}
-			if out == nil {
-				out = &sqs.SendMessageBatchOutput{} // no result: ErrNoResult for each entry
-			}
+			out = orEmpty(out)
 			return byID("sqs", len(batch), out.Successful, out.Failed,
 				func(e types.SendMessageBatchResultEntry) *string { return e.Id },
 				func(f types.BatchResultErrorEntry) failedEntry {

@@ -248,16 +248,17 @@ func (e *Emitter) Emit(ctx context.Context, ms ...Metric) error {
 			errs = append(errs, err)
 		}
 	}
+	checked := len(errs) == 0 // every usable metric may be written: no check again
 	for len(ms) > 0 {
 		n := 0
 		end := 0
 		for end < len(ms) && n < MaxMetricsPerDocument {
-			if e.writable(ms[end]) {
+			if e.writable(ms[end], checked) {
 				n++
 			}
 			end++
 		}
-		if err := e.write(ctx, ms[:end], nil); err != nil {
+		if err := e.write(ctx, ms[:end], nil, checked); err != nil {
 			return errors.Join(append(errs, err)...)
 		}
 		ms = ms[end:]
@@ -295,9 +296,10 @@ func (e *Emitter) check(m Metric) error {
 	return nil
 }
 
-// writable reports whether write puts m in a line.
-func (e *Emitter) writable(m Metric) bool {
-	return usable(m) && e.check(m) == nil
+// writable reports whether write puts m in a line; checked: m passed check
+// already (or failed it and is not usable).
+func (e *Emitter) writable(m Metric, checked bool) bool {
+	return usable(m) && (checked || e.check(m) == nil)
 }
 
 // Add keeps ms for the next Flush: a function that records metrics while
@@ -374,7 +376,7 @@ func (e *Emitter) writeGrouped(ctx context.Context, ms []Metric) error {
 				rest = append(rest, s)
 			}
 		}
-		if err := e.write(ctx, doc, values); err != nil {
+		if err := e.write(ctx, doc, values, true); err != nil { // only checked metrics in series
 			return errors.Join(append(errs, err)...)
 		}
 		all = rest
@@ -403,9 +405,10 @@ func usable(m Metric) bool {
 	return m.Name != "" && !math.IsNaN(m.Value) && !math.IsInf(m.Value, 0)
 }
 
-// write writes one line of the usable metrics of ms, with values[i] as the
-// values of ms[i] when values is not nil. Caller holds e.mu.
-func (e *Emitter) write(ctx context.Context, ms []Metric, values [][]float64) error {
+// write writes one line of the writable metrics of ms (checked: as for
+// writable), with values[i] as the values of ms[i] when values is not nil.
+// Caller holds e.mu.
+func (e *Emitter) write(ctx context.Context, ms []Metric, values [][]float64, checked bool) error {
 	b := append(e.buf[:0], `{"_aws":{"Timestamp":`...)
 	b = strconv.AppendInt(b, e.now().UnixMilli(), 10)
 	b = append(b, `,"CloudWatchMetrics":[{"Namespace":`...)
@@ -415,7 +418,7 @@ func (e *Emitter) write(ctx context.Context, ms []Metric, values [][]float64) er
 	b = append(b, `],"Metrics":[`...)
 	n := 0
 	for _, m := range ms {
-		if !e.writable(m) {
+		if !e.writable(m, checked) {
 			continue
 		}
 		if n > 0 {
@@ -438,7 +441,7 @@ func (e *Emitter) write(ctx context.Context, ms []Metric, values [][]float64) er
 		b = append(b, ',')
 	}
 	for i, m := range ms {
-		if !e.writable(m) {
+		if !e.writable(m, checked) {
 			continue
 		}
 		b = append(appendString(b, m.Name), ':')
