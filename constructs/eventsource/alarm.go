@@ -2,7 +2,6 @@ package eventsource
 
 import (
 	"fmt"
-	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -20,8 +19,11 @@ const AlarmPeriodMinutes = 5
 
 // AlarmSpec is one alarm: Metric > Threshold in one 5-minute period.
 type AlarmSpec struct {
-	// Metric with its statistic; its period is set to 5 minutes.
+	// Metric with its statistic; its period is set to 5 minutes. Or Math,
+	// when Metric is nil: an expression over metrics, its period already
+	// AlarmPeriodMinutes.
 	Metric awscloudwatch.Metric
+	Math   awscloudwatch.MathExpression
 	// Threshold the metric must exceed (strictly) to alarm.
 	Threshold float64
 	// Missing is how periods without data count. Default:
@@ -41,8 +43,12 @@ func NewAlarm(scope constructs.Construct, id string, s AlarmSpec, action awsclou
 	if s.Missing == "" {
 		s.Missing = awscloudwatch.TreatMissingData_NOT_BREACHING
 	}
+	var metric awscloudwatch.IMetric = s.Math
+	if s.Metric != nil {
+		metric = s.Metric.With(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(AlarmPeriodMinutes))})
+	}
 	a := awscloudwatch.NewAlarm(scope, jsii.String(id), &awscloudwatch.AlarmProps{
-		Metric:             s.Metric.With(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(AlarmPeriodMinutes))}),
+		Metric:             metric,
 		Threshold:          jsii.Number(s.Threshold),
 		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
 		EvaluationPeriods:  jsii.Number(1),
@@ -110,33 +116,16 @@ func NewTableThrottleAlarm(scope constructs.Construct, id string, table awsdynam
 		using[r], using[w] = metric("ReadThrottleEvents", index), metric("WriteThrottleEvents", index)
 		expr += " + " + r + " + " + w
 	}
-	a := awscloudwatch.NewAlarm(scope, jsii.String(id), &awscloudwatch.AlarmProps{
-		Metric: awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+	return NewAlarm(scope, id, AlarmSpec{
+		Math: awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
 			Expression:   jsii.String(expr),
 			UsingMetrics: &using,
 			Label:        jsii.String("Throttled requests"),
 			Period:       period,
 		}),
-		Threshold:          jsii.Number(0),
-		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
-		EvaluationPeriods:  jsii.Number(1),
-		DatapointsToAlarm:  jsii.Number(1),
-		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-		AlarmDescription:   jsii.String(*scope.Node().Path() + ": requests were throttled: " + description),
-	})
-	if action != nil {
-		a.AddAlarmAction(action)
-		a.AddOkAction(action)
-	}
-	return a
+		Description: "requests were throttled: " + description,
+	}, action)
 }
-
-// deliveryAlarms remembers the DestinationDeliveryAlarm of each function
-// (by its base function): one per function, whichever source asks first.
-var deliveryAlarms = struct {
-	sync.Mutex
-	m map[awslambda.IFunction]awscloudwatch.Alarm
-}{m: map[awslambda.IFunction]awscloudwatch.Alarm{}}
 
 // DestinationDeliveryAlarm returns the alarm on fn's
 // DestinationDeliveryFailures (Sum, namespace AWS/Lambda, dimension
@@ -150,17 +139,21 @@ var deliveryAlarms = struct {
 // function get that alarm. Missing data is OK: Lambda reports the metric
 // only when deliveries fail.
 func DestinationDeliveryAlarm(scope constructs.Construct, fn awslambda.IFunction, action awscloudwatch.IAlarmAction) awscloudwatch.Alarm {
-	base := BaseFunction(fn)
-	deliveryAlarms.Lock()
-	defer deliveryAlarms.Unlock()
-	if a, ok := deliveryAlarms.m[base]; ok {
-		return a
+	target := InvokeTarget(fn) // the key of its asynchronous-invoke configuration, which holds the alarm
+	asyncConfigs.Lock()
+	defer asyncConfigs.Unlock()
+	cfg, configured := asyncConfigs.m[target]
+	if configured && cfg.alarm != nil {
+		return cfg.alarm
 	}
 	a := NewAlarm(scope, "DestinationDeliveryAlarm", AlarmSpec{
-		Metric: base.Metric(jsii.String("DestinationDeliveryFailures"), &awscloudwatch.MetricOptions{Statistic: jsii.String("Sum")}),
+		Metric: BaseFunction(fn).Metric(jsii.String("DestinationDeliveryFailures"), &awscloudwatch.MetricOptions{Statistic: jsii.String("Sum")}),
 		Description: "Lambda could not deliver asynchronous invocation records to the function's destination: failed events were lost, " +
 			"not dead-lettered. Check the destination's policy, key and existence.",
 	}, action)
-	deliveryAlarms.m[base] = a
+	if configured {
+		cfg.alarm = a
+		asyncConfigs.m[target] = cfg
+	}
 	return a
 }

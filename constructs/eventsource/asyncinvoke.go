@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
@@ -173,6 +174,7 @@ type asyncConfig struct {
 	onSuccess string  // Destination.key, "" for none
 	onFailure string  // Destination.key, "" for the construct's dead-letter queue
 	dlq       awssqs.IQueue
+	alarm     awscloudwatch.Alarm // DestinationDeliveryAlarm, once a source asked for it
 }
 
 // ConfigureAsyncInvoke gives the asynchronous invocations of fn's invoke
